@@ -1,0 +1,50 @@
+/* rm_common.h - status codes, error messages and checked wrappers. */
+#ifndef RM_COMMON_H
+#define RM_COMMON_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit/status codes, returned up to main and used as the process exit code. */
+enum {
+    RM_OK = 0,        /* success */
+    RM_ERR_RUN = 1,   /* the run failed or diverged */
+    RM_ERR_USAGE = 2, /* bad command line or config */
+    RM_ERR_IO = 3     /* missing, truncated or corrupt data; I/O failure */
+};
+
+/* An error: a status code plus a one-line message. */
+typedef struct rm_err {
+    int code;
+    char msg[1024];
+} rm_err;
+
+/* Record an error (printf-style) in e and return code. */
+int rm_fail(rm_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prefix the message already in e with "prefix: ". Returns e->code. */
+int rm_err_prefix(rm_err *e, const char *prefix);
+
+/* calloc n*size bytes (zeroed, 64-byte aligned); on failure records an error naming what. */
+void *rm_alloc(size_t n, size_t size, const char *what, rm_err *e);
+
+/* Free memory from rm_alloc (NULL is fine). */
+void rm_free(void *p);
+
+/* fopen that records "path: strerror" on failure. */
+FILE *rm_fopen(const char *path, const char *mode, rm_err *e);
+
+/* fclose that reports write errors (e.g. disk full) as "path: ...". */
+int rm_fclose(FILE *f, const char *path, rm_err *e);
+
+/* Create a directory and its parents (like mkdir -p). */
+int rm_mkdirs(const char *path, rm_err *e);
+
+/* Join dir and name into out (size n); records an error if too long. */
+int rm_path_join(char *out, size_t n, const char *dir, const char *name, rm_err *e);
+
+/* Monotonic wall-clock seconds. */
+double rm_now(void);
+
+#endif

@@ -1,0 +1,78 @@
+/* rm_config.h - the run configuration: strict JSON with documented defaults. */
+#ifndef RM_CONFIG_H
+#define RM_CONFIG_H
+
+#include <stdio.h>
+
+#include "rm_common.h"
+#include "rm_model.h"
+#include "rm_optim.h"
+
+struct cJSON;
+
+/* Every key of a config file; see docs/config.md. */
+typedef struct rm_config {
+    char name[128];
+    double seed;
+    int threads;
+    struct {
+        char dir[1024], train_images[256], train_labels[256], test_images[256], test_labels[256];
+        double subset, val_fraction;
+        int normalize; /* RM_NORM_* */
+    } data;
+    struct {
+        int n_hidden, hidden[RM_MAX_HIDDEN];
+        int activation, norm;
+        int dropout_is_list, n_dropout;
+        double dropout[RM_MAX_HIDDEN];
+        double input_dropout;
+    } model;
+    struct {
+        double l1, l2;
+        int penalize_bias;
+    } reg;
+    struct {
+        int name; /* RM_OPT_* */
+        double lr, momentum, beta1, beta2, eps, weight_decay;
+        int nesterov;
+    } optim;
+    struct {
+        int epochs, batch_size, shuffle, drop_last;
+    } train;
+    struct {
+        char dir[1024]; /* "" means runs/<name> */
+    } output;
+} rm_config;
+
+/* Fill c with every default. */
+void rm_config_defaults(rm_config *c);
+
+/* Apply a JSON object (the whole config or any part of it) on top of c; origin names the source
+ * in errors ("l2.json: model.dropout: must be in [0, 1), got 1.2"). */
+int rm_config_apply(rm_config *c, const struct cJSON *root, const char *origin, rm_err *e);
+
+/* Read and apply a config file: strict JSON, no trailing text, no duplicate or unknown keys. */
+int rm_config_load(rm_config *c, const char *path, rm_err *e);
+
+/* Apply one "--set key.path=JSON" (a bare word is taken as a string). */
+int rm_config_set(rm_config *c, const char *assignment, rm_err *e);
+
+/* Checks across keys (dropout list length, nesterov needs momentum, ...); origin names the source. */
+int rm_config_validate(const rm_config *c, const char *origin, rm_err *e);
+
+/* The resolved config (every key) as a new cJSON object; NULL when out of memory. */
+struct cJSON *rm_config_to_json(const rm_config *c);
+
+/* The model spec for in_dim inputs and the given number of classes. */
+void rm_config_model_spec(const rm_config *c, int in_dim, int classes, rm_model_spec *s);
+
+/* The optimizer settings. */
+void rm_config_optim(const rm_config *c, rm_optim_cfg *o);
+
+/* The run directory: output.dir, or runs/<name> when empty. */
+const char *rm_config_out_dir(const rm_config *c, char *buf, size_t n);
+
+/* Print the key reference (path, type, default, range) for --help-config. */
+void rm_config_print_keys(FILE *f);
+
+#endif

@@ -1,0 +1,45 @@
+/* rm_data.h - IDX files through zlib, the subset/validation split and batch gathering. */
+#ifndef RM_DATA_H
+#define RM_DATA_H
+
+#include <stdint.h>
+
+#include "rm_common.h"
+#include "rm_rng.h"
+
+#define RM_IMG_SIDE 28
+#define RM_IMG_SIZE (RM_IMG_SIDE * RM_IMG_SIDE)
+#define RM_CLASSES 10
+
+/* A labelled image set kept as uint8: images (n, 784), labels (n). */
+typedef struct rm_dataset {
+    uint8_t *images; /* (n, RM_IMG_SIZE) */
+    uint8_t *labels; /* (n) */
+    uint32_t n;
+} rm_dataset;
+
+/* Normalization kinds (config "data.normalize"). */
+enum { RM_NORM_UNIT = 0, RM_NORM_STANDARD = 1, RM_NORM_SYMMETRIC = 2 };
+
+/* Find a data file: path as given, else with ".gz" added or removed. Writes the found path. */
+int rm_idx_find(const char *path, char *found, size_t n, rm_err *e);
+
+/* Load an IDX image file (magic 0x803, 28x28) and its label file (magic 0x801), gz or raw,
+ * checking exact lengths, equal counts and labels < 10. */
+int rm_idx_load(rm_dataset *d, const char *images_path, const char *labels_path, rm_err *e);
+
+/* Release a dataset. */
+void rm_dataset_free(rm_dataset *d);
+
+/* Balanced subset of the training set then a stratified validation hold-out (see docs/config.md).
+ * Allocates *train (n_train) and *val (n_val, may be 0); indices ascending. */
+int rm_split(const uint8_t *labels, uint32_t n, double subset, double val_fraction, rm_rng *rng,
+             uint32_t **train, uint32_t *n_train, uint32_t **val, uint32_t *n_val, rm_err *e);
+
+/* The 256-entry uint8 -> float table for a normalization kind (PyTorch's ToTensor + Normalize). */
+void rm_norm_table(int kind, float lut[256]);
+
+/* Gather B images by index into x (B, 784) as floats through lut, and their labels into y (B). */
+void rm_gather(const rm_dataset *d, const uint32_t *idx, int B, const float lut[256], float *x, uint8_t *y);
+
+#endif

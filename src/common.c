@@ -1,0 +1,103 @@
+/* common.c - errors, checked allocation and file helpers. */
+#define _POSIX_C_SOURCE 200809L
+#include "rm_common.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+int rm_fail(rm_err *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    va_end(ap);
+    e->code = code;
+    return code;
+}
+
+int rm_err_prefix(rm_err *e, const char *prefix)
+{
+    char tmp[sizeof e->msg];
+    size_t n = strlen(prefix);
+    if (n > sizeof tmp / 2) n = sizeof tmp / 2;
+    memcpy(tmp, prefix, n);
+    tmp[n] = ':';
+    tmp[n + 1] = ' ';
+    snprintf(tmp + n + 2, sizeof tmp - n - 2, "%.*s", (int)(sizeof tmp - n - 3), e->msg);
+    memcpy(e->msg, tmp, sizeof tmp);
+    return e->code;
+}
+
+void *rm_alloc(size_t n, size_t size, const char *what, rm_err *e)
+{
+    if (n == 0) n = 1;
+    if (size != 0 && n > (size_t)-1 / size) {
+        rm_fail(e, RM_ERR_RUN, "out of memory: %s (%zu x %zu bytes)", what, n, size);
+        return NULL;
+    }
+    size_t bytes = (n * size + 63) / 64 * 64;
+    void *p = aligned_alloc(64, bytes);
+    if (!p) {
+        rm_fail(e, RM_ERR_RUN, "out of memory: %s (%zu bytes)", what, bytes);
+        return NULL;
+    }
+    memset(p, 0, bytes);
+    return p;
+}
+
+void rm_free(void *p) { free(p); }
+
+FILE *rm_fopen(const char *path, const char *mode, rm_err *e)
+{
+    FILE *f = fopen(path, mode);
+    if (!f) rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+int rm_fclose(FILE *f, const char *path, rm_err *e)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return rm_fail(e, RM_ERR_IO, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+    return RM_OK;
+}
+
+int rm_mkdirs(const char *path, rm_err *e)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0) return RM_OK;
+    if (n >= sizeof buf) return rm_fail(e, RM_ERR_IO, "%s: path too long", path);
+    memcpy(buf, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] == '/' || buf[i] == '\0') {
+            char c = buf[i];
+            buf[i] = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return rm_fail(e, RM_ERR_IO, "%s: cannot create directory: %s", buf, strerror(errno));
+            buf[i] = c;
+        }
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return rm_fail(e, RM_ERR_IO, "%s: not a directory", path);
+    return RM_OK;
+}
+
+int rm_path_join(char *out, size_t n, const char *dir, const char *name, rm_err *e)
+{
+    int k = (dir && dir[0]) ? snprintf(out, n, "%s/%s", dir, name) : snprintf(out, n, "%s", name);
+    if (k < 0 || (size_t)k >= n) return rm_fail(e, RM_ERR_USAGE, "%s/%s: path too long", dir, name);
+    return RM_OK;
+}
+
+double rm_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}

@@ -1,0 +1,539 @@
+/* config.c - table-driven strict config: defaults, file, --set, validation and the resolved JSON. */
+#include "rm_config.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "rm_data.h"
+
+typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT } ktype;
+
+/* One key: where it lives in rm_config, its type, range and default (as JSON text). */
+typedef struct {
+    const char *path;
+    ktype type;
+    size_t off, size;
+    double lo, hi;
+    int lo_open, hi_open;
+    const char *const *names; /* K_ENUM: NULL-terminated */
+    const char *def;
+    const char *doc;
+} keyspec;
+
+static const char *const NORMALIZE[] = {"unit", "standard", "symmetric", NULL};
+static const char *const ACTIVATION[] = {"relu", "tanh", "sigmoid", NULL};
+static const char *const NORM[] = {"none", "batch", "layer", NULL};
+static const char *const OPTIMIZER[] = {"sgd", "adam", "adamw", NULL};
+static const char *const SECTIONS[] = {"data", "model", "regularization", "optimizer", "training", "output", NULL};
+
+#define F(m) offsetof(rm_config, m)
+#define S(m) sizeof(((rm_config *)0)->m)
+#define INF HUGE_VAL
+static const keyspec KEYS[] = {
+    {"name", K_NAME, F(name), S(name), 0, 0, 0, 0, NULL, "\"run\"", "run name; output goes to runs/<name> unless output.dir is set"},
+    {"seed", K_SEED, F(seed), 0, 0, 9007199254740992.0, 0, 0, NULL, "1", "seed for the split, init, shuffling and dropout streams"},
+    {"threads", K_INT, F(threads), 0, 1, 64, 0, 0, NULL, "1", "OpenBLAS threads"},
+    {"data.dir", K_STR, F(data.dir), S(data.dir), 0, 0, 0, 0, NULL, "\"data/mnist\"", "directory of the IDX files (relative to the working directory)"},
+    {"data.train_images", K_STR, F(data.train_images), S(data.train_images), 0, 0, 0, 0, NULL, "\"train-images-idx3-ubyte\"", "training images, with or without .gz"},
+    {"data.train_labels", K_STR, F(data.train_labels), S(data.train_labels), 0, 0, 0, 0, NULL, "\"train-labels-idx1-ubyte\"", "training labels"},
+    {"data.test_images", K_STR, F(data.test_images), S(data.test_images), 0, 0, 0, 0, NULL, "\"t10k-images-idx3-ubyte\"", "test images"},
+    {"data.test_labels", K_STR, F(data.test_labels), S(data.test_labels), 0, 0, 0, 0, NULL, "\"t10k-labels-idx1-ubyte\"", "test labels"},
+    {"data.subset", K_NUM, F(data.subset), 0, 0, 1, 1, 0, NULL, "1.0", "fraction of the training set used, balanced by class"},
+    {"data.val_fraction", K_NUM, F(data.val_fraction), 0, 0, 1, 0, 1, NULL, "0.0", "fraction of the subset held out for validation, per class"},
+    {"data.normalize", K_ENUM, F(data.normalize), 0, 0, 0, 0, 0, NORMALIZE, "\"standard\"", "unit: x/255; standard: (x/255-0.1307)/0.3081; symmetric: (x/255-0.5)/0.5"},
+    {"model.hidden", K_HIDDEN, F(model), 0, 1, 65536, 0, 0, NULL, "[256, 128]", "hidden layer widths; [] is logistic regression"},
+    {"model.activation", K_ENUM, F(model.activation), 0, 0, 0, 0, 0, ACTIVATION, "\"relu\"", "hidden activation"},
+    {"model.norm", K_ENUM, F(model.norm), 0, 0, 0, 0, 0, NORM, "\"none\"", "norm after each hidden Linear: BatchNorm1d or LayerNorm"},
+    {"model.dropout", K_DROPOUT, F(model), 0, 0, 1, 0, 1, NULL, "0.0", "dropout after each hidden block: one rate, or a list with one per layer"},
+    {"model.input_dropout", K_NUM, F(model.input_dropout), 0, 0, 1, 0, 1, NULL, "0.0", "dropout on the input pixels"},
+    {"regularization.l1", K_NUM, F(reg.l1), 0, 0, INF, 0, 0, NULL, "0.0", "l1 * sum|w| added to the loss"},
+    {"regularization.l2", K_NUM, F(reg.l2), 0, 0, INF, 0, 0, NULL, "0.0", "l2 * sum(w^2) added to the loss"},
+    {"regularization.penalize_bias", K_BOOL, F(reg.penalize_bias), 0, 0, 0, 0, 0, NULL, "false", "penalize biases and norm parameters too"},
+    {"optimizer.name", K_ENUM, F(optim.name), 0, 0, 0, 0, 0, OPTIMIZER, "\"adam\"", "sgd, adam or adamw (torch.optim semantics)"},
+    {"optimizer.lr", K_NUM, F(optim.lr), 0, 0, 100, 1, 0, NULL, "0.001", "learning rate"},
+    {"optimizer.momentum", K_NUM, F(optim.momentum), 0, 0, 1, 0, 1, NULL, "0.0", "sgd momentum (dampening 0)"},
+    {"optimizer.nesterov", K_BOOL, F(optim.nesterov), 0, 0, 0, 0, 0, NULL, "false", "sgd Nesterov momentum (needs momentum > 0)"},
+    {"optimizer.beta1", K_NUM, F(optim.beta1), 0, 0, 1, 0, 1, NULL, "0.9", "adam/adamw first-moment decay"},
+    {"optimizer.beta2", K_NUM, F(optim.beta2), 0, 0, 1, 0, 1, NULL, "0.999", "adam/adamw second-moment decay"},
+    {"optimizer.eps", K_NUM, F(optim.eps), 0, 0, 1, 0, 0, NULL, "1e-08", "adam/adamw denominator epsilon"},
+    {"optimizer.weight_decay", K_NUM, F(optim.weight_decay), 0, 0, INF, 0, 0, NULL, "0.0", "torch weight_decay on every parameter: coupled (sgd, adam) or decoupled (adamw)"},
+    {"training.epochs", K_INT, F(train.epochs), 0, 1, 100000, 0, 0, NULL, "10", "passes over the training set"},
+    {"training.batch_size", K_INT, F(train.batch_size), 0, 1, 65536, 0, 0, NULL, "64", "mini-batch size"},
+    {"training.shuffle", K_BOOL, F(train.shuffle), 0, 0, 0, 0, 0, NULL, "true", "reshuffle the training set every epoch"},
+    {"training.drop_last", K_BOOL, F(train.drop_last), 0, 0, 0, 0, 0, NULL, "false", "skip the last incomplete batch"},
+    {"output.dir", K_STR, F(output.dir), S(output.dir), 0, 0, 0, 0, NULL, "\"\"", "run directory; \"\" means runs/<name>"},
+};
+#undef F
+#undef S
+#define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+static const keyspec *find_key(const char *path)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(KEYS[i].path, path) == 0) return &KEYS[i];
+    return NULL;
+}
+
+static int is_section(const char *name)
+{
+    for (int i = 0; SECTIONS[i]; i++)
+        if (strcmp(SECTIONS[i], name) == 0) return 1;
+    return 0;
+}
+
+static const char *type_name(const cJSON *v)
+{
+    if (cJSON_IsBool(v)) return "a boolean";
+    if (cJSON_IsNull(v)) return "null";
+    if (cJSON_IsNumber(v)) return "a number";
+    if (cJSON_IsString(v)) return "a string";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    return "an unknown value";
+}
+
+/* Edit distance, for "did you mean" hints on unknown keys. */
+static int distance(const char *a, const char *b)
+{
+    int la = (int)strlen(a), lb = (int)strlen(b);
+    if (la > 63 || lb > 63) return 99;
+    int d[64][64];
+    for (int i = 0; i <= la; i++) d[i][0] = i;
+    for (int j = 0; j <= lb; j++) d[0][j] = j;
+    for (int i = 1; i <= la; i++)
+        for (int j = 1; j <= lb; j++) {
+            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+static int unknown_key(const char *origin, const char *path, rm_err *e)
+{
+    const char *best = NULL;
+    int bd = 3;
+    for (size_t i = 0; i < NKEYS; i++) {
+        int d = distance(path, KEYS[i].path);
+        if (d < bd) {
+            bd = d;
+            best = KEYS[i].path;
+        }
+    }
+    for (int i = 0; SECTIONS[i]; i++) {
+        int d = distance(path, SECTIONS[i]);
+        if (d < bd) {
+            bd = d;
+            best = SECTIONS[i];
+        }
+    }
+    if (best) return rm_fail(e, RM_ERR_USAGE, "%s: %s: unknown key (did you mean %s?)", origin, path, best);
+    return rm_fail(e, RM_ERR_USAGE, "%s: %s: unknown key (see docs/config.md)", origin, path);
+}
+
+static void range_text(const keyspec *k, char *buf, size_t n)
+{
+    if (k->hi == INF)
+        snprintf(buf, n, "must be %s %g", k->lo_open ? ">" : ">=", k->lo);
+    else
+        snprintf(buf, n, "must be in %c%g, %g%c", k->lo_open ? '(' : '[', k->lo, k->hi, k->hi_open ? ')' : ']');
+}
+
+static int in_range(const keyspec *k, double v)
+{
+    if (k->lo_open ? !(v > k->lo) : !(v >= k->lo)) return 0;
+    if (k->hi == INF) return 1;
+    return k->hi_open ? v < k->hi : v <= k->hi;
+}
+
+static int check_number(const keyspec *k, const cJSON *v, int integer, const char *origin, const char *path,
+                        rm_err *e)
+{
+    if (!cJSON_IsNumber(v))
+        return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected a number, got %s", origin, path, type_name(v));
+    double x = v->valuedouble;
+    if (integer && x != floor(x))
+        return rm_fail(e, RM_ERR_USAGE, "%s: %s: must be an integer, got %g", origin, path, x);
+    if (!in_range(k, x)) {
+        char r[96];
+        range_text(k, r, sizeof r);
+        return rm_fail(e, RM_ERR_USAGE, "%s: %s: %s, got %g", origin, path, r, x);
+    }
+    return RM_OK;
+}
+
+static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *origin, rm_err *e)
+{
+    char *base = (char *)c + k->off;
+    const char *path = k->path;
+    switch (k->type) {
+    case K_STR:
+    case K_NAME: {
+        if (!cJSON_IsString(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected a string, got %s", origin, path, type_name(v));
+        const char *s = v->valuestring;
+        if (strlen(s) >= k->size)
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: longer than %zu characters", origin, path, k->size - 1);
+        if (k->type == K_NAME) {
+            if (!s[0]) return rm_fail(e, RM_ERR_USAGE, "%s: %s: must not be empty", origin, path);
+            for (const char *p = s; *p; p++)
+                if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+                    return rm_fail(e, RM_ERR_USAGE, "%s: %s: may hold only letters, digits, '.', '_' and '-', got \"%s\"",
+                                   origin, path, s);
+        } else if (!s[0] && strcmp(path, "output.dir") != 0 && strcmp(path, "data.dir") != 0) {
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: must not be empty", origin, path);
+        }
+        memcpy(base, s, strlen(s) + 1);
+        return RM_OK;
+    }
+    case K_INT:
+        if (check_number(k, v, 1, origin, path, e)) return e->code;
+        *(int *)base = (int)v->valuedouble;
+        return RM_OK;
+    case K_SEED:
+        if (check_number(k, v, 1, origin, path, e)) return e->code;
+        *(double *)base = v->valuedouble;
+        return RM_OK;
+    case K_NUM:
+        if (check_number(k, v, 0, origin, path, e)) return e->code;
+        *(double *)base = v->valuedouble;
+        return RM_OK;
+    case K_BOOL:
+        if (!cJSON_IsBool(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected true or false, got %s", origin, path, type_name(v));
+        *(int *)base = cJSON_IsTrue(v);
+        return RM_OK;
+    case K_ENUM: {
+        if (cJSON_IsString(v))
+            for (int i = 0; k->names[i]; i++)
+                if (strcmp(k->names[i], v->valuestring) == 0) {
+                    *(int *)base = i;
+                    return RM_OK;
+                }
+        char list[128] = "";
+        for (int i = 0; k->names[i]; i++) {
+            strcat(list, i ? ", " : "");
+            strcat(list, k->names[i]);
+        }
+        if (!cJSON_IsString(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected one of %s, got %s", origin, path, list, type_name(v));
+        return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected one of %s, got \"%s\"", origin, path, list, v->valuestring);
+    }
+    case K_HIDDEN: {
+        if (!cJSON_IsArray(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected an array of widths, got %s", origin, path, type_name(v));
+        int n = cJSON_GetArraySize(v);
+        if (n > RM_MAX_HIDDEN)
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: at most %d hidden layers, got %d", origin, path, RM_MAX_HIDDEN, n);
+        int i = 0, tmp[RM_MAX_HIDDEN];
+        for (const cJSON *it = v->child; it; it = it->next, i++) {
+            char p[64];
+            snprintf(p, sizeof p, "%s[%d]", path, i);
+            if (check_number(k, it, 1, origin, p, e)) return e->code;
+            tmp[i] = (int)it->valuedouble;
+        }
+        c->model.n_hidden = n;
+        memcpy(c->model.hidden, tmp, sizeof tmp);
+        return RM_OK;
+    }
+    case K_DROPOUT: {
+        if (cJSON_IsNumber(v)) {
+            if (check_number(k, v, 0, origin, path, e)) return e->code;
+            c->model.dropout_is_list = 0;
+            c->model.n_dropout = 1;
+            c->model.dropout[0] = v->valuedouble;
+            return RM_OK;
+        }
+        if (!cJSON_IsArray(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected a rate or an array of rates, got %s", origin, path,
+                           type_name(v));
+        int n = cJSON_GetArraySize(v), i = 0;
+        if (n > RM_MAX_HIDDEN)
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: at most %d rates, got %d", origin, path, RM_MAX_HIDDEN, n);
+        double tmp[RM_MAX_HIDDEN];
+        for (const cJSON *it = v->child; it; it = it->next, i++) {
+            char p[64];
+            snprintf(p, sizeof p, "%s[%d]", path, i);
+            if (check_number(k, it, 0, origin, p, e)) return e->code;
+            tmp[i] = it->valuedouble;
+        }
+        c->model.dropout_is_list = 1;
+        c->model.n_dropout = n;
+        memcpy(c->model.dropout, tmp, sizeof tmp);
+        return RM_OK;
+    }
+    }
+    return rm_fail(e, RM_ERR_USAGE, "%s: %s: internal error: unhandled key type", origin, path);
+}
+
+static int apply_section(rm_config *c, const cJSON *obj, const char *prefix, const char *origin, rm_err *e);
+
+/* Apply value v at path: a section takes an object of its keys, a key takes its value. */
+static int apply_path(rm_config *c, const char *path, const cJSON *v, const char *origin, rm_err *e)
+{
+    if (is_section(path)) {
+        if (!cJSON_IsObject(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected an object, got %s", origin, path, type_name(v));
+        return apply_section(c, v, path, origin, e);
+    }
+    const keyspec *k = find_key(path);
+    if (!k) return unknown_key(origin, path, e);
+    return set_key(c, k, v, origin, e);
+}
+
+/* Children of obj: no duplicates, each applied at prefix.key. */
+static int apply_section(rm_config *c, const cJSON *obj, const char *prefix, const char *origin, rm_err *e)
+{
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        char path[256];
+        snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", it->string);
+        for (const cJSON *p = obj->child; p != it; p = p->next)
+            if (strcmp(p->string, it->string) == 0)
+                return rm_fail(e, RM_ERR_USAGE, "%s: %s: duplicate key", origin, path);
+        if (apply_path(c, path, it, origin, e)) return e->code;
+    }
+    return RM_OK;
+}
+
+void rm_config_defaults(rm_config *c)
+{
+    memset(c, 0, sizeof *c);
+    rm_err e;
+    for (size_t i = 0; i < NKEYS; i++) {
+        cJSON *v = cJSON_Parse(KEYS[i].def);
+        /* The table's defaults are constants checked by the unit tests; a failure here is a bug. */
+        if (!v || set_key(c, &KEYS[i], v, "default", &e)) {
+            fprintf(stderr, "regmnist: internal error: bad default for %s\n", KEYS[i].path);
+            abort();
+        }
+        cJSON_Delete(v);
+    }
+}
+
+int rm_config_apply(rm_config *c, const cJSON *root, const char *origin, rm_err *e)
+{
+    if (!cJSON_IsObject(root))
+        return rm_fail(e, RM_ERR_USAGE, "%s: the config must be a JSON object, got %s", origin, type_name(root));
+    return apply_section(c, root, "", origin, e);
+}
+
+/* Line and column of offset off in text, for parse errors. */
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+/* Parse text strictly: one JSON value and nothing after it but white space. */
+static cJSON *parse_strict(const char *text, const char *origin, rm_err *e)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (!root) {
+        int line, col;
+        size_t off = end ? (size_t)(end - text) : 0;
+        const char *ep = cJSON_GetErrorPtr();
+        if (ep && ep >= text && ep <= text + strlen(text)) off = (size_t)(ep - text);
+        line_col(text, off, &line, &col);
+        rm_fail(e, RM_ERR_USAGE, "%s: invalid JSON at line %d, column %d", origin, line, col);
+    }
+    return root;
+}
+
+int rm_config_load(rm_config *c, const char *path, rm_err *e)
+{
+    FILE *f = rm_fopen(path, "rb", e);
+    if (!f) return RM_ERR_USAGE;
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > (16u << 20)) {
+                fclose(f);
+                free(text);
+                return rm_fail(e, RM_ERR_USAGE, "%s: config file larger than 16 MiB", path);
+            }
+            char *t = realloc(text, cap);
+            if (!t) {
+                fclose(f);
+                free(text);
+                return rm_fail(e, RM_ERR_RUN, "%s: out of memory reading the config", path);
+            }
+            text = t;
+        }
+        size_t got = fread(text + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(text);
+        return rm_fail(e, RM_ERR_USAGE, "%s: read error", path);
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        free(text);
+        return rm_fail(e, RM_ERR_USAGE, "%s: invalid JSON: contains a NUL byte", path);
+    }
+    cJSON *root = parse_strict(text, path, e);
+    free(text);
+    if (!root) return e->code;
+    int rc = rm_config_apply(c, root, path, e);
+    cJSON_Delete(root);
+    return rc;
+}
+
+int rm_config_set(rm_config *c, const char *assignment, rm_err *e)
+{
+    const char *eq = strchr(assignment, '=');
+    if (!eq || eq == assignment)
+        return rm_fail(e, RM_ERR_USAGE, "--set %s: expected key.path=VALUE, e.g. --set model.dropout=0.3", assignment);
+    char path[256];
+    size_t plen = (size_t)(eq - assignment);
+    if (plen >= sizeof path) return rm_fail(e, RM_ERR_USAGE, "--set: key path too long");
+    memcpy(path, assignment, plen);
+    path[plen] = '\0';
+    const char *val = eq + 1;
+    char origin[300];
+    snprintf(origin, sizeof origin, "--set %s", path);
+    cJSON *v = cJSON_ParseWithOpts(val, NULL, 1);
+    if (!v) {
+        /* A bare word (letters, digits, _ . / -) is a string: --set optimizer.name=sgd */
+        int word = val[0] != '\0' && (isalpha((unsigned char)val[0]) || val[0] == '_' || val[0] == '.' || val[0] == '/');
+        for (const char *p = val; word && *p; p++)
+            if (!isalnum((unsigned char)*p) && !strchr("_./-", *p)) word = 0;
+        if (!word)
+            return rm_fail(e, RM_ERR_USAGE, "--set %s: invalid JSON value '%s' (quote strings as '\"text\"')", path, val);
+        v = cJSON_CreateString(val);
+        if (!v) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    }
+    /* Errors read "--set model.dropout: must be in [0, 1), got 1.2". */
+    int rc = apply_path(c, path, v, "--set", e);
+    cJSON_Delete(v);
+    return rc;
+}
+
+int rm_config_validate(const rm_config *c, const char *origin, rm_err *e)
+{
+    if (c->model.dropout_is_list && c->model.n_dropout != c->model.n_hidden)
+        return rm_fail(e, RM_ERR_USAGE, "%s: model.dropout: %d rates for %d hidden layers", origin, c->model.n_dropout,
+                       c->model.n_hidden);
+    if (c->optim.name != RM_OPT_SGD && c->optim.momentum != 0.0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.momentum: applies to sgd only (adam uses beta1)", origin);
+    if (c->optim.nesterov && c->optim.name != RM_OPT_SGD)
+        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.nesterov: applies to sgd only", origin);
+    if (c->optim.nesterov && c->optim.momentum <= 0.0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.nesterov: needs optimizer.momentum > 0", origin);
+    if (c->model.norm == RM_MNORM_BATCH && c->train.batch_size < 2)
+        return rm_fail(e, RM_ERR_USAGE, "%s: training.batch_size: batch norm needs at least 2 samples per batch",
+                       origin);
+    return RM_OK;
+}
+
+cJSON *rm_config_to_json(const rm_config *c)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return NULL;
+    char outdir[1024];
+    for (size_t i = 0; i < NKEYS; i++) {
+        const keyspec *k = &KEYS[i];
+        const char *dot = strchr(k->path, '.');
+        cJSON *parent = root;
+        const char *leaf = k->path;
+        if (dot) {
+            char sec[32];
+            snprintf(sec, sizeof sec, "%.*s", (int)(dot - k->path), k->path);
+            parent = cJSON_GetObjectItemCaseSensitive(root, sec);
+            if (!parent) parent = cJSON_AddObjectToObject(root, sec);
+            leaf = dot + 1;
+        }
+        const char *base = (const char *)c + k->off;
+        cJSON *v = NULL;
+        switch (k->type) {
+        case K_STR:
+        case K_NAME:
+            v = cJSON_CreateString(strcmp(k->path, "output.dir") == 0 ? rm_config_out_dir(c, outdir, sizeof outdir)
+                                                                       : base);
+            break;
+        case K_INT: v = cJSON_CreateNumber(*(const int *)base); break;
+        case K_SEED:
+        case K_NUM: v = cJSON_CreateNumber(*(const double *)base); break;
+        case K_BOOL: v = cJSON_CreateBool(*(const int *)base); break;
+        case K_ENUM: v = cJSON_CreateString(k->names[*(const int *)base]); break;
+        case K_HIDDEN: v = cJSON_CreateIntArray(c->model.hidden, c->model.n_hidden); break;
+        case K_DROPOUT:
+            v = c->model.dropout_is_list ? cJSON_CreateDoubleArray(c->model.dropout, c->model.n_dropout)
+                                         : cJSON_CreateNumber(c->model.dropout[0]);
+            break;
+        }
+        if (!parent || !v || !cJSON_AddItemToObject(parent, leaf, v)) {
+            cJSON_Delete(v);
+            cJSON_Delete(root);
+            return NULL;
+        }
+    }
+    return root;
+}
+
+void rm_config_model_spec(const rm_config *c, int in_dim, int classes, rm_model_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->in_dim = in_dim;
+    s->classes = classes;
+    s->n_hidden = c->model.n_hidden;
+    for (int i = 0; i < c->model.n_hidden; i++) {
+        s->hidden[i] = c->model.hidden[i];
+        s->dropout[i] = (float)c->model.dropout[c->model.dropout_is_list ? i : 0];
+    }
+    s->input_dropout = (float)c->model.input_dropout;
+    s->act = c->model.activation;
+    s->norm = c->model.norm;
+}
+
+void rm_config_optim(const rm_config *c, rm_optim_cfg *o)
+{
+    memset(o, 0, sizeof *o);
+    o->kind = c->optim.name;
+    o->lr = (float)c->optim.lr;
+    o->momentum = (float)c->optim.momentum;
+    o->beta1 = (float)c->optim.beta1;
+    o->beta2 = (float)c->optim.beta2;
+    o->eps = (float)c->optim.eps;
+    o->weight_decay = (float)c->optim.weight_decay;
+    o->nesterov = c->optim.nesterov;
+}
+
+const char *rm_config_out_dir(const rm_config *c, char *buf, size_t n)
+{
+    if (c->output.dir[0])
+        snprintf(buf, n, "%s", c->output.dir);
+    else
+        snprintf(buf, n, "runs/%s", c->name);
+    return buf;
+}
+
+void rm_config_print_keys(FILE *f)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        const keyspec *k = &KEYS[i];
+        char r[96] = "";
+        if (k->type == K_INT || k->type == K_NUM || k->type == K_SEED) range_text(k, r, sizeof r);
+        fprintf(f, "  %-30s default %-26s %s%s%s\n", k->path, k->def, k->doc, r[0] ? "; " : "", r);
+    }
+}

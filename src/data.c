@@ -1,0 +1,106 @@
+/* data.c - subset/validation split and uint8 -> float batch gathering. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rm_data.h"
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+int rm_split(const uint8_t *labels, uint32_t n, double subset, double val_fraction, rm_rng *rng,
+             uint32_t **train, uint32_t *n_train, uint32_t **val, uint32_t *n_val, rm_err *e)
+{
+    uint32_t count[RM_CLASSES] = {0}, take[RM_CLASSES] = {0}, start[RM_CLASSES + 1] = {0};
+    for (uint32_t i = 0; i < n; i++) count[labels[i]]++;
+    /* Per-class quota: everything when subset is 1; otherwise total = round(subset*n) shared equally
+     * between the classes (remainder to the lowest class ids), a class with too few images giving
+     * its shortfall to the others (water-filling). */
+    if (subset >= 1.0) {
+        memcpy(take, count, sizeof take);
+    } else {
+        uint32_t total = (uint32_t)llround(subset * (double)n), given = 0;
+        if (total < RM_CLASSES) total = RM_CLASSES;
+        for (;;) {
+            uint32_t open = 0, left = total - given;
+            for (int c = 0; c < RM_CLASSES; c++) open += take[c] < count[c];
+            if (left == 0 || open == 0) break;
+            uint32_t share = left / open, extra = left % open;
+            for (int c = 0; c < RM_CLASSES; c++) {
+                if (take[c] >= count[c]) continue;
+                uint32_t want = share + (extra > 0 ? 1 : 0);
+                if (extra > 0) extra--;
+                uint32_t room = count[c] - take[c];
+                uint32_t add = want < room ? want : room;
+                take[c] += add;
+                given += add;
+            }
+        }
+    }
+    /* Per class, a seeded permutation of that class's indices; the first take[c] are used and of
+     * those the first round(val_fraction * take[c]) go to validation. */
+    for (int c = 0; c < RM_CLASSES; c++) start[c + 1] = start[c] + count[c];
+    uint32_t *byclass = rm_alloc(n, sizeof(uint32_t), "split indices", e);
+    if (!byclass) return e->code;
+    uint32_t fill[RM_CLASSES];
+    memcpy(fill, start, sizeof fill);
+    for (uint32_t i = 0; i < n; i++) byclass[fill[labels[i]]++] = i;
+    uint32_t nt = 0, nv = 0, vq[RM_CLASSES];
+    for (int c = 0; c < RM_CLASSES; c++) {
+        rm_rng_shuffle(rng, byclass + start[c], count[c]);
+        vq[c] = (uint32_t)llround(val_fraction * (double)take[c]);
+        nv += vq[c];
+        nt += take[c] - vq[c];
+    }
+    if (nt == 0) {
+        rm_free(byclass);
+        return rm_fail(e, RM_ERR_USAGE, "data.val_fraction: leaves no training images");
+    }
+    *train = rm_alloc(nt, sizeof(uint32_t), "training indices", e);
+    *val = rm_alloc(nv ? nv : 1, sizeof(uint32_t), "validation indices", e);
+    if (!*train || !*val) {
+        rm_free(byclass);
+        return e->code;
+    }
+    uint32_t it = 0, iv = 0;
+    for (int c = 0; c < RM_CLASSES; c++) {
+        const uint32_t *p = byclass + start[c];
+        for (uint32_t k = 0; k < take[c]; k++) {
+            if (k < vq[c])
+                (*val)[iv++] = p[k];
+            else
+                (*train)[it++] = p[k];
+        }
+    }
+    rm_free(byclass);
+    qsort(*train, nt, sizeof(uint32_t), cmp_u32);
+    qsort(*val, nv, sizeof(uint32_t), cmp_u32);
+    *n_train = nt;
+    *n_val = nv;
+    return RM_OK;
+}
+
+void rm_norm_table(int kind, float lut[256])
+{
+    /* ToTensor: x/255 in float; Normalize: (x - mean) / std in float. */
+    const float mean = kind == RM_NORM_STANDARD ? 0.1307f : 0.5f;
+    const float std = kind == RM_NORM_STANDARD ? 0.3081f : 0.5f;
+    for (int v = 0; v < 256; v++) {
+        float u = (float)v / 255.0f;
+        lut[v] = kind == RM_NORM_UNIT ? u : (u - mean) / std;
+    }
+}
+
+void rm_gather(const rm_dataset *d, const uint32_t *idx, int B, const float lut[256], float *x, uint8_t *y)
+{
+    /* x: (B, 784); y: (B) */
+    for (int i = 0; i < B; i++) {
+        const uint8_t *src = d->images + (size_t)idx[i] * RM_IMG_SIZE; // (784)
+        float *dst = x + (size_t)i * RM_IMG_SIZE;                      // (784)
+        for (int j = 0; j < RM_IMG_SIZE; j++) dst[j] = lut[src[j]];
+        y[i] = d->labels[idx[i]];
+    }
+}
