@@ -36,7 +36,7 @@ static const char *const SECTIONS[] = {"data", "model", "regularization", "optim
 #define INF HUGE_VAL
 static const keyspec KEYS[] = {
     {"name", K_NAME, F(name), S(name), 0, 0, 0, 0, NULL, "\"run\"", "run name; output goes to runs/<name> unless output.dir is set"},
-    {"seed", K_SEED, F(seed), 0, 0, 9007199254740992.0, 0, 0, NULL, "1", "seed for the split, init, shuffling and dropout streams"},
+    {"seed", K_SEED, F(seed), 0, 0, 4294967295.0, 0, 0, NULL, "1", "seed for the split, init, shuffling and dropout streams"},
     {"threads", K_INT, F(threads), 0, 1, 64, 0, 0, NULL, "1", "OpenBLAS threads"},
     {"data.dir", K_STR, F(data.dir), S(data.dir), 0, 0, 0, 0, NULL, "\"data/mnist\"", "directory of the IDX files (relative to the working directory)"},
     {"data.train_images", K_STR, F(data.train_images), S(data.train_images), 0, 0, 0, 0, NULL, "\"train-images-idx3-ubyte\"", "training images, with or without .gz"},
@@ -142,7 +142,7 @@ static void range_text(const keyspec *k, char *buf, size_t n)
     if (k->hi == INF)
         snprintf(buf, n, "must be %s %g", k->lo_open ? ">" : ">=", k->lo);
     else
-        snprintf(buf, n, "must be in %c%g, %g%c", k->lo_open ? '(' : '[', k->lo, k->hi, k->hi_open ? ')' : ']');
+        snprintf(buf, n, "must be in %c%.10g, %.10g%c", k->lo_open ? '(' : '[', k->lo, k->hi, k->hi_open ? ')' : ']');
 }
 
 static int in_range(const keyspec *k, double v)
