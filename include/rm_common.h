@@ -13,6 +13,14 @@ enum {
     RM_ERR_IO = 3     /* missing, truncated or corrupt data; I/O failure */
 };
 
+/* Hot elementwise loops are compiled for AVX-512, AVX2 and baseline x86-64 and picked at load time.
+ * Elementwise float maths gives the same bits at every vector width (C11 mode: no FMA contraction). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(RM_NO_CLONES)
+#define RM_VECTORIZE __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define RM_VECTORIZE
+#endif
+
 /* An error: a status code plus a one-line message. */
 typedef struct rm_err {
     int code;

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "rm_common.h"
 #include "rm_rng.h"
 
 /* Activation kinds (config "model.activation"). */

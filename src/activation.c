@@ -12,6 +12,7 @@ int rm_act_from_name(const char *name)
     return -1;
 }
 
+RM_VECTORIZE
 void rm_act_forward(int act, const float *x, float *y, long n)
 {
     /* x, y: (n) */
@@ -28,6 +29,7 @@ void rm_act_forward(int act, const float *x, float *y, long n)
     }
 }
 
+RM_VECTORIZE
 void rm_act_backward(int act, const float *y, const float *dy, float *dx, long n)
 {
     /* y, dy, dx: (n); dx = dy * f'(x) written in terms of y = f(x), as PyTorch does */

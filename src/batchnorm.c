@@ -5,6 +5,7 @@
 
 #include "rm_layers.h"
 
+RM_VECTORIZE
 void rm_batchnorm_forward_train(const float *x, const float *gamma, const float *beta, float *y, float *xhat,
                                 float *mu, float *invstd, float *run_mean, float *run_var, int B, int N)
 {
@@ -44,6 +45,7 @@ void rm_batchnorm_forward_train(const float *x, const float *gamma, const float 
     }
 }
 
+RM_VECTORIZE
 void rm_batchnorm_forward_eval(const float *x, const float *gamma, const float *beta, const float *run_mean,
                                const float *run_var, float *y, int B, int N)
 {
@@ -56,6 +58,7 @@ void rm_batchnorm_forward_eval(const float *x, const float *gamma, const float *
     }
 }
 
+RM_VECTORIZE
 void rm_batchnorm_backward(const float *dy, const float *xhat, const float *gamma, const float *invstd,
                            float *dx, float *dgamma, float *dbeta, float *work, int B, int N)
 {

@@ -94,6 +94,7 @@ void rm_norm_table(int kind, float lut[256])
     }
 }
 
+RM_VECTORIZE
 void rm_gather(const rm_dataset *d, const uint32_t *idx, int B, const float lut[256], float *x, uint8_t *y)
 {
     /* x: (B, 784); y: (B) */

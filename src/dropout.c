@@ -9,6 +9,7 @@ void rm_dropout_mask(rm_rng *rng, float p, uint8_t *mask, long n)
     for (long i = 0; i < n; i++) mask[i] = rm_rng_uniform(rng) >= p;
 }
 
+RM_VECTORIZE
 void rm_dropout_forward(const float *x, const uint8_t *mask, float p, float *y, long n)
 {
     /* x, mask, y: (n) */
@@ -16,6 +17,7 @@ void rm_dropout_forward(const float *x, const uint8_t *mask, float p, float *y, 
     for (long i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
 }
 
+RM_VECTORIZE
 void rm_dropout_backward(const uint8_t *mask, float p, const float *dy, float *dx, long n)
 {
     /* mask, dy, dx: (n) */

@@ -4,6 +4,7 @@
 
 #include "rm_layers.h"
 
+RM_VECTORIZE
 void rm_layernorm_forward(const float *x, const float *gamma, const float *beta, float *y, float *xhat,
                           float *mu, float *invstd, int B, int N)
 {
@@ -31,6 +32,7 @@ void rm_layernorm_forward(const float *x, const float *gamma, const float *beta,
     }
 }
 
+RM_VECTORIZE
 void rm_layernorm_backward(const float *dy, const float *xhat, const float *gamma, const float *invstd,
                            float *dx, float *dgamma, float *dbeta, int B, int N)
 {

@@ -4,6 +4,7 @@
 #include "rm_gemm.h"
 #include "rm_layers.h"
 
+RM_VECTORIZE
 void rm_linear_forward(const float *x, const float *W, const float *b, float *y, int B, int in, int out)
 {
     /* y (B,OUT) = b broadcast, then y += x (B,IN) W^T (IN,OUT) */
@@ -14,6 +15,7 @@ void rm_linear_forward(const float *x, const float *W, const float *b, float *y,
     rm_gemm(0, 1, B, out, in, 1.0f, x, W, 1.0f, y);
 }
 
+RM_VECTORIZE
 void rm_linear_backward(const float *x, const float *W, const float *dy, float *dx, float *dW, float *db,
                         int B, int in, int out)
 {

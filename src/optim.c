@@ -28,25 +28,43 @@ int rm_optim_init(rm_optim *o, const rm_optim_cfg *cfg, size_t n, rm_err *e)
     return RM_OK;
 }
 
-static void sgd_step(rm_optim *o, float *w, const float *g)
+RM_VECTORIZE
+static void sgd_kernel(float *restrict w, const float *restrict g, float *restrict buf, size_t n, float lr, float wd,
+                       float mu, int first, int nesterov)
 {
-    /* d = g + wd*w; buf = d on the first step, else momentum*buf + d;
-     * d = nesterov ? d + momentum*buf : buf; w -= lr*d */
-    const rm_optim_cfg *c = &o->cfg;
-    const float lr = c->lr, wd = c->weight_decay, mu = c->momentum;
-    const size_t n = o->n;
-    float *buf = o->m;
-    if (mu == 0.0f) {
-        for (size_t i = 0; i < n; i++) w[i] -= lr * (g[i] + wd * w[i]);
+    /* w, g, buf: (n). d = g + wd*w; buf = d on the first step, else mu*buf + d;
+     * d = nesterov ? d + mu*buf : buf; w -= lr*d */
+    if (!buf) {
+        for (size_t i = 0; i < n; i++) w[i] = w[i] + (-lr) * (g[i] + wd * w[i]);
         return;
     }
-    const int first = o->step == 1;
     for (size_t i = 0; i < n; i++) {
         float d = g[i] + wd * w[i];
         float b = first ? d : mu * buf[i] + d;
         buf[i] = b;
-        d = c->nesterov ? d + mu * b : b;
-        w[i] -= lr * d;
+        d = nesterov ? d + mu * b : b;
+        w[i] = w[i] + (-lr) * d;
+    }
+}
+
+static void sgd_step(rm_optim *o, float *w, const float *g)
+{
+    const rm_optim_cfg *c = &o->cfg;
+    sgd_kernel(w, g, c->momentum == 0.0f ? NULL : o->m, o->n, c->lr, c->weight_decay, c->momentum, o->step == 1,
+               c->nesterov);
+}
+
+RM_VECTORIZE
+static void adam_kernel(float *restrict w, const float *restrict g, float *restrict m, float *restrict v, size_t n,
+                        float b1, float b2, float eps, float wd, float decay, float step_size, float bc2_sqrt)
+{
+    /* w, g, m, v: (n) */
+    for (size_t i = 0; i < n; i++) {
+        float wi = w[i] * decay;
+        float d = g[i] + wd * wi;
+        m[i] = b1 * m[i] + (1.0f - b1) * d;
+        v[i] = b2 * v[i] + (1.0f - b2) * d * d;
+        w[i] = wi - step_size * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
     }
 }
 
@@ -56,24 +74,15 @@ static void adam_step(rm_optim *o, float *w, const float *g)
      * v = b2*v + (1-b2)*d^2; w -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps) */
     const rm_optim_cfg *c = &o->cfg;
     const int decoupled = c->kind == RM_OPT_ADAMW;
-    const float wd = c->weight_decay, b1 = c->beta1, b2 = c->beta2, eps = c->eps;
+    const float b1 = c->beta1, b2 = c->beta2, eps = c->eps;
+    /* Branch-free: Adam adds wd*w to the gradient, AdamW scales w by 1 - lr*wd (x*1 and g + 0*w
+     * are exact for finite values). */
+    const float wd = decoupled ? 0.0f : c->weight_decay;
+    const float decay = decoupled ? 1.0f - c->lr * c->weight_decay : 1.0f;
     const double t = (double)o->step;
     const float step_size = (float)((double)c->lr / (1.0 - pow((double)b1, t)));
     const float bc2_sqrt = (float)sqrt(1.0 - pow((double)b2, t));
-    const float decay = 1.0f - c->lr * wd;
-    const size_t n = o->n;
-    float *m = o->m, *v = o->v;
-    for (size_t i = 0; i < n; i++) {
-        float d = g[i];
-        float wi = w[i];
-        if (decoupled)
-            wi *= decay;
-        else
-            d += wd * wi;
-        m[i] = b1 * m[i] + (1.0f - b1) * d;
-        v[i] = b2 * v[i] + (1.0f - b2) * d * d;
-        w[i] = wi - step_size * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
-    }
+    adam_kernel(w, g, o->m, o->v, o->n, b1, b2, eps, wd, decay, step_size, bc2_sqrt);
 }
 
 void rm_optim_step(rm_optim *o, float *w, const float *g)

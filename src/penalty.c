@@ -3,6 +3,7 @@
 
 #include "rm_loss.h"
 
+RM_VECTORIZE
 double rm_penalty(rm_params *p, float l1, float l2, int all, int add_grad)
 {
     double s1 = 0.0, s2 = 0.0;
