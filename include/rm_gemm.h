@@ -7,7 +7,7 @@
 void rm_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, const float *B,
              float beta, float *C);
 
-/* Set the BLAS thread count (OpenBLAS); n >= 1. */
+/* Set OpenBLAS's own thread count (regmnist keeps it at 1 and threads through its pool). */
 void rm_blas_set_threads(int n);
 
 /* The BLAS in use, e.g. "OpenBLAS 0.3.21 ... (core: SkylakeX)", into buf. */

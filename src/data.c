@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "rm_data.h"
+#include "rm_pool.h"
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -95,7 +96,7 @@ void rm_norm_table(int kind, float lut[256])
 }
 
 RM_VECTORIZE
-void rm_gather(const rm_dataset *d, const uint32_t *idx, int B, const float lut[256], float *x, uint8_t *y)
+static void gather_rows(const rm_dataset *d, const uint32_t *idx, int B, const float *lut, float *x, uint8_t *y)
 {
     /* x: (B, 784); y: (B) */
     for (int i = 0; i < B; i++) {
@@ -104,4 +105,24 @@ void rm_gather(const rm_dataset *d, const uint32_t *idx, int B, const float lut[
         for (int j = 0; j < RM_IMG_SIZE; j++) dst[j] = lut[src[j]];
         y[i] = d->labels[idx[i]];
     }
+}
+
+typedef struct {
+    const rm_dataset *d;
+    const uint32_t *idx;
+    const float *lut;
+    float *x;
+    uint8_t *y;
+} gather_job;
+
+static void gather_range(void *ctx, long b, long e)
+{
+    const gather_job *j = ctx;
+    gather_rows(j->d, j->idx + b, (int)(e - b), j->lut, j->x + b * RM_IMG_SIZE, j->y + b);
+}
+
+void rm_gather(const rm_dataset *d, const uint32_t *idx, int B, const float lut[256], float *x, uint8_t *y)
+{
+    gather_job j = {d, idx, lut, x, y};
+    rm_pool_run(gather_range, &j, B, 16);
 }

@@ -155,7 +155,7 @@ int main(int argc, char **argv)
         cJSON_free(text);
         return RM_OK;
     }
-    rm_blas_set_threads(c.threads);
+    rm_blas_set_threads(1); /* products are threaded by regmnist's pool, see gemm.c */
     rc = rm_run(&c, quiet, &e);
     if (rc) {
         fprintf(stderr, "regmnist: %s\n", e.msg);

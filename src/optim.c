@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "rm_pool.h"
+
 int rm_optim_from_name(const char *name)
 {
     if (strcmp(name, "sgd") == 0) return RM_OPT_SGD;
@@ -47,11 +49,20 @@ static void sgd_kernel(float *restrict w, const float *restrict g, float *restri
     }
 }
 
-static void sgd_step(rm_optim *o, float *w, const float *g)
+/* One update's arguments, shared by the threads that each take a slice [begin, end). */
+typedef struct {
+    const rm_optim *o;
+    float *w;
+    const float *g;
+    float step_size, bc2_sqrt, wd, decay;
+} step_job;
+
+static void sgd_range(void *ctx, long b, long e)
 {
-    const rm_optim_cfg *c = &o->cfg;
-    sgd_kernel(w, g, c->momentum == 0.0f ? NULL : o->m, o->n, c->lr, c->weight_decay, c->momentum, o->step == 1,
-               c->nesterov);
+    const step_job *j = ctx;
+    const rm_optim_cfg *c = &j->o->cfg;
+    sgd_kernel(j->w + b, j->g + b, j->o->m ? j->o->m + b : NULL, (size_t)(e - b), c->lr, c->weight_decay,
+               c->momentum, j->o->step == 1, c->nesterov);
 }
 
 RM_VECTORIZE
@@ -68,13 +79,21 @@ static void adam_kernel(float *restrict w, const float *restrict g, float *restr
     }
 }
 
+static void adam_range(void *ctx, long b, long e)
+{
+    const step_job *j = ctx;
+    const rm_optim_cfg *c = &j->o->cfg;
+    adam_kernel(j->w + b, j->g + b, j->o->m + b, j->o->v + b, (size_t)(e - b), c->beta1, c->beta2, c->eps, j->wd,
+                j->decay, j->step_size, j->bc2_sqrt);
+}
+
 static void adam_step(rm_optim *o, float *w, const float *g)
 {
     /* Adam: d = g + wd*w (AdamW instead decays w *= 1 - lr*wd); m = b1*m + (1-b1)*d;
      * v = b2*v + (1-b2)*d^2; w -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps) */
     const rm_optim_cfg *c = &o->cfg;
     const int decoupled = c->kind == RM_OPT_ADAMW;
-    const float b1 = c->beta1, b2 = c->beta2, eps = c->eps;
+    const float b1 = c->beta1, b2 = c->beta2;
     /* Branch-free: Adam adds wd*w to the gradient, AdamW scales w by 1 - lr*wd (x*1 and g + 0*w
      * are exact for finite values). */
     const float wd = decoupled ? 0.0f : c->weight_decay;
@@ -82,15 +101,17 @@ static void adam_step(rm_optim *o, float *w, const float *g)
     const double t = (double)o->step;
     const float step_size = (float)((double)c->lr / (1.0 - pow((double)b1, t)));
     const float bc2_sqrt = (float)sqrt(1.0 - pow((double)b2, t));
-    adam_kernel(w, g, o->m, o->v, o->n, b1, b2, eps, wd, decay, step_size, bc2_sqrt);
+    step_job j = {o, w, g, step_size, bc2_sqrt, wd, decay};
+    rm_pool_run(adam_range, &j, (long)o->n, 4096);
 }
 
 void rm_optim_step(rm_optim *o, float *w, const float *g)
 {
     o->step++;
-    if (o->cfg.kind == RM_OPT_SGD)
-        sgd_step(o, w, g);
-    else
+    if (o->cfg.kind == RM_OPT_SGD) {
+        step_job j = {o, w, g, 0, 0, 0, 0};
+        rm_pool_run(sgd_range, &j, (long)o->n, 4096);
+    } else
         adam_step(o, w, g);
 }
 

@@ -13,6 +13,7 @@
 #include "rm_loss.h"
 #include "rm_model.h"
 #include "rm_optim.h"
+#include "rm_pool.h"
 
 typedef struct {
     double loss, acc; /* mean loss, accuracy in percent */
@@ -312,7 +313,9 @@ int rm_run(const rm_config *c, int quiet, rm_err *e)
 {
     run_state s;
     memset(&s, 0, sizeof s);
+    if (rm_pool_start(c->threads, e)) return e->code;
     int rc = run(c, quiet, &s, e);
+    rm_pool_stop();
     free_state(&s);
     return rc;
 }
