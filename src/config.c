@@ -231,7 +231,7 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
         int n = cJSON_GetArraySize(v);
         if (n > RM_MAX_HIDDEN)
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: at most %d hidden layers, got %d", origin, path, RM_MAX_HIDDEN, n);
-        int i = 0, tmp[RM_MAX_HIDDEN];
+        int i = 0, tmp[RM_MAX_HIDDEN] = {0};
         for (const cJSON *it = v->child; it; it = it->next, i++) {
             char p[64];
             snprintf(p, sizeof p, "%s[%d]", path, i);
@@ -256,7 +256,7 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
         int n = cJSON_GetArraySize(v), i = 0;
         if (n > RM_MAX_HIDDEN)
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: at most %d rates, got %d", origin, path, RM_MAX_HIDDEN, n);
-        double tmp[RM_MAX_HIDDEN];
+        double tmp[RM_MAX_HIDDEN] = {0};
         for (const cJSON *it = v->child; it; it = it->next, i++) {
             char p[64];
             snprintf(p, sizeof p, "%s[%d]", path, i);
@@ -357,7 +357,7 @@ static cJSON *parse_strict(const char *text, const char *origin, rm_err *e)
 int rm_config_load(rm_config *c, const char *path, rm_err *e)
 {
     FILE *f = rm_fopen(path, "rb", e);
-    if (!f) return RM_ERR_USAGE;
+    if (!f) return e->code = RM_ERR_USAGE; /* a missing config is a usage error */
     char *text = NULL;
     size_t len = 0, cap = 0;
     for (;;) {

@@ -23,6 +23,15 @@ int rm_idx_find(const char *path, char *found, size_t n, rm_err *e)
     return rm_fail(e, RM_ERR_IO, "%s: not found (nor %s); fetch the data with scripts/get-data.sh", path, found);
 }
 
+/* zlib's message without the "path: " prefix it adds. */
+static const char *gz_msg(gzFile f, const char *path, int *zerr)
+{
+    const char *m = gzerror(f, zerr);
+    size_t n = strlen(path);
+    if (strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ') m += n + 2;
+    return m;
+}
+
 /* gzread exactly n bytes; any short read is "truncated" or the zlib error. */
 static int gz_read_exact(gzFile f, const char *path, void *buf, size_t n, const char *what, rm_err *e)
 {
@@ -32,12 +41,12 @@ static int gz_read_exact(gzFile f, const char *path, void *buf, size_t n, const 
         int got = gzread(f, p, chunk);
         if (got < 0) {
             int zerr;
-            const char *msg = gzerror(f, &zerr);
+            const char *msg = gz_msg(f, path, &zerr);
             return rm_fail(e, RM_ERR_IO, "%s: corrupt or unreadable (%s) while reading %s", path, msg, what);
         }
         if (got == 0) {
             int zerr;
-            const char *msg = gzerror(f, &zerr);
+            const char *msg = gz_msg(f, path, &zerr);
             if (zerr != Z_OK && zerr != Z_STREAM_END)
                 return rm_fail(e, RM_ERR_IO, "%s: corrupt or truncated gzip data (%s) while reading %s", path,
                                msg, what);
@@ -99,14 +108,14 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
     int got = gzread(f, &extra, 1);
     if (got != 0) {
         int zerr;
-        const char *msg = gzerror(f, &zerr);
+        const char *msg = gz_msg(f, path, &zerr);
         rc = got > 0 ? rm_fail(e, RM_ERR_IO, "%s: trailing bytes after %u items", path, *count)
                      : rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (%s)", path, msg);
         goto out;
     }
     {
         int zerr;
-        const char *msg = gzerror(f, &zerr);
+        const char *msg = gz_msg(f, path, &zerr);
         if (zerr != Z_OK && zerr != Z_STREAM_END) {
             rc = rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (%s)", path, msg);
             goto out;

@@ -18,7 +18,7 @@ for f in metrics.csv config.json summary.json; do
 done
 cat "$out/run/metrics.csv"
 rows=$(($(wc -l < "$out/run/metrics.csv") - 1))
-epochs=$(grep -o '"epochs": *[0-9]*' "$out/run/config.json" | grep -o '[0-9]*$')
+epochs=$(grep -o '"epochs":[[:space:]]*[0-9]*' "$out/run/config.json" | grep -o '[0-9]*$')
 [[ $rows -eq $epochs ]] || { echo "smoke: $rows rows for $epochs epochs" >&2; exit 1; }
 acc=$(tail -n 1 "$out/run/metrics.csv" | cut -d, -f8)
 awk -v a="$acc" 'BEGIN { exit !(a >= 88.0) }' || { echo "smoke: test accuracy $acc% < 88%" >&2; exit 1; }

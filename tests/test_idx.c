@@ -1,0 +1,219 @@
+/* test_idx.c - the IDX reader (raw and gzip) with each malformed case giving its own error, the
+ * subset/validation split and batch gathering. */
+#define _DEFAULT_SOURCE
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "rm_data.h"
+#include "test_util.h"
+
+static char dir[64];
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* Write bytes to dir/name, gzip-compressed when gz. Returns the path (static buffer per call slot). */
+static const char *write_file(const char *name, const uint8_t *b, size_t n, int gz)
+{
+    static char paths[8][256];
+    static int slot;
+    char *path = paths[slot++ % 8];
+    snprintf(path, 256, "%s/%s", dir, name);
+    if (gz) {
+        gzFile f = gzopen(path, "wb");
+        gzwrite(f, b, (unsigned)n);
+        gzclose(f);
+    } else {
+        FILE *f = fopen(path, "wb");
+        fwrite(b, 1, n, f);
+        fclose(f);
+    }
+    return path;
+}
+
+/* An image file of n 28x28 images (pixel = (i + j) % 256) with the given magic and dims. */
+static size_t make_images(uint8_t *b, uint32_t magic, uint32_t n, uint32_t rows, uint32_t cols)
+{
+    put32(b, magic);
+    put32(b + 4, n);
+    put32(b + 8, rows);
+    put32(b + 12, cols);
+    for (uint32_t i = 0; i < n * rows * cols; i++) b[16 + i] = (uint8_t)((i / (rows * cols) + i) % 256);
+    return 16 + (size_t)n * rows * cols;
+}
+
+static size_t make_labels(uint8_t *b, uint32_t n)
+{
+    put32(b, 0x801);
+    put32(b + 4, n);
+    for (uint32_t i = 0; i < n; i++) b[8 + i] = (uint8_t)(i % 10);
+    return 8 + n;
+}
+
+static uint8_t img[16 + 6 * 784 + 64], lab[64];
+
+/* Load and expect failure with a message naming the file and containing phrase. */
+static void expect_error(const char *ip, const char *lp, const char *named, const char *phrase)
+{
+    rm_dataset d;
+    rm_err e = {0};
+    int rc = rm_idx_load(&d, ip, lp, &e);
+    CHECK(rc == RM_ERR_IO);
+    CHECK_CONTAINS(e.msg, named);
+    CHECK_CONTAINS(e.msg, phrase);
+}
+
+static void test_reader(void)
+{
+    size_t ni = make_images(img, 0x803, 5, 28, 28), nl = make_labels(lab, 5);
+    char ip[300], lp[300];
+    snprintf(ip, sizeof ip, "%s", write_file("img", img, ni, 0));
+    snprintf(lp, sizeof lp, "%s", write_file("lab", lab, nl, 0));
+    rm_dataset d;
+    rm_err e = {0};
+    CHECK(rm_idx_load(&d, ip, lp, &e) == RM_OK);
+    CHECK(d.n == 5);
+    CHECK(d.images[784 * 2 + 3] == img[16 + 784 * 2 + 3]);
+    CHECK(d.labels[4] == 4);
+    rm_dataset_free(&d);
+    /* gzip: same content; names with or without .gz find either form */
+    write_file("gimg.gz", img, ni, 1);
+    write_file("glab.gz", lab, nl, 1);
+    char gi[256], gl[256];
+    snprintf(gi, sizeof gi, "%s/gimg", dir);
+    snprintf(gl, sizeof gl, "%s/glab.gz", dir);
+    CHECK(rm_idx_load(&d, gi, gl, &e) == RM_OK);
+    CHECK(d.n == 5 && d.images[784 * 4 + 100] == img[16 + 784 * 4 + 100] && d.labels[3] == 3);
+    rm_dataset_free(&d);
+    char found[320], raw_gz[320];
+    snprintf(raw_gz, sizeof raw_gz, "%s.gz", ip);
+    CHECK(rm_idx_find(raw_gz, found, sizeof found, &e) == RM_OK);
+    CHECK(strcmp(found, ip) == 0);
+
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/nothere", dir);
+    expect_error(missing, lp, "nothere", "not found");
+    expect_error(lp, lp, lp, "bad magic");               /* labels given as images */
+    expect_error(ip, ip, ip, "bad magic");               /* images given as labels */
+    size_t n27 = make_images(img, 0x803, 5, 27, 28);
+    expect_error(write_file("i27", img, n27, 0), lp, "i27", "images are 27x28");
+    ni = make_images(img, 0x803, 5, 28, 28);
+    expect_error(write_file("ihdr", img, 10, 0), lp, "ihdr", "truncated");
+    expect_error(write_file("itrunc", img, ni - 100, 0), lp, "itrunc", "truncated");
+    img[ni] = 7;
+    expect_error(write_file("itrail", img, ni + 1, 0), lp, "itrail", "trailing bytes");
+    expect_error(ip, write_file("l4", lab, make_labels(lab, 4), 0), "l4", "4 labels but");
+    make_labels(lab, 5);
+    lab[8 + 2] = 10;
+    expect_error(ip, write_file("l10", lab, nl, 0), "l10", "not a digit class");
+    make_labels(lab, 5);
+    size_t n0 = make_images(img, 0x803, 0, 28, 28);
+    expect_error(write_file("i0", img, n0, 0), lp, "i0", "holds no items");
+
+    /* corrupt and truncated gzip: read the compressed bytes back and damage them */
+    ni = make_images(img, 0x803, 5, 28, 28);
+    const char *gz = write_file("good.gz", img, ni, 1);
+    FILE *f = fopen(gz, "rb");
+    static uint8_t buf[1 << 16];
+    size_t gn = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    write_file("half.gz", buf, gn / 2, 0);
+    char half[300];
+    snprintf(half, sizeof half, "%s/half.gz", dir);
+    expect_error(half, lp, "half.gz", "");
+    rm_err e2 = {0};
+    CHECK(rm_idx_load(&d, half, lp, &e2) == RM_ERR_IO && (strstr(e2.msg, "truncated") || strstr(e2.msg, "corrupt")));
+    for (size_t i = 20; i < gn - 12; i += 7) buf[i] ^= 0x5a;
+    write_file("bad.gz", buf, gn, 0);
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s/bad.gz", dir);
+    rm_err e3 = {0};
+    CHECK(rm_idx_load(&d, bad, lp, &e3) == RM_ERR_IO);
+    CHECK_CONTAINS(e3.msg, "bad.gz");
+    printf("corrupt gzip -> %s\ntruncated gzip -> %s\n", e3.msg, e2.msg);
+}
+
+static void test_split(void)
+{
+    uint8_t labels[1000];
+    for (int i = 0; i < 1000; i++) labels[i] = (uint8_t)(i % 10);
+    rm_rng r;
+    rm_err e;
+    uint32_t *tr, *va, nt, nv, *tr2, *va2, nt2, nv2;
+    rm_rng_seed(&r, 1, RM_STREAM_SPLIT);
+    CHECK(rm_split(labels, 1000, 0.05, 0.2, &r, &tr, &nt, &va, &nv, &e) == RM_OK);
+    CHECK(nt == 40 && nv == 10);
+    int per[10] = {0}, ok = 1;
+    for (uint32_t i = 0; i < nt; i++) {
+        per[labels[tr[i]]]++;
+        if (i && tr[i] <= tr[i - 1]) ok = 0;
+        for (uint32_t k = 0; k < nv; k++) ok &= va[k] != tr[i];
+    }
+    CHECK(ok);
+    for (int c = 0; c < 10; c++) CHECK(per[c] == 4);
+    rm_rng_seed(&r, 1, RM_STREAM_SPLIT);
+    CHECK(rm_split(labels, 1000, 0.05, 0.2, &r, &tr2, &nt2, &va2, &nv2, &e) == RM_OK);
+    CHECK(nt2 == nt && memcmp(tr, tr2, nt * sizeof *tr) == 0);
+    rm_free(tr2);
+    rm_free(va2);
+    rm_rng_seed(&r, 2, RM_STREAM_SPLIT);
+    CHECK(rm_split(labels, 1000, 0.05, 0.2, &r, &tr2, &nt2, &va2, &nv2, &e) == RM_OK);
+    CHECK(memcmp(tr, tr2, nt * sizeof *tr) != 0);
+    rm_free(tr);
+    rm_free(va);
+    rm_free(tr2);
+    rm_free(va2);
+    rm_rng_seed(&r, 1, RM_STREAM_SPLIT);
+    CHECK(rm_split(labels, 1000, 1.0, 0.0, &r, &tr, &nt, &va, &nv, &e) == RM_OK);
+    CHECK(nt == 1000 && nv == 0 && tr[999] == 999);
+    rm_free(tr);
+    rm_free(va);
+    /* unbalanced: class 0 has 2 images; the others make up its shortfall */
+    for (int i = 0; i < 1000; i++) labels[i] = (uint8_t)(i < 2 ? 0 : 1 + i % 9);
+    CHECK(rm_split(labels, 1000, 0.5, 0.0, &r, &tr, &nt, &va, &nv, &e) == RM_OK);
+    CHECK(nt == 500);
+    rm_free(tr);
+    rm_free(va);
+}
+
+static void test_gather(void)
+{
+    float lut[256];
+    rm_norm_table(RM_NORM_UNIT, lut);
+    CHECK(lut[255] == 1.0f && lut[0] == 0.0f);
+    rm_norm_table(RM_NORM_SYMMETRIC, lut);
+    CHECK(lut[0] == -1.0f && lut[255] == 1.0f);
+    rm_norm_table(RM_NORM_STANDARD, lut);
+    CHECK(lut[0] == (0.0f - 0.1307f) / 0.3081f);
+    static uint8_t images[3 * 784];
+    uint8_t labels[3] = {7, 8, 9};
+    for (int i = 0; i < 3 * 784; i++) images[i] = (uint8_t)(i % 251);
+    rm_dataset d = {images, labels, 3};
+    uint32_t idx[2] = {2, 0};
+    static float x[2 * 784];
+    uint8_t y[2];
+    rm_gather(&d, idx, 2, lut, x, y);
+    CHECK(y[0] == 9 && y[1] == 7);
+    CHECK(x[5] == lut[images[2 * 784 + 5]]);
+    CHECK(x[784 + 700] == lut[images[700]]);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/rm_idx_XXXXXX");
+    if (!mkdtemp(dir)) return 1;
+    test_reader();
+    test_split();
+    test_gather();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    return t_done("test_idx");
+}
