@@ -37,7 +37,7 @@ static const char *const SECTIONS[] = {"data", "model", "regularization", "optim
 static const keyspec KEYS[] = {
     {"name", K_NAME, F(name), S(name), 0, 0, 0, 0, NULL, "\"run\"", "run name; output goes to runs/<name> unless output.dir is set"},
     {"seed", K_SEED, F(seed), 0, 0, 4294967295.0, 0, 0, NULL, "1", "seed for the split, init, shuffling and dropout streams"},
-    {"threads", K_INT, F(threads), 0, 1, 64, 0, 0, NULL, "1", "OpenBLAS threads"},
+    {"threads", K_INT, F(threads), 0, 1, 64, 0, 0, NULL, "1", "worker threads (matrix products and elementwise loops)"},
     {"data.dir", K_STR, F(data.dir), S(data.dir), 0, 0, 0, 0, NULL, "\"data/mnist\"", "directory of the IDX files (relative to the working directory)"},
     {"data.train_images", K_STR, F(data.train_images), S(data.train_images), 0, 0, 0, 0, NULL, "\"train-images-idx3-ubyte\"", "training images, with or without .gz"},
     {"data.train_labels", K_STR, F(data.train_labels), S(data.train_labels), 0, 0, 0, 0, NULL, "\"train-labels-idx1-ubyte\"", "training labels"},

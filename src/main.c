@@ -25,7 +25,7 @@ static const char HELP[] =
     "                       applied in order after the file\n"
     "  --out DIR            run directory (overrides output.dir; default runs/<name>)\n"
     "  --seed N             overrides seed\n"
-    "  --threads N          overrides threads (OpenBLAS threads)\n"
+    "  --threads N          overrides threads (worker threads)\n"
     "  --quiet              no progress on stderr (errors are still printed)\n"
     "  --print-config       print the resolved config as JSON to stdout and exit\n"
     "  --help-config        list every config key with its default and range\n"

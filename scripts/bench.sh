@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Benchmark regmnist against PyTorch 1.13 on full MNIST (see docs/performance.md).
+# usage: scripts/bench.sh [--runs N] [--quick] [--build DIR] [--out DIR]
+# Sets up (including python3-torch), fetches MNIST and builds first. Takes ~10 minutes; never a test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --torch
+scripts/get-data.sh mnist
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build -j2 > /dev/null
+exec /usr/bin/python3 scripts/bench.py "$@"
