@@ -11,6 +11,9 @@ import argparse, json, os, struct, sys
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_mlp import make_optimizer  # noqa: E402
+
 MAGIC, END = b"RMREFv01", b"RMND"
 D, C, B, STEPS = 20, 10, 8, 10
 
@@ -115,12 +118,7 @@ def run(spec, seed):
     for k in range(STEPS):
         out += [(f"mask{k}.{s}", masks[k][s]) for s, _, _ in sites]
     plist = [p for _, p in params]
-    if o["name"] == "sgd":
-        opt = torch.optim.SGD(plist, lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"],
-                              weight_decay=o["weight_decay"])
-    else:
-        cls = torch.optim.Adam if o["name"] == "adam" else torch.optim.AdamW
-        opt = cls(plist, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weight_decay"])
+    opt = make_optimizer(plist, o)
     decay = [p for n, p in params if r["penalize_bias"] or n.endswith(".weight") and not n.startswith("norm")]
     net.train()
     for k in range(STEPS):

@@ -80,6 +80,15 @@ def split(labels, subset, val_fraction, gen):
     return np.sort(np.array(tr, np.int64)), np.sort(np.array(va, np.int64))
 
 
+def make_optimizer(params, o):
+    """torch.optim for a regmnist "optimizer" section (dampening 0; AdamW gets weight_decay explicitly)."""
+    if o["name"] == "sgd":
+        return torch.optim.SGD(params, lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"],
+                               weight_decay=o["weight_decay"])
+    cls = torch.optim.Adam if o["name"] == "adam" else torch.optim.AdamW
+    return cls(params, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weight_decay"])
+
+
 class Net(torch.nn.Module):
     def __init__(self, m):
         super().__init__()
@@ -181,12 +190,7 @@ def main():
     params = list(net.named_parameters())
     decay = [p for n, p in params if r["penalize_bias"] or p.dim() > 1]
     plist = [p for _, p in params]
-    if o["name"] == "sgd":
-        opt = torch.optim.SGD(plist, lr=o["lr"], momentum=o["momentum"], nesterov=o["nesterov"],
-                              weight_decay=o["weight_decay"])
-    else:
-        cls = torch.optim.Adam if o["name"] == "adam" else torch.optim.AdamW
-        opt = cls(plist, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weight_decay"])
+    opt = make_optimizer(plist, o)
     lossf = torch.nn.CrossEntropyLoss()
     penalized = r["l1"] != 0 or r["l2"] != 0
 
