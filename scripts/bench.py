@@ -105,7 +105,8 @@ def main():
         print(f"bench: {name}: regmnist {row['regmnist_epoch']:.3f} s, torch {row['torch_epoch']:.3f} s, "
               f"ratio {row['ratio']:.2f}", file=sys.stderr)
     cpu = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read()).group(1)
-    info = {"cpu": cpu, "cores": os.cpu_count(), "sgemm_peak_gflops": peak, "torch_best": best, "torch_trial": trial,
+    info = {"cpu": cpu, "cores": os.cpu_count(), "sgemm_peak_gflops": peak, "torch_best": list(best),
+            "torch_trial": {f"torch {k[0]} / openblas {k[1]}": v for k, v in trial.items()},
             "runs": a.runs, "rows": rows, "machine": platform.machine()}
     json.dump(info, open(os.path.join(a.out, "bench.json"), "w"), indent=1)
     lines = [f"CPU: {cpu}, {os.cpu_count()} cores. sgemm peak (2048^3, this machine): {peak[1]:.0f} GFLOP/s on 1 "
