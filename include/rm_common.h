@@ -31,9 +31,6 @@ typedef struct rm_err {
 int rm_fail(rm_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prefix the message already in e with "prefix: ". Returns e->code. */
-int rm_err_prefix(rm_err *e, const char *prefix);
-
 /* calloc n*size bytes (zeroed, 64-byte aligned); on failure records an error naming what. */
 void *rm_alloc(size_t n, size_t size, const char *what, rm_err *e);
 

@@ -19,19 +19,6 @@ int rm_fail(rm_err *e, int code, const char *fmt, ...)
     return code;
 }
 
-int rm_err_prefix(rm_err *e, const char *prefix)
-{
-    char tmp[sizeof e->msg];
-    size_t n = strlen(prefix);
-    if (n > sizeof tmp / 2) n = sizeof tmp / 2;
-    memcpy(tmp, prefix, n);
-    tmp[n] = ':';
-    tmp[n + 1] = ' ';
-    snprintf(tmp + n + 2, sizeof tmp - n - 2, "%.*s", (int)(sizeof tmp - n - 3), e->msg);
-    memcpy(e->msg, tmp, sizeof tmp);
-    return e->code;
-}
-
 void *rm_alloc(size_t n, size_t size, const char *what, rm_err *e)
 {
     if (n == 0) n = 1;
