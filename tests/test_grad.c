@@ -1,6 +1,7 @@
 /* test_grad.c - finite-difference gradient checks for every layer kind, the loss and the penalties.
  * Each check compares the analytic gradient with central differences over the whole tensor by
- * relative L2 error; an all-zero analytic gradient gives error 1 and fails (checked below). */
+ * relative L2 error; an all-zero analytic gradient gives error 1 and fails, and a NaN or Inf in the
+ * gradient or the objective fails (all checked below). */
 #include <stdlib.h>
 
 #include "rm_layers.h"
@@ -13,10 +14,12 @@
 
 typedef double (*objective_fn)(void *ctx);
 
-/* Relative L2 error between analytic g (n) and d f / d p (n) by central differences. */
-static double grad_error(float *p, const float *g, int n, objective_fn f, void *ctx)
+/* Relative L2 error between analytic g (n) and d f / d p (n) by central differences. A NaN or Inf
+ * on either side gives +Inf, with its index in *bad_at (else -1), so it can never pass. */
+static double grad_error(float *p, const float *g, int n, objective_fn f, void *ctx, int *bad_at)
 {
     double num2 = 0.0, diff2 = 0.0;
+    *bad_at = -1;
     for (int i = 0; i < n; i++) {
         float v = p[i];
         p[i] = v + (float)H;
@@ -25,21 +28,30 @@ static double grad_error(float *p, const float *g, int n, objective_fn f, void *
         double fm = f(ctx);
         p[i] = v;
         double num = (fp - fm) / (2.0 * H);
+        if (!isfinite(num) || !isfinite(g[i])) {
+            *bad_at = i;
+            return INFINITY;
+        }
         num2 += num * num;
         diff2 += (num - g[i]) * (num - g[i]);
     }
-    if (num2 < 1e-12) return 1e9; /* a degenerate check (zero true gradient) proves nothing */
+    if (!(num2 >= 1e-12)) return 1e9; /* a degenerate check (zero true gradient) proves nothing */
     return sqrt(diff2 / num2);
 }
 
 static int check_grad(const char *what, float *p, const float *g, int n, objective_fn f, void *ctx)
 {
-    double err = grad_error(p, g, n, f, ctx);
+    int at;
+    double err = grad_error(p, g, n, f, ctx, &at);
     printf("  %-28s rel err %.2e\n", what, err);
     t_checks++;
     if (!(err <= TOL)) {
         t_failures++;
-        fprintf(stderr, "gradient check failed: %s: relative error %.3e > %.1e\n", what, err, TOL);
+        if (at >= 0)
+            fprintf(stderr, "gradient check failed: %s: element %d: analytic %.9g or its finite difference is not "
+                    "finite\n", what, at, g[at]);
+        else
+            fprintf(stderr, "gradient check failed: %s: relative error %.3e > %.1e\n", what, err, TOL);
         return 0;
     }
     return 1;
@@ -323,22 +335,67 @@ static void test_model(int norm, int act, const char *label)
     free(c);
 }
 
-/* The checker itself must fail on an all-zero gradient. */
-static void test_checker_rejects_zero(void)
+/* The checker itself must fail on an all-zero gradient, and on a NaN or Inf anywhere in the analytic
+ * gradient or the objective, and must pass the true gradient. */
+static int obj_nan_at = -1; /* layer_obj_poisoned is NaN while w[obj_nan_at] is off obj_nan_w */
+static float obj_nan_w;
+static double layer_obj_poisoned(void *vc)
+{
+    layer_ctx *c = vc;
+    double v = layer_obj(vc);
+    return obj_nan_at >= 0 && c->w[obj_nan_at] != obj_nan_w ? NAN : v;
+}
+
+static void test_checker_rejects_bad(void)
 {
     layer_ctx c = {.kind = LK_LINEAR};
     fill(c.x, B * IN, 1.0f);
     fill(c.w, OUT * IN, 0.5f);
     fill(c.r, B * OUT, 1.0f);
-    float zero[OUT * IN] = {0};
-    double err = grad_error(c.w, zero, OUT * IN, layer_obj, &c);
+    float zero[OUT * IN] = {0}, g[OUT * IN], dx[B * IN], db[OUT] = {0};
+    int at;
+    double err = grad_error(c.w, zero, OUT * IN, layer_obj, &c, &at);
     printf("  %-28s rel err %.2e (must fail)\n", "all-zero gradient", err);
-    CHECK(err > TOL);
+    CHECK(err > TOL && at == -1);
+    memset(g, 0, sizeof g);
+    layer_obj(&c);
+    rm_linear_backward(c.x, c.w, c.r, dx, g, db, B, IN, OUT);
+    err = grad_error(c.w, g, OUT * IN, layer_obj, &c, &at);
+    printf("  %-28s rel err %.2e (must pass)\n", "true gradient", err);
+    CHECK(err <= TOL && at == -1);
+    const int mid = OUT * IN / 2;
+    const float poison[3] = {NAN, INFINITY, -INFINITY};
+    const char *names[3] = {"NaN in the gradient", "+Inf in the gradient", "-Inf in the gradient"};
+    for (int k = 0; k < 3; k++) {
+        float bad[OUT * IN];
+        memcpy(bad, g, sizeof bad);
+        bad[mid] = poison[k];
+        err = grad_error(c.w, bad, OUT * IN, layer_obj, &c, &at);
+        printf("  %-28s rel err %.2e (must fail)\n", names[k], err);
+        CHECK(!(err <= TOL) && at == mid);
+    }
+    obj_nan_at = mid;
+    obj_nan_w = c.w[mid];
+    err = grad_error(c.w, g, OUT * IN, layer_obj_poisoned, &c, &at);
+    obj_nan_at = -1;
+    printf("  %-28s rel err %.2e (must fail)\n", "NaN objective", err);
+    CHECK(!(err <= TOL) && at == mid);
+    /* CHECK_NEAR must fail on NaN and Inf; undo those expected failures, count one check each */
+    const double odd[3] = {NAN, INFINITY, -INFINITY};
+    for (int k = 0; k < 3; k++) {
+        const int f0 = t_failures, c0 = t_checks;
+        fprintf(stderr, "(the next CHECK_NEAR failure is expected)\n");
+        CHECK_NEAR(odd[k], 1.0, 1e-3);
+        const int flagged = t_failures == f0 + 1;
+        t_failures = f0;
+        t_checks = c0;
+        CHECK(flagged);
+    }
 }
 
 int main(void)
 {
-    test_checker_rejects_zero();
+    test_checker_rejects_bad();
     test_linear();
     test_activations();
     test_dropout();

@@ -132,43 +132,61 @@ static const tensor *get(const ref_file *r, const char *name, long n)
     return NULL;
 }
 
-/* Worst scaled error max |a-b| / (atol + rtol |b|) over n values: <= 1 passes. */
+/* Worst scaled error max |a-b| / (atol + rtol |b|) over n values: <= 1 passes. Any NaN or Inf on
+ * either side fails outright (a max that skips NaN would hide it); worst is then infinite. */
 typedef struct {
     double worst;
     char what[96];
     int fails;
 } tally;
 
-static void compare(tally *ty, const ref_file *r, const char *what, const float *a, const char *ref_name, long n,
+/* Compare n values of a with the reference tensor ref_name; returns -1 if they agree, else the
+ * index of the element reported (the first non-finite one, or the worst), or n if the tensor is
+ * missing. */
+static long compare(tally *ty, const ref_file *r, const char *what, const float *a, const char *ref_name, long n,
                     double rtol, double atol)
 {
     const tensor *t = get(r, ref_name, n);
     t_checks++;
     if (!t) {
         ty->fails++;
-        return;
+        return n;
     }
     double w = 0.0, wabs = 0.0;
-    long at = 0;
+    long at = 0, nonfinite = 0, first_nf = -1;
     for (long i = 0; i < n; i++) {
+        if (!isfinite(a[i]) || !isfinite(t->data[i])) {
+            if (nonfinite++ == 0) first_nf = i;
+            continue;
+        }
         double d = fabs((double)a[i] - t->data[i]);
         double s = d / (atol + rtol * fabs(t->data[i]));
-        if (!(s <= w)) {
+        if (s > w) { /* both values are finite, so s is a number (or +Inf if atol is 0) */
             w = s;
             wabs = d;
             at = i;
         }
     }
-    if (w > ty->worst) {
+    if (nonfinite) w = INFINITY;
+    if (!(w <= ty->worst)) {
         ty->worst = w;
         snprintf(ty->what, sizeof ty->what, "%s", what);
+    }
+    if (nonfinite) {
+        ty->fails++;
+        t_failures++;
+        fprintf(stderr, "%s: %s: element %ld is %.9g, PyTorch %.9g: not finite (%ld non-finite of %ld)\n", r->path,
+                what, first_nf, a[first_nf], t->data[first_nf], nonfinite, n);
+        return first_nf;
     }
     if (!(w <= 1.0)) {
         ty->fails++;
         t_failures++;
         fprintf(stderr, "%s: %s: element %ld is %.9g, PyTorch %.9g (abs err %.3g, rtol %g)\n", r->path, what, at,
                 a[at], t->data[at], wabs, rtol);
+        return at;
     }
+    return -1;
 }
 
 static void compare_scalar(tally *ty, const ref_file *r, const char *name, double v)
@@ -331,6 +349,65 @@ done:
     free_ref(&r);
 }
 
+/* The comparator itself, on a synthetic 7-value tensor: a NaN or Inf anywhere on either side must
+ * fail and name its element, a clean near-copy must pass. The expected failures are undone in the
+ * tallies; each case counts as one check. */
+static void self_test_compare(void)
+{
+    enum { NV = 7, MID = 3 };
+    static const float clean[NV] = {0.5f, -1.0f, 2.0f, 3.0f, 0.25f, -4.0f, 1.0f};
+    static const struct {
+        const char *what;
+        int ref_side;   /* the odd value goes into the reference instead of regmnist's tensor */
+        int at;         /* element changed */
+        float v;        /* its value */
+        long expect;    /* element compare must report; -1: must pass */
+    } cases[] = {
+        {"clean (must pass)", 0, MID, 3.0000001f, -1},
+        {"NaN in the middle", 0, MID, NAN, MID},
+        {"+Inf in the middle", 0, MID, INFINITY, MID},
+        {"-Inf in the middle", 0, MID, -INFINITY, MID},
+        {"NaN first", 0, 0, NAN, 0},
+        {"reference NaN in the middle", 1, MID, NAN, MID},
+        {"reference +Inf in the middle", 1, MID, INFINITY, MID},
+        {"finite error in the middle", 0, MID, 3.1f, MID},
+    };
+    int ok = 0;
+    const int ncases = (int)(sizeof cases / sizeof cases[0]);
+    for (int k = 0; k < ncases; k++) {
+        static ref_file r; /* static: ref_file is large */
+        static float mine[NV], theirs[NV];
+        memcpy(mine, clean, sizeof mine);
+        memcpy(theirs, clean, sizeof theirs);
+        (cases[k].ref_side ? theirs : mine)[cases[k].at] = cases[k].v;
+        memset(&r, 0, sizeof r);
+        r.path = "comparator self-test (this failure is expected)";
+        r.nt = 1;
+        snprintf(r.t[0].name, sizeof r.t[0].name, "v");
+        r.t[0].n = NV;
+        r.t[0].ndim = 1;
+        r.t[0].dims[0] = NV;
+        r.t[0].data = theirs;
+        tally ty = {0};
+        const int f0 = t_failures, c0 = t_checks;
+        long at = compare(&ty, &r, cases[k].what, mine, "v", NV, RTOL_STEP0, ATOL_STEP0);
+        const int counted = t_failures - f0, fails = ty.fails;
+        t_failures = f0; /* undo the comparator's own tally: only this self-test's verdict counts */
+        t_checks = c0;
+        int pass = at == cases[k].expect && counted == (cases[k].expect >= 0) && fails == counted;
+        if (pass && cases[k].expect >= 0 && !isfinite(cases[k].v)) pass = isinf(ty.worst) && ty.worst > 0;
+        t_checks++;
+        if (!pass) {
+            t_failures++;
+            fprintf(stderr, "comparator self-test: %s: compare reported element %ld (want %ld), counted %d failure(s)"
+                    "\n", cases[k].what, at, cases[k].expect, counted);
+        } else {
+            ok++;
+        }
+    }
+    printf("comparator self-test: %d of %d cases ok\n", ok, ncases);
+}
+
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 int main(int argc, char **argv)
@@ -339,6 +416,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_reference DIR\n");
         return 2;
     }
+    self_test_compare();
     DIR *d = opendir(argv[1]);
     if (!d) {
         fprintf(stderr, "%s: cannot open the reference directory\n", argv[1]);
