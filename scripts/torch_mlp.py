@@ -15,6 +15,9 @@ import argparse, copy, gzip, json, os, struct, sys, time
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import split_counts  # noqa: E402
+
 DEFAULTS = {
     "name": "run", "seed": 1, "threads": 1,
     "data": {"dir": "data/mnist", "train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
@@ -51,32 +54,15 @@ def read_idx(path):
 
 
 def split(labels, subset, val_fraction, gen):
-    """Balanced subset (equal per class, remainder to low ids) and per-class validation hold-out."""
-    n, classes = len(labels), 10
-    byc = [np.nonzero(labels == c)[0] for c in range(classes)]
-    if subset >= 1.0:
-        take = [len(b) for b in byc]
-    else:
-        total = max(classes, round(subset * n))
-        take, given = [0] * classes, 0
-        while given < total:
-            open_ = [c for c in range(classes) if take[c] < len(byc[c])]
-            if not open_:
-                break
-            left = total - given
-            share, extra = divmod(left, len(open_))
-            for c in open_:
-                want = share + (1 if extra > 0 else 0)
-                extra -= 1 if extra > 0 else 0
-                add = min(want, len(byc[c]) - take[c])
-                take[c] += add
-                given += add
+    """Balanced subset (equal per class, remainder to low ids) and per-class validation hold-out, the
+    counts rounded as regmnist rounds them (scripts/split_counts.py: halves away from zero)."""
+    byc = [np.nonzero(labels == c)[0] for c in range(split_counts.CLASSES)]
+    take, nval = split_counts.split_counts([len(b) for b in byc], subset, val_fraction)
     tr, va = [], []
-    for c in range(classes):
+    for c in range(split_counts.CLASSES):
         perm = byc[c][torch.randperm(len(byc[c]), generator=gen).numpy()][:take[c]]
-        nv = round(val_fraction * take[c])
-        va += list(perm[:nv])
-        tr += list(perm[nv:])
+        va += list(perm[:nval[c]])
+        tr += list(perm[nval[c]:])
     return np.sort(np.array(tr, np.int64)), np.sort(np.array(va, np.int64))
 
 
