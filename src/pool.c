@@ -1,6 +1,8 @@
 /* pool.c - worker threads for regmnist's parallel loops. A job is published by bumping a generation
  * counter; workers spin briefly on it (jobs come every few microseconds while training) and sleep
- * on a condition variable when idle longer. The caller runs the first chunk itself. */
+ * on a condition variable when idle longer. The caller runs the first chunk itself. Each start
+ * resets the generation and the job before any worker exists, so a restarted pool never reruns
+ * the previous job (whose context may be gone). */
 #include "rm_pool.h"
 
 #include <pthread.h>
@@ -17,6 +19,7 @@ static struct {
     atomic_ulong gen;      /* job generation */
     atomic_int pending;    /* workers still on the current job */
     atomic_int stop;
+    int running;           /* between a successful rm_pool_start and rm_pool_stop */
     int sleeping;          /* workers waiting on go (under mu) */
     rm_range_fn fn;
     void *ctx;
@@ -40,7 +43,7 @@ static void run_part(int k)
 static void *worker(void *arg)
 {
     int k = (int)(long)arg;
-    unsigned long seen = 0;
+    unsigned long seen = 0; /* rm_pool_start set gen to 0 before creating this thread */
     for (;;) {
         unsigned long g;
         int spins = 0;
@@ -68,8 +71,18 @@ int rm_pool_start(int nthreads, rm_err *e)
 {
     if (nthreads < 1 || nthreads > MAX_THREADS)
         return rm_fail(e, RM_ERR_USAGE, "threads: must be in [1, %d]", MAX_THREADS);
+    if (P.running) return rm_fail(e, RM_ERR_USAGE, "thread pool already running (stop it first)");
+    /* No worker exists here: reset the generation (workers start with seen = 0) and forget the
+     * last job, so a restart cannot run it again. pthread_create publishes these to the workers. */
+    atomic_store(&P.gen, 0);
+    atomic_store(&P.pending, 0);
     atomic_store(&P.stop, 0);
+    P.fn = NULL;
+    P.ctx = NULL;
+    P.n = P.chunk = 0;
+    P.sleeping = 0;
     P.nthreads = 1;
+    P.running = 1;
     for (int k = 1; k < nthreads; k++) {
         if (pthread_create(&P.tid[k], NULL, worker, (void *)(long)k) != 0) {
             rm_pool_stop();
@@ -106,10 +119,14 @@ void rm_pool_run(rm_range_fn fn, void *ctx, long n, long min_chunk)
 
 void rm_pool_stop(void)
 {
+    if (!P.running) return; /* never started, or already stopped */
     atomic_store(&P.stop, 1);
     pthread_mutex_lock(&P.mu);
     pthread_cond_broadcast(&P.go);
     pthread_mutex_unlock(&P.mu);
     for (int k = 1; k < P.nthreads; k++) pthread_join(P.tid[k], NULL);
     P.nthreads = 1;
+    P.fn = NULL;
+    P.ctx = NULL;
+    P.running = 0;
 }

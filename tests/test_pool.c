@@ -1,0 +1,184 @@
+/* test_pool.c - the worker pool: every index of a job is processed exactly once, by that job, with
+ * any thread count, and a pool that is stopped and started again never reruns the previous job
+ * (whose context may live in a stack frame that is gone; ASan reports that as a use after scope). */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "rm_pool.h"
+#include "test_util.h"
+
+#define N 4000 /* large enough that 2, 3 and 4 threads all get a chunk (chunks are >= 16 long) */
+
+typedef struct {
+    int tag;             /* the value this job adds to each of its marks */
+    int *marks;          /* N counters, one per index */
+    atomic_long calls;   /* chunks run */
+    atomic_long covered; /* indices processed */
+} job_ctx;
+
+static void job_mark(void *vc, long begin, long end)
+{
+    job_ctx *c = vc;
+    atomic_fetch_add(&c->calls, 1);
+    for (long i = begin; i < end; i++) c->marks[i] += c->tag;
+    atomic_fetch_add(&c->covered, end - begin);
+}
+
+static void job_init(job_ctx *c, int tag, int *marks)
+{
+    c->tag = tag;
+    c->marks = marks;
+    atomic_init(&c->calls, 0);
+    atomic_init(&c->covered, 0);
+    memset(marks, 0, N * sizeof *marks);
+}
+
+/* Give a stray worker time to run whatever it would run. */
+static void settle(void)
+{
+    struct timespec ts = {0, 30 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* Count the indices whose mark is not exactly tag (each index once, by this job). */
+static long wrong_marks(const job_ctx *c)
+{
+    long bad = 0;
+    for (long i = 0; i < N; i++) bad += c->marks[i] != c->tag;
+    return bad;
+}
+
+static int start(int nthreads)
+{
+    rm_err e;
+    int rc = rm_pool_start(nthreads, &e);
+    if (rc) fprintf(stderr, "rm_pool_start(%d): %s\n", nthreads, e.msg);
+    return rc;
+}
+
+/* Run a fresh job whose context lives in this frame; check it and return how many chunks ran. */
+static long run_in_frame(int tag, long n, int *marks)
+{
+    job_ctx c;
+    job_init(&c, tag, marks);
+    rm_pool_run(job_mark, &c, n, 16);
+    long bad = 0;
+    for (long i = 0; i < N; i++) bad += marks[i] != (i < n ? tag : 0);
+    CHECK(bad == 0);
+    CHECK(atomic_load(&c.covered) == n);
+    return atomic_load(&c.calls);
+}
+
+/* Job A with 2 and 3 threads; stop; restart with another count and run job B from another frame:
+ * A must not run again and B must cover every index exactly once. */
+static void test_restart_does_not_rerun(void)
+{
+    static int marks_a[N], marks_b[N];
+    const int counts[][2] = {{2, 3}, {3, 2}, {3, 4}, {2, 1}};
+    for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        job_ctx a;
+        job_init(&a, 7, marks_a);
+        if (start(counts[k][0])) {
+            CHECK(0);
+            return;
+        }
+        rm_pool_run(job_mark, &a, N, 16);
+        CHECK(wrong_marks(&a) == 0);
+        CHECK(atomic_load(&a.covered) == N);
+        CHECK(atomic_load(&a.calls) == counts[k][0]);
+        rm_pool_stop();
+        const long calls_a = atomic_load(&a.calls);
+
+        if (start(counts[k][1])) {
+            CHECK(0);
+            return;
+        }
+        settle();
+        CHECK(atomic_load(&a.calls) == calls_a); /* the old job did not run again */
+        long calls_b = run_in_frame(11, N, marks_b);
+        CHECK(calls_b == counts[k][1]);
+        settle();
+        CHECK(atomic_load(&a.calls) == calls_a);
+        CHECK(atomic_load(&a.covered) == N);
+        CHECK(wrong_marks(&a) == 0); /* each index still marked once, by A */
+        rm_pool_stop();
+        CHECK(atomic_load(&a.calls) == calls_a);
+    }
+}
+
+/* The previous job's context is out of scope when the pool restarts: a stale run is an ASan error. */
+static void test_restart_after_scope(void)
+{
+    static int marks[N];
+    if (start(3)) {
+        CHECK(0);
+        return;
+    }
+    {
+        job_ctx gone;
+        job_init(&gone, 5, marks);
+        rm_pool_run(job_mark, &gone, N, 16);
+        CHECK(wrong_marks(&gone) == 0);
+    }
+    rm_pool_stop();
+    if (start(2)) {
+        CHECK(0);
+        return;
+    }
+    settle();
+    CHECK(run_in_frame(9, N, marks) == 2);
+    rm_pool_stop();
+}
+
+/* Many start/stop cycles with varying counts, short and odd-sized jobs, and no job at all. */
+static void test_cycles(void)
+{
+    static int marks[N];
+    for (int cycle = 0; cycle < 12; cycle++) {
+        int t = 1 + cycle % 4;
+        if (start(t)) {
+            CHECK(0);
+            return;
+        }
+        if (cycle % 3 != 2) { /* some cycles start and stop without a job */
+            CHECK(run_in_frame(100 + cycle, N, marks) == t);
+            run_in_frame(200 + cycle, 1000 + 17 * cycle, marks); /* odd sizes: coverage checked inside */
+            run_in_frame(300 + cycle, 5, marks);                 /* shorter than a chunk: runs inline */
+            run_in_frame(400 + cycle, 0, marks);                 /* empty */
+        }
+        rm_pool_stop();
+    }
+}
+
+/* Starting a running pool is refused (and leaves it working); stopping twice is harmless; bad
+ * thread counts are refused; with no pool running, jobs run inline. */
+static void test_misuse(void)
+{
+    static int marks[N];
+    rm_err e;
+    CHECK(run_in_frame(1, N, marks) == 1); /* never started: inline, one chunk */
+    CHECK(rm_pool_start(0, &e) != RM_OK);
+    CHECK(rm_pool_start(65, &e) != RM_OK);
+    CHECK(start(3) == RM_OK);
+    CHECK(rm_pool_start(2, &e) == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, "already running");
+    CHECK(run_in_frame(2, N, marks) == 3); /* still the original three threads */
+    rm_pool_stop();
+    rm_pool_stop();
+    CHECK(run_in_frame(3, N, marks) == 1);
+    CHECK(start(2) == RM_OK);
+    CHECK(run_in_frame(4, N, marks) == 2);
+    rm_pool_stop();
+    rm_pool_stop();
+}
+
+int main(void)
+{
+    test_restart_does_not_rerun();
+    test_restart_after_scope();
+    test_cycles();
+    test_misuse();
+    return t_done("test_pool");
+}
