@@ -1,8 +1,10 @@
 /* idx.c - IDX reader over zlib (gzip or raw files alike), strict about every header field. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "rm_data.h"
@@ -23,12 +25,16 @@ int rm_idx_find(const char *path, char *found, size_t n, rm_err *e)
     return rm_fail(e, RM_ERR_IO, "%s: not found (nor %s); fetch the data with scripts/get-data.sh", path, found);
 }
 
-/* zlib's message without the "path: " prefix it adds. */
+/* zlib's message without the "path: " or "<fd:N>: " prefix it adds. */
 static const char *gz_msg(gzFile f, const char *path, int *zerr)
 {
     const char *m = gzerror(f, zerr);
     size_t n = strlen(path);
-    if (strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ') m += n + 2;
+    if (strncmp(m, "<fd:", 4) == 0 && strchr(m, '>'))
+        n = (size_t)(strchr(m, '>') - m) + 1;
+    else if (strncmp(m, path, n) != 0)
+        return m;
+    if (m[n] == ':' && m[n + 1] == ' ') m += n + 2;
     return m;
 }
 
@@ -63,19 +69,94 @@ static uint32_t be32(const uint8_t *b)
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | (uint32_t)b[3];
 }
 
-/* Read one IDX file: magic, dims, payload of exactly count*item bytes, nothing after. */
+/* A gzip stream's payload buffer starts at this many bytes, or at GZ_RATIO times the compressed file
+ * size if larger (MNIST compresses about 4.75:1, so a truthful header is allocated once), and doubles
+ * as data arrives, never past what the header claims. */
+#define GZ_START ((size_t)1 << 20)
+#define GZ_RATIO 8
+
+/* The error for a header that claims count items of item bytes when have data bytes follow it. */
+static int disagree(rm_err *e, const char *path, uint32_t count, size_t item, unsigned long long have)
+{
+    const char *what = item == 1 ? "labels" : "images";
+    unsigned long long want = (unsigned long long)count * item;
+    if (have < want)
+        return rm_fail(e, RM_ERR_IO,
+                       "%s: truncated: the header claims %u %s but the file holds only %llu (%llu of %llu data "
+                       "bytes); the header and the data disagree",
+                       path, count, what, have / item, have, want);
+    return rm_fail(e, RM_ERR_IO,
+                   "%s: trailing bytes: the header claims %u %s (%llu data bytes) but the file holds %llu data "
+                   "bytes; the header and the data disagree",
+                   path, count, what, want, have);
+}
+
+/* Read the count*item byte payload into *data. cap is the first allocation (want for a raw file whose
+ * size was checked); the buffer grows geometrically up to want as the data arrives, so a header
+ * that over-claims costs no more memory than the data that is actually there. */
+static int read_payload(gzFile f, const char *path, uint32_t count, size_t item, size_t cap, uint8_t **data,
+                        rm_err *e)
+{
+    size_t want = (size_t)count * item, have = 0;
+    if (cap > want) cap = want;
+    *data = rm_alloc(cap, 1, path, e);
+    if (!*data) return e->code;
+    while (have < want) {
+        if (have == cap) {
+            size_t next = cap > want / 2 ? want : 2 * cap;
+            uint8_t *grown = rm_alloc(next, 1, path, e);
+            if (!grown) return e->code;
+            memcpy(grown, *data, have);
+            rm_free(*data);
+            *data = grown;
+            cap = next;
+        }
+        size_t ask = cap - have;
+        int got = gzread(f, *data + have, ask > (1u << 30) ? (1u << 30) : (unsigned)ask);
+        if (got < 0) {
+            int zerr;
+            const char *msg = gz_msg(f, path, &zerr);
+            return rm_fail(e, RM_ERR_IO, "%s: corrupt or unreadable (%s) while reading data", path, msg);
+        }
+        if (got == 0) {
+            int zerr;
+            const char *msg = gz_msg(f, path, &zerr);
+            if (zerr != Z_OK && zerr != Z_STREAM_END)
+                return rm_fail(e, RM_ERR_IO, "%s: corrupt or truncated gzip data (%s) while reading data", path,
+                               msg);
+            return disagree(e, path, count, item, have);
+        }
+        have += (size_t)got;
+    }
+    return RM_OK;
+}
+
+/* Read one IDX file: magic, dims, payload of exactly count*item bytes, nothing after. The count is
+ * checked against the data before it sizes anything: a raw file must be exactly header + count*item
+ * bytes long; a gzip stream is read into a growing buffer (read_payload). */
 static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t **data, rm_err *e)
 {
     char path[4096];
+    *data = NULL;
     if (rm_idx_find(given, path, sizeof path, e)) return e->code;
-    gzFile f = gzopen(path, "rb");
-    if (!f) return rm_fail(e, RM_ERR_IO, "%s: %s", path, errno ? strerror(errno) : "cannot open");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (bad) {
+        close(fd);
+        return rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(bad));
+    }
+    gzFile f = gzdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return rm_fail(e, RM_ERR_IO, "%s: cannot open (out of memory)", path);
+    }
     gzbuffer(f, 1u << 17);
     int rc = RM_OK;
     uint8_t hdr[16];
     int ndims = (int)(magic & 0xff);
     size_t hlen = 4 + 4 * (size_t)ndims;
-    *data = NULL;
     if ((rc = gz_read_exact(f, path, hdr, 4, "header", e))) goto out;
     if (be32(hdr) != magic) {
         rc = rm_fail(e, RM_ERR_IO, "%s: bad magic 0x%08x, expected 0x%08x (%s file)", path, be32(hdr), magic,
@@ -98,18 +179,29 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
         rc = rm_fail(e, RM_ERR_IO, "%s: holds no items", path);
         goto out;
     }
-    *data = rm_alloc((size_t)*count, item, path, e);
-    if (!*data) {
-        rc = e->code;
-        goto out;
+    size_t want = (size_t)*count * item, cap;
+    if (gzdirect(f) && S_ISREG(st.st_mode)) {
+        /* raw file: its size says how much data there is; a truthful header is allocated once */
+        unsigned long long have = (size_t)st.st_size > hlen ? (unsigned long long)st.st_size - hlen : 0;
+        if (have != want) {
+            rc = disagree(e, path, *count, item, have);
+            goto out;
+        }
+        cap = want;
+    } else {
+        size_t packed = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+        cap = packed < GZ_START / GZ_RATIO ? GZ_START : packed < want / GZ_RATIO ? packed * GZ_RATIO : want;
     }
-    if ((rc = gz_read_exact(f, path, *data, (size_t)*count * item, "data", e))) goto out;
+    if ((rc = read_payload(f, path, *count, item, cap, data, e))) goto out;
     uint8_t extra;
     int got = gzread(f, &extra, 1);
     if (got != 0) {
         int zerr;
         const char *msg = gz_msg(f, path, &zerr);
-        rc = got > 0 ? rm_fail(e, RM_ERR_IO, "%s: trailing bytes after %u items", path, *count)
+        rc = got > 0 ? rm_fail(e, RM_ERR_IO,
+                               "%s: trailing bytes after the %u %s the header claims; the header and the data "
+                               "disagree",
+                               path, *count, item == 1 ? "labels" : "images")
                      : rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (%s)", path, msg);
         goto out;
     }
@@ -130,12 +222,26 @@ out:
     return rc;
 }
 
+/* Read a label file and check every label is a class. */
+static int labels_read(const char *path, uint8_t **labels, uint32_t *n, rm_err *e)
+{
+    if (idx_read(path, 0x00000801u, n, labels, e)) return e->code;
+    for (uint32_t i = 0; i < *n; i++)
+        if ((*labels)[i] >= RM_CLASSES) {
+            int bad = (*labels)[i];
+            rm_free(*labels);
+            *labels = NULL;
+            return rm_fail(e, RM_ERR_IO, "%s: label %d at item %u is not a digit class (0-9)", path, bad, i);
+        }
+    return RM_OK;
+}
+
 int rm_idx_load(rm_dataset *d, const char *images_path, const char *labels_path, rm_err *e)
 {
     memset(d, 0, sizeof *d);
     uint32_t ni = 0, nl = 0;
     if (idx_read(images_path, 0x00000803u, &ni, &d->images, e)) return e->code;
-    if (idx_read(labels_path, 0x00000801u, &nl, &d->labels, e)) {
+    if (labels_read(labels_path, &d->labels, &nl, e)) {
         rm_dataset_free(d);
         return e->code;
     }
@@ -143,13 +249,14 @@ int rm_idx_load(rm_dataset *d, const char *images_path, const char *labels_path,
         rm_dataset_free(d);
         return rm_fail(e, RM_ERR_IO, "%s: %u labels but %s holds %u images", labels_path, nl, images_path, ni);
     }
-    for (uint32_t i = 0; i < nl; i++)
-        if (d->labels[i] >= RM_CLASSES) {
-            int bad = d->labels[i];
-            rm_dataset_free(d);
-            return rm_fail(e, RM_ERR_IO, "%s: label %d at item %u is not a digit class (0-9)", labels_path, bad, i);
-        }
     d->n = ni;
+    return RM_OK;
+}
+
+int rm_idx_load_labels(rm_dataset *d, const char *labels_path, rm_err *e)
+{
+    memset(d, 0, sizeof *d);
+    if (labels_read(labels_path, &d->labels, &d->n, e)) return e->code;
     return RM_OK;
 }
 

@@ -1,5 +1,5 @@
-/* test_idx.c - the IDX reader (raw and gzip) with each malformed case giving its own error, the
- * subset/validation split and batch gathering. */
+/* test_idx.c - the IDX reader (raw and gzip) with each malformed case giving its own error (headers
+ * that lie about their item count included), the subset/validation split and batch gathering. */
 #define _DEFAULT_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
@@ -137,7 +137,66 @@ static void test_reader(void)
     rm_err e3 = {0};
     CHECK(rm_idx_load(&d, bad, lp, &e3) == RM_ERR_IO);
     CHECK_CONTAINS(e3.msg, "bad.gz");
+    CHECK(!strstr(e2.msg, "<fd:") && !strstr(e3.msg, "<fd:")); /* zlib's own prefix is dropped */
     printf("corrupt gzip -> %s\ntruncated gzip -> %s\n", e3.msg, e2.msg);
+}
+
+/* Load and expect an IO error that names the file and says the header and the data disagree. */
+static void expect_disagree(const char *ip, const char *lp, const char *named, const char *claim)
+{
+    rm_dataset d;
+    rm_err e = {0};
+    int rc = rm_idx_load(&d, ip, lp, &e);
+    CHECK(rc == RM_ERR_IO);
+    CHECK_CONTAINS(e.msg, named);
+    CHECK_CONTAINS(e.msg, claim);
+    CHECK_CONTAINS(e.msg, "the header and the data disagree");
+    CHECK(strchr(e.msg, '\n') == NULL);
+    printf("%s -> rc %d: %s\n", named, rc, e.msg);
+}
+
+/* Headers that claim more (or fewer) items than the file holds: an error naming the file, never an
+ * allocation sized by the claim (0xFFFFFFFF images would be 3.4 TB). Raw and gzip alike. */
+static void test_lying_header(void)
+{
+    size_t nl = make_labels(lab, 6);
+    char lp[300];
+    snprintf(lp, sizeof lp, "%s", write_file("lab6", lab, nl, 0));
+    char gi[300], gl[300];
+    for (int gz = 0; gz <= 1; gz++) {
+        /* 6 images present, the header claiming 0xFFFFFFFF, then 1000 */
+        size_t ni = make_images(img, 0x803, 6, 28, 28);
+        put32(img + 4, 0xFFFFFFFFu);
+        snprintf(gi, sizeof gi, "%s", write_file(gz ? "huge.gz" : "huge", img, ni, gz));
+        expect_disagree(gi, lp, gz ? "huge.gz" : "huge", "claims 4294967295 images but the file holds only 6");
+        put32(img + 4, 1000);
+        snprintf(gi, sizeof gi, "%s", write_file(gz ? "i1000.gz" : "i1000", img, ni, gz));
+        expect_disagree(gi, lp, gz ? "i1000.gz" : "i1000", "claims 1000 images but the file holds only 6");
+        /* a label file claiming 0xFFFFFFFF and 7 labels when 6 are present */
+        put32(img + 4, 6);
+        snprintf(gi, sizeof gi, "%s", write_file(gz ? "img6.gz" : "img6", img, ni, gz));
+        put32(lab + 4, 0xFFFFFFFFu);
+        snprintf(gl, sizeof gl, "%s", write_file(gz ? "lhuge.gz" : "lhuge", lab, nl, gz));
+        expect_disagree(gi, gl, gz ? "lhuge.gz" : "lhuge", "claims 4294967295 labels but the file holds only 6");
+        put32(lab + 4, 7);
+        snprintf(gl, sizeof gl, "%s", write_file(gz ? "l7.gz" : "l7", lab, nl, gz));
+        expect_disagree(gi, gl, gz ? "l7.gz" : "l7", "claims 7 labels but the file holds only 6");
+        put32(lab + 4, 6);
+        /* under-claim: 5 images declared, 6 present */
+        put32(img + 4, 5);
+        snprintf(gi, sizeof gi, "%s", write_file(gz ? "i5of6.gz" : "i5of6", img, ni, gz));
+        expect_disagree(gi, lp, gz ? "i5of6.gz" : "i5of6", "trailing bytes");
+    }
+    /* a truthful gzip file larger than the first buffer (1 MiB) is read whole through the growth */
+    static uint8_t big[16 + 3000 * 784], bl[8 + 3000];
+    size_t nb = make_images(big, 0x803, 3000, 28, 28), nbl = make_labels(bl, 3000);
+    snprintf(gi, sizeof gi, "%s", write_file("big.gz", big, nb, 1));
+    snprintf(gl, sizeof gl, "%s", write_file("bigl.gz", bl, nbl, 1));
+    rm_dataset d;
+    rm_err e = {0};
+    CHECK(rm_idx_load(&d, gi, gl, &e) == RM_OK);
+    CHECK(d.n == 3000 && memcmp(d.images, big + 16, 3000 * 784) == 0 && d.labels[2999] == 9);
+    rm_dataset_free(&d);
 }
 
 static void test_split(void)
@@ -210,6 +269,7 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/rm_idx_XXXXXX");
     if (!mkdtemp(dir)) return 1;
     test_reader();
+    test_lying_header();
     test_split();
     test_gather();
     char cmd[128];
