@@ -10,6 +10,15 @@
 
 struct cJSON;
 
+#define RM_CFG_MAX_KEYS 96 /* room for the key table (checked at startup by the unit tests) */
+
+/* Where each key's value came from, for error messages: not part of the config's value. */
+typedef struct rm_config_origin {
+    unsigned short at[RM_CFG_MAX_KEYS]; /* 1 + offset in text of the origin that last set the key; 0 = default */
+    unsigned short used;                /* bytes of text in use */
+    char text[8192];                    /* NUL-separated origins in the order they were applied */
+} rm_config_origin;
+
 /* Every key of a config file; see docs/config.md. */
 typedef struct rm_config {
     char name[128];
@@ -42,6 +51,7 @@ typedef struct rm_config {
     struct {
         char dir[1024]; /* "" means runs/<name> */
     } output;
+    rm_config_origin origin; /* last member: compare configs up to offsetof(rm_config, origin) */
 } rm_config;
 
 /* Fill c with every default. */
@@ -54,11 +64,20 @@ int rm_config_apply(rm_config *c, const struct cJSON *root, const char *origin, 
 /* Read and apply a config file: strict JSON, no trailing text, no duplicate or unknown keys. */
 int rm_config_load(rm_config *c, const char *path, rm_err *e);
 
-/* Apply one "--set key.path=JSON" (a bare word is taken as a string). */
+/* Apply one "--set key.path=JSON" (a bare word is taken as a string); errors and later checks name
+ * it as "--set key.path=JSON". */
 int rm_config_set(rm_config *c, const char *assignment, rm_err *e);
 
-/* Checks across keys (dropout list length, nesterov needs momentum, ...); origin names the source. */
-int rm_config_validate(const rm_config *c, const char *origin, rm_err *e);
+/* Set one key from a command-line flag (--seed, --threads, --out), named flag in errors. */
+int rm_config_set_flag(rm_config *c, const char *flag, const char *path, const struct cJSON *v, rm_err *e);
+
+/* Checks across keys (dropout list length, nesterov needs momentum, ...). Each error names the
+ * origin (file or --set) that last set one of the keys involved; fallback when none was set. */
+int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e);
+
+/* Checks that need the data: n_train training images after the subset and validation split
+ * (none left, batch larger than the set with drop_last, a BatchNorm batch of one). */
+int rm_config_check_counts(const rm_config *c, const char *fallback, unsigned long n_train, rm_err *e);
 
 /* The resolved config (every key) as a new cJSON object; NULL when out of memory. */
 struct cJSON *rm_config_to_json(const rm_config *c);
@@ -72,7 +91,8 @@ void rm_config_optim(const rm_config *c, rm_optim_cfg *o);
 /* The run directory: output.dir, or runs/<name> when empty. */
 const char *rm_config_out_dir(const rm_config *c, char *buf, size_t n);
 
-/* Print the key reference (path, type, default, range) for --help-config. */
-void rm_config_print_keys(FILE *f);
+/* Print the key reference (path, type, default, range or values, meaning) for --help-config:
+ * plain text, or the markdown table of docs/config.md when markdown is set. */
+void rm_config_print_keys(FILE *f, int markdown);
 
 #endif

@@ -28,6 +28,9 @@ int rm_idx_find(const char *path, char *found, size_t n, rm_err *e);
  * checking exact lengths, equal counts and labels < 10. */
 int rm_idx_load(rm_dataset *d, const char *images_path, const char *labels_path, rm_err *e);
 
+/* Load only a label file (images stays NULL): for checks that need the class counts. */
+int rm_idx_load_labels(rm_dataset *d, const char *labels_path, rm_err *e);
+
 /* Release a dataset. */
 void rm_dataset_free(rm_dataset *d);
 
@@ -35,6 +38,10 @@ void rm_dataset_free(rm_dataset *d);
  * Allocates *train (n_train) and *val (n_val, may be 0); indices ascending. */
 int rm_split(const uint8_t *labels, uint32_t n, double subset, double val_fraction, rm_rng *rng,
              uint32_t **train, uint32_t *n_train, uint32_t **val, uint32_t *n_val, rm_err *e);
+
+/* The training and validation counts rm_split gives, without drawing anything. */
+void rm_split_counts(const uint8_t *labels, uint32_t n, double subset, double val_fraction, uint32_t *n_train,
+                     uint32_t *n_val);
 
 /* The 256-entry uint8 -> float table for a normalization kind (PyTorch's ToTensor + Normalize). */
 void rm_norm_table(int kind, float lut[256]);

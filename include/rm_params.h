@@ -34,6 +34,9 @@ int rm_params_alloc(rm_params *p, int with_grad, rm_err *e);
 /* Find a tensor by exact name; NULL when absent. */
 const rm_tensor_info *rm_params_find(const rm_params *p, const char *name);
 
+/* The number of values in the registered tensors (n less the alignment padding). */
+size_t rm_params_numel(const rm_params *p);
+
 /* Zero every gradient: one memset. */
 void rm_params_zero_grad(rm_params *p);
 

@@ -1,4 +1,5 @@
 /* config.c - table-driven strict config: defaults, file, --set, validation and the resolved JSON. */
+#define _POSIX_C_SOURCE 200809L
 #include "rm_config.h"
 
 #include <ctype.h>
@@ -6,6 +7,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
@@ -35,38 +37,38 @@ static const char *const SECTIONS[] = {"data", "model", "regularization", "optim
 #define S(m) sizeof(((rm_config *)0)->m)
 #define INF HUGE_VAL
 static const keyspec KEYS[] = {
-    {"name", K_NAME, F(name), S(name), 0, 0, 0, 0, NULL, "\"run\"", "run name; output goes to runs/<name> unless output.dir is set"},
-    {"seed", K_SEED, F(seed), 0, 0, 4294967295.0, 0, 0, NULL, "1", "seed for the split, init, shuffling and dropout streams"},
-    {"threads", K_INT, F(threads), 0, 1, 64, 0, 0, NULL, "1", "worker threads (matrix products and elementwise loops)"},
-    {"data.dir", K_STR, F(data.dir), S(data.dir), 0, 0, 0, 0, NULL, "\"data/mnist\"", "directory of the IDX files (relative to the working directory)"},
-    {"data.train_images", K_STR, F(data.train_images), S(data.train_images), 0, 0, 0, 0, NULL, "\"train-images-idx3-ubyte\"", "training images, with or without .gz"},
+    {"name", K_NAME, F(name), S(name), 0, 0, 0, 0, NULL, "\"run\"", "run name; the run directory is `runs/<name>` unless `output.dir` is set"},
+    {"seed", K_SEED, F(seed), 0, 0, 4294967295.0, 0, 0, NULL, "1", "one seed, split into independent streams for the subset/validation split, the initialization, the shuffling and the dropout masks (so changing dropout does not change the data order)"},
+    {"threads", K_INT, F(threads), 0, 1, 64, 0, 0, NULL, "1", "worker threads. regmnist cuts each matrix product into one block of columns (or rows) per thread, each a single-threaded OpenBLAS call, and splits the optimizer step and batch gathering the same way"},
+    {"data.dir", K_STR, F(data.dir), S(data.dir), 0, 0, 0, 0, NULL, "\"data/mnist\"", "directory of the four IDX files, relative to the working directory"},
+    {"data.train_images", K_STR, F(data.train_images), S(data.train_images), 0, 0, 0, 0, NULL, "\"train-images-idx3-ubyte\"", "file name in `data.dir`; with or without `.gz`, the reader finds either"},
     {"data.train_labels", K_STR, F(data.train_labels), S(data.train_labels), 0, 0, 0, 0, NULL, "\"train-labels-idx1-ubyte\"", "training labels"},
     {"data.test_images", K_STR, F(data.test_images), S(data.test_images), 0, 0, 0, 0, NULL, "\"t10k-images-idx3-ubyte\"", "test images"},
     {"data.test_labels", K_STR, F(data.test_labels), S(data.test_labels), 0, 0, 0, 0, NULL, "\"t10k-labels-idx1-ubyte\"", "test labels"},
-    {"data.subset", K_NUM, F(data.subset), 0, 0, 1, 1, 0, NULL, "1.0", "fraction of the training set used, balanced by class"},
+    {"data.subset", K_NUM, F(data.subset), 0, 0, 1, 1, 0, NULL, "1.0", "fraction of the training set used, the same number from each class and at least one image per class (see below)"},
     {"data.val_fraction", K_NUM, F(data.val_fraction), 0, 0, 1, 0, 1, NULL, "0.0", "fraction of the subset held out for validation, per class"},
-    {"data.normalize", K_ENUM, F(data.normalize), 0, 0, 0, 0, 0, NORMALIZE, "\"standard\"", "unit: x/255; standard: (x/255-0.1307)/0.3081; symmetric: (x/255-0.5)/0.5"},
-    {"model.hidden", K_HIDDEN, F(model), 0, 1, 65536, 0, 0, NULL, "[256, 128]", "hidden layer widths; [] is logistic regression"},
+    {"data.normalize", K_ENUM, F(data.normalize), 0, 0, 0, 0, 0, NORMALIZE, "\"standard\"", "`unit` = x/255 (`ToTensor()`); `standard` = (x/255 - 0.1307)/0.3081; `symmetric` = (x/255 - 0.5)/0.5"},
+    {"model.hidden", K_HIDDEN, F(model), 0, 1, 65536, 0, 0, NULL, "[256, 128]", "hidden layer widths; `[]` is logistic regression"},
     {"model.activation", K_ENUM, F(model.activation), 0, 0, 0, 0, 0, ACTIVATION, "\"relu\"", "hidden activation"},
-    {"model.norm", K_ENUM, F(model.norm), 0, 0, 0, 0, 0, NORM, "\"none\"", "norm after each hidden Linear: BatchNorm1d or LayerNorm"},
-    {"model.dropout", K_DROPOUT, F(model), 0, 0, 1, 0, 1, NULL, "0.0", "dropout after each hidden block: one rate, or a list with one per layer"},
+    {"model.norm", K_ENUM, F(model.norm), 0, 0, 0, 0, 0, NORM, "\"none\"", "`BatchNorm1d` or `LayerNorm` after each hidden Linear"},
+    {"model.dropout", K_DROPOUT, F(model), 0, 0, 1, 0, 1, NULL, "0.0", "dropout after each hidden block: one rate for all, or a list with one rate per hidden layer; a rate above 0 needs a hidden layer"},
     {"model.input_dropout", K_NUM, F(model.input_dropout), 0, 0, 1, 0, 1, NULL, "0.0", "dropout on the input pixels"},
-    {"regularization.l1", K_NUM, F(reg.l1), 0, 0, INF, 0, 0, NULL, "0.0", "l1 * sum|w| added to the loss"},
-    {"regularization.l2", K_NUM, F(reg.l2), 0, 0, INF, 0, 0, NULL, "0.0", "l2 * sum(w^2) added to the loss"},
-    {"regularization.penalize_bias", K_BOOL, F(reg.penalize_bias), 0, 0, 0, 0, 0, NULL, "false", "penalize biases and norm parameters too"},
-    {"optimizer.name", K_ENUM, F(optim.name), 0, 0, 0, 0, 0, OPTIMIZER, "\"adam\"", "sgd, adam or adamw (torch.optim semantics)"},
+    {"regularization.l1", K_NUM, F(reg.l1), 0, 0, INF, 0, 0, NULL, "0.0", "adds `l1 * sum(abs(w))` to the loss"},
+    {"regularization.l2", K_NUM, F(reg.l2), 0, 0, INF, 0, 0, NULL, "0.0", "adds `l2 * sum(w^2)` to the loss"},
+    {"regularization.penalize_bias", K_BOOL, F(reg.penalize_bias), 0, 0, 0, 0, 0, NULL, "false", "when true the penalties cover every parameter (biases and norm weights too), like a loop over `model.parameters()`; when false only the Linear weights"},
+    {"optimizer.name", K_ENUM, F(optim.name), 0, 0, 0, 0, 0, OPTIMIZER, "\"adam\"", "`torch.optim.SGD`, `Adam`, `AdamW`"},
     {"optimizer.lr", K_NUM, F(optim.lr), 0, 0, 100, 1, 0, NULL, "0.001", "learning rate"},
-    {"optimizer.momentum", K_NUM, F(optim.momentum), 0, 0, 1, 0, 1, NULL, "0.0", "sgd momentum (dampening 0)"},
-    {"optimizer.nesterov", K_BOOL, F(optim.nesterov), 0, 0, 0, 0, 0, NULL, "false", "sgd Nesterov momentum (needs momentum > 0)"},
-    {"optimizer.beta1", K_NUM, F(optim.beta1), 0, 0, 1, 0, 1, NULL, "0.9", "adam/adamw first-moment decay"},
-    {"optimizer.beta2", K_NUM, F(optim.beta2), 0, 0, 1, 0, 1, NULL, "0.999", "adam/adamw second-moment decay"},
-    {"optimizer.eps", K_NUM, F(optim.eps), 0, 0, 1, 0, 0, NULL, "1e-08", "adam/adamw denominator epsilon"},
-    {"optimizer.weight_decay", K_NUM, F(optim.weight_decay), 0, 0, INF, 0, 0, NULL, "0.0", "torch weight_decay on every parameter: coupled (sgd, adam) or decoupled (adamw)"},
+    {"optimizer.momentum", K_NUM, F(optim.momentum), 0, 0, 1, 0, 1, NULL, "0.0", "SGD momentum (dampening is 0); an error with adam/adamw"},
+    {"optimizer.nesterov", K_BOOL, F(optim.nesterov), 0, 0, 0, 0, 0, NULL, "false", "SGD Nesterov momentum; needs `momentum > 0`"},
+    {"optimizer.beta1", K_NUM, F(optim.beta1), 0, 0, 1, 0, 1, NULL, "0.9", "Adam/AdamW first-moment decay"},
+    {"optimizer.beta2", K_NUM, F(optim.beta2), 0, 0, 1, 0, 1, NULL, "0.999", "Adam/AdamW second-moment decay"},
+    {"optimizer.eps", K_NUM, F(optim.eps), 0, 0, 1, 0, 0, NULL, "1e-08", "Adam/AdamW denominator epsilon"},
+    {"optimizer.weight_decay", K_NUM, F(optim.weight_decay), 0, 0, INF, 0, 0, NULL, "0.0", "PyTorch's `weight_decay`, on every parameter as with `optim.X(model.parameters(), weight_decay=...)`: added to the gradient for sgd and adam, decoupled (`w *= 1 - lr*wd`) for adamw. Note: PyTorch's AdamW defaults to 0.01; regmnist's default is 0 for every optimizer, so set it explicitly"},
     {"training.epochs", K_INT, F(train.epochs), 0, 1, 100000, 0, 0, NULL, "10", "passes over the training set"},
     {"training.batch_size", K_INT, F(train.batch_size), 0, 1, 65536, 0, 0, NULL, "64", "mini-batch size"},
-    {"training.shuffle", K_BOOL, F(train.shuffle), 0, 0, 0, 0, 0, NULL, "true", "reshuffle the training set every epoch"},
+    {"training.shuffle", K_BOOL, F(train.shuffle), 0, 0, 0, 0, 0, NULL, "true", "reshuffle the training set every epoch (otherwise ascending image order)"},
     {"training.drop_last", K_BOOL, F(train.drop_last), 0, 0, 0, 0, 0, NULL, "false", "skip the last incomplete batch"},
-    {"output.dir", K_STR, F(output.dir), S(output.dir), 0, 0, 0, 0, NULL, "\"\"", "run directory; \"\" means runs/<name>"},
+    {"output.dir", K_STR, F(output.dir), S(output.dir), 0, 0, 0, 0, NULL, "\"\"", "run directory; `\"\"` means `runs/<name>`. `--out DIR` overrides it"},
 };
 #undef F
 #undef S
@@ -137,12 +139,20 @@ static int unknown_key(const char *origin, const char *path, rm_err *e)
     return rm_fail(e, RM_ERR_USAGE, "%s: %s: unknown key (see docs/config.md)", origin, path);
 }
 
-static void range_text(const keyspec *k, char *buf, size_t n)
+/* The allowed interval: "[0, 1)" or ">= 0". */
+static void interval_text(const keyspec *k, char *buf, size_t n)
 {
     if (k->hi == INF)
-        snprintf(buf, n, "must be %s %g", k->lo_open ? ">" : ">=", k->lo);
+        snprintf(buf, n, "%s %g", k->lo_open ? ">" : ">=", k->lo);
     else
-        snprintf(buf, n, "must be in %c%.10g, %.10g%c", k->lo_open ? '(' : '[', k->lo, k->hi, k->hi_open ? ')' : ']');
+        snprintf(buf, n, "%c%.10g, %.10g%c", k->lo_open ? '(' : '[', k->lo, k->hi, k->hi_open ? ')' : ']');
+}
+
+static void range_text(const keyspec *k, char *buf, size_t n)
+{
+    char iv[80];
+    interval_text(k, iv, sizeof iv);
+    snprintf(buf, n, "must be %s%s", k->hi == INF ? "" : "in ", iv);
 }
 
 static int in_range(const keyspec *k, double v)
@@ -158,6 +168,8 @@ static int check_number(const keyspec *k, const cJSON *v, int integer, const cha
     if (!cJSON_IsNumber(v))
         return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected a number, got %s", origin, path, type_name(v));
     double x = v->valuedouble;
+    if (!isfinite(x)) /* cJSON reads 1e999 as infinity */
+        return rm_fail(e, RM_ERR_USAGE, "%s: %s: must be a finite number, got %s", origin, path, x > 0 ? "inf" : "-inf");
     if (integer && x != floor(x))
         return rm_fail(e, RM_ERR_USAGE, "%s: %s: must be an integer, got %g", origin, path, x);
     if (!in_range(k, x)) {
@@ -182,6 +194,8 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: longer than %zu characters", origin, path, k->size - 1);
         if (k->type == K_NAME) {
             if (!s[0]) return rm_fail(e, RM_ERR_USAGE, "%s: %s: must not be empty", origin, path);
+            if (s[0] == '.') /* ".", ".." and hidden names would put runs/<name> outside runs/ or hide it */
+                return rm_fail(e, RM_ERR_USAGE, "%s: %s: must not start with '.', got \"%s\"", origin, path, s);
             for (const char *p = s; *p; p++)
                 if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
                     return rm_fail(e, RM_ERR_USAGE, "%s: %s: may hold only letters, digits, '.', '_' and '-', got \"%s\"",
@@ -272,6 +286,31 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
     return rm_fail(e, RM_ERR_USAGE, "%s: %s: internal error: unhandled key type", origin, path);
 }
 
+/* 1 + the offset of text in the origin pool, adding it if new; 0 (the default) when the pool is full. */
+static unsigned short origin_intern(rm_config_origin *o, const char *text)
+{
+    for (size_t at = 0; at < o->used; at += strlen(o->text + at) + 1)
+        if (strcmp(o->text + at, text) == 0) return (unsigned short)(at + 1);
+    size_t n = strlen(text) + 1;
+    if (o->used + n > sizeof o->text) return 0;
+    memcpy(o->text + o->used, text, n);
+    o->used = (unsigned short)(o->used + n);
+    return (unsigned short)(o->used - n + 1);
+}
+
+/* The origin that last set any of the NULL-terminated key paths, or fallback when all are defaults.
+ * Origins are interned in the order they are applied, so a later one has the larger offset. */
+static const char *blame(const rm_config *c, const char *fallback, const char *const *paths)
+{
+    unsigned best = 0;
+    for (; *paths; paths++) {
+        const keyspec *k = find_key(*paths);
+        if (k && c->origin.at[k - KEYS] > best) best = c->origin.at[k - KEYS];
+    }
+    return best ? c->origin.text + best - 1 : fallback;
+}
+#define KEYLIST(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 static int apply_section(rm_config *c, const cJSON *obj, const char *prefix, const char *origin, rm_err *e);
 
 /* Apply value v at path: a section takes an object of its keys, a key takes its value. */
@@ -284,7 +323,9 @@ static int apply_path(rm_config *c, const char *path, const cJSON *v, const char
     }
     const keyspec *k = find_key(path);
     if (!k) return unknown_key(origin, path, e);
-    return set_key(c, k, v, origin, e);
+    if (set_key(c, k, v, origin, e)) return e->code;
+    c->origin.at[k - KEYS] = origin_intern(&c->origin, origin);
+    return RM_OK;
 }
 
 /* Children of obj: no duplicates, each applied at prefix.key. */
@@ -300,6 +341,8 @@ static int apply_section(rm_config *c, const cJSON *obj, const char *prefix, con
     }
     return RM_OK;
 }
+
+_Static_assert(NKEYS <= RM_CFG_MAX_KEYS, "raise RM_CFG_MAX_KEYS");
 
 void rm_config_defaults(rm_config *c)
 {
@@ -358,6 +401,11 @@ int rm_config_load(rm_config *c, const char *path, rm_err *e)
 {
     FILE *f = rm_fopen(path, "rb", e);
     if (!f) return e->code = RM_ERR_USAGE; /* a missing config is a usage error */
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return rm_fail(e, RM_ERR_USAGE, "%s: is a directory, expected a JSON config file", path);
+    }
     char *text = NULL;
     size_t len = 0, cap = 0;
     for (;;) {
@@ -410,8 +458,8 @@ int rm_config_set(rm_config *c, const char *assignment, rm_err *e)
     memcpy(path, assignment, plen);
     path[plen] = '\0';
     const char *val = eq + 1;
-    char origin[300];
-    snprintf(origin, sizeof origin, "--set %s", path);
+    char origin[512]; /* errors and later checks name the whole assignment */
+    snprintf(origin, sizeof origin, "--set %s", assignment);
     cJSON *v = cJSON_ParseWithOpts(val, NULL, 1);
     if (!v) {
         /* A bare word (letters, digits, _ . / -) is a string: --set optimizer.name=sgd */
@@ -419,30 +467,67 @@ int rm_config_set(rm_config *c, const char *assignment, rm_err *e)
         for (const char *p = val; word && *p; p++)
             if (!isalnum((unsigned char)*p) && !strchr("_./-", *p)) word = 0;
         if (!word)
-            return rm_fail(e, RM_ERR_USAGE, "--set %s: invalid JSON value '%s' (quote strings as '\"text\"')", path, val);
+            return rm_fail(e, RM_ERR_USAGE, "%s: invalid JSON value '%s' (quote strings as '\"text\"')", origin, val);
         v = cJSON_CreateString(val);
         if (!v) return rm_fail(e, RM_ERR_RUN, "out of memory");
     }
-    /* Errors read "--set model.dropout: must be in [0, 1), got 1.2". */
-    int rc = apply_path(c, path, v, "--set", e);
+    /* Errors read "--set model.dropout=1.2: model.dropout: must be in [0, 1), got 1.2". */
+    int rc = apply_path(c, path, v, origin, e);
     cJSON_Delete(v);
     return rc;
 }
 
-int rm_config_validate(const rm_config *c, const char *origin, rm_err *e)
+int rm_config_set_flag(rm_config *c, const char *flag, const char *path, const cJSON *v, rm_err *e)
 {
-    if (c->model.dropout_is_list && c->model.n_dropout != c->model.n_hidden)
-        return rm_fail(e, RM_ERR_USAGE, "%s: model.dropout: %d rates for %d hidden layers", origin, c->model.n_dropout,
-                       c->model.n_hidden);
+    return apply_path(c, path, v, flag, e);
+}
+
+int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e)
+{
+    const int nh = c->model.n_hidden;
+    if (c->model.dropout_is_list && c->model.n_dropout != nh)
+        return rm_fail(e, RM_ERR_USAGE, "%s: model.dropout: %d rate%s for %d hidden layer%s",
+                       blame(c, fallback, KEYLIST("model.dropout", "model.hidden")), c->model.n_dropout,
+                       c->model.n_dropout == 1 ? "" : "s", nh, nh == 1 ? "" : "s");
+    if (!c->model.dropout_is_list && c->model.dropout[0] > 0.0 && nh == 0)
+        return rm_fail(e, RM_ERR_USAGE,
+                       "%s: model.dropout: no hidden layers to drop (model.hidden is []); "
+                       "use model.input_dropout for the inputs",
+                       blame(c, fallback, KEYLIST("model.dropout", "model.hidden")));
     if (c->optim.name != RM_OPT_SGD && c->optim.momentum != 0.0)
-        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.momentum: applies to sgd only (adam uses beta1)", origin);
+        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.momentum: applies to sgd only (adam uses beta1)",
+                       blame(c, fallback, KEYLIST("optimizer.momentum", "optimizer.name")));
     if (c->optim.nesterov && c->optim.name != RM_OPT_SGD)
-        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.nesterov: applies to sgd only", origin);
+        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.nesterov: applies to sgd only",
+                       blame(c, fallback, KEYLIST("optimizer.nesterov", "optimizer.name")));
     if (c->optim.nesterov && c->optim.momentum <= 0.0)
-        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.nesterov: needs optimizer.momentum > 0", origin);
-    if (c->model.norm == RM_MNORM_BATCH && c->train.batch_size < 2)
+        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.nesterov: needs optimizer.momentum > 0",
+                       blame(c, fallback, KEYLIST("optimizer.nesterov", "optimizer.momentum")));
+    if (c->model.norm == RM_MNORM_BATCH && nh > 0 && c->train.batch_size < 2)
         return rm_fail(e, RM_ERR_USAGE, "%s: training.batch_size: batch norm needs at least 2 samples per batch",
-                       origin);
+                       blame(c, fallback, KEYLIST("training.batch_size", "model.norm")));
+    return RM_OK;
+}
+
+int rm_config_check_counts(const rm_config *c, const char *fallback, unsigned long n_train, rm_err *e)
+{
+    const int bs = c->train.batch_size;
+    if (n_train == 0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: data.val_fraction: %g leaves no training images in the subset",
+                       blame(c, fallback, KEYLIST("data.val_fraction", "data.subset")), c->data.val_fraction);
+    if (c->train.drop_last && n_train < (unsigned long)bs)
+        return rm_fail(e, RM_ERR_USAGE,
+                       "%s: training.batch_size: %d is larger than the %lu training images with training.drop_last",
+                       blame(c, fallback, KEYLIST("training.batch_size", "training.drop_last", "data.subset",
+                                                  "data.val_fraction")),
+                       bs, n_train);
+    if (c->model.norm == RM_MNORM_BATCH && c->model.n_hidden > 0 && !c->train.drop_last && n_train % bs == 1)
+        return rm_fail(e, RM_ERR_USAGE,
+                       "%s: training.batch_size: with batch norm the last batch would hold 1 sample "
+                       "(%lu training images %% %d = 1); set training.drop_last or change the batch size",
+                       blame(c, fallback, KEYLIST("training.batch_size", "model.norm", "training.drop_last",
+                                                  "data.subset", "data.val_fraction")),
+                       n_train, bs);
     return RM_OK;
 }
 
@@ -528,12 +613,93 @@ const char *rm_config_out_dir(const rm_config *c, char *buf, size_t n)
     return buf;
 }
 
-void rm_config_print_keys(FILE *f)
+static const char *type_text(ktype t)
 {
+    switch (t) {
+    case K_STR:
+    case K_NAME:
+    case K_ENUM: return "string";
+    case K_INT:
+    case K_SEED: return "integer";
+    case K_NUM: return "number";
+    case K_BOOL: return "boolean";
+    case K_HIDDEN: return "array of integers";
+    case K_DROPOUT: return "number or array";
+    }
+    return "?";
+}
+
+/* The allowed values of a key; code marks names and symbols as `code` (markdown). */
+static void values_text(const keyspec *k, int code, char *buf, size_t n)
+{
+    const char *q = code ? "`" : "";
+    char iv[80];
+    buf[0] = '\0';
+    switch (k->type) {
+    case K_NAME: snprintf(buf, n, "letters, digits, %s.%s %s_%s %s-%s; not starting with %s.%s", q, q, q, q, q, q, q, q); break;
+    case K_INT:
+    case K_SEED:
+    case K_NUM: interval_text(k, buf, n); break;
+    case K_ENUM:
+        for (int i = 0; k->names[i]; i++) {
+            size_t l = strlen(buf);
+            snprintf(buf + l, n - l, "%s%s%s%s", i ? ", " : "", q, k->names[i], q);
+        }
+        break;
+    case K_HIDDEN:
+        interval_text(k, iv, sizeof iv);
+        snprintf(buf, n, "0 to %d widths, each in %s", RM_MAX_HIDDEN, iv);
+        break;
+    case K_DROPOUT:
+        interval_text(k, iv, sizeof iv);
+        snprintf(buf, n, "each in %s", iv);
+        break;
+    case K_STR:
+    case K_BOOL: break;
+    }
+}
+
+/* Print text without backticks, wrapped at 96 columns with a 6-space indent. */
+static void print_wrapped(FILE *f, const char *text)
+{
+    int col = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ') p++;
+        size_t w = 0, shown = 0;
+        while (p[w] && p[w] != ' ') shown += p[w++] != '`';
+        if (!w) break;
+        if (col == 0 || col + 1 + (int)shown > 96) {
+            fprintf(f, "%s      ", col ? "\n" : "");
+            col = 6;
+        } else {
+            fputc(' ', f);
+            col++;
+        }
+        for (size_t i = 0; i < w; i++)
+            if (p[i] != '`') fputc(p[i], f);
+        col += (int)shown;
+        p += w;
+    }
+    fputc('\n', f);
+}
+
+void rm_config_print_keys(FILE *f, int markdown)
+{
+    char v[160];
+    if (markdown) {
+        fprintf(f, "| key | type | default | range / values | meaning |\n| --- | --- | --- | --- | --- |\n");
+        for (size_t i = 0; i < NKEYS; i++) {
+            const keyspec *k = &KEYS[i];
+            values_text(k, 1, v, sizeof v);
+            fprintf(f, "| `%s` | %s | `%s` | %s | %s |\n", k->path, type_text(k->type), k->def, v, k->doc);
+        }
+        return;
+    }
     for (size_t i = 0; i < NKEYS; i++) {
         const keyspec *k = &KEYS[i];
-        char r[96] = "";
-        if (k->type == K_INT || k->type == K_NUM || k->type == K_SEED) range_text(k, r, sizeof r);
-        fprintf(f, "  %-30s default %-26s %s%s%s\n", k->path, k->def, k->doc, r[0] ? "; " : "", r);
+        values_text(k, 0, v, sizeof v);
+        fprintf(f, "  %-30s %s, default %s%s%s\n", k->path, type_text(k->type), k->def, v[0] ? "; " : "", v);
+        print_wrapped(f, k->doc);
     }
 }

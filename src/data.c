@@ -12,35 +12,61 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Per-class quota: everything when subset is 1; otherwise total = round(subset*n) (half away from
+ * zero), at least one per class, shared equally between the classes (remainder to the lowest class
+ * ids), a class with too few images giving its shortfall to the others (water-filling). */
+static void class_quota(const uint32_t count[RM_CLASSES], uint32_t n, double subset, uint32_t take[RM_CLASSES])
+{
+    memset(take, 0, RM_CLASSES * sizeof take[0]);
+    if (subset >= 1.0) {
+        memcpy(take, count, RM_CLASSES * sizeof take[0]);
+        return;
+    }
+    uint32_t total = (uint32_t)llround(subset * (double)n), given = 0;
+    if (total < RM_CLASSES) total = RM_CLASSES;
+    for (;;) {
+        uint32_t open = 0, left = total - given;
+        for (int c = 0; c < RM_CLASSES; c++) open += take[c] < count[c];
+        if (left == 0 || open == 0) break;
+        uint32_t share = left / open, extra = left % open;
+        for (int c = 0; c < RM_CLASSES; c++) {
+            if (take[c] >= count[c]) continue;
+            uint32_t want = share + (extra > 0 ? 1 : 0);
+            if (extra > 0) extra--;
+            uint32_t room = count[c] - take[c];
+            uint32_t add = want < room ? want : room;
+            take[c] += add;
+            given += add;
+        }
+    }
+}
+
+/* Validation images of a class: round(val_fraction * taken), half away from zero. */
+static uint32_t val_quota(double val_fraction, uint32_t taken)
+{
+    return (uint32_t)llround(val_fraction * (double)taken);
+}
+
+void rm_split_counts(const uint8_t *labels, uint32_t n, double subset, double val_fraction, uint32_t *n_train,
+                     uint32_t *n_val)
+{
+    uint32_t count[RM_CLASSES] = {0}, take[RM_CLASSES];
+    for (uint32_t i = 0; i < n; i++) count[labels[i]]++;
+    class_quota(count, n, subset, take);
+    *n_train = *n_val = 0;
+    for (int c = 0; c < RM_CLASSES; c++) {
+        uint32_t v = val_quota(val_fraction, take[c]);
+        *n_val += v;
+        *n_train += take[c] - v;
+    }
+}
+
 int rm_split(const uint8_t *labels, uint32_t n, double subset, double val_fraction, rm_rng *rng,
              uint32_t **train, uint32_t *n_train, uint32_t **val, uint32_t *n_val, rm_err *e)
 {
-    uint32_t count[RM_CLASSES] = {0}, take[RM_CLASSES] = {0}, start[RM_CLASSES + 1] = {0};
+    uint32_t count[RM_CLASSES] = {0}, take[RM_CLASSES], start[RM_CLASSES + 1] = {0};
     for (uint32_t i = 0; i < n; i++) count[labels[i]]++;
-    /* Per-class quota: everything when subset is 1; otherwise total = round(subset*n) shared equally
-     * between the classes (remainder to the lowest class ids), a class with too few images giving
-     * its shortfall to the others (water-filling). */
-    if (subset >= 1.0) {
-        memcpy(take, count, sizeof take);
-    } else {
-        uint32_t total = (uint32_t)llround(subset * (double)n), given = 0;
-        if (total < RM_CLASSES) total = RM_CLASSES;
-        for (;;) {
-            uint32_t open = 0, left = total - given;
-            for (int c = 0; c < RM_CLASSES; c++) open += take[c] < count[c];
-            if (left == 0 || open == 0) break;
-            uint32_t share = left / open, extra = left % open;
-            for (int c = 0; c < RM_CLASSES; c++) {
-                if (take[c] >= count[c]) continue;
-                uint32_t want = share + (extra > 0 ? 1 : 0);
-                if (extra > 0) extra--;
-                uint32_t room = count[c] - take[c];
-                uint32_t add = want < room ? want : room;
-                take[c] += add;
-                given += add;
-            }
-        }
-    }
+    class_quota(count, n, subset, take);
     /* Per class, a seeded permutation of that class's indices; the first take[c] are used and of
      * those the first round(val_fraction * take[c]) go to validation. */
     for (int c = 0; c < RM_CLASSES; c++) start[c + 1] = start[c] + count[c];
@@ -52,7 +78,7 @@ int rm_split(const uint8_t *labels, uint32_t n, double subset, double val_fracti
     uint32_t nt = 0, nv = 0, vq[RM_CLASSES];
     for (int c = 0; c < RM_CLASSES; c++) {
         rm_rng_shuffle(rng, byclass + start[c], count[c]);
-        vq[c] = (uint32_t)llround(val_fraction * (double)take[c]);
+        vq[c] = val_quota(val_fraction, take[c]);
         nv += vq[c];
         nt += take[c] - vq[c];
     }

@@ -13,7 +13,8 @@
 static const char USAGE[] =
     "usage: regmnist --config FILE [--set key.path=JSON]... [--out DIR] [--seed N]\n"
     "                [--threads N] [--quiet] [--print-config]\n"
-    "       regmnist --help | --help-config | --version\n";
+    "       regmnist --print-config [--set key.path=JSON]...\n"
+    "       regmnist --help | --help-config[=markdown] | --version\n";
 
 static const char HELP[] =
     "Train an MLP on MNIST-family IDX data from a JSON config; write metrics.csv,\n"
@@ -24,11 +25,14 @@ static const char HELP[] =
     "                       --set optimizer.name=sgd (a bare word is a string); repeatable,\n"
     "                       applied in order after the file\n"
     "  --out DIR            run directory (overrides output.dir; default runs/<name>)\n"
-    "  --seed N             overrides seed\n"
-    "  --threads N          overrides threads (worker threads)\n"
+    "  --seed N             overrides seed (a whole decimal number)\n"
+    "  --threads N          overrides threads (worker threads; a whole decimal number)\n"
     "  --quiet              no progress on stderr (errors are still printed)\n"
-    "  --print-config       print the resolved config as JSON to stdout and exit\n"
-    "  --help-config        list every config key with its default and range\n"
+    "  --print-config       check the config (reading the training labels for the rules\n"
+    "                       that depend on the data), print it resolved as JSON to stdout\n"
+    "                       and exit; without --config, print the defaults\n"
+    "  --help-config        list every config key with its type, default, range and meaning;\n"
+    "                       =markdown prints the table of docs/config.md\n"
     "  --help, --version    this text / the version, on stdout\n"
     "\n"
     "Same config, seed and thread count give the same metrics.csv bit for bit\n"
@@ -45,28 +49,22 @@ static int usage_error(const char *fmt, const char *arg)
     return RM_ERR_USAGE;
 }
 
-/* Apply a command-line override as {"path": value} so it is checked like a config key. */
-static int apply_flag(rm_config *c, const char *flag, const char *section, const char *key, cJSON *v, rm_err *e)
+/* Apply a command-line override to key path so it is checked like a config key; takes v. */
+static int apply_flag(rm_config *c, const char *flag, const char *path, cJSON *v, rm_err *e)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON *obj = section ? cJSON_AddObjectToObject(root, section) : root;
-    if (!root || !obj || !v || !cJSON_AddItemToObject(obj, key, v)) {
-        cJSON_Delete(root);
-        return rm_fail(e, RM_ERR_RUN, "out of memory");
-    }
-    int rc = rm_config_apply(c, root, flag, e);
-    cJSON_Delete(root);
+    if (!v) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    int rc = rm_config_set_flag(c, flag, path, v, e);
+    cJSON_Delete(v);
     return rc;
 }
 
-/* A whole decimal number for --seed / --threads. */
-static int parse_number(const char *flag, const char *s, double *out, rm_err *e)
+/* --seed / --threads: a whole decimal number, digits only (no sign, exponent, hex or spaces). */
+static int apply_whole(rm_config *c, const char *flag, const char *path, const char *s, rm_err *e)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (!s[0] || *end) return rm_fail(e, RM_ERR_USAGE, "%s: expected a number, got '%s'", flag, s);
-    *out = v;
-    return RM_OK;
+    size_t n = strlen(s);
+    if (n == 0 || n > 10 || strspn(s, "0123456789") != n)
+        return rm_fail(e, RM_ERR_USAGE, "%s: expected a whole decimal number, got '%s'", flag, s);
+    return apply_flag(c, flag, path, cJSON_CreateNumber(strtod(s, NULL)), e);
 }
 
 int main(int argc, char **argv)
@@ -86,6 +84,12 @@ int main(int argc, char **argv)
         }
         int takes = !strcmp(a, "--config") || !strcmp(a, "--set") || !strcmp(a, "--out") || !strcmp(a, "--seed") ||
                     !strcmp(a, "--threads");
+        if (!strcmp(a, "--help-config")) {
+            if (val && strcmp(val, "markdown") != 0) return usage_error("--help-config takes no value or =markdown, got '%s'", val);
+            if (!val) printf("Config keys (JSON): type, default, range or values, meaning (docs/config.md has more):\n");
+            rm_config_print_keys(stdout, val != NULL);
+            return RM_OK;
+        }
         if (takes && !val) {
             if (i + 1 >= argc) return usage_error("%s needs a value", a);
             val = argv[++i];
@@ -98,10 +102,6 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--version")) {
             printf("regmnist %s\n", RM_VERSION);
             return RM_OK;
-        } else if (!strcmp(a, "--help-config")) {
-            printf("Config keys (JSON), with defaults; full reference in docs/config.md:\n");
-            rm_config_print_keys(stdout);
-            return RM_OK;
         } else if (!strcmp(a, "--config")) {
             if (config) return usage_error("%s given twice", a);
             config = val;
@@ -109,6 +109,7 @@ int main(int argc, char **argv)
             if (nsets == 256) return usage_error("%s: too many overrides", a);
             sets[nsets++] = val;
         } else if (!strcmp(a, "--out")) {
+            if (!val[0]) return usage_error("%s: the run directory must not be empty", a);
             out = val;
         } else if (!strcmp(a, "--seed")) {
             seed = val;
@@ -122,23 +123,23 @@ int main(int argc, char **argv)
             return usage_error("unknown argument '%s'", argv[i]);
         }
     }
-    if (!config) {
+    if (!config && !print) {
         fputs(USAGE, stderr);
         return usage_error("%s", "--config FILE is required");
     }
 
+    static rm_config c; /* large (the origin pool); kept off the stack */
     rm_err e = {0};
-    rm_config c;
     rm_config_defaults(&c);
-    double num;
-    int rc = rm_config_load(&c, config, &e);
+    const char *fallback = config ? config : "defaults";
+    int rc = config ? rm_config_load(&c, config, &e) : RM_OK;
     for (int i = 0; i < nsets && !rc; i++) rc = rm_config_set(&c, sets[i], &e);
-    if (!rc && seed) rc = parse_number("--seed", seed, &num, &e);
-    if (!rc && seed) rc = apply_flag(&c, "--seed", NULL, "seed", cJSON_CreateNumber(num), &e);
-    if (!rc && threads) rc = parse_number("--threads", threads, &num, &e);
-    if (!rc && threads) rc = apply_flag(&c, "--threads", NULL, "threads", cJSON_CreateNumber(num), &e);
-    if (!rc && out) rc = apply_flag(&c, "--out", "output", "dir", cJSON_CreateString(out), &e);
-    if (!rc) rc = rm_config_validate(&c, config, &e);
+    if (!rc && seed) rc = apply_whole(&c, "--seed", "seed", seed, &e);
+    if (!rc && threads) rc = apply_whole(&c, "--threads", "threads", threads, &e);
+    if (!rc && out) rc = apply_flag(&c, "--out", "output.dir", cJSON_CreateString(out), &e);
+    if (!rc) rc = rm_config_validate(&c, fallback, &e);
+    /* Rules that need the data (split counts, batch sizes), as a run checks them; not for the defaults. */
+    if (!rc && print && config) rc = rm_run_check(&c, &e);
     if (rc) {
         fprintf(stderr, "regmnist: %s\n", e.msg);
         return e.code;

@@ -39,6 +39,13 @@ const rm_tensor_info *rm_params_find(const rm_params *p, const char *name)
     return NULL;
 }
 
+size_t rm_params_numel(const rm_params *p)
+{
+    size_t n = 0;
+    for (int i = 0; i < p->count; i++) n += p->t[i].n;
+    return n;
+}
+
 void rm_params_zero_grad(rm_params *p)
 {
     if (p->grad) memset(p->grad, 0, p->n * sizeof(float));

@@ -115,7 +115,7 @@ static int write_summary(const rm_config *c, const char *dir, const char *status
     cJSON_AddNumberToObject(o, "n_train", s->n_train);
     cJSON_AddNumberToObject(o, "n_val", s->n_val);
     cJSON_AddNumberToObject(o, "n_test", s->test.n);
-    cJSON_AddNumberToObject(o, "n_params", (double)s->model.params.n);
+    cJSON_AddNumberToObject(o, "n_params", (double)rm_params_numel(&s->model.params));
     if (epochs_done > 0) {
         cJSON_AddNumberToObject(fin, "train_loss", last->train_loss);
         cJSON_AddNumberToObject(fin, "penalty", last->penalty);
@@ -137,6 +137,34 @@ static int write_summary(const rm_config *c, const char *dir, const char *status
     int rc = write_json(path, o, e);
     cJSON_Delete(o);
     return rc;
+}
+
+/* "nan", "inf" or %g: glibc prints a NaN with its sign bit as "-nan". */
+static const char *num_text(double v, char *buf, size_t n)
+{
+    if (isnan(v)) return "nan";
+    snprintf(buf, n, "%g", v);
+    return buf;
+}
+
+/* The likelier cause of a divergence, as a hint naming the key to change. */
+static const char *divergence_hint(const rm_config *c, double loss, double pen, char *buf, size_t n)
+{
+    const double lr = c->optim.lr, wd = c->optim.weight_decay, l1 = c->reg.l1, l2 = c->reg.l2;
+    const int sgd = c->optim.name == RM_OPT_SGD;
+    if (!isfinite(pen) && isfinite(loss)) /* the penalty itself overflowed */
+        snprintf(buf, n, "the penalty overflowed: try a smaller %s",
+                 l2 > 0 && l1 > 0 ? "regularization.l1 or regularization.l2"
+                                  : l2 > 0 ? "regularization.l2" : "regularization.l1");
+    else if (sgd && lr * wd > 2.0) /* w <- (1 - lr*wd) w grows when lr*wd > 2 */
+        snprintf(buf, n, "optimizer.lr * optimizer.weight_decay = %g > 2 makes SGD's decay step grow the weights: "
+                 "try a smaller optimizer.weight_decay", lr * wd);
+    else if (sgd && 2.0 * lr * l2 > 2.0) /* the gradient of l2*w^2 is 2*l2*w */
+        snprintf(buf, n, "2 * optimizer.lr * regularization.l2 = %g > 2 makes SGD's penalty step grow the weights: "
+                 "try a smaller regularization.l2", 2.0 * lr * l2);
+    else
+        snprintf(buf, n, "try a smaller optimizer.lr");
+    return buf;
 }
 
 static void free_state(run_state *s)
@@ -163,6 +191,9 @@ static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
     if (load_set(c, c->data.train_images, c->data.train_labels, &s->train, e)) return e->code;
     if (load_set(c, c->data.test_images, c->data.test_labels, &s->test, e)) return e->code;
     const double load_s = rm_now() - t0;
+    uint32_t count_train, count_val;
+    rm_split_counts(s->train.labels, s->train.n, c->data.subset, c->data.val_fraction, &count_train, &count_val);
+    if (rm_config_check_counts(c, "config", count_train, e)) return e->code;
     rm_rng rng;
     const uint64_t seed = (uint64_t)c->seed;
     rm_rng_seed(&rng, seed, RM_STREAM_SPLIT);
@@ -176,15 +207,7 @@ static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
 
     const int bs = c->train.batch_size;
     const uint32_t n = s->n_train;
-    const long steps = c->train.drop_last ? n / bs : (n + bs - 1) / bs;
-    if (steps == 0)
-        return rm_fail(e, RM_ERR_USAGE, "training.batch_size: %d is larger than the %u training images with drop_last",
-                       bs, n);
-    if (c->model.norm == RM_MNORM_BATCH && !c->train.drop_last && n % bs == 1)
-        return rm_fail(e, RM_ERR_USAGE,
-                       "training.batch_size: with batch norm the last batch would hold 1 sample (%u %% %d = 1); "
-                       "set training.drop_last or change the batch size",
-                       n, bs);
+    const long steps = c->train.drop_last ? n / bs : (n + bs - 1) / bs; /* >= 1: rm_config_check_counts */
 
     /* Model and optimizer. */
     rm_model_spec spec;
@@ -219,7 +242,7 @@ static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
 
     if (!quiet)
         fprintf(stderr, "regmnist: %s: %u train, %u val, %u test images; %zu parameters; loaded in %.2f s\n", c->name,
-                n, s->n_val, s->test.n, s->model.params.n, load_s);
+                n, s->n_val, s->test.n, rm_params_numel(&s->model.params), load_s);
 
     rm_model *m = &s->model;
     rm_rng shuffle;
@@ -246,8 +269,10 @@ static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
             rm_params_zero_grad(&m->params);
             double pen = penalized ? rm_penalty(&m->params, l1, l2, c->reg.penalize_bias, 1) : 0.0;
             if (!isfinite(loss) || !isfinite(pen)) {
-                rc = rm_fail(e, RM_ERR_RUN, "diverged: training loss is %g at epoch %d, step %ld; try a smaller "
-                             "optimizer.lr", loss + pen, ep, st + 1);
+                char v[32], hint[256];
+                rc = rm_fail(e, RM_ERR_RUN, "diverged: training loss is %s at epoch %d, step %ld; %s",
+                             num_text(loss + pen, v, sizeof v), ep, st + 1,
+                             divergence_hint(c, loss, pen, hint, sizeof hint));
                 status = "diverged";
                 break;
             }
@@ -291,8 +316,9 @@ static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
             fprintf(stderr, "  test %.2f%%  %.2f s\n", row.test.acc, row.seconds);
         }
         if (!isfinite(row.test.loss) && rc == RM_OK) {
-            rc = rm_fail(e, RM_ERR_RUN, "diverged: test loss is %g at epoch %d; try a smaller optimizer.lr",
-                         row.test.loss, ep);
+            char v[32], hint[256];
+            rc = rm_fail(e, RM_ERR_RUN, "diverged: test loss is %s at epoch %d; %s", num_text(row.test.loss, v, sizeof v),
+                         ep, divergence_hint(c, row.train_loss, row.penalty, hint, sizeof hint));
             status = "diverged";
         }
     }
@@ -307,6 +333,18 @@ static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
         return crc;
     }
     return src;
+}
+
+int rm_run_check(const rm_config *c, rm_err *e)
+{
+    rm_dataset d;
+    char lp[2048];
+    if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
+    if (rm_idx_load_labels(&d, lp, e)) return e->code;
+    uint32_t n_train, n_val;
+    rm_split_counts(d.labels, d.n, c->data.subset, c->data.val_fraction, &n_train, &n_val);
+    rm_dataset_free(&d);
+    return rm_config_check_counts(c, "config", n_train, e);
 }
 
 int rm_run(const rm_config *c, int quiet, rm_err *e)

@@ -29,6 +29,11 @@ for name, n in (("train", 40), ("t10k", 20)):
     lab = struct.pack(">II", 0x801, n) + bytes(i % 10 for i in range(n))
     open(f"{d}/{name}-images-idx3-ubyte", "wb").write(img)
     open(f"{d}/{name}-labels-idx1-ubyte", "wb").write(lab)
+# an image file whose header claims 0xFFFFFFFF images
+os.makedirs(d + "/liar")
+open(f"{d}/liar/train-images-idx3-ubyte", "wb").write(struct.pack(">IIII", 0x803, 0xFFFFFFFF, 28, 28) + img[16:])
+for f in ("train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+    os.symlink(f"{d}/{f}", f"{d}/liar/{f}")
 # a truncated copy and a corrupt gzip copy
 os.makedirs(d + "/trunc"); os.makedirs(d + "/corrupt")
 open(f"{d}/trunc/train-images-idx3-ubyte", "wb").write(img[:len(img) - 100])
@@ -79,6 +84,73 @@ expect 0 "rerun from config.json" -- --config "$tmp/run/config.json" --out "$tmp
 diff <(cut -d, -f1-10 "$tmp/run/metrics.csv") <(cut -d, -f1-10 "$tmp/run2/metrics.csv") > /dev/null && ok || no "config.json rerun differs"
 # progress: one line per epoch when stderr is not a terminal
 expect 0 "progress" -- --config "$cfg" --out "$tmp/run3"; has "$tmp/err" "epoch 2/2"
+
+# --- Review fixes (issue 11): each line below failed before its fix. ---
+summary_num() { grep -o "\"$2\":[[:space:]]*[-0-9.e+]*" "$1/summary.json" | grep -o '[-0-9.e+]*$'; }
+# 2: a header claiming 0xFFFFFFFF images is a data error (exit 3), not "out of memory"
+expect 3 "lying IDX header" -- --config "$cfg" --set "data.dir=\"$tmp/data/liar\"" --out "$tmp/r_liar"
+lines "$tmp/err" 1; has "$tmp/err" "liar/train-images-idx3-ubyte"
+grep -q "out of memory" "$tmp/err" && no "lying header reported as out of memory" || ok
+# 3: non-finite numbers are refused, from --set and from a file
+expect 2 "infinite weight_decay" -- --config "$cfg" --set optimizer.weight_decay=1e999 --print-config
+lines "$tmp/err" 1; has "$tmp/err" "--set optimizer.weight_decay=1e999: optimizer.weight_decay: must be a finite number"
+echo '{"regularization": {"l2": -1e999}}' > "$tmp/inf.json"
+expect 2 "infinite l2 in a file" -- --config "$tmp/inf.json" --print-config; has "$tmp/err" "inf.json: regularization.l2: must be a finite number"
+# 4: --seed and --threads take whole decimal numbers only
+for v in 0x10 1e3 1.0 -1 " 5" "+5" ""; do
+  expect 2 "--seed '$v'" -- --config "$cfg" --seed "$v" --print-config; lines "$tmp/err" 1; has "$tmp/err" "--seed"
+done
+for v in 0x2 2e0 2.0; do
+  expect 2 "--threads '$v'" -- --config "$cfg" --threads "$v" --print-config; has "$tmp/err" "--threads"
+done
+expect 0 "--seed 16" -- --config "$cfg" --seed 16 --threads 2 --print-config; has "$tmp/out" '"seed":	16'
+# 5: --out "" is refused
+expect 2 "--out ''" -- --config "$cfg" --out "" --print-config; lines "$tmp/err" 1; has "$tmp/err" "--out"
+# 10: names that would escape runs/ are refused
+for v in .. . .hidden a/b; do
+  expect 2 "name '$v'" -- --config "$cfg" --set "name=\"$v\"" --print-config; lines "$tmp/err" 1; has "$tmp/err" "name"
+done
+# 11: a cross-key error caused by a --set names that --set, not the file
+expect 2 "--set dropout list" -- --config "$cfg" --set 'model.dropout=[0.1,0.2]'
+has "$tmp/err" "regmnist: --set model.dropout=[0.1,0.2]: model.dropout: 2 rates for 1 hidden layer"
+expect 2 "--set momentum with adam" -- --config "$cfg" --set optimizer.momentum=0.9
+has "$tmp/err" "regmnist: --set optimizer.momentum=0.9: optimizer.momentum: applies to sgd only"
+# 12: rules that need the data are checked before anything is written, with the file named, and by --print-config
+expect 2 "BN last batch of one" -- --config "$cfg" --set model.norm=batch --set training.batch_size=13 --out "$tmp/r12"
+lines "$tmp/err" 1; has "$tmp/err" "--set training.batch_size=13: training.batch_size: with batch norm the last batch would hold 1 sample"
+[[ -e $tmp/r12 ]] && no "a refused run created its directory" || ok
+expect 2 "BN last batch of one, --print-config" -- --config "$cfg" --set model.norm=batch --set training.batch_size=13 --print-config
+has "$tmp/err" "training.batch_size: with batch norm"
+expect 2 "drop_last, batch larger than the set" -- --config "$cfg" --set training.drop_last=true --set training.batch_size=41 --print-config
+has "$tmp/err" "--set training.batch_size=41: training.batch_size: 41 is larger than the 40 training images"
+# 13: dropout with no hidden layer is refused
+expect 2 "dropout without hidden layers" -- --config "$cfg" --set 'model.hidden=[]' --set model.dropout=0.5 --print-config
+lines "$tmp/err" 1; has "$tmp/err" "model.dropout: no hidden layers to drop"
+# 14: a directory given as the config
+expect 2 "--config DIR" -- --config "$tmp/data" --print-config; lines "$tmp/err" 1; has "$tmp/err" "data: is a directory"
+# 15: --help-config lists allowed values and ranges, and docs/config.md holds exactly its markdown table
+expect 0 "--help-config values" -- --help-config; has "$tmp/out" "relu, tanh, sigmoid"; has "$tmp/out" "none, batch, layer"
+grep -F "model.dropout" "$tmp/out" | grep -qF "[0, 1)" && ok || no "--help-config lacks the model.dropout range"
+expect 0 "--help-config=markdown" -- --help-config=markdown
+sed -n '/^<!-- keys:begin/,/^<!-- keys:end/p' "$2/docs/config.md" | sed '1d;$d' > "$tmp/doc_keys"
+if diff "$tmp/out" "$tmp/doc_keys" > "$tmp/keys.diff"; then ok; else
+  no "docs/config.md key table differs from regmnist --help-config=markdown (paste its output between the keys markers): $(head -5 "$tmp/keys.diff")"
+fi
+# 16: a tiny subset keeps one image per class, as documented
+expect 0 "subset 1e-9" -- --config "$cfg" --set data.subset=1e-9 --set training.epochs=1 --out "$tmp/r16" --quiet
+[[ $(summary_num "$tmp/r16" n_train) == 10 ]] && ok || no "subset 1e-9: n_train $(summary_num "$tmp/r16" n_train), want 10"
+has "$2/docs/config.md" "at least one image per class"
+# 6: n_params is the sum of the tensors' sizes, not the padded buffer (784*100+100 + 100*10+10 = 79510)
+expect 0 "n_params" -- --config "$cfg" --set 'model.hidden=[100]' --set training.epochs=1 --out "$tmp/r6"
+has "$tmp/err" "79510 parameters"; [[ $(summary_num "$tmp/r6" n_params) == 79510 ]] && ok || no "summary n_params $(summary_num "$tmp/r6" n_params)"
+# 17: --print-config alone prints the defaults
+expect 0 "--print-config without --config" -- --print-config; has "$tmp/out" '"batch_size":	64'
+# 18: divergence prints nan (not -nan) and names the likelier cause
+expect 1 "diverged by weight_decay" -- --config "$cfg" --set optimizer.name=sgd --set optimizer.weight_decay=1e30 --out "$tmp/r18a" --quiet
+lines "$tmp/err" 1; has "$tmp/err" "diverged"; has "$tmp/err" "optimizer.weight_decay"
+grep -q -- "-nan" "$tmp/err" && no "divergence message prints -nan" || ok
+expect 1 "diverged by l2" -- --config "$cfg" --set regularization.l2=1e300 --out "$tmp/r18b" --quiet
+has "$tmp/err" "regularization.l2"; grep -q "optimizer.lr" "$tmp/err" && no "l2 divergence blames optimizer.lr" || ok
 
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -21,6 +21,7 @@ rows=$(($(wc -l < "$out/run/metrics.csv") - 1))
 epochs=$(grep -o '"epochs":[[:space:]]*[0-9]*' "$out/run/config.json" | grep -o '[0-9]*$')
 [[ $rows -eq $epochs ]] || { echo "smoke: $rows rows for $epochs epochs" >&2; exit 1; }
 acc=$(tail -n 1 "$out/run/metrics.csv" | cut -d, -f8)
-awk -v a="$acc" 'BEGIN { exit !(a >= 88.0) }' || { echo "smoke: test accuracy $acc% < 88%" >&2; exit 1; }
+[[ $acc =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "smoke: test accuracy '$acc' is not a number" >&2; exit 1; }
+awk -v a="$acc" 'BEGIN { exit !(a + 0 >= 88.0) }' || { echo "smoke: test accuracy $acc% < 88%" >&2; exit 1; }
 echo "smoke: last-epoch test accuracy $acc%"
 echo "1 passed, 0 failed"

@@ -1,5 +1,6 @@
 /* test_config.c - strict config parsing: every error case names the file and the JSON path. */
 #define _DEFAULT_SOURCE
+#include <stddef.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -101,7 +102,7 @@ static void test_values(void)
     rm_config c2;
     rm_config_defaults(&c2);
     CHECK(rm_config_apply(&c2, back, "resolved", &e) == RM_OK);
-    CHECK(memcmp(&c, &c2, sizeof c) == 0);
+    CHECK(memcmp(&c, &c2, offsetof(rm_config, origin)) == 0);
     cJSON_Delete(j);
     cJSON_Delete(back);
     free(text);
@@ -123,14 +124,82 @@ static void test_set(void)
     CHECK(rm_config_set(&c, "model={\"norm\":\"layer\"}", &e) == RM_OK && c.model.norm == RM_MNORM_LAYER);
     CHECK(rm_config_set(&c, "data.dir=/tmp/x-y/z", &e) == RM_OK && strcmp(c.data.dir, "/tmp/x-y/z") == 0);
     CHECK(rm_config_set(&c, "model.dropuot=0.5", &e) == RM_ERR_USAGE);
-    CHECK_CONTAINS(e.msg, "--set: model.dropuot: unknown key");
+    CHECK_CONTAINS(e.msg, "--set model.dropuot=0.5: model.dropuot: unknown key");
     CHECK(rm_config_set(&c, "model.dropout=1.2", &e) == RM_ERR_USAGE);
-    CHECK_CONTAINS(e.msg, "model.dropout: must be in [0, 1), got 1.2");
+    CHECK_CONTAINS(e.msg, "--set model.dropout=1.2: model.dropout: must be in [0, 1), got 1.2");
     CHECK(rm_config_set(&c, "noequals", &e) == RM_ERR_USAGE);
     CHECK_CONTAINS(e.msg, "expected key.path=VALUE");
     CHECK(rm_config_set(&c, "model.hidden=[512,", &e) == RM_ERR_USAGE);
     CHECK_CONTAINS(e.msg, "invalid JSON value");
     CHECK(rm_config_set(&c, "seed=1 2", &e) == RM_ERR_USAGE);
+}
+
+/* Issue 11: non-finite numbers, names, dropout without hidden layers, errors naming their --set. */
+static void test_review_fixes(void)
+{
+    bad("{\"regularization\": {\"l2\": 1e999}}", "regularization.l2: must be a finite number, got inf");
+    bad("{\"optimizer\": {\"weight_decay\": -1e999}}", "optimizer.weight_decay: must be a finite number, got -inf");
+    bad("{\"seed\": 1e999}", "seed: must be a finite number");
+    bad("{\"model\": {\"hidden\": [1e999]}}", "model.hidden[0]: must be a finite number");
+    bad("{\"name\": \"..\"}", "name: must not start with '.'");
+    bad("{\"name\": \".\"}", "name: must not start with '.'");
+    bad("{\"name\": \".x\"}", "name: must not start with '.'");
+    bad("{\"model\": {\"hidden\": [], \"dropout\": 0.5}}", "model.dropout: no hidden layers to drop");
+    rm_config c;
+    rm_err e = {0};
+    CHECK(load("{\"model\": {\"hidden\": [], \"dropout\": []}}", &c, &e) == RM_OK);
+    CHECK(load("{\"model\": {\"hidden\": [], \"dropout\": 0.0, \"input_dropout\": 0.2}}", &c, &e) == RM_OK);
+    /* the later of the file and a --set is blamed for a contradiction between keys */
+    CHECK(load("{\"model\": {\"hidden\": [8, 8]}}", &c, &e) == RM_OK);
+    CHECK(rm_config_set(&c, "model.dropout=[0.1]", &e) == RM_OK);
+    CHECK(rm_config_validate(&c, path, &e) == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, "--set model.dropout=[0.1]: model.dropout: 1 rate for 2 hidden layers");
+    CHECK(rm_config_set(&c, "model.hidden=[4,4,4]", &e) == RM_OK);
+    CHECK(rm_config_validate(&c, path, &e) == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, "--set model.hidden=[4,4,4]: model.dropout: 1 rate for 3 hidden layers");
+    CHECK(load("{\"optimizer\": {\"name\": \"sgd\", \"momentum\": 0.9}}", &c, &e) == RM_OK);
+    CHECK(rm_config_set(&c, "optimizer.name=adam", &e) == RM_OK);
+    CHECK(rm_config_validate(&c, path, &e) == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, "--set optimizer.name=adam: optimizer.momentum: applies to sgd only");
+    /* a contradiction from the file alone names the file */
+    char want[256];
+    CHECK(load("{\"model\": {\"hidden\": [8], \"dropout\": [0.1, 0.2]}}", &c, &e) == RM_ERR_USAGE);
+    snprintf(want, sizeof want, "%s: model.dropout: 2 rates for 1 hidden layer", path);
+    CHECK_CONTAINS(e.msg, want);
+    /* data rules: counts after the split, checked before a run writes anything */
+    CHECK(load("{\"model\": {\"norm\": \"batch\"}, \"training\": {\"batch_size\": 13}}", &c, &e) == RM_OK);
+    CHECK(rm_config_check_counts(&c, "x", 40, &e) == RM_ERR_USAGE);
+    snprintf(want, sizeof want, "%s: training.batch_size: with batch norm the last batch would hold 1 sample", path);
+    CHECK_CONTAINS(e.msg, want);
+    CHECK(rm_config_check_counts(&c, "x", 39, &e) == RM_OK);
+    CHECK(rm_config_set(&c, "training.drop_last=true", &e) == RM_OK);
+    CHECK(rm_config_check_counts(&c, "x", 40, &e) == RM_OK);
+    CHECK(rm_config_check_counts(&c, "x", 12, &e) == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, "--set training.drop_last=true: training.batch_size: 13 is larger than the 12 training images");
+    CHECK(rm_config_check_counts(&c, "x", 0, &e) == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, "x: data.val_fraction: 0 leaves no training images");
+    /* split counts agree with the split itself, including a per-class minimum of one and halves */
+    uint8_t labels[57];
+    for (int i = 0; i < 57; i++) labels[i] = (uint8_t)(i % 10);
+    const double subsets[] = {1e-9, 0.5, 0.35, 1.0}, vals[] = {0.0, 0.5, 0.25};
+    for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 3; b++) {
+            uint32_t *tr = NULL, *va = NULL, nt = 0, nv = 0, ct = 0, cv = 0;
+            rm_rng rng;
+            rm_rng_seed(&rng, 1, RM_STREAM_SPLIT);
+            rm_split_counts(labels, 57, subsets[a], vals[b], &ct, &cv);
+            int rc = rm_split(labels, 57, subsets[a], vals[b], &rng, &tr, &nt, &va, &nv, &e);
+            CHECK(ct == 0 ? rc == RM_ERR_USAGE : (rc == RM_OK && nt == ct && nv == cv));
+            rm_free(tr);
+            rm_free(va);
+        }
+    uint32_t ct, cv;
+    rm_split_counts(labels, 57, 1e-9, 0.0, &ct, &cv);
+    CHECK(ct == 10 && cv == 0);
+    rm_split_counts(labels, 57, 0.5, 0.0, &ct, &cv); /* round(28.5) is 29, half away from zero (not 28) */
+    CHECK(ct == 29 && cv == 0);
+    rm_split_counts(labels, 57, 1e-9, 0.5, &ct, &cv); /* round(0.5 * 1) = 1 per class: none left to train */
+    CHECK(ct == 0 && cv == 10);
 }
 
 int main(void)
@@ -141,6 +210,7 @@ int main(void)
     test_errors();
     test_values();
     test_set();
+    test_review_fixes();
     unlink(path);
     rmdir(dir);
     return t_done("test_config");
