@@ -43,6 +43,9 @@ FILE *rm_fopen(const char *path, const char *mode, rm_err *e);
 /* fclose that reports write errors (e.g. disk full) as "path: ...". */
 int rm_fclose(FILE *f, const char *path, rm_err *e);
 
+/* Write n bytes to path atomically: a temporary file beside it, fsync, rename over path. */
+int rm_write_atomic(const char *path, const void *data, size_t n, rm_err *e);
+
 /* Create a directory and its parents (like mkdir -p). */
 int rm_mkdirs(const char *path, rm_err *e);
 

@@ -10,6 +10,9 @@
 
 struct cJSON;
 
+/* Early-stopping monitors (config "training.early_stopping.monitor"). */
+enum { RM_MONITOR_VAL_LOSS = 0, RM_MONITOR_VAL_ACC = 1, RM_MONITOR_TRAIN_LOSS = 2 };
+
 #define RM_CFG_MAX_KEYS 96 /* room for the key table (checked at startup by the unit tests) */
 
 /* Where each key's value came from, for error messages: not part of the config's value. */
@@ -35,6 +38,7 @@ typedef struct rm_config {
         int dropout_is_list, n_dropout;
         double dropout[RM_MAX_HIDDEN];
         double input_dropout;
+        char init_from[1024]; /* "" = seeded initialization */
     } model;
     struct {
         double l1, l2;
@@ -47,6 +51,13 @@ typedef struct rm_config {
     } optim;
     struct {
         int epochs, batch_size, shuffle, drop_last;
+        struct {
+            int enabled;  /* training.early_stopping is an object, not null */
+            int monitor;  /* RM_MONITOR_* */
+            int patience; /* epochs without improvement */
+            double min_delta;
+            int restore_best;
+        } es;
     } train;
     struct {
         char dir[1024]; /* "" means runs/<name> */
@@ -75,9 +86,11 @@ int rm_config_set_flag(rm_config *c, const char *flag, const char *path, const s
  * origin (file or --set) that last set one of the keys involved; fallback when none was set. */
 int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e);
 
-/* Checks that need the data: n_train training images after the subset and validation split
- * (none left, batch larger than the set with drop_last, a BatchNorm batch of one). */
-int rm_config_check_counts(const rm_config *c, const char *fallback, unsigned long n_train, rm_err *e);
+/* Checks that need the data: n_train training and n_val validation images after the subset and
+ * split (none left, batch larger than the set with drop_last, a BatchNorm batch of one, a val_*
+ * monitor with no validation image). */
+int rm_config_check_counts(const rm_config *c, const char *fallback, unsigned long n_train, unsigned long n_val,
+                           rm_err *e);
 
 /* The resolved config (every key) as a new cJSON object; NULL when out of memory. */
 struct cJSON *rm_config_to_json(const rm_config *c);

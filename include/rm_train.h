@@ -1,19 +1,45 @@
-/* rm_train.h - one training run: data, model, epochs, metrics.csv, config.json, summary.json. */
+/* rm_train.h - one training run: data, model, epochs, early stopping, metrics.csv, config.json,
+ * summary.json, model.safetensors and state.safetensors; resumable and interruptible. */
 #ifndef RM_TRAIN_H
 #define RM_TRAIN_H
 
+#include <stdint.h>
+
 #include "rm_common.h"
 #include "rm_config.h"
+#include "rm_early_stop.h"
+#include "rm_evaluate.h"
 
-#define RM_VERSION "0.1.0"
+#define RM_VERSION "0.2.0"
 
-/* Evaluation batch size (eval results do not depend on it beyond the last bits). */
-#define RM_EVAL_BATCH 1000
+/* One epoch's metrics, as in a metrics.csv row. */
+typedef struct rm_epoch_row {
+    int epoch;
+    double train_loss, penalty, train_acc, seconds;
+    rm_eval_result val, test; /* val is meaningful only with a validation set */
+} rm_epoch_row;
+
+/* Where a run stands after its last completed epoch: all a resumed run needs beyond the tensors. */
+typedef struct rm_progress {
+    int epoch;          /* completed epochs */
+    long samples;       /* training samples seen */
+    double train_s, eval_s;
+    int64_t bn_batches; /* training batches seen by BatchNorm (PyTorch's num_batches_tracked) */
+    rm_early_stop es;   /* the watch (used with early stopping) */
+    rm_epoch_row last, best;
+} rm_progress;
+
+/* How to run. */
+typedef struct rm_run_opts {
+    int quiet;  /* nothing on stderr but errors */
+    int resume; /* continue the run in the config's output.dir from its state.safetensors */
+} rm_run_opts;
+
+/* Run the configured experiment (or resume it). Returns 0, or an error status; an interrupted run
+ * (SIGINT/SIGTERM) returns 128 + the signal number after writing summary.json. */
+int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e);
 
 /* The checks a run makes before writing anything that need the data (the training labels). */
 int rm_run_check(const rm_config *c, rm_err *e);
-
-/* Run the configured experiment; progress to stderr unless quiet. */
-int rm_run(const rm_config *c, int quiet, rm_err *e);
 
 #endif

@@ -1,24 +1,29 @@
-/* main.c - the regmnist command line. */
+/* cli_train.c - `regmnist [train]`: parse the run's flags, resolve and check the config, run or resume it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 
+#include "rm_cli.h"
 #include "rm_common.h"
 #include "rm_config.h"
 #include "rm_gemm.h"
 #include "rm_train.h"
 
-static const char USAGE[] =
-    "usage: regmnist --config FILE [--set key.path=JSON]... [--out DIR] [--seed N]\n"
+const char rm_cli_usage[] =
+    "usage: regmnist [train] --config FILE [--set key.path=JSON]... [--out DIR] [--seed N]\n"
     "                [--threads N] [--quiet] [--print-config]\n"
+    "       regmnist --resume RUN_DIR [--set training.epochs=N] [--quiet]\n"
+    "       regmnist eval RUN_DIR [--split test|val|train] [--set data.KEY=JSON]... [--out DIR]\n"
     "       regmnist --print-config [--set key.path=JSON]...\n"
     "       regmnist --help | --help-config[=markdown] | --version\n";
+#define USAGE rm_cli_usage
 
 static const char HELP[] =
     "Train an MLP on MNIST-family IDX data from a JSON config; write metrics.csv,\n"
-    "config.json and summary.json into the run directory.\n"
+    "config.json, summary.json, model.safetensors and state.safetensors into the run\n"
+    "directory. `regmnist eval --help` describes evaluating a saved model.\n"
     "\n"
     "  --config FILE        the experiment (keys in docs/config.md; --help-config lists them)\n"
     "  --set key.path=JSON  override one key, e.g. --set model.hidden=[512,256],\n"
@@ -27,6 +32,9 @@ static const char HELP[] =
     "  --out DIR            run directory (overrides output.dir; default runs/<name>)\n"
     "  --seed N             overrides seed (a whole decimal number)\n"
     "  --threads N          overrides threads (worker threads; a whole decimal number)\n"
+    "  --resume RUN_DIR     continue an interrupted run from its last completed epoch\n"
+    "                       (RUN_DIR/config.json and state.safetensors); only\n"
+    "                       --set training.epochs=N may change the config\n"
     "  --quiet              no progress on stderr (errors are still printed)\n"
     "  --print-config       check the config (reading the training labels for the rules\n"
     "                       that depend on the data), print it resolved as JSON to stdout\n"
@@ -38,8 +46,13 @@ static const char HELP[] =
     "Same config, seed and thread count give the same metrics.csv bit for bit\n"
     "(the seconds column aside).\n"
     "\n"
+    "SIGINT or SIGTERM ends the current step, keeps the last completed epoch in\n"
+    "state.safetensors, writes summary.json (status interrupted) and exits 130 / 143;\n"
+    "a second signal exits at once.\n"
+    "\n"
     "Exit status: 0 ok; 1 run failed or diverged; 2 usage or config error;\n"
-    "3 data or I/O error (missing, truncated or corrupt file, unwritable output).\n";
+    "3 data or I/O error (missing, truncated or corrupt file, unwritable output);\n"
+    "130 / 143 interrupted by SIGINT / SIGTERM.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -67,9 +80,9 @@ static int apply_whole(rm_config *c, const char *flag, const char *path, const c
     return apply_flag(c, flag, path, cJSON_CreateNumber(strtod(s, NULL)), e);
 }
 
-int main(int argc, char **argv)
+int rm_cli_train(int argc, char **argv)
 {
-    const char *config = NULL, *out = NULL, *seed = NULL, *threads = NULL;
+    const char *config = NULL, *out = NULL, *seed = NULL, *threads = NULL, *resume = NULL;
     const char *sets[256];
     int nsets = 0, quiet = 0, print = 0;
     for (int i = 1; i < argc; i++) {
@@ -83,7 +96,7 @@ int main(int argc, char **argv)
             a = name;
         }
         int takes = !strcmp(a, "--config") || !strcmp(a, "--set") || !strcmp(a, "--out") || !strcmp(a, "--seed") ||
-                    !strcmp(a, "--threads");
+                    !strcmp(a, "--threads") || !strcmp(a, "--resume");
         if (!strcmp(a, "--help-config")) {
             if (val && strcmp(val, "markdown") != 0) return usage_error("--help-config takes no value or =markdown, got '%s'", val);
             if (!val) printf("Config keys (JSON): type, default, range or values, meaning (docs/config.md has more):\n");
@@ -105,6 +118,10 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--config")) {
             if (config) return usage_error("%s given twice", a);
             config = val;
+        } else if (!strcmp(a, "--resume")) {
+            if (resume) return usage_error("%s given twice", a);
+            if (!val[0]) return usage_error("%s: the run directory must not be empty", a);
+            resume = val;
         } else if (!strcmp(a, "--set")) {
             if (nsets == 256) return usage_error("%s: too many overrides", a);
             sets[nsets++] = val;
@@ -123,6 +140,15 @@ int main(int argc, char **argv)
             return usage_error("unknown argument '%s'", argv[i]);
         }
     }
+    if (resume && (config || out || print))
+        return usage_error("%s", "--resume takes the run's own config.json and directory: no --config, --out or --print-config");
+    char resume_config[4200];
+    if (resume) {
+        int k = snprintf(resume_config, sizeof resume_config, "%s/config.json", resume);
+        if (k < 0 || (size_t)k >= sizeof resume_config) return usage_error("%s: path too long", resume);
+        config = resume_config;
+        out = resume;
+    }
     if (!config && !print) {
         fputs(USAGE, stderr);
         return usage_error("%s", "--config FILE is required");
@@ -136,7 +162,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < nsets && !rc; i++) rc = rm_config_set(&c, sets[i], &e);
     if (!rc && seed) rc = apply_whole(&c, "--seed", "seed", seed, &e);
     if (!rc && threads) rc = apply_whole(&c, "--threads", "threads", threads, &e);
-    if (!rc && out) rc = apply_flag(&c, "--out", "output.dir", cJSON_CreateString(out), &e);
+    if (!rc && out) rc = apply_flag(&c, resume ? "--resume" : "--out", "output.dir", cJSON_CreateString(out), &e);
     if (!rc) rc = rm_config_validate(&c, fallback, &e);
     /* Rules that need the data (split counts, batch sizes), as a run checks them; not for the defaults. */
     if (!rc && print && config) rc = rm_run_check(&c, &e);
@@ -157,7 +183,8 @@ int main(int argc, char **argv)
         return RM_OK;
     }
     rm_blas_set_threads(1); /* products are threaded by regmnist's pool, see gemm.c */
-    rc = rm_run(&c, quiet, &e);
+    rm_run_opts opts = {quiet, resume != NULL};
+    rc = rm_run(&c, &opts, &e);
     if (rc) {
         fprintf(stderr, "regmnist: %s\n", e.msg);
         return e.code;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int rm_fail(rm_err *e, int code, const char *fmt, ...)
 {
@@ -50,6 +51,27 @@ int rm_fclose(FILE *f, const char *path, rm_err *e)
     int bad = ferror(f);
     if (fclose(f) != 0 || bad)
         return rm_fail(e, RM_ERR_IO, "%s: write failed: %s", path, strerror(errno ? errno : EIO));
+    return RM_OK;
+}
+
+int rm_write_atomic(const char *path, const void *data, size_t n, rm_err *e)
+{
+    char tmp[4200];
+    int k = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (k < 0 || (size_t)k >= sizeof tmp) return rm_fail(e, RM_ERR_IO, "%s: path too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return rm_fail(e, RM_ERR_IO, "%s: %s", tmp, strerror(errno));
+    int bad = fwrite(data, 1, n, f) != n || fflush(f) != 0 || fsync(fileno(f)) != 0;
+    int err = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        err = errno;
+    }
+    if (bad || rename(tmp, path) != 0) {
+        if (!bad) err = errno;
+        unlink(tmp);
+        return rm_fail(e, RM_ERR_IO, "%s: write failed: %s", path, strerror(err ? err : EIO));
+    }
     return RM_OK;
 }
 

@@ -13,7 +13,8 @@
 
 #include "rm_data.h"
 
-typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT } ktype;
+typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL } ktype;
+/* K_OPTIONAL: an object of sub-keys that may be null (off); giving it or any sub-key turns it on. */
 
 /* One key: where it lives in rm_config, its type, range and default (as JSON text). */
 typedef struct {
@@ -31,6 +32,7 @@ static const char *const NORMALIZE[] = {"unit", "standard", "symmetric", NULL};
 static const char *const ACTIVATION[] = {"relu", "tanh", "sigmoid", NULL};
 static const char *const NORM[] = {"none", "batch", "layer", NULL};
 static const char *const OPTIMIZER[] = {"sgd", "adam", "adamw", NULL};
+static const char *const MONITOR[] = {"val_loss", "val_acc", "train_loss", NULL};
 static const char *const SECTIONS[] = {"data", "model", "regularization", "optimizer", "training", "output", NULL};
 
 #define F(m) offsetof(rm_config, m)
@@ -53,6 +55,7 @@ static const keyspec KEYS[] = {
     {"model.norm", K_ENUM, F(model.norm), 0, 0, 0, 0, 0, NORM, "\"none\"", "`BatchNorm1d` or `LayerNorm` after each hidden Linear"},
     {"model.dropout", K_DROPOUT, F(model), 0, 0, 1, 0, 1, NULL, "0.0", "dropout after each hidden block: one rate for all, or a list with one rate per hidden layer; a rate above 0 needs a hidden layer"},
     {"model.input_dropout", K_NUM, F(model.input_dropout), 0, 0, 1, 0, 1, NULL, "0.0", "dropout on the input pixels"},
+    {"model.init_from", K_STR, F(model.init_from), S(model.init_from), 0, 0, 0, 0, NULL, "\"\"", "start from the weights in this `model.safetensors` (e.g. another run's, or a PyTorch `state_dict` saved as safetensors) instead of the seeded initialization; names and shapes must match the model; `\"\"` is off"},
     {"regularization.l1", K_NUM, F(reg.l1), 0, 0, INF, 0, 0, NULL, "0.0", "adds `l1 * sum(abs(w))` to the loss"},
     {"regularization.l2", K_NUM, F(reg.l2), 0, 0, INF, 0, 0, NULL, "0.0", "adds `l2 * sum(w^2)` to the loss"},
     {"regularization.penalize_bias", K_BOOL, F(reg.penalize_bias), 0, 0, 0, 0, 0, NULL, "false", "when true the penalties cover every parameter (biases and norm weights too), like a loop over `model.parameters()`; when false only the Linear weights"},
@@ -68,6 +71,11 @@ static const keyspec KEYS[] = {
     {"training.batch_size", K_INT, F(train.batch_size), 0, 1, 65536, 0, 0, NULL, "64", "mini-batch size"},
     {"training.shuffle", K_BOOL, F(train.shuffle), 0, 0, 0, 0, 0, NULL, "true", "reshuffle the training set every epoch (otherwise ascending image order)"},
     {"training.drop_last", K_BOOL, F(train.drop_last), 0, 0, 0, 0, 0, NULL, "false", "skip the last incomplete batch"},
+    {"training.early_stopping", K_OPTIONAL, F(train.es.enabled), 0, 0, 0, 0, 0, NULL, "null", "early stopping: `null` is off; an object (even `{}`) turns it on with the keys below. Training stops after `patience` epochs without improvement, and at the end (patience or epochs) the best epoch's parameters and BatchNorm statistics are restored and the test set re-measured"},
+    {"training.early_stopping.monitor", K_ENUM, F(train.es.monitor), 0, 0, 0, 0, 0, MONITOR, "\"val_loss\"", "the metric watched; `val_*` needs `data.val_fraction` > 0"},
+    {"training.early_stopping.patience", K_INT, F(train.es.patience), 0, 1, 100000, 0, 0, NULL, "5", "epochs without improvement before stopping"},
+    {"training.early_stopping.min_delta", K_NUM, F(train.es.min_delta), 0, 0, INF, 0, 0, NULL, "0.0", "an improvement must beat the best by more than this (loss lower, accuracy in points higher)"},
+    {"training.early_stopping.restore_best", K_BOOL, F(train.es.restore_best), 0, 0, 0, 0, 0, NULL, "true", "end with the best epoch's model (else the last epoch's)"},
     {"output.dir", K_STR, F(output.dir), S(output.dir), 0, 0, 0, 0, NULL, "\"\"", "run directory; `\"\"` means `runs/<name>`. `--out DIR` overrides it"},
 };
 #undef F
@@ -200,7 +208,8 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
                 if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
                     return rm_fail(e, RM_ERR_USAGE, "%s: %s: may hold only letters, digits, '.', '_' and '-', got \"%s\"",
                                    origin, path, s);
-        } else if (!s[0] && strcmp(path, "output.dir") != 0 && strcmp(path, "data.dir") != 0) {
+        } else if (!s[0] && strcmp(path, "output.dir") != 0 && strcmp(path, "data.dir") != 0 &&
+                   strcmp(path, "model.init_from") != 0) {
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: must not be empty", origin, path);
         }
         memcpy(base, s, strlen(s) + 1);
@@ -256,6 +265,11 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
         memcpy(c->model.hidden, tmp, sizeof tmp);
         return RM_OK;
     }
+    case K_OPTIONAL:
+        if (!cJSON_IsNull(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected an object or null, got %s", origin, path, type_name(v));
+        *(int *)base = 0;
+        return RM_OK;
     case K_DROPOUT: {
         if (cJSON_IsNumber(v)) {
             if (check_number(k, v, 0, origin, path, e)) return e->code;
@@ -323,8 +337,21 @@ static int apply_path(rm_config *c, const char *path, const cJSON *v, const char
     }
     const keyspec *k = find_key(path);
     if (!k) return unknown_key(origin, path, e);
+    if (k->type == K_OPTIONAL && cJSON_IsObject(v)) {
+        *(int *)((char *)c + k->off) = 1;
+        c->origin.at[k - KEYS] = origin_intern(&c->origin, origin);
+        return apply_section(c, v, path, origin, e);
+    }
     if (set_key(c, k, v, origin, e)) return e->code;
     c->origin.at[k - KEYS] = origin_intern(&c->origin, origin);
+    /* A sub-key of an optional object turns the object on. */
+    for (const keyspec *o = KEYS; o < KEYS + NKEYS; o++) {
+        size_t n = strlen(o->path);
+        if (o->type == K_OPTIONAL && strncmp(path, o->path, n) == 0 && path[n] == '.') {
+            *(int *)((char *)c + o->off) = 1;
+            c->origin.at[o - KEYS] = origin_intern(&c->origin, origin);
+        }
+    }
     return RM_OK;
 }
 
@@ -503,15 +530,28 @@ int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e)
     if (c->optim.nesterov && c->optim.momentum <= 0.0)
         return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.nesterov: needs optimizer.momentum > 0",
                        blame(c, fallback, KEYLIST("optimizer.nesterov", "optimizer.momentum")));
+    if (c->train.es.enabled && c->train.es.monitor != RM_MONITOR_TRAIN_LOSS && c->data.val_fraction == 0.0)
+        return rm_fail(e, RM_ERR_USAGE,
+                       "%s: training.early_stopping.monitor: %s needs a validation set, but data.val_fraction is 0",
+                       blame(c, fallback, KEYLIST("training.early_stopping.monitor", "training.early_stopping",
+                                                  "data.val_fraction")),
+                       MONITOR[c->train.es.monitor]);
     if (c->model.norm == RM_MNORM_BATCH && nh > 0 && c->train.batch_size < 2)
         return rm_fail(e, RM_ERR_USAGE, "%s: training.batch_size: batch norm needs at least 2 samples per batch",
                        blame(c, fallback, KEYLIST("training.batch_size", "model.norm")));
     return RM_OK;
 }
 
-int rm_config_check_counts(const rm_config *c, const char *fallback, unsigned long n_train, rm_err *e)
+int rm_config_check_counts(const rm_config *c, const char *fallback, unsigned long n_train, unsigned long n_val,
+                           rm_err *e)
 {
     const int bs = c->train.batch_size;
+    if (c->train.es.enabled && c->train.es.monitor != RM_MONITOR_TRAIN_LOSS && n_val == 0)
+        return rm_fail(e, RM_ERR_USAGE,
+                       "%s: training.early_stopping.monitor: %s needs a validation set, but data.val_fraction %g "
+                       "holds out no image of this subset",
+                       blame(c, fallback, KEYLIST("training.early_stopping.monitor", "data.val_fraction", "data.subset")),
+                       MONITOR[c->train.es.monitor], c->data.val_fraction);
     if (n_train == 0)
         return rm_fail(e, RM_ERR_USAGE, "%s: data.val_fraction: %g leaves no training images in the subset",
                        blame(c, fallback, KEYLIST("data.val_fraction", "data.subset")), c->data.val_fraction);
@@ -538,16 +578,16 @@ cJSON *rm_config_to_json(const rm_config *c)
     char outdir[1024];
     for (size_t i = 0; i < NKEYS; i++) {
         const keyspec *k = &KEYS[i];
-        const char *dot = strchr(k->path, '.');
         cJSON *parent = root;
         const char *leaf = k->path;
-        if (dot) {
-            char sec[32];
-            snprintf(sec, sizeof sec, "%.*s", (int)(dot - k->path), k->path);
-            parent = cJSON_GetObjectItemCaseSensitive(root, sec);
-            if (!parent) parent = cJSON_AddObjectToObject(root, sec);
-            leaf = dot + 1;
+        for (const char *dot; parent && (dot = strchr(leaf, '.')); leaf = dot + 1) {
+            char sec[64];
+            snprintf(sec, sizeof sec, "%.*s", (int)(dot - leaf), leaf);
+            cJSON *sub = cJSON_GetObjectItemCaseSensitive(parent, sec);
+            if (!sub) sub = cJSON_AddObjectToObject(parent, sec);
+            parent = sub;
         }
+        if (parent && cJSON_IsNull(parent)) continue; /* a sub-key of an optional object that is off */
         const char *base = (const char *)c + k->off;
         cJSON *v = NULL;
         switch (k->type) {
@@ -562,6 +602,7 @@ cJSON *rm_config_to_json(const rm_config *c)
         case K_BOOL: v = cJSON_CreateBool(*(const int *)base); break;
         case K_ENUM: v = cJSON_CreateString(k->names[*(const int *)base]); break;
         case K_HIDDEN: v = cJSON_CreateIntArray(c->model.hidden, c->model.n_hidden); break;
+        case K_OPTIONAL: v = *(const int *)base ? cJSON_CreateObject() : cJSON_CreateNull(); break;
         case K_DROPOUT:
             v = c->model.dropout_is_list ? cJSON_CreateDoubleArray(c->model.dropout, c->model.n_dropout)
                                          : cJSON_CreateNumber(c->model.dropout[0]);
@@ -625,6 +666,7 @@ static const char *type_text(ktype t)
     case K_BOOL: return "boolean";
     case K_HIDDEN: return "array of integers";
     case K_DROPOUT: return "number or array";
+    case K_OPTIONAL: return "object or null";
     }
     return "?";
 }
@@ -655,7 +697,8 @@ static void values_text(const keyspec *k, int code, char *buf, size_t n)
         snprintf(buf, n, "each in %s", iv);
         break;
     case K_STR:
-    case K_BOOL: break;
+    case K_BOOL:
+    case K_OPTIONAL: break;
     }
 }
 

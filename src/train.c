@@ -1,23 +1,26 @@
-/* train.c - the epoch loop: train in train mode, evaluate val and test in eval mode, log as CSV. */
+/* train.c - the run: load and split the data, build the model, train epoch by epoch (train mode),
+ * evaluate val and test (eval mode), log metrics.csv, watch early stopping, keep state.safetensors
+ * for resuming, stop cleanly on SIGINT/SIGTERM, and end with model.safetensors and summary.json. */
 #define _POSIX_C_SOURCE 200809L
 #include "rm_train.h"
 
+#include <dirent.h>
 #include <math.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "rm_checkpoint.h"
 #include "rm_data.h"
 #include "rm_gemm.h"
 #include "rm_loss.h"
 #include "rm_model.h"
 #include "rm_optim.h"
 #include "rm_pool.h"
-
-typedef struct {
-    double loss, acc; /* mean loss, accuracy in percent */
-} eval_result;
+#include "rm_safetensors.h"
 
 /* Everything a run owns, allocated before the first epoch. */
 typedef struct {
@@ -26,10 +29,28 @@ typedef struct {
     uint32_t n_train, n_val;
     rm_model model;
     rm_optim opt;
-    float *dlogits; /* (max_batch, classes) */
-    uint8_t *labels; /* (max_batch) */
+    rm_rng shuffle;
+    float *dlogits;                  /* (max_batch, classes) */
+    uint8_t *labels;                 /* (max_batch) */
+    float *best_params, *best_buffers; /* (params.n), (buffers.n): the best epoch's, with early stopping */
+    int64_t *scratch;                /* (n_train) for the state file */
+    char *config_text;               /* the resolved config, compact JSON */
     float lut[256];
 } run_state;
+
+/* Why training ended. */
+enum { STOP_EPOCHS, STOP_PATIENCE, STOP_DIVERGED, STOP_INTERRUPTED, STOP_FAILED };
+static const char *const STOP_NAME[] = {"epochs", "patience", "diverged", "interrupted", "failed"};
+static const char *const MONITOR_NAME[] = {"val_loss", "val_acc", "train_loss"};
+
+/* The first SIGINT/SIGTERM asks the loop to stop after the current step; a second exits at once. */
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig)
+{
+    if (g_signal) _exit(128 + sig);
+    g_signal = sig;
+}
 
 static int load_set(const rm_config *c, const char *img, const char *lab, rm_dataset *d, rm_err *e)
 {
@@ -39,104 +60,34 @@ static int load_set(const rm_config *c, const char *img, const char *lab, rm_dat
     return rm_idx_load(d, ip, lp, e);
 }
 
-/* Mean loss and accuracy over idx (n) in eval mode, in batches of RM_EVAL_BATCH. */
-static eval_result evaluate(run_state *s, const rm_dataset *d, const uint32_t *idx, uint32_t n)
-{
-    double loss = 0.0;
-    long correct = 0;
-    rm_model *m = &s->model;
-    for (uint32_t at = 0; at < n; at += RM_EVAL_BATCH) {
-        int B = (int)(n - at < RM_EVAL_BATCH ? n - at : RM_EVAL_BATCH);
-        rm_gather(d, idx + at, B, s->lut, m->input, s->labels);
-        const float *logits = rm_model_forward(m, B, 0); // (B, classes)
-        int ok;
-        loss += rm_xent(logits, s->labels, B, m->spec.classes, NULL, &ok) * B;
-        correct += ok;
-    }
-    eval_result r = {loss / n, 100.0 * (double)correct / n};
-    return r;
-}
-
 static int write_json(const char *path, cJSON *obj, rm_err *e)
 {
     char *text = cJSON_Print(obj);
     if (!text) return rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
-    FILE *f = rm_fopen(path, "w", e);
-    if (!f) {
-        cJSON_free(text);
-        return e->code;
-    }
-    fputs(text, f);
-    fputc('\n', f);
+    size_t n = strlen(text);
+    text[n] = '\n'; /* replaces the terminator: written with its length */
+    int rc = rm_write_atomic(path, text, n + 1, e);
     cJSON_free(text);
-    return rm_fclose(f, path, e);
-}
-
-static void progress(int tty, int quiet, int epoch, int epochs, long done, long total)
-{
-    if (quiet || !tty) return;
-    int w = 30, k = (int)(w * done / (total ? total : 1));
-    fprintf(stderr, "\repoch %d/%d [%.*s%*s] %3ld%%", epoch, epochs, k, "##############################", w - k, "",
-            100 * done / (total ? total : 1));
-}
-
-typedef struct {
-    double train_loss, penalty, train_acc, seconds;
-    eval_result val, test;
-} epoch_row;
-
-static int write_summary(const rm_config *c, const char *dir, const char *status, const run_state *s,
-                         const epoch_row *last, int epochs_done, double load_s, double train_s, double eval_s,
-                         long samples, double wall, rm_err *e)
-{
-    char path[2048], blas[512];
-    if (rm_path_join(path, sizeof path, dir, "summary.json", e)) return e->code;
-    rm_blas_describe(blas, sizeof blas);
-    cJSON *o = cJSON_CreateObject();
-    cJSON *fin = cJSON_CreateObject(), *streams = cJSON_CreateObject();
-    if (!o || !fin || !streams) {
-        cJSON_Delete(o);
-        cJSON_Delete(fin);
-        cJSON_Delete(streams);
-        return rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
-    }
-    cJSON_AddStringToObject(o, "name", c->name);
-    cJSON_AddStringToObject(o, "status", status);
-    cJSON_AddStringToObject(o, "version", RM_VERSION);
-    cJSON_AddNumberToObject(o, "seed", c->seed);
-    cJSON_AddNumberToObject(streams, "split", RM_STREAM_SPLIT);
-    cJSON_AddNumberToObject(streams, "init", RM_STREAM_INIT);
-    cJSON_AddNumberToObject(streams, "shuffle", RM_STREAM_SHUFFLE);
-    cJSON_AddNumberToObject(streams, "dropout", RM_STREAM_DROPOUT);
-    cJSON_AddItemToObject(o, "rng_streams", streams);
-    cJSON_AddNumberToObject(o, "threads", c->threads);
-    cJSON_AddStringToObject(o, "blas", blas);
-    cJSON_AddNumberToObject(o, "epochs", epochs_done);
-    cJSON_AddNumberToObject(o, "n_train", s->n_train);
-    cJSON_AddNumberToObject(o, "n_val", s->n_val);
-    cJSON_AddNumberToObject(o, "n_test", s->test.n);
-    cJSON_AddNumberToObject(o, "n_params", (double)rm_params_numel(&s->model.params));
-    if (epochs_done > 0) {
-        cJSON_AddNumberToObject(fin, "train_loss", last->train_loss);
-        cJSON_AddNumberToObject(fin, "penalty", last->penalty);
-        cJSON_AddNumberToObject(fin, "train_acc", last->train_acc);
-        if (s->n_val) {
-            cJSON_AddNumberToObject(fin, "val_loss", last->val.loss);
-            cJSON_AddNumberToObject(fin, "val_acc", last->val.acc);
-        }
-        cJSON_AddNumberToObject(fin, "test_loss", last->test.loss);
-        cJSON_AddNumberToObject(fin, "test_acc", last->test.acc);
-        cJSON_AddNumberToObject(fin, "gap", last->train_acc - last->test.acc);
-    }
-    cJSON_AddItemToObject(o, "final", fin);
-    cJSON_AddNumberToObject(o, "load_seconds", load_s);
-    cJSON_AddNumberToObject(o, "train_seconds", train_s);
-    cJSON_AddNumberToObject(o, "eval_seconds", eval_s);
-    cJSON_AddNumberToObject(o, "wall_seconds", wall);
-    cJSON_AddNumberToObject(o, "samples_per_second", train_s > 0 ? samples / train_s : 0.0);
-    int rc = write_json(path, o, e);
-    cJSON_Delete(o);
     return rc;
+}
+
+static void fmt_duration(double s, char *buf, size_t n)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* The live line on a terminal: step, running loss, throughput and the epoch's ETA. */
+static void progress(int ep, int epochs, long step, long steps, double loss, long seen, double elapsed)
+{
+    char eta[32];
+    double rate = elapsed > 0 ? seen / elapsed : 0.0;
+    fmt_duration(step > 0 ? elapsed * (double)(steps - step) / (double)step : 0.0, eta, sizeof eta);
+    fprintf(stderr, "\r\033[Kepoch %d/%d  step %ld/%ld  loss %.4f  %.0f samples/s  ETA %s", ep, epochs, step, steps,
+            loss, rate, eta);
 }
 
 /* "nan", "inf" or %g: glibc prints a NaN with its sign bit as "-nan". */
@@ -167,6 +118,83 @@ static const char *divergence_hint(const rm_config *c, double loss, double pen, 
     return buf;
 }
 
+/* A row's metrics as JSON members of o (val only with a validation set). */
+static void add_metrics(cJSON *o, const rm_epoch_row *r, int has_val)
+{
+    cJSON_AddNumberToObject(o, "epoch", r->epoch);
+    cJSON_AddNumberToObject(o, "train_loss", r->train_loss);
+    cJSON_AddNumberToObject(o, "penalty", r->penalty);
+    cJSON_AddNumberToObject(o, "train_acc", r->train_acc);
+    if (has_val) {
+        cJSON_AddNumberToObject(o, "val_loss", r->val.loss);
+        cJSON_AddNumberToObject(o, "val_acc", r->val.acc);
+    }
+    cJSON_AddNumberToObject(o, "test_loss", r->test.loss);
+    cJSON_AddNumberToObject(o, "test_acc", r->test.acc);
+    cJSON_AddNumberToObject(o, "gap", r->train_acc - r->test.acc);
+}
+
+typedef struct {
+    const char *status;
+    int stop;                 /* STOP_* */
+    const rm_epoch_row *final; /* the final model's metrics, or NULL before the first epoch */
+    double load_s, wall_s;
+} outcome;
+
+static int write_summary(const rm_config *c, const char *dir, const run_state *s, const rm_progress *p,
+                         const outcome *out, rm_err *e)
+{
+    char path[2048], blas[512];
+    if (rm_path_join(path, sizeof path, dir, "summary.json", e)) return e->code;
+    rm_blas_describe(blas, sizeof blas);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *fin = cJSON_CreateObject(), *streams = cJSON_CreateObject();
+    if (!o || !fin || !streams) {
+        cJSON_Delete(o);
+        cJSON_Delete(fin);
+        cJSON_Delete(streams);
+        return rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
+    }
+    cJSON_AddStringToObject(o, "name", c->name);
+    cJSON_AddStringToObject(o, "status", out->status);
+    cJSON_AddStringToObject(o, "stop_reason", STOP_NAME[out->stop]);
+    cJSON_AddStringToObject(o, "version", RM_VERSION);
+    cJSON_AddNumberToObject(o, "seed", c->seed);
+    cJSON_AddNumberToObject(streams, "split", RM_STREAM_SPLIT);
+    cJSON_AddNumberToObject(streams, "init", RM_STREAM_INIT);
+    cJSON_AddNumberToObject(streams, "shuffle", RM_STREAM_SHUFFLE);
+    cJSON_AddNumberToObject(streams, "dropout", RM_STREAM_DROPOUT);
+    cJSON_AddItemToObject(o, "rng_streams", streams);
+    cJSON_AddNumberToObject(o, "threads", c->threads);
+    cJSON_AddStringToObject(o, "blas", blas);
+    cJSON_AddNumberToObject(o, "epochs", p->epoch);
+    cJSON_AddNumberToObject(o, "stopped_epoch", p->epoch);
+    cJSON_AddNumberToObject(o, "n_train", s->n_train);
+    cJSON_AddNumberToObject(o, "n_val", s->n_val);
+    cJSON_AddNumberToObject(o, "n_test", s->test.n);
+    cJSON_AddNumberToObject(o, "n_params", (double)rm_params_numel(&s->model.params));
+    if (out->final) add_metrics(fin, out->final, s->n_val > 0);
+    cJSON_AddItemToObject(o, "final", fin);
+    if (c->train.es.enabled) {
+        cJSON_AddStringToObject(o, "monitor", MONITOR_NAME[c->train.es.monitor]);
+        cJSON_AddNumberToObject(o, "best_epoch", p->es.best_epoch);
+        cJSON_AddBoolToObject(o, "restored_best", c->train.es.restore_best && p->es.best_epoch > 0 &&
+                                                      (out->stop == STOP_EPOCHS || out->stop == STOP_PATIENCE));
+        if (p->es.best_epoch > 0) {
+            cJSON *best = cJSON_AddObjectToObject(o, "best");
+            if (best) add_metrics(best, &p->best, s->n_val > 0);
+        }
+    }
+    cJSON_AddNumberToObject(o, "load_seconds", out->load_s);
+    cJSON_AddNumberToObject(o, "train_seconds", p->train_s);
+    cJSON_AddNumberToObject(o, "eval_seconds", p->eval_s);
+    cJSON_AddNumberToObject(o, "wall_seconds", out->wall_s);
+    cJSON_AddNumberToObject(o, "samples_per_second", p->train_s > 0 ? p->samples / p->train_s : 0.0);
+    int rc = write_json(path, o, e);
+    cJSON_Delete(o);
+    return rc;
+}
+
 static void free_state(run_state *s)
 {
     rm_dataset_free(&s->train);
@@ -178,22 +206,134 @@ static void free_state(run_state *s)
     rm_optim_free(&s->opt);
     rm_free(s->dlogits);
     rm_free(s->labels);
+    rm_free(s->best_params);
+    rm_free(s->best_buffers);
+    rm_free(s->scratch);
+    cJSON_free(s->config_text);
 }
 
-static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
+/* The first key whose value differs between two resolved configs (a, b objects), into buf. */
+static int first_difference(const cJSON *a, const cJSON *b, const char *prefix, char *buf, size_t n)
+{
+    for (const cJSON *x = a->child; x; x = x->next) {
+        const cJSON *y = cJSON_GetObjectItemCaseSensitive(b, x->string);
+        char path[256];
+        snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", x->string);
+        if (y && cJSON_IsObject(x) && cJSON_IsObject(y)) {
+            if (first_difference(x, y, path, buf, n)) return 1;
+        } else if (!y || !cJSON_Compare(x, y, 1)) {
+            snprintf(buf, n, "%s", path);
+            return 1;
+        }
+    }
+    for (const cJSON *y = b->child; y; y = y->next)
+        if (!cJSON_GetObjectItemCaseSensitive(a, y->string)) {
+            snprintf(buf, n, "%s%s%s", prefix, prefix[0] ? "." : "", y->string);
+            return 1;
+        }
+    return 0;
+}
+
+/* A resumed run may change training.epochs only (output.dir is where the run now is). */
+static int same_config_but_epochs(const char *saved, const char *now, const char *where, rm_err *e)
+{
+    cJSON *a = cJSON_Parse(saved), *b = cJSON_Parse(now);
+    int rc = RM_OK;
+    if (!a || !b) {
+        rc = rm_fail(e, RM_ERR_IO, "%s: the saved config is not valid JSON", where);
+    } else {
+        cJSON *ta = cJSON_GetObjectItemCaseSensitive(a, "training"), *tb = cJSON_GetObjectItemCaseSensitive(b, "training");
+        cJSON *oa = cJSON_GetObjectItemCaseSensitive(a, "output"), *ob = cJSON_GetObjectItemCaseSensitive(b, "output");
+        cJSON_DeleteItemFromObjectCaseSensitive(ta, "epochs");
+        cJSON_DeleteItemFromObjectCaseSensitive(tb, "epochs");
+        cJSON_DeleteItemFromObjectCaseSensitive(oa, "dir");
+        cJSON_DeleteItemFromObjectCaseSensitive(ob, "dir");
+        char key[256];
+        if (first_difference(a, b, "", key, sizeof key))
+            rc = rm_fail(e, RM_ERR_USAGE,
+                         "%s: %s differs from the interrupted run's; a resumed run may change only training.epochs",
+                         where, key);
+    }
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    return rc;
+}
+
+/* Keep the header and the first `rows` rows of metrics.csv (rows written after the last saved state
+ * are dropped: they will be trained again). */
+static int truncate_csv(const char *path, int rows, rm_err *e)
+{
+    FILE *f = rm_fopen(path, "rb", e);
+    if (!f) return e->code;
+    char *text = NULL;
+    size_t len = 0, cap = 0, keep = 0;
+    int lines = 0, c;
+    while ((c = fgetc(f)) != EOF) {
+        if (len + 1 >= cap) {
+            cap = cap ? 2 * cap : 65536;
+            char *t = realloc(text, cap);
+            if (!t) {
+                free(text);
+                fclose(f);
+                return rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
+            }
+            text = t;
+        }
+        text[len++] = (char)c;
+        if (c == '\n' && ++lines == rows + 1) {
+            keep = len;
+            break;
+        }
+    }
+    fclose(f);
+    int rc = RM_OK;
+    if (lines < rows + 1)
+        rc = rm_fail(e, RM_ERR_IO, "%s: holds %d epoch rows, but the state is at epoch %d", path,
+                     lines > 0 ? lines - 1 : 0, rows);
+    else
+        rc = rm_write_atomic(path, text, keep, e);
+    free(text);
+    return rc;
+}
+
+/* Remove "<file>.tmp.<pid>" files a killed process left in dir (its writes are atomic renames, so
+ * these are never the only copy of anything). */
+static void remove_stale_temps(const char *dir)
+{
+    static const char *const OURS[] = {"state.safetensors", "model.safetensors", "summary.json", "config.json",
+                                       "metrics.csv", NULL};
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *de;
+    char path[2048];
+    while ((de = readdir(d)))
+        for (int i = 0; OURS[i]; i++) {
+            size_t n = strlen(OURS[i]);
+            if (strncmp(de->d_name, OURS[i], n) == 0 && strncmp(de->d_name + n, ".tmp.", 5) == 0 &&
+                snprintf(path, sizeof path, "%s/%s", dir, de->d_name) < (int)sizeof path)
+                unlink(path);
+        }
+    closedir(d);
+}
+
+static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e)
 {
     const double t0 = rm_now();
-    const int tty = isatty(fileno(stderr));
-    char dir[1024], path[2048];
+    const int tty = isatty(fileno(stderr)) && !o->quiet;
+    char dir[1024], path[2048], csv_path[2048], state_path[2048], model_path[2048];
     rm_config_out_dir(c, dir, sizeof dir);
+    if (rm_path_join(csv_path, sizeof csv_path, dir, "metrics.csv", e) ||
+        rm_path_join(state_path, sizeof state_path, dir, "state.safetensors", e) ||
+        rm_path_join(model_path, sizeof model_path, dir, "model.safetensors", e))
+        return e->code;
 
-    /* Data: uint8 images, the seeded split, the normalization table. */
+    /* Data: uint8 images, the checks that need the counts, the seeded split, the normalization. */
     if (load_set(c, c->data.train_images, c->data.train_labels, &s->train, e)) return e->code;
     if (load_set(c, c->data.test_images, c->data.test_labels, &s->test, e)) return e->code;
     const double load_s = rm_now() - t0;
     uint32_t count_train, count_val;
     rm_split_counts(s->train.labels, s->train.n, c->data.subset, c->data.val_fraction, &count_train, &count_val);
-    if (rm_config_check_counts(c, "config", count_train, e)) return e->code;
+    if (rm_config_check_counts(c, "config", count_train, count_val, e)) return e->code;
     rm_rng rng;
     const uint64_t seed = (uint64_t)c->seed;
     rm_rng_seed(&rng, seed, RM_STREAM_SPLIT);
@@ -204,62 +344,107 @@ static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
     if (!s->test_idx) return e->code;
     for (uint32_t i = 0; i < s->test.n; i++) s->test_idx[i] = i;
     rm_norm_table(c->data.normalize, s->lut);
-
     const int bs = c->train.batch_size;
     const uint32_t n = s->n_train;
     const long steps = c->train.drop_last ? n / bs : (n + bs - 1) / bs; /* >= 1: rm_config_check_counts */
 
-    /* Model and optimizer. */
+    /* Model, optimizer and every buffer of the loop. */
     rm_model_spec spec;
     rm_config_model_spec(c, RM_IMG_SIZE, RM_CLASSES, &spec);
     const int max_batch = bs > RM_EVAL_BATCH ? bs : RM_EVAL_BATCH;
-    if (rm_model_build(&s->model, &spec, max_batch, e)) return e->code;
-    rm_model_init(&s->model, seed);
+    rm_model *m = &s->model;
+    if (rm_model_build(m, &spec, max_batch, e)) return e->code;
+    rm_model_init(m, seed);
+    rm_progress p;
+    memset(&p, 0, sizeof p);
+    if (!o->resume && c->model.init_from[0] && rm_st_load_model(m, c->model.init_from, &p.bn_batches, e)) return e->code;
     rm_optim_cfg oc;
     rm_config_optim(c, &oc);
-    if (rm_optim_init(&s->opt, &oc, s->model.params.n, e)) return e->code;
+    if (rm_optim_init(&s->opt, &oc, m->params.n, e)) return e->code;
     s->dlogits = rm_alloc((size_t)max_batch * RM_CLASSES, sizeof(float), "loss gradient", e);
     s->labels = rm_alloc((size_t)max_batch, 1, "batch labels", e);
-    if (!s->dlogits || !s->labels) return e->code;
-
-    /* Outputs: the resolved config first, then the CSV header. */
-    if (rm_mkdirs(dir, e)) return e->code;
-    cJSON *resolved = rm_config_to_json(c);
-    if (!resolved) return rm_fail(e, RM_ERR_RUN, "out of memory");
-    if (rm_path_join(path, sizeof path, dir, "config.json", e)) {
-        cJSON_Delete(resolved);
-        return e->code;
+    s->scratch = rm_alloc(n, sizeof(int64_t), "state scratch", e);
+    if (!s->dlogits || !s->labels || !s->scratch) return e->code;
+    const int es_on = c->train.es.enabled;
+    if (es_on) {
+        s->best_params = rm_alloc(m->params.n, sizeof(float), "best parameters", e);
+        s->best_buffers = rm_alloc(m->buffers.n, sizeof(float), "best buffers", e);
+        if (!s->best_params || !s->best_buffers) return e->code;
     }
-    int rc = write_json(path, resolved, e);
+    rm_early_stop_init(&p.es, c->train.es.monitor == RM_MONITOR_VAL_ACC, c->train.es.patience,
+                       c->train.es.min_delta);
+    rm_rng_seed(&s->shuffle, seed, RM_STREAM_SHUFFLE);
+    rm_checkpoint ck = {m, &s->opt, &s->shuffle, s->train_idx, n, s->best_params, s->best_buffers, s->scratch};
+    cJSON *resolved = rm_config_to_json(c);
+    s->config_text = resolved ? cJSON_PrintUnformatted(resolved) : NULL;
+    if (!s->config_text) {
+        cJSON_Delete(resolved);
+        return rm_fail(e, RM_ERR_RUN, "out of memory");
+    }
+
+    /* Outputs: a fresh run starts them; a resumed one takes up its state and cuts metrics.csv to it. */
+    FILE *csv = NULL;
+    int rc;
+    if (o->resume) {
+        remove_stale_temps(dir);
+        char *saved = NULL;
+        rc = rm_checkpoint_load(state_path, &ck, &p, &saved, e);
+        if (!rc) rc = same_config_but_epochs(saved, s->config_text, state_path, e);
+        free(saved);
+        if (!rc && es_on && p.es.wait >= c->train.es.patience)
+            rc = rm_fail(e, RM_ERR_USAGE, "%s: the run stopped early at epoch %d (patience); nothing to resume", dir,
+                         p.epoch);
+        if (!rc && p.epoch >= c->train.epochs)
+            rc = rm_fail(e, RM_ERR_USAGE,
+                         "%s: the run is complete (%d of %d epochs); extend it with --set training.epochs=N", dir,
+                         p.epoch, c->train.epochs);
+        if (!rc) rc = truncate_csv(csv_path, p.epoch, e);
+        if (rc) {
+            cJSON_Delete(resolved);
+            return rc;
+        }
+    } else {
+        if (rm_mkdirs(dir, e)) {
+            cJSON_Delete(resolved);
+            return e->code;
+        }
+        unlink(state_path); /* nothing of an older run in this dir may pass for this one's */
+        unlink(model_path);
+        remove_stale_temps(dir);
+    }
+    rc = rm_path_join(path, sizeof path, dir, "config.json", e);
+    if (!rc) rc = write_json(path, resolved, e);
     cJSON_Delete(resolved);
     if (rc) return rc;
-    char csv_path[2048];
-    if (rm_path_join(csv_path, sizeof csv_path, dir, "metrics.csv", e)) return e->code;
-    FILE *csv = rm_fopen(csv_path, "w", e);
+    csv = rm_fopen(csv_path, o->resume ? "a" : "w", e);
     if (!csv) return e->code;
-    fprintf(csv, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds\n");
-    fflush(csv);
-
-    if (!quiet)
+    if (!o->resume) {
+        fprintf(csv, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds\n");
+        fflush(csv);
+    }
+    if (!o->quiet) {
         fprintf(stderr, "regmnist: %s: %u train, %u val, %u test images; %zu parameters; loaded in %.2f s\n", c->name,
-                n, s->n_val, s->test.n, rm_params_numel(&s->model.params), load_s);
+                n, s->n_val, s->test.n, rm_params_numel(&m->params), load_s);
+        if (o->resume) fprintf(stderr, "regmnist: resuming %s after epoch %d of %d\n", dir, p.epoch, c->train.epochs);
+    }
 
-    rm_model *m = &s->model;
-    rm_rng shuffle;
-    rm_rng_seed(&shuffle, seed, RM_STREAM_SHUFFLE);
     const float l1 = (float)c->reg.l1, l2 = (float)c->reg.l2;
     const int penalized = l1 != 0.0f || l2 != 0.0f;
-    epoch_row row = {0};
-    double train_s = 0.0, eval_s = 0.0;
-    long samples = 0;
-    int epochs_done = 0;
-    const char *status = "failed"; /* reported only when the run stops early */
-    for (int ep = 1; ep <= c->train.epochs && rc == RM_OK; ep++) {
+    /* Test hook (docs/testing.md): raise SIGTERM after this many training steps of this process. */
+    const char *hook = getenv("REGMNIST_TEST_SIGTERM_AFTER_STEPS");
+    long hook_steps = hook ? atol(hook) : 0, steps_here = 0;
+    int stop = STOP_EPOCHS;
+    for (int ep = p.epoch + 1; ep <= c->train.epochs; ep++) {
+        if (g_signal) {
+            stop = STOP_INTERRUPTED;
+            break;
+        }
         const double te = rm_now();
-        if (c->train.shuffle) rm_rng_shuffle(&shuffle, s->train_idx, n);
+        if (c->train.shuffle) rm_rng_shuffle(&s->shuffle, s->train_idx, n);
         double loss_sum = 0.0, pen_sum = 0.0;
         long correct = 0, seen = 0;
         for (long st = 0; st < steps; st++) {
+            if (g_signal) break;
             const uint32_t at = (uint32_t)(st * bs);
             const int B = (int)(n - at < (uint32_t)bs ? n - at : (uint32_t)bs);
             rm_gather(&s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
@@ -273,28 +458,34 @@ static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
                 rc = rm_fail(e, RM_ERR_RUN, "diverged: training loss is %s at epoch %d, step %ld; %s",
                              num_text(loss + pen, v, sizeof v), ep, st + 1,
                              divergence_hint(c, loss, pen, hint, sizeof hint));
-                status = "diverged";
+                stop = STOP_DIVERGED;
                 break;
             }
             rm_model_backward(m, s->dlogits, B);
             rm_optim_step(&s->opt, m->params.data, m->params.grad);
+            p.bn_batches++;
+            if (hook_steps > 0 && ++steps_here == hook_steps) raise(SIGTERM);
             loss_sum += loss * B;
             pen_sum += pen;
             correct += ok;
             seen += B;
-            if ((st & 31) == 0 || st == steps - 1) progress(tty, quiet, ep, c->train.epochs, st + 1, steps);
+            if (tty && ((st & 31) == 0 || st == steps - 1))
+                progress(ep, c->train.epochs, st + 1, steps, loss_sum / seen, seen, rm_now() - te);
         }
-        if (rc) break;
-        samples += seen;
+        if (stop == STOP_DIVERGED) break;
+        if (g_signal) {
+            stop = STOP_INTERRUPTED;
+            break;
+        }
         const double tt = rm_now();
-        train_s += tt - te;
+        rm_epoch_row row = {0};
+        row.epoch = ep;
         row.train_loss = loss_sum / seen;
         row.penalty = pen_sum / steps;
         row.train_acc = 100.0 * (double)correct / seen;
-        if (s->n_val) row.val = evaluate(s, &s->train, s->val_idx, s->n_val);
-        row.test = evaluate(s, &s->test, s->test_idx, s->test.n);
+        if (s->n_val) row.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL);
+        row.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL);
         const double tv = rm_now();
-        eval_s += tv - tt;
         row.seconds = tv - te;
         fprintf(csv, "%d,%.9g,%.9g,%.4f,", ep, row.train_loss, row.penalty, row.train_acc);
         if (s->n_val)
@@ -305,34 +496,97 @@ static int run(const rm_config *c, int quiet, run_state *s, rm_err *e)
                 c->optim.lr, row.seconds);
         if (fflush(csv) != 0 || ferror(csv)) {
             rc = rm_fail(e, RM_ERR_IO, "%s: write failed", csv_path);
+            stop = STOP_FAILED;
             break;
         }
-        epochs_done = ep;
-        if (!quiet) {
-            if (tty) fprintf(stderr, "\r\033[K");
+        p.epoch = ep;
+        p.last = row;
+        p.samples += seen;
+        p.train_s += tt - te;
+        p.eval_s += tv - tt;
+        if (tty) fprintf(stderr, "\r\033[K");
+        if (!o->quiet) {
             fprintf(stderr, "epoch %d/%d  loss %.4f  train %.2f%%", ep, c->train.epochs, row.train_loss,
                     row.train_acc);
             if (s->n_val) fprintf(stderr, "  val %.2f%%", row.val.acc);
             fprintf(stderr, "  test %.2f%%  %.2f s\n", row.test.acc, row.seconds);
         }
-        if (!isfinite(row.test.loss) && rc == RM_OK) {
+        if (!isfinite(row.test.loss)) {
             char v[32], hint[256];
             rc = rm_fail(e, RM_ERR_RUN, "diverged: test loss is %s at epoch %d; %s", num_text(row.test.loss, v, sizeof v),
                          ep, divergence_hint(c, row.train_loss, row.penalty, hint, sizeof hint));
-            status = "diverged";
+            stop = STOP_DIVERGED;
+            break;
         }
+        if (es_on) {
+            const double watched = c->train.es.monitor == RM_MONITOR_VAL_LOSS  ? row.val.loss
+                                   : c->train.es.monitor == RM_MONITOR_VAL_ACC ? row.val.acc
+                                                                               : row.train_loss;
+            int r = rm_early_stop_update(&p.es, ep, watched);
+            if (r == RM_ES_NAN) {
+                char v[32], hint[256];
+                rc = rm_fail(e, RM_ERR_RUN, "diverged: %s is %s at epoch %d; %s", MONITOR_NAME[c->train.es.monitor],
+                             num_text(watched, v, sizeof v), ep,
+                             divergence_hint(c, row.train_loss, row.penalty, hint, sizeof hint));
+                stop = STOP_DIVERGED;
+                break;
+            }
+            if (r == RM_ES_BETTER) {
+                p.best = row;
+                memcpy(s->best_params, m->params.data, m->params.n * sizeof(float));
+                memcpy(s->best_buffers, m->buffers.data, m->buffers.n * sizeof(float));
+            }
+            if (r == RM_ES_STOP) stop = STOP_PATIENCE;
+        }
+        /* The state of this completed epoch, replacing the last one atomically. */
+        if ((rc = rm_checkpoint_save(state_path, &ck, &p, s->config_text, e))) {
+            stop = STOP_FAILED;
+            break;
+        }
+        if (stop == STOP_PATIENCE) break;
     }
-    if (tty && !quiet && rc) fprintf(stderr, "\n");
+    if (tty && stop != STOP_EPOCHS && stop != STOP_PATIENCE) fprintf(stderr, "\r\033[K");
+
+    /* The final model: the best epoch's when early stopping restores it, re-measured on val and test. */
+    rm_epoch_row final = p.last;
+    const int ended = stop == STOP_EPOCHS || stop == STOP_PATIENCE;
+    if (ended && es_on && c->train.es.restore_best && p.es.best_epoch > 0) {
+        memcpy(m->params.data, s->best_params, m->params.n * sizeof(float));
+        memcpy(m->buffers.data, s->best_buffers, m->buffers.n * sizeof(float));
+        final = p.best;
+        if (s->n_val) final.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL);
+        final.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL);
+    }
     rm_err e2;
     int crc = rm_fclose(csv, csv_path, &e2);
-    int src = write_summary(c, dir, rc ? status : "ok", s, &row, epochs_done, load_s, train_s, eval_s, samples,
-                            rm_now() - t0, rc ? &e2 : e);
+    if (ended && p.epoch > 0 && !crc) {
+        const int64_t bn = final.epoch == p.epoch ? p.bn_batches : p.bn_batches - (int64_t)(p.epoch - final.epoch) * steps;
+        crc = rm_st_save_model(model_path, m, bn, s->config_text, RM_VERSION, &e2);
+    }
+    if (stop == STOP_INTERRUPTED)
+        rc = rm_fail(e, 128 + g_signal,
+                     "interrupted by %s: %s keeps epoch %d of %d; continue with regmnist --resume %s",
+                     g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal", state_path, p.epoch,
+                     c->train.epochs, dir);
+    const char *status = ended ? "ok" : stop == STOP_DIVERGED ? "diverged" : stop == STOP_INTERRUPTED ? "interrupted" : "failed";
+    outcome out = {status, stop, p.epoch > 0 ? &final : NULL, load_s, rm_now() - t0};
+    int src = write_summary(c, dir, s, &p, &out, rc ? &e2 : e);
     if (rc) return rc;
     if (crc) {
         *e = e2;
         return crc;
     }
-    return src;
+    if (src) return src;
+    if (!o->quiet) {
+        fprintf(stderr, "regmnist: %s: ok, ", dir);
+        if (stop == STOP_PATIENCE) fprintf(stderr, "stopped at epoch %d (patience), ", p.epoch);
+        else fprintf(stderr, "%d epochs, ", p.epoch);
+        if (es_on && p.es.best_epoch > 0)
+            fprintf(stderr, "best epoch %d (%s %.4g)%s, ", p.es.best_epoch, MONITOR_NAME[c->train.es.monitor], p.es.best,
+                    c->train.es.restore_best ? " restored" : "");
+        fprintf(stderr, "test %.2f%%, %.1f s\n", final.test.acc, rm_now() - t0);
+    }
+    return RM_OK;
 }
 
 int rm_run_check(const rm_config *c, rm_err *e)
@@ -344,16 +598,28 @@ int rm_run_check(const rm_config *c, rm_err *e)
     uint32_t n_train, n_val;
     rm_split_counts(d.labels, d.n, c->data.subset, c->data.val_fraction, &n_train, &n_val);
     rm_dataset_free(&d);
-    return rm_config_check_counts(c, "config", n_train, e);
+    return rm_config_check_counts(c, "config", n_train, n_val, e);
 }
 
-int rm_run(const rm_config *c, int quiet, rm_err *e)
+int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e)
 {
     run_state s;
     memset(&s, 0, sizeof s);
-    if (rm_pool_start(c->threads, e)) return e->code;
-    int rc = run(c, quiet, &s, e);
-    rm_pool_stop();
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    g_signal = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    int rc = rm_pool_start(c->threads, e);
+    if (!rc) {
+        rc = run(c, o, &s, e);
+        rm_pool_stop();
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     free_state(&s);
     return rc;
 }

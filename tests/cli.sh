@@ -6,18 +6,7 @@ set -u
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-no() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-# expect CODE DESCRIPTION -- ARGS...: runs, keeps stdout in $tmp/out and stderr in $tmp/err
-expect() {
-  local want=$1 what=$2; shift 3
-  "$bin" "$@" > "$tmp/out" 2> "$tmp/err"
-  local got=$?
-  if [[ $got -eq $want ]]; then ok; else no "$what: exit $got, want $want; stderr: $(cat "$tmp/err")"; fi
-}
-has() { if grep -qF -- "$2" "$1"; then ok; else no "expected '$2' in $1: $(cat "$1")"; fi; }
-lines() { local n; n=$(wc -l < "$1"); if [[ $n -eq $2 ]]; then ok; else no "$1 has $n lines, want $2: $(cat "$1")"; fi; }
+source "$(dirname "$0")/lib.sh"
 
 # A tiny IDX data set: 40 train and 20 test images with random pixels, labels i % 10.
 /usr/bin/env python3 - "$tmp/data" <<'PY' || { echo "FAIL: cannot generate data"; exit 1; }
@@ -152,5 +141,4 @@ grep -q -- "-nan" "$tmp/err" && no "divergence message prints -nan" || ok
 expect 1 "diverged by l2" -- --config "$cfg" --set regularization.l2=1e300 --out "$tmp/r18b" --quiet
 has "$tmp/err" "regularization.l2"; grep -q "optimizer.lr" "$tmp/err" && no "l2 divergence blames optimizer.lr" || ok
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish

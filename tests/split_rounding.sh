@@ -9,9 +9,7 @@ set -u
 bin=$1 src=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-no() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+source "$(dirname "$0")/lib.sh"
 
 # 1. The rounding rule itself, against libm's llround where ctypes can load it, and fixed values.
 if out=$(python3 - "$src/scripts" 2>&1 <<'PY'

@@ -168,15 +168,15 @@ static void test_review_fixes(void)
     CHECK_CONTAINS(e.msg, want);
     /* data rules: counts after the split, checked before a run writes anything */
     CHECK(load("{\"model\": {\"norm\": \"batch\"}, \"training\": {\"batch_size\": 13}}", &c, &e) == RM_OK);
-    CHECK(rm_config_check_counts(&c, "x", 40, &e) == RM_ERR_USAGE);
+    CHECK(rm_config_check_counts(&c, "x", 40, 5, &e) == RM_ERR_USAGE);
     snprintf(want, sizeof want, "%s: training.batch_size: with batch norm the last batch would hold 1 sample", path);
     CHECK_CONTAINS(e.msg, want);
-    CHECK(rm_config_check_counts(&c, "x", 39, &e) == RM_OK);
+    CHECK(rm_config_check_counts(&c, "x", 39, 5, &e) == RM_OK);
     CHECK(rm_config_set(&c, "training.drop_last=true", &e) == RM_OK);
-    CHECK(rm_config_check_counts(&c, "x", 40, &e) == RM_OK);
-    CHECK(rm_config_check_counts(&c, "x", 12, &e) == RM_ERR_USAGE);
+    CHECK(rm_config_check_counts(&c, "x", 40, 5, &e) == RM_OK);
+    CHECK(rm_config_check_counts(&c, "x", 12, 5, &e) == RM_ERR_USAGE);
     CHECK_CONTAINS(e.msg, "--set training.drop_last=true: training.batch_size: 13 is larger than the 12 training images");
-    CHECK(rm_config_check_counts(&c, "x", 0, &e) == RM_ERR_USAGE);
+    CHECK(rm_config_check_counts(&c, "x", 0, 5, &e) == RM_ERR_USAGE);
     CHECK_CONTAINS(e.msg, "x: data.val_fraction: 0 leaves no training images");
     /* split counts agree with the split itself, including a per-class minimum of one and halves */
     uint8_t labels[57];

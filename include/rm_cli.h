@@ -1,0 +1,14 @@
+/* rm_cli.h - the subcommands behind main(): each parses its own arguments and returns the exit status. */
+#ifndef RM_CLI_H
+#define RM_CLI_H
+
+/* `regmnist [train] --config FILE ...` and `regmnist --resume RUN_DIR ...` (argv[0] is the command). */
+int rm_cli_train(int argc, char **argv);
+
+/* `regmnist eval RUN_DIR [--split test|val|train] [--set data.key=JSON]... [--out DIR]`. */
+int rm_cli_eval(int argc, char **argv);
+
+/* The top-level usage lines, shared by the subcommands' --help and errors. */
+extern const char rm_cli_usage[];
+
+#endif

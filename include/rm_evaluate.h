@@ -1,0 +1,24 @@
+/* rm_evaluate.h - loss, accuracy and the confusion matrix of a model on a set, in eval mode. */
+#ifndef RM_EVALUATE_H
+#define RM_EVALUATE_H
+
+#include <stdint.h>
+
+#include "rm_data.h"
+#include "rm_model.h"
+
+/* Evaluation batch size (eval results do not depend on it beyond the last bits). */
+#define RM_EVAL_BATCH 1000
+
+/* Mean loss and accuracy (percent) over a set. */
+typedef struct rm_eval_result {
+    double loss, acc;
+} rm_eval_result;
+
+/* Evaluate m (built for at least min(n, RM_EVAL_BATCH) samples) on the n images idx of d, normalized
+ * through lut, in eval mode; labels is scratch (RM_EVAL_BATCH). When confusion (classes x classes,
+ * rows = true class) is not NULL it is filled with counts. */
+rm_eval_result rm_evaluate(rm_model *m, const rm_dataset *d, const uint32_t *idx, uint32_t n, const float lut[256],
+                           uint8_t *labels, long *confusion);
+
+#endif

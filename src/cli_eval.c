@@ -1,0 +1,230 @@
+/* cli_eval.c - `regmnist eval RUN_DIR`: score a run's model.safetensors on its test, validation or
+ * training split (or on other IDX data of the same shape through --set data.*), print the loss and
+ * accuracy, and write eval.json (loss, accuracy, per-class accuracy) and confusion.csv. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "rm_cli.h"
+#include "rm_config.h"
+#include "rm_data.h"
+#include "rm_evaluate.h"
+#include "rm_gemm.h"
+#include "rm_model.h"
+#include "rm_pool.h"
+#include "rm_safetensors.h"
+
+static const char HELP[] =
+    "Evaluate a run's saved model (RUN_DIR/model.safetensors, with RUN_DIR/config.json) in\n"
+    "eval mode; print the loss and accuracy; write eval.json and confusion.csv.\n"
+    "\n"
+    "  --split test|val|train  which images (default test); val and train are the run's\n"
+    "                          own split of the training files (same seed, subset, fraction)\n"
+    "  --set data.KEY=JSON     other data of the same shape, e.g. --set data.dir=data/fashion\n"
+    "                          (only data.* keys may change)\n"
+    "  --out DIR               where eval.json and confusion.csv go (default RUN_DIR)\n"
+    "  --threads N             worker threads (default the run's)\n"
+    "  --quiet                 print nothing but errors\n"
+    "\n"
+    "confusion.csv: one row per true class, one column per predicted class.\n"
+    "Exit status: 0 ok; 2 usage or config error; 3 data, model file or I/O error.\n";
+
+enum { SPLIT_TEST, SPLIT_VAL, SPLIT_TRAIN };
+static const char *const SPLITS[] = {"test", "val", "train"};
+
+static int fail(const rm_err *e)
+{
+    fprintf(stderr, "regmnist: eval: %s\n", e->msg);
+    return e->code;
+}
+
+static int usage(const char *what, const char *arg)
+{
+    fprintf(stderr, "regmnist: eval: ");
+    fprintf(stderr, what, arg);
+    fprintf(stderr, " (see regmnist eval --help)\n");
+    return RM_ERR_USAGE;
+}
+
+/* The images of the split: the test files, or the run's own split of the training files. */
+static int load_split(const rm_config *c, int split, rm_dataset *d, uint32_t **idx, uint32_t *n, rm_err *e)
+{
+    char ip[2048], lp[2048];
+    const int test = split == SPLIT_TEST;
+    if (rm_path_join(ip, sizeof ip, c->data.dir, test ? c->data.test_images : c->data.train_images, e) ||
+        rm_path_join(lp, sizeof lp, c->data.dir, test ? c->data.test_labels : c->data.train_labels, e) ||
+        rm_idx_load(d, ip, lp, e))
+        return e->code;
+    if (test) {
+        *idx = rm_alloc(d->n, sizeof(uint32_t), "test indices", e);
+        if (!*idx) return e->code;
+        for (uint32_t i = 0; i < d->n; i++) (*idx)[i] = i;
+        *n = d->n;
+        return RM_OK;
+    }
+    rm_rng rng;
+    uint32_t *train = NULL, *val = NULL, nt = 0, nv = 0;
+    rm_rng_seed(&rng, (uint64_t)c->seed, RM_STREAM_SPLIT);
+    if (rm_split(d->labels, d->n, c->data.subset, c->data.val_fraction, &rng, &train, &nt, &val, &nv, e)) {
+        rm_free(train);
+        rm_free(val);
+        return e->code;
+    }
+    if (split == SPLIT_VAL && nv == 0) {
+        rm_free(train);
+        rm_free(val);
+        return rm_fail(e, RM_ERR_USAGE, "--split val: the run has no validation set (data.val_fraction %g)",
+                       c->data.val_fraction);
+    }
+    *idx = split == SPLIT_VAL ? val : train;
+    *n = split == SPLIT_VAL ? nv : nt;
+    rm_free(split == SPLIT_VAL ? train : val);
+    return RM_OK;
+}
+
+static int write_outputs(const char *out, const char *run, const char *model_path, int split, const rm_config *c,
+                         uint32_t n, rm_eval_result r, const long *conf, int C, rm_err *e)
+{
+    char path[2048];
+    cJSON *o = cJSON_CreateObject(), *per = cJSON_CreateArray();
+    if (!o || !per) {
+        cJSON_Delete(o);
+        cJSON_Delete(per);
+        return rm_fail(e, RM_ERR_RUN, "out of memory");
+    }
+    cJSON_AddStringToObject(o, "run", run);
+    cJSON_AddStringToObject(o, "model", model_path);
+    cJSON_AddStringToObject(o, "split", SPLITS[split]);
+    cJSON_AddStringToObject(o, "data_dir", c->data.dir);
+    cJSON_AddNumberToObject(o, "n", n);
+    cJSON_AddNumberToObject(o, "loss", r.loss);
+    cJSON_AddNumberToObject(o, "accuracy", r.acc);
+    for (int t = 0; t < C; t++) {
+        long total = 0;
+        for (int q = 0; q < C; q++) total += conf[t * C + q];
+        cJSON_AddItemToArray(per, total ? cJSON_CreateNumber(100.0 * (double)conf[t * C + t] / (double)total)
+                                        : cJSON_CreateNull());
+    }
+    cJSON_AddItemToObject(o, "per_class_accuracy", per);
+    char *text = cJSON_Print(o);
+    cJSON_Delete(o);
+    if (!text) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    size_t len = strlen(text);
+    text[len] = '\n';
+    int rc = rm_path_join(path, sizeof path, out, "eval.json", e);
+    if (!rc) rc = rm_write_atomic(path, text, len + 1, e);
+    cJSON_free(text);
+    if (rc) return rc;
+    /* confusion.csv: header "true,pred0,...", then one row per true class */
+    char csv[8192];
+    size_t at = (size_t)snprintf(csv, sizeof csv, "true");
+    for (int q = 0; q < C && at < sizeof csv; q++) at += (size_t)snprintf(csv + at, sizeof csv - at, ",pred%d", q);
+    for (int t = 0; t < C && at < sizeof csv; t++) {
+        at += (size_t)snprintf(csv + at, sizeof csv - at, "\n%d", t);
+        for (int q = 0; q < C && at < sizeof csv; q++)
+            at += (size_t)snprintf(csv + at, sizeof csv - at, ",%ld", conf[t * C + q]);
+    }
+    if (at + 1 >= sizeof csv) return rm_fail(e, RM_ERR_RUN, "confusion.csv: too large");
+    csv[at++] = '\n';
+    if (rm_path_join(path, sizeof path, out, "confusion.csv", e)) return e->code;
+    return rm_write_atomic(path, csv, at, e);
+}
+
+int rm_cli_eval(int argc, char **argv)
+{
+    const char *run = NULL, *out = NULL, *threads = NULL, *sets[256];
+    int nsets = 0, quiet = 0, split = SPLIT_TEST;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("%s\n%s", rm_cli_usage, HELP);
+            return RM_OK;
+        }
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = 1;
+            continue;
+        }
+        int takes = !strcmp(a, "--split") || !strcmp(a, "--set") || !strcmp(a, "--out") || !strcmp(a, "--threads");
+        if (takes) {
+            if (i + 1 >= argc) return usage("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--split")) {
+                int k = 0;
+                while (k < 3 && strcmp(SPLITS[k], v) != 0) k++;
+                if (k == 3) return usage("--split: expected test, val or train, got '%s'", v);
+                split = k;
+            } else if (!strcmp(a, "--set")) {
+                if (strncmp(v, "data.", 5) != 0) return usage("--set %s: eval may change only data.* keys", v);
+                if (nsets == 256) return usage("%s: too many overrides", a);
+                sets[nsets++] = v;
+            } else if (!strcmp(a, "--out")) {
+                if (!v[0]) return usage("%s: the directory must not be empty", a);
+                out = v;
+            } else {
+                threads = v;
+            }
+        } else if (a[0] == '-' || run) {
+            return usage("unknown argument '%s'", a);
+        } else {
+            run = a;
+        }
+    }
+    if (!run) return usage("%s", "RUN_DIR is required");
+    if (!out) out = run;
+
+    static rm_config c;
+    rm_err e = {0};
+    char cfg_path[2048], model_path[2048];
+    rm_config_defaults(&c);
+    if (rm_path_join(cfg_path, sizeof cfg_path, run, "config.json", &e) ||
+        rm_path_join(model_path, sizeof model_path, run, "model.safetensors", &e) || rm_config_load(&c, cfg_path, &e))
+        return fail(&e);
+    for (int i = 0; i < nsets; i++)
+        if (rm_config_set(&c, sets[i], &e)) return fail(&e);
+    if (threads) {
+        size_t n = strlen(threads);
+        if (n == 0 || n > 2 || strspn(threads, "0123456789") != n)
+            return usage("--threads: expected a whole decimal number, got '%s'", threads);
+        cJSON *v = cJSON_CreateNumber(atoi(threads));
+        int rc = rm_config_set_flag(&c, "--threads", "threads", v, &e);
+        cJSON_Delete(v);
+        if (rc) return fail(&e);
+    }
+    if (rm_config_validate(&c, cfg_path, &e)) return fail(&e);
+
+    rm_dataset d = {0};
+    uint32_t *idx = NULL, n = 0;
+    rm_model m;
+    memset(&m, 0, sizeof m);
+    uint8_t *labels = NULL;
+    long conf[RM_CLASSES * RM_CLASSES];
+    int rc = load_split(&c, split, &d, &idx, &n, &e);
+    if (!rc) {
+        rm_model_spec spec;
+        rm_config_model_spec(&c, RM_IMG_SIZE, RM_CLASSES, &spec);
+        rc = rm_model_build(&m, &spec, RM_EVAL_BATCH, &e);
+    }
+    if (!rc) rc = rm_st_load_model(&m, model_path, NULL, &e);
+    if (!rc && !(labels = rm_alloc(RM_EVAL_BATCH, 1, "labels", &e))) rc = e.code;
+    if (!rc) rc = rm_pool_start(c.threads, &e);
+    if (!rc) {
+        float lut[256];
+        rm_norm_table(c.data.normalize, lut);
+        rm_blas_set_threads(1);
+        rm_eval_result r = rm_evaluate(&m, &d, idx, n, lut, labels, conf);
+        rm_pool_stop();
+        if (!quiet)
+            printf("regmnist: %s: %s loss %.6g, accuracy %.2f%% (%u images from %s)\n", run, SPLITS[split], r.loss,
+                   r.acc, n, c.data.dir);
+        rc = rm_mkdirs(out, &e);
+        if (!rc) rc = write_outputs(out, run, model_path, split, &c, n, r, conf, RM_CLASSES, &e);
+    }
+    rm_free(labels);
+    rm_model_free(&m);
+    rm_free(idx);
+    rm_dataset_free(&d);
+    return rc ? fail(&e) : RM_OK;
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The lifecycle of a run on generated data (no MNIST needed): early stopping (patience, budget, the
+# restored best model), model.safetensors and eval, interruption by SIGTERM and bit-exact resume,
+# SIGKILL never leaving a half-written state, and the errors around them.
+# usage: lifecycle.sh REGMNIST SOURCE_DIR
+set -u
+bin=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib.sh"
+json() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v=v[k]
+print(v)' "$1" "$2"; }
+same() { if [[ "$1" == "$2" ]]; then ok; else no "$3: '$1' != '$2'"; fi; }
+rows() { echo $(($(wc -l < "$1") - 1)); }
+
+python3 "$src/tests/tiny_idx.py" "$tmp/data" 200 100 || { echo "FAIL: cannot generate data"; exit 1; }
+python3 "$src/tests/tiny_idx.py" "$tmp/other" 50 60 7 || exit 1
+cat > "$tmp/es.json" <<JSON
+{"name": "es", "data": {"dir": "$tmp/data", "val_fraction": 0.5}, "model": {"hidden": [16]},
+ "optimizer": {"lr": 0.01}, "training": {"epochs": 50, "batch_size": 16, "early_stopping": {"patience": 3}}}
+JSON
+
+# --- Early stopping: patience runs out; the best epoch's model is restored and re-measured.
+expect 0 "patience" -- --config "$tmp/es.json" --out "$tmp/p" --quiet
+same "$(json "$tmp/p/summary.json" stop_reason)" patience "stop_reason"
+stopped=$(json "$tmp/p/summary.json" stopped_epoch) best=$(json "$tmp/p/summary.json" best_epoch)
+same "$(rows "$tmp/p/metrics.csv")" "$stopped" "one metrics row per epoch trained"
+same "$((stopped - best))" 3 "stopped patience epochs after the best"
+[[ $stopped -lt 50 ]] && ok || no "patience did not stop the run ($stopped epochs)"
+# the best row is the CSV row of the best epoch, and the final test metrics are the best epoch's
+best_row=$(awk -F, -v e="$best" '$1 == e' "$tmp/p/metrics.csv")
+same "$(json "$tmp/p/summary.json" best.test_acc)" "$(echo "$best_row" | cut -d, -f8 | sed 's/0*$//; s/\.$//')" "best.test_acc = metrics row"
+same "$(json "$tmp/p/summary.json" final.test_acc)" "$(json "$tmp/p/summary.json" best.test_acc)" "final = best (restored)"
+same "$(json "$tmp/p/summary.json" final.test_loss)" "$(json "$tmp/p/summary.json" best.test_loss)" "final loss = best loss"
+# eval of the saved model gives the final test metrics exactly
+expect 0 "eval" -- eval "$tmp/p"
+has "$tmp/out" "accuracy"
+same "$(json "$tmp/p/eval.json" accuracy)" "$(json "$tmp/p/summary.json" final.test_acc)" "eval accuracy = final test_acc"
+same "$(json "$tmp/p/eval.json" loss)" "$(json "$tmp/p/summary.json" final.test_loss)" "eval loss = final test_loss"
+[[ $(wc -l < "$tmp/p/confusion.csv") -eq 11 ]] && ok || no "confusion.csv is not 10x10 with a header"
+awk -F, 'NR > 1 { for (i = 2; i <= NF; i++) s += $i } END { exit s != 100 }' "$tmp/p/confusion.csv" && ok || no "confusion.csv does not count 100 test images"
+expect 0 "eval --split val" -- eval "$tmp/p" --split val --out "$tmp/pv" --quiet
+same "$(json "$tmp/pv/eval.json" accuracy)" "$(json "$tmp/p/summary.json" final.val_acc)" "eval val = final val_acc"
+# other data of the same shape: a low accuracy, not a failure
+expect 0 "eval on other data" -- eval "$tmp/p" --set "data.dir=\"$tmp/other\"" --out "$tmp/po" --quiet
+same "$(json "$tmp/po/eval.json" n)" 60 "eval on other data counts its images"
+expect 2 "eval --set model" -- eval "$tmp/p" --set 'model.hidden=[8]'; has "$tmp/err" "only data.* keys"
+expect 2 "eval of no run dir" -- eval "$tmp/nope"; has "$tmp/err" "nope/config.json"
+mkdir "$tmp/nomodel"; cp "$tmp/p/config.json" "$tmp/nomodel/"
+expect 3 "eval without a model" -- eval "$tmp/nomodel"; has "$tmp/err" "nomodel/model.safetensors"
+
+# --- The budget ends first: still restored to the best epoch (Keras's restore_best_weights is not).
+expect 0 "budget" -- --config "$tmp/es.json" --set training.epochs=9 --set training.early_stopping.patience=100 --out "$tmp/b" --quiet
+same "$(json "$tmp/b/summary.json" stop_reason)" epochs "stop_reason epochs"
+same "$(json "$tmp/b/summary.json" restored_best)" True "restored_best"
+same "$(json "$tmp/b/summary.json" final.val_loss)" "$(json "$tmp/b/summary.json" best.val_loss)" "budget: final = best"
+# restore_best false keeps the last epoch
+expect 0 "no restore" -- --config "$tmp/es.json" --set training.epochs=9 --set training.early_stopping.restore_best=false --out "$tmp/nr" --quiet
+same "$(json "$tmp/nr/summary.json" final.epoch)" 9 "restore_best false ends with the last epoch"
+# a val_* monitor needs a validation set
+expect 2 "val monitor without val" -- --config "$tmp/es.json" --set data.val_fraction=0 --print-config
+has "$tmp/err" "training.early_stopping.monitor"; has "$tmp/err" "data.val_fraction"
+expect 0 "train_loss monitor without val" -- --config "$tmp/es.json" --set data.val_fraction=0 --set training.early_stopping.monitor=train_loss --print-config
+
+# --- Interrupt with SIGTERM at two points, resume, and get the uninterrupted run's files.
+cat > "$tmp/r.json" <<JSON
+{"name": "r", "data": {"dir": "$tmp/data", "val_fraction": 0.2}, "model": {"hidden": [16], "dropout": 0.3, "norm": "batch"},
+ "optimizer": {"lr": 0.003}, "training": {"epochs": 6, "batch_size": 16, "early_stopping": {"patience": 10}}}
+JSON
+expect 0 "uninterrupted" -- --config "$tmp/r.json" --out "$tmp/run" --quiet
+mv "$tmp/run" "$tmp/whole"
+for at in 13 37; do
+  REGMNIST_TEST_SIGTERM_AFTER_STEPS=$at "$bin" --config "$tmp/r.json" --out "$tmp/run" --quiet 2> "$tmp/err"
+  rc=$?; same "$rc" 143 "SIGTERM after $at steps exits 143"
+  has "$tmp/err" "regmnist --resume $tmp/run"
+  same "$(json "$tmp/run/summary.json" status)" interrupted "status interrupted"
+  same "$(json "$tmp/run/summary.json" stop_reason)" interrupted "stop_reason interrupted"
+  [[ ! -e $tmp/run/model.safetensors ]] && ok || no "an interrupted run wrote model.safetensors"
+  # a second interruption while resuming, then to the end
+  REGMNIST_TEST_SIGTERM_AFTER_STEPS=11 "$bin" --resume "$tmp/run" --quiet 2> /dev/null; same "$?" 143 "interrupted resume"
+  expect 0 "resume after $at steps" -- --resume "$tmp/run" --quiet
+  diff <(cut -d, -f1-10 "$tmp/whole/metrics.csv") <(cut -d, -f1-10 "$tmp/run/metrics.csv") > /dev/null && ok || no "resumed metrics.csv differs (interrupted after $at steps)"
+  cmp -s "$tmp/whole/model.safetensors" "$tmp/run/model.safetensors" && ok || no "resumed model.safetensors differs (after $at steps)"
+  rm -rf "$tmp/run"
+done
+# resume refusals: a complete run, a changed config, a patience stop; extending the budget works
+expect 2 "resume a complete run" -- --resume "$tmp/whole"; has "$tmp/err" "the run is complete"
+expect 2 "resume with a change" -- --resume "$tmp/whole" --set training.epochs=8 --set optimizer.lr=0.1
+has "$tmp/err" "optimizer.lr differs"
+cp -r "$tmp/whole" "$tmp/ext"
+expect 0 "extend by 2 epochs" -- --resume "$tmp/ext" --set training.epochs=8 --quiet
+same "$(rows "$tmp/ext/metrics.csv")" 8 "extended run has 8 rows"
+expect 2 "resume a patience stop" -- --resume "$tmp/p" --set training.epochs=60; has "$tmp/err" "stopped early"
+expect 2 "resume with --out" -- --resume "$tmp/whole" --out "$tmp/x"
+# a corrupt or truncated state file is a data error naming it
+cp -r "$tmp/whole" "$tmp/bad"; head -c 100 "$tmp/whole/state.safetensors" > "$tmp/bad/state.safetensors"
+expect 3 "truncated state" -- --resume "$tmp/bad" --set training.epochs=8; has "$tmp/err" "bad/state.safetensors"
+
+# --- SIGKILL at an arbitrary moment never leaves a half-written state: resume always works.
+cat > "$tmp/k.json" <<JSON
+{"name": "k", "data": {"dir": "$tmp/data"}, "model": {"hidden": [64, 64]}, "training": {"epochs": 100000, "batch_size": 8}}
+JSON
+for delay in 0.4 0.7; do
+  rm -rf "$tmp/k"
+  "$bin" --config "$tmp/k.json" --out "$tmp/k" --quiet & pid=$!
+  sleep "$delay"; kill -9 "$pid"; wait "$pid" 2> /dev/null
+  if [[ -e $tmp/k/state.safetensors ]]; then
+    n=$(rows "$tmp/k/metrics.csv")
+    expect 0 "resume after SIGKILL ($delay s, $n rows)" -- --resume "$tmp/k" --set training.epochs=$((n + 2)) --quiet
+    same "$(rows "$tmp/k/metrics.csv")" "$((n + 2))" "rows after SIGKILL and resume"
+  else
+    no "no state.safetensors after $delay s"
+  fi
+  ls "$tmp/k" | grep -q tmp && no "a temporary file was left behind: $(ls "$tmp/k")" || ok
+done
+# a real SIGTERM from outside: exit 143 and an interrupted summary
+rm -rf "$tmp/k"
+"$bin" --config "$tmp/k.json" --out "$tmp/k" --quiet 2> /dev/null & pid=$!
+sleep 0.5; kill -TERM "$pid"; wait "$pid"; same "$?" 143 "external SIGTERM exits 143"
+same "$(json "$tmp/k/summary.json" status)" interrupted "external SIGTERM: summary"
+
+finish
