@@ -12,6 +12,11 @@
 
 #define RM_VERSION "0.2.0"
 
+/* The git commit regmnist was configured from ("" outside a checkout), set by CMake. */
+#ifndef RM_GIT_COMMIT
+#define RM_GIT_COMMIT ""
+#endif
+
 /* One epoch's metrics, as in a metrics.csv row. */
 typedef struct rm_epoch_row {
     int epoch;
@@ -29,10 +34,15 @@ typedef struct rm_progress {
     rm_epoch_row last, best;
 } rm_progress;
 
-/* How to run. */
+/* How to run, and where the run came from (recorded in summary.json). */
 typedef struct rm_run_opts {
     int quiet;  /* nothing on stderr but errors */
     int resume; /* continue the run in the config's output.dir from its state.safetensors */
+    int force;  /* replace another run's files in the run directory */
+    int argc;   /* the command line, for provenance */
+    char **argv;
+    const char *const *sets; /* the --set overrides, in order */
+    int nsets;
 } rm_run_opts;
 
 /* Run the configured experiment (or resume it). Returns 0, or an error status; an interrupted run

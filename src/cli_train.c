@@ -13,7 +13,7 @@
 
 const char rm_cli_usage[] =
     "usage: regmnist [train] --config FILE [--set key.path=JSON]... [--out DIR] [--seed N]\n"
-    "                [--threads N] [--quiet] [--print-config]\n"
+    "                [--threads N] [--force] [--quiet] [--print-config]\n"
     "       regmnist --resume RUN_DIR [--set training.epochs=N] [--quiet]\n"
     "       regmnist eval RUN_DIR [--split test|val|train] [--set data.KEY=JSON]... [--out DIR]\n"
     "       regmnist --print-config [--set key.path=JSON]...\n"
@@ -35,6 +35,8 @@ static const char HELP[] =
     "  --resume RUN_DIR     continue an interrupted run from its last completed epoch\n"
     "                       (RUN_DIR/config.json and state.safetensors); only\n"
     "                       --set training.epochs=N may change the config\n"
+    "  --force              replace another run's files in the run directory (a run\n"
+    "                       otherwise refuses a directory that holds another run)\n"
     "  --quiet              no progress on stderr (errors are still printed)\n"
     "  --print-config       check the config (reading the training labels for the rules\n"
     "                       that depend on the data), print it resolved as JSON to stdout\n"
@@ -84,7 +86,7 @@ int rm_cli_train(int argc, char **argv)
 {
     const char *config = NULL, *out = NULL, *seed = NULL, *threads = NULL, *resume = NULL;
     const char *sets[256];
-    int nsets = 0, quiet = 0, print = 0;
+    int nsets = 0, quiet = 0, print = 0, force = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
@@ -132,6 +134,8 @@ int rm_cli_train(int argc, char **argv)
             seed = val;
         } else if (!strcmp(a, "--threads")) {
             threads = val;
+        } else if (!strcmp(a, "--force")) {
+            force = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
         } else if (!strcmp(a, "--print-config")) {
@@ -140,8 +144,9 @@ int rm_cli_train(int argc, char **argv)
             return usage_error("unknown argument '%s'", argv[i]);
         }
     }
-    if (resume && (config || out || print))
-        return usage_error("%s", "--resume takes the run's own config.json and directory: no --config, --out or --print-config");
+    if (resume && (config || out || print || force))
+        return usage_error("%s", "--resume takes the run's own config.json and directory: no --config, --out, "
+                                 "--force or --print-config");
     char resume_config[4200];
     if (resume) {
         int k = snprintf(resume_config, sizeof resume_config, "%s/config.json", resume);
@@ -183,7 +188,7 @@ int rm_cli_train(int argc, char **argv)
         return RM_OK;
     }
     rm_blas_set_threads(1); /* products are threaded by regmnist's pool, see gemm.c */
-    rm_run_opts opts = {quiet, resume != NULL};
+    rm_run_opts opts = {quiet, resume != NULL, force, argc, argv, sets, nsets};
     rc = rm_run(&c, &opts, &e);
     if (rc) {
         fprintf(stderr, "regmnist: %s\n", e.msg);

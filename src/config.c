@@ -205,9 +205,9 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
             if (s[0] == '.') /* ".", ".." and hidden names would put runs/<name> outside runs/ or hide it */
                 return rm_fail(e, RM_ERR_USAGE, "%s: %s: must not start with '.', got \"%s\"", origin, path, s);
             for (const char *p = s; *p; p++)
-                if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
-                    return rm_fail(e, RM_ERR_USAGE, "%s: %s: may hold only letters, digits, '.', '_' and '-', got \"%s\"",
-                                   origin, path, s);
+                if (!isalnum((unsigned char)*p) && !strchr("._-=,+", *p))
+                    return rm_fail(e, RM_ERR_USAGE,
+                                   "%s: %s: may hold only letters, digits and . _ - = , +, got \"%s\"", origin, path, s);
         } else if (!s[0] && strcmp(path, "output.dir") != 0 && strcmp(path, "data.dir") != 0 &&
                    strcmp(path, "model.init_from") != 0) {
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: must not be empty", origin, path);
@@ -678,7 +678,10 @@ static void values_text(const keyspec *k, int code, char *buf, size_t n)
     char iv[80];
     buf[0] = '\0';
     switch (k->type) {
-    case K_NAME: snprintf(buf, n, "letters, digits, %s.%s %s_%s %s-%s; not starting with %s.%s", q, q, q, q, q, q, q, q); break;
+    case K_NAME:
+        snprintf(buf, n, "letters, digits, %s.%s %s_%s %s-%s %s=%s %s,%s %s+%s; not starting with %s.%s", q, q, q, q, q, q,
+                 q, q, q, q, q, q, q, q);
+        break;
     case K_INT:
     case K_SEED:
     case K_NUM: interval_text(k, buf, n); break;

@@ -5,8 +5,12 @@
 #include "rm_train.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +39,7 @@ typedef struct {
     float *best_params, *best_buffers; /* (params.n), (buffers.n): the best epoch's, with early stopping */
     int64_t *scratch;                /* (n_train) for the state file */
     char *config_text;               /* the resolved config, compact JSON */
+    int lock_fd;                     /* the run dir's lock, or -1 */
     float lut[256];
 } run_state;
 
@@ -139,10 +144,74 @@ typedef struct {
     int stop;                 /* STOP_* */
     const rm_epoch_row *final; /* the final model's metrics, or NULL before the first epoch */
     double load_s, wall_s;
+    time_t started;
+    int resumed_from;         /* the epoch a resumed run started after, or -1 */
 } outcome;
 
+static void iso_time(time_t t, char *buf, size_t n)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The command line as a shell would re-read it: words with special characters single-quoted. */
+static cJSON *command_text(int argc, char **argv)
+{
+    size_t cap = 64;
+    for (int i = 0; i < argc; i++) cap += 4 * strlen(argv[i]) + 3;
+    char *buf = malloc(cap), *p = buf;
+    if (!buf) return NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int plain = a[0] != '\0';
+        for (const char *q = a; *q && plain; q++)
+            plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:+@%", *q) != NULL;
+        if (i) *p++ = ' ';
+        if (plain) {
+            p += sprintf(p, "%s", a);
+            continue;
+        }
+        *p++ = '\'';
+        for (const char *q = a; *q; q++) {
+            if (*q == '\'') {
+                memcpy(p, "'\\''", 4);
+                p += 4;
+            } else {
+                *p++ = *q;
+            }
+        }
+        *p++ = '\'';
+    }
+    *p = '\0';
+    cJSON *v = cJSON_CreateString(buf);
+    free(buf);
+    return v;
+}
+
+/* Where and how the run was made: times, command line, overrides, host, version and commit. */
+static void add_provenance(cJSON *o, const rm_run_opts *opts, const outcome *out)
+{
+    char t[32], host[256] = "";
+    iso_time(out->started, t, sizeof t);
+    cJSON_AddStringToObject(o, "started", t);
+    iso_time(time(NULL), t, sizeof t);
+    cJSON_AddStringToObject(o, "finished", t);
+    if (out->resumed_from >= 0) cJSON_AddNumberToObject(o, "resumed_after_epoch", out->resumed_from);
+    if (opts->argv) {
+        cJSON *cmd = command_text(opts->argc, opts->argv);
+        if (cmd) cJSON_AddItemToObject(o, "command", cmd);
+    }
+    cJSON *sets = cJSON_CreateArray();
+    for (int i = 0; sets && i < opts->nsets; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(opts->sets[i]));
+    if (sets) cJSON_AddItemToObject(o, "overrides", sets);
+    gethostname(host, sizeof host - 1);
+    cJSON_AddStringToObject(o, "host", host);
+    cJSON_AddStringToObject(o, "git_commit", RM_GIT_COMMIT);
+}
+
 static int write_summary(const rm_config *c, const char *dir, const run_state *s, const rm_progress *p,
-                         const outcome *out, rm_err *e)
+                         const outcome *out, const rm_run_opts *opts, rm_err *e)
 {
     char path[2048], blas[512];
     if (rm_path_join(path, sizeof path, dir, "summary.json", e)) return e->code;
@@ -159,6 +228,7 @@ static int write_summary(const rm_config *c, const char *dir, const run_state *s
     cJSON_AddStringToObject(o, "status", out->status);
     cJSON_AddStringToObject(o, "stop_reason", STOP_NAME[out->stop]);
     cJSON_AddStringToObject(o, "version", RM_VERSION);
+    add_provenance(o, opts, out);
     cJSON_AddNumberToObject(o, "seed", c->seed);
     cJSON_AddNumberToObject(streams, "split", RM_STREAM_SPLIT);
     cJSON_AddNumberToObject(streams, "init", RM_STREAM_INIT);
@@ -210,6 +280,7 @@ static void free_state(run_state *s)
     rm_free(s->best_buffers);
     rm_free(s->scratch);
     cJSON_free(s->config_text);
+    if (s->lock_fd >= 0) close(s->lock_fd);
 }
 
 /* The first key whose value differs between two resolved configs (a, b objects), into buf. */
@@ -234,29 +305,124 @@ static int first_difference(const cJSON *a, const cJSON *b, const char *prefix, 
     return 0;
 }
 
-/* A resumed run may change training.epochs only (output.dir is where the run now is). */
-static int same_config_but_epochs(const char *saved, const char *now, const char *where, rm_err *e)
+/* Compare two resolved configs (JSON text) but for output.dir (and training.epochs when
+ * ignore_epochs): 0 when the same, 1 with the first differing key in key, -1 when one is not JSON. */
+static int config_difference(const char *saved, const char *now, int ignore_epochs, char *key, size_t n)
 {
     cJSON *a = cJSON_Parse(saved), *b = cJSON_Parse(now);
-    int rc = RM_OK;
-    if (!a || !b) {
-        rc = rm_fail(e, RM_ERR_IO, "%s: the saved config is not valid JSON", where);
-    } else {
-        cJSON *ta = cJSON_GetObjectItemCaseSensitive(a, "training"), *tb = cJSON_GetObjectItemCaseSensitive(b, "training");
+    int r = -1;
+    if (a && b) {
         cJSON *oa = cJSON_GetObjectItemCaseSensitive(a, "output"), *ob = cJSON_GetObjectItemCaseSensitive(b, "output");
-        cJSON_DeleteItemFromObjectCaseSensitive(ta, "epochs");
-        cJSON_DeleteItemFromObjectCaseSensitive(tb, "epochs");
         cJSON_DeleteItemFromObjectCaseSensitive(oa, "dir");
         cJSON_DeleteItemFromObjectCaseSensitive(ob, "dir");
-        char key[256];
-        if (first_difference(a, b, "", key, sizeof key))
-            rc = rm_fail(e, RM_ERR_USAGE,
-                         "%s: %s differs from the interrupted run's; a resumed run may change only training.epochs",
-                         where, key);
+        if (ignore_epochs) {
+            cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "training"), "epochs");
+            cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "training"), "epochs");
+        }
+        r = first_difference(a, b, "", key, n);
     }
     cJSON_Delete(a);
     cJSON_Delete(b);
-    return rc;
+    return r;
+}
+
+/* A resumed run may change training.epochs only (output.dir is where the run now is). */
+static int same_config_but_epochs(const char *saved, const char *now, const char *where, rm_err *e)
+{
+    char key[256];
+    int r = config_difference(saved, now, 1, key, sizeof key);
+    if (r < 0) return rm_fail(e, RM_ERR_IO, "%s: the saved config is not valid JSON", where);
+    if (r > 0)
+        return rm_fail(e, RM_ERR_USAGE,
+                       "%s: %s differs from the interrupted run's; a resumed run may change only training.epochs",
+                       where, key);
+    return RM_OK;
+}
+
+/* The files a run writes in its directory. */
+static const char *const RUN_FILES[] = {"metrics.csv", "config.json", "summary.json", "model.safetensors",
+                                        "state.safetensors", "eval.json", "confusion.csv", NULL};
+
+/* A whole small file as a NUL-terminated string (NULL if absent or unreadable). */
+static char *slurp(const char *dir, const char *name)
+{
+    char path[2048];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = malloc(1 << 20);
+    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
+    fclose(f);
+    if (buf) buf[n] = '\0';
+    return buf;
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+    char path[2048];
+    struct stat st;
+    return snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path && stat(path, &st) == 0;
+}
+
+/* A fresh run may use dir only if it holds no other run's files; --force removes them. */
+static int claim_dir(const char *dir, const char *config_text, int force, rm_err *e)
+{
+    int any = 0;
+    for (int i = 0; RUN_FILES[i]; i++) any |= exists_in(dir, RUN_FILES[i]);
+    if (!any) return RM_OK;
+    if (force) {
+        char path[2048];
+        for (int i = 0; RUN_FILES[i]; i++)
+            if (snprintf(path, sizeof path, "%s/%s", dir, RUN_FILES[i]) < (int)sizeof path) unlink(path);
+        return RM_OK;
+    }
+    char *summary = slurp(dir, "summary.json"), *saved = slurp(dir, "config.json");
+    cJSON *sj = summary ? cJSON_Parse(summary) : NULL;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(sj, "status");
+    char status[32];
+    snprintf(status, sizeof status, "%s", cJSON_IsString(st) ? st->valuestring : "none");
+    cJSON_Delete(sj);
+    free(summary);
+    char key[256];
+    int diff = saved ? config_difference(saved, config_text, 0, key, sizeof key) : -1;
+    free(saved);
+    if (strcmp(status, "ok") == 0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: holds a finished run; choose another --out, or --force to replace it", dir);
+    if (diff != 0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: holds another run's files (%s%s); choose another --out, or --force to replace them",
+                       dir, diff > 0 ? "its config differs at " : "no readable config.json", diff > 0 ? key : "");
+    if (exists_in(dir, "state.safetensors"))
+        return rm_fail(e, RM_ERR_USAGE,
+                       "%s: holds an unfinished run of this config (status %s); continue it with regmnist --resume %s, "
+                       "or --force to start over",
+                       dir, status, dir);
+    return rm_fail(e, RM_ERR_USAGE,
+                   "%s: holds an earlier attempt of this config that cannot be resumed (status %s, no state.safetensors); "
+                   "--force to start over",
+                   dir, status);
+}
+
+/* Hold a write lock on dir/.regmnist.lock for the life of the process: a second run in the same dir
+ * fails at once. Returns the descriptor (closing it releases the lock), or -1 with an error. */
+static int lock_dir(const char *dir, rm_err *e)
+{
+    char path[2048];
+    if (snprintf(path, sizeof path, "%s/.regmnist.lock", dir) >= (int)sizeof path) {
+        rm_fail(e, RM_ERR_USAGE, "%s: path too long", dir);
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        rm_fail(e, RM_ERR_IO, "%s: cannot create the lock file: %s", path, strerror(errno));
+        return -1;
+    }
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0) {
+        close(fd);
+        rm_fail(e, RM_ERR_USAGE, "%s: in use by another regmnist process (it holds %s)", dir, path);
+        return -1;
+    }
+    return fd;
 }
 
 /* Keep the header and the first `rows` rows of metrics.csv (rows written after the last saved state
@@ -319,6 +485,8 @@ static void remove_stale_temps(const char *dir)
 static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e)
 {
     const double t0 = rm_now();
+    const time_t started = time(NULL);
+    int resumed_from = 0;
     const int tty = isatty(fileno(stderr)) && !o->quiet;
     char dir[1024], path[2048], csv_path[2048], state_path[2048], model_path[2048];
     rm_config_out_dir(c, dir, sizeof dir);
@@ -382,9 +550,18 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         return rm_fail(e, RM_ERR_RUN, "out of memory");
     }
 
-    /* Outputs: a fresh run starts them; a resumed one takes up its state and cuts metrics.csv to it. */
+    /* Outputs: a fresh run starts them; a resumed one takes up its state and cuts metrics.csv to it.
+     * Either holds the run dir's lock until the process ends. */
     FILE *csv = NULL;
     int rc;
+    if (!o->resume && rm_mkdirs(dir, e)) {
+        cJSON_Delete(resolved);
+        return e->code;
+    }
+    if ((s->lock_fd = lock_dir(dir, e)) < 0) {
+        cJSON_Delete(resolved);
+        return e->code;
+    }
     if (o->resume) {
         remove_stale_temps(dir);
         char *saved = NULL;
@@ -403,13 +580,13 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             cJSON_Delete(resolved);
             return rc;
         }
+        resumed_from = p.epoch;
     } else {
-        if (rm_mkdirs(dir, e)) {
+        rc = claim_dir(dir, s->config_text, o->force, e);
+        if (rc) {
             cJSON_Delete(resolved);
-            return e->code;
+            return rc;
         }
-        unlink(state_path); /* nothing of an older run in this dir may pass for this one's */
-        unlink(model_path);
         remove_stale_temps(dir);
     }
     rc = rm_path_join(path, sizeof path, dir, "config.json", e);
@@ -569,8 +746,9 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
                      g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal", state_path, p.epoch,
                      c->train.epochs, dir);
     const char *status = ended ? "ok" : stop == STOP_DIVERGED ? "diverged" : stop == STOP_INTERRUPTED ? "interrupted" : "failed";
-    outcome out = {status, stop, p.epoch > 0 ? &final : NULL, load_s, rm_now() - t0};
-    int src = write_summary(c, dir, s, &p, &out, rc ? &e2 : e);
+    outcome out = {status, stop, p.epoch > 0 ? &final : NULL, load_s, rm_now() - t0, started,
+                   o->resume ? resumed_from : -1};
+    int src = write_summary(c, dir, s, &p, &out, o, rc ? &e2 : e);
     if (rc) return rc;
     if (crc) {
         *e = e2;
@@ -605,6 +783,7 @@ int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e)
 {
     run_state s;
     memset(&s, 0, sizeof s);
+    s.lock_fd = -1;
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;

@@ -120,4 +120,26 @@ rm -rf "$tmp/k"
 sleep 0.5; kill -TERM "$pid"; wait "$pid"; same "$?" 143 "external SIGTERM exits 143"
 same "$(json "$tmp/k/summary.json" status)" interrupted "external SIGTERM: summary"
 
+# --- Run directories are safe: no silent overwrite, one process per dir, provenance recorded.
+expect 2 "a finished run's dir" -- --config "$tmp/es.json" --out "$tmp/p" --quiet; has "$tmp/err" "holds a finished run"
+has "$tmp/err" "--force"
+expect 0 "--force replaces it" -- --config "$tmp/es.json" --out "$tmp/p" --force --quiet --set training.epochs=2
+same "$(rows "$tmp/p/metrics.csv")" 2 "--force starts over"
+[[ ! -e $tmp/p/eval.json ]] && ok || no "--force kept the old run's eval.json"
+REGMNIST_TEST_SIGTERM_AFTER_STEPS=15 "$bin" --config "$tmp/r.json" --out "$tmp/u" --quiet 2> /dev/null
+expect 2 "an unfinished run of the same config" -- --config "$tmp/r.json" --out "$tmp/u" --quiet
+has "$tmp/err" "continue it with regmnist --resume $tmp/u"
+expect 2 "an unfinished run of another config" -- --config "$tmp/r.json" --out "$tmp/u" --set seed=2 --quiet
+has "$tmp/err" "its config differs at seed"
+"$bin" --config "$tmp/k.json" --out "$tmp/busy" --quiet 2> /dev/null & pid=$!
+for _ in $(seq 50); do [[ -e $tmp/busy/metrics.csv ]] && break; sleep 0.1; done
+expect 2 "a dir in use" -- --resume "$tmp/busy" --quiet; has "$tmp/err" "in use by another regmnist process"
+expect 2 "a dir in use (--force)" -- --config "$tmp/k.json" --out "$tmp/busy" --force --quiet; has "$tmp/err" "in use"
+kill -TERM "$pid"; wait "$pid"
+for k in started finished command host git_commit version; do
+  python3 -c 'import json,sys; sys.exit(sys.argv[2] not in json.load(open(sys.argv[1])))' "$tmp/p/summary.json" "$k" && ok || no "summary.json lacks $k"
+done
+has "$tmp/p/summary.json" '"overrides":'; has "$tmp/p/summary.json" 'training.epochs=2'
+json "$tmp/p/summary.json" started | grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' && ok || no "started is not ISO 8601 UTC"
+
 finish
