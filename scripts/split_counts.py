@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""How many images of each class regmnist's split takes and holds out for validation (src/data.c
+"""How many images of each class regmnist's split takes and holds out for validation (src/data/data.c
 rm_split), in plain Python: no torch, no numpy. scripts/torch_mlp.py uses it, and
 tests/split_rounding.sh checks it against the regmnist binary.
 
