@@ -8,6 +8,9 @@ int rm_cli_train(int argc, char **argv);
 /* `regmnist eval RUN_DIR [--split test|val|train] [--set data.key=JSON]... [--out DIR]`. */
 int rm_cli_eval(int argc, char **argv);
 
+/* `regmnist sweep SPEC [--list | --count | --task-id N | --jobs N]`. */
+int rm_cli_sweep(int argc, char **argv);
+
 /* The top-level usage lines, shared by the subcommands' --help and errors. */
 extern const char rm_cli_usage[];
 

@@ -49,6 +49,13 @@ typedef struct rm_run_opts {
  * (SIGINT/SIGTERM) returns 128 + the signal number after writing summary.json. */
 int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e);
 
+/* What a run directory holds for a config (see rm_run_dir_state). */
+enum { RM_DIR_EMPTY = 0, RM_DIR_DONE = 1, RM_DIR_RESUMABLE = 2, RM_DIR_OTHER = 3 };
+
+/* Classify c's run directory: no run files, a finished run of this config, an unfinished one with a
+ * state to resume, or anything else; the thread count is not compared. -1 on error. */
+int rm_run_dir_state(const rm_config *c, rm_err *e);
+
 /* The checks a run makes before writing anything that need the data (the training labels). */
 int rm_run_check(const rm_config *c, rm_err *e);
 

@@ -305,9 +305,11 @@ static int first_difference(const cJSON *a, const cJSON *b, const char *prefix, 
     return 0;
 }
 
-/* Compare two resolved configs (JSON text) but for output.dir (and training.epochs when
- * ignore_epochs): 0 when the same, 1 with the first differing key in key, -1 when one is not JSON. */
-static int config_difference(const char *saved, const char *now, int ignore_epochs, char *key, size_t n)
+enum { IGNORE_EPOCHS = 1, IGNORE_THREADS = 2 };
+
+/* Compare two resolved configs (JSON text) but for output.dir (and training.epochs / threads as the
+ * IGNORE_* flags ask): 0 when the same, 1 with the first differing key in key, -1 when one is not JSON. */
+static int config_difference(const char *saved, const char *now, int ignore, char *key, size_t n)
 {
     cJSON *a = cJSON_Parse(saved), *b = cJSON_Parse(now);
     int r = -1;
@@ -315,9 +317,13 @@ static int config_difference(const char *saved, const char *now, int ignore_epoc
         cJSON *oa = cJSON_GetObjectItemCaseSensitive(a, "output"), *ob = cJSON_GetObjectItemCaseSensitive(b, "output");
         cJSON_DeleteItemFromObjectCaseSensitive(oa, "dir");
         cJSON_DeleteItemFromObjectCaseSensitive(ob, "dir");
-        if (ignore_epochs) {
+        if (ignore & IGNORE_EPOCHS) {
             cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(a, "training"), "epochs");
             cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "training"), "epochs");
+        }
+        if (ignore & IGNORE_THREADS) {
+            cJSON_DeleteItemFromObjectCaseSensitive(a, "threads");
+            cJSON_DeleteItemFromObjectCaseSensitive(b, "threads");
         }
         r = first_difference(a, b, "", key, n);
     }
@@ -330,7 +336,7 @@ static int config_difference(const char *saved, const char *now, int ignore_epoc
 static int same_config_but_epochs(const char *saved, const char *now, const char *where, rm_err *e)
 {
     char key[256];
-    int r = config_difference(saved, now, 1, key, sizeof key);
+    int r = config_difference(saved, now, IGNORE_EPOCHS, key, sizeof key);
     if (r < 0) return rm_fail(e, RM_ERR_IO, "%s: the saved config is not valid JSON", where);
     if (r > 0)
         return rm_fail(e, RM_ERR_USAGE,
@@ -396,10 +402,36 @@ static int claim_dir(const char *dir, const char *config_text, int force, rm_err
                        "%s: holds an unfinished run of this config (status %s); continue it with regmnist --resume %s, "
                        "or --force to start over",
                        dir, status, dir);
-    return rm_fail(e, RM_ERR_USAGE,
-                   "%s: holds an earlier attempt of this config that cannot be resumed (status %s, no state.safetensors); "
-                   "--force to start over",
-                   dir, status);
+    /* An attempt of this very config that completed no epoch: nothing to keep, start over. */
+    char path[2048];
+    for (int i = 0; RUN_FILES[i]; i++)
+        if (snprintf(path, sizeof path, "%s/%s", dir, RUN_FILES[i]) < (int)sizeof path) unlink(path);
+    return RM_OK;
+}
+
+int rm_run_dir_state(const rm_config *c, rm_err *e)
+{
+    char dir[1024], key[256];
+    rm_config_out_dir(c, dir, sizeof dir);
+    int any = 0;
+    for (int i = 0; RUN_FILES[i]; i++) any |= exists_in(dir, RUN_FILES[i]);
+    if (!any) return RM_DIR_EMPTY;
+    cJSON *j = rm_config_to_json(c);
+    char *now = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!now) return rm_fail(e, RM_ERR_RUN, "out of memory"), -1;
+    char *summary = slurp(dir, "summary.json"), *saved = slurp(dir, "config.json");
+    int diff = saved ? config_difference(saved, now, IGNORE_THREADS, key, sizeof key) : -1;
+    cJSON *sj = summary ? cJSON_Parse(summary) : NULL;
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(sj, "status");
+    int done = cJSON_IsString(st) && strcmp(st->valuestring, "ok") == 0;
+    cJSON_Delete(sj);
+    free(summary);
+    free(saved);
+    cJSON_free(now);
+    if (diff != 0) return RM_DIR_OTHER;
+    if (done) return RM_DIR_DONE;
+    return exists_in(dir, "state.safetensors") ? RM_DIR_RESUMABLE : RM_DIR_EMPTY; /* nothing completed: start over */
 }
 
 /* Hold a write lock on dir/.regmnist.lock for the life of the process: a second run in the same dir
@@ -740,11 +772,13 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         const int64_t bn = final.epoch == p.epoch ? p.bn_batches : p.bn_batches - (int64_t)(p.epoch - final.epoch) * steps;
         crc = rm_st_save_model(model_path, m, bn, s->config_text, RM_VERSION, &e2);
     }
-    if (stop == STOP_INTERRUPTED)
-        rc = rm_fail(e, 128 + g_signal,
-                     "interrupted by %s: %s keeps epoch %d of %d; continue with regmnist --resume %s",
-                     g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal", state_path, p.epoch,
-                     c->train.epochs, dir);
+    const char *signame = g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal";
+    if (stop == STOP_INTERRUPTED && p.epoch == 0)
+        rc = rm_fail(e, 128 + g_signal, "interrupted by %s before the first epoch ended; nothing to resume: run it again",
+                     signame);
+    else if (stop == STOP_INTERRUPTED)
+        rc = rm_fail(e, 128 + g_signal, "interrupted by %s: %s keeps epoch %d of %d; continue with regmnist --resume %s",
+                     signame, state_path, p.epoch, c->train.epochs, dir);
     const char *status = ended ? "ok" : stop == STOP_DIVERGED ? "diverged" : stop == STOP_INTERRUPTED ? "interrupted" : "failed";
     outcome out = {status, stop, p.epoch > 0 ? &final : NULL, load_s, rm_now() - t0, started,
                    o->resume ? resumed_from : -1};

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# regmnist sweep on generated data: counting, listing, running here N at a time, run names and
+# directories, index.csv and sweep.json, skipping finished runs, resuming interrupted ones, going on
+# past a failed run, and the spec's strict checks before anything runs.
+# usage: sweep.sh REGMNIST SOURCE_DIR
+set -u
+bin=$1 src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/lib.sh"
+json() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v=v[k]
+print(v)' "$1" "$2"; }
+same() { if [[ "$1" == "$2" ]]; then ok; else no "$3: '$1' != '$2'"; fi; }
+
+python3 "$src/tests/tiny_idx.py" "$tmp/data" 200 100 || { echo "FAIL: cannot generate data"; exit 1; }
+mkdir -p "$tmp/specs"
+cat > "$tmp/base.json" <<JSON
+{"name": "b", "data": {"dir": "$tmp/data", "val_fraction": 0.2}, "model": {"hidden": [16]},
+ "training": {"epochs": 2, "batch_size": 16}}
+JSON
+cat > "$tmp/specs/s.json" <<JSON
+{"name": "l2_vs_dropout", "base": "../base.json", "set": {"optimizer.lr": 0.003},
+ "grid": {"regularization.l2": [0, 1e-4], "model.dropout": [0, 0.3]}, "seeds": [1, 2], "out": "$tmp/runs"}
+JSON
+spec=$tmp/specs/s.json
+
+expect 0 "--count" -- sweep "$spec" --count; same "$(cat "$tmp/out")" 8 "grid 2x2 x 2 seeds"
+expect 0 "--list" -- sweep "$spec" --list; same "$(wc -l < "$tmp/out")" 8 "one command per run"
+has "$tmp/out" "--set regularization.l2=0.0001 --set model.dropout=0.3"
+has "$tmp/out" "--out $tmp/runs/l2=1e-4,dropout=0.3/seed2"
+[[ ! -e $tmp/runs ]] && ok || no "--list wrote files"
+# a listed command line runs as it stands
+line=$(sed -n 3p "$tmp/out"); (cd "$tmp/specs" && bash -c "$line") && ok || no "listed line failed: $line"
+same "$(json "$tmp/runs/l2=0,dropout=0.3/seed1/summary.json" status)" ok "listed run"
+rm -rf "$tmp/runs"
+
+expect 0 "--jobs 2" -- sweep "$spec" --jobs 2 --quiet
+n=0; for s in "$tmp"/runs/*/seed*/summary.json; do [[ $(json "$s" status) == ok ]] && n=$((n + 1)); done
+same "$n" 8 "8 finished runs"
+same "$(json "$tmp/runs/l2=1e-4,dropout=0/seed2/summary.json" name)" "l2_vs_dropout,l2=1e-4,dropout=0" "run name"
+same "$(json "$tmp/runs/l2=1e-4,dropout=0/seed2/summary.json" seed)" 2 "run seed"
+same "$(json "$tmp/runs/l2=1e-4,dropout=0/seed2/summary.json" threads)" 1 "threads = cores / jobs on 2 cores"
+same "$(head -1 "$tmp/runs/index.csv")" "run,dir,regularization.l2,model.dropout,seed" "index.csv header"
+same "$(sed -n 6p "$tmp/runs/index.csv")" '4,"l2=1e-4,dropout=0/seed1","0.0001","0",1' "index.csv row"
+same "$(json "$tmp/runs/sweep.json" runs)" 8 "sweep.json runs"
+# the sweep's run equals the same run made by hand
+"$bin" --config "$tmp/base.json" --set optimizer.lr=0.003 --set regularization.l2=1e-4 --set model.dropout=0.3 \
+  --seed 2 --out "$tmp/hand" --quiet
+diff <(cut -d, -f1-10 "$tmp/hand/metrics.csv") <(cut -d, -f1-10 "$tmp/runs/l2=1e-4,dropout=0.3/seed2/metrics.csv") > /dev/null \
+  && ok || no "sweep run differs from the same run by hand"
+# a second pass skips every finished run and changes nothing
+before=$(stat -c %Y.%s "$tmp/runs/l2=0,dropout=0/seed1/metrics.csv")
+expect 0 "re-run" -- sweep "$spec" --jobs 2 --quiet
+same "$(stat -c %Y.%s "$tmp/runs/l2=0,dropout=0/seed1/metrics.csv")" "$before" "a finished run was not redone"
+expect 0 "--task-id on a finished run" -- sweep "$spec" --task-id 0; has "$tmp/err" "already done"
+expect 2 "--task-id out of range" -- sweep "$spec" --task-id 8; has "$tmp/err" "the sweep has 8 runs"
+# an interrupted run is resumed by its task, and ends equal to the run left alone
+rm -rf "$tmp/runs/l2=0,dropout=0.3/seed2"
+REGMNIST_TEST_SIGTERM_AFTER_STEPS=12 "$bin" sweep "$spec" --task-id 3 --quiet 2> /dev/null; same "$?" 143 "interrupted task"
+expect 0 "resumed task" -- sweep "$spec" --task-id 3; has "$tmp/err" "resuming"
+same "$(json "$tmp/runs/l2=0,dropout=0.3/seed2/summary.json" resumed_after_epoch)" 1 "resumed after epoch 1"
+
+# zip varies keys together; a failing run does not stop the others; the sweep then exits 1
+cat > "$tmp/specs/z.json" <<JSON
+{"base": "../base.json", "zip": {"model.dropout": [0, 0.5, 0], "model.input_dropout": [0, 0.2, 0]},
+ "grid": {"regularization.l2": [0, 1e300]}, "out": "$tmp/z"}
+JSON
+expect 2 "zip values that collapse to one dir" -- sweep "$tmp/specs/z.json" --count --list; has "$tmp/err" "one of"
+expect 2 "zip runs sharing a dir" -- sweep "$tmp/specs/z.json" --jobs 2; has "$tmp/err" "would share the directory"
+sed -i 's/\[0, 0.2, 0\]/[0, 0.2, 0.1]/' "$tmp/specs/z.json"
+expect 0 "zip count" -- sweep "$tmp/specs/z.json" --count; same "$(cat "$tmp/out")" 6 "2 grid x 3 zip"
+expect 1 "a failing run" -- sweep "$tmp/specs/z.json" --jobs 2 --quiet; has "$tmp/err" "3 of 6 runs failed"
+same "$(json "$tmp/z/l2=0,dropout=0.5,input_dropout=0.2/seed1/summary.json" status)" ok "the others finished"
+same "$(json "$tmp/z/l2=1e300,dropout=0,input_dropout=0/seed1/summary.json" status)" diverged "the failing run"
+same "$(json "$tmp/z/l2=0,dropout=0,input_dropout=0.1/seed1/summary.json" name)" "z,l2=0,dropout=0,input_dropout=0.1" "name from the file name"
+
+# strict spec: every value checked before anything runs
+bad() { echo "$1" > "$tmp/specs/bad.json"; expect 2 "$2" -- sweep "$tmp/specs/bad.json" --jobs 2; has "$tmp/err" "$3"; }
+bad '{"base": "../base.json", "grid": {"model.dropout": [0, 1.5]}, "out": "'"$tmp"'/bad"}' "bad grid value" \
+  "bad.json: grid model.dropout[1]: model.dropout: must be in [0, 1), got 1.5"
+[[ ! -e $tmp/bad ]] && ok || no "a refused sweep wrote $tmp/bad"
+bad '{"base": "../base.json", "grdi": {}}' "unknown key" "grdi: unknown key"
+bad '{"base": "../base.json", "grid": {"model.dropuot": [0]}}' "unknown config key" "model.dropuot: unknown key"
+bad '{"base": "../base.json", "grid": {"model.dropout": []}}' "empty grid" "expected a non-empty array"
+bad '{"base": "../base.json", "zip": {"model.dropout": [0, 0.1], "model.input_dropout": [0]}}' "zip lengths" \
+  "zip.model.input_dropout: 1 values, but the zip group has 2"
+bad '{"base": "../base.json", "grid": {"seed": [1, 2]}}' "seed in the grid" "grid.seed: set by the sweep itself"
+bad '{"base": "../base.json", "seeds": [1, 1]}' "repeated seed" "seeds[1]: 1 given twice"
+bad '{"base": "../nope.json"}' "missing base" "nope.json"
+bad '{"base": "../base.json", "set": {"training.batch_size": 161}, "grid": {"training.drop_last": [true]}}' \
+  "a rule that needs the data" "training.batch_size: 161 is larger than the 160 training images"
+bad '{"base": "../base.json", "grid": {"name": ["x"]}}' "name is the sweep's" "name"
+
+finish
