@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """The PyTorch twin of a regmnist run: same config file, same model, loss, optimizer, data,
-normalization and init distribution; writes metrics.csv (same columns) and summary.json.
+normalization, init distribution and early stopping; writes metrics.csv (same columns), config.json,
+summary.json and model.safetensors (regmnist's tensor names: the twin's state_dict() keys are
+fc0.weight, fc0.bias, norm0.*, ..., out.weight, out.bias, so either side loads the other's file).
 
 usage: /usr/bin/python3 scripts/torch_mlp.py --config FILE [--set key=JSON]... [--seed N] [--out DIR]
          [--threads N] [--loader tensor|dataloader] [--epochs N] [--quiet]
@@ -8,14 +10,16 @@ usage: /usr/bin/python3 scripts/torch_mlp.py --config FILE [--set key=JSON]... [
 --loader tensor (default) is the fast style: the training set preloaded as one normalized tensor and
 index batching. --loader dataloader is the common tutorial style: a Dataset converting one uint8 image
 per __getitem__ (ToTensor + Normalize) inside a DataLoader. Used by scripts/parity.sh and
-scripts/bench.sh; needs Debian's python3-torch.
+scripts/bench.sh; needs Debian's python3-torch. scripts/torch_load_model.py loads a run's model.safetensors
+into this model.
 """
-import argparse, copy, gzip, json, os, struct, sys, time
+import argparse, copy, gzip, json, math, os, struct, sys, time
 
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import read_safetensors  # noqa: E402
 import split_counts  # noqa: E402
 
 DEFAULTS = {
@@ -23,13 +27,16 @@ DEFAULTS = {
     "data": {"dir": "data/mnist", "train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
              "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte", "subset": 1.0,
              "val_fraction": 0.0, "normalize": "standard"},
-    "model": {"hidden": [256, 128], "activation": "relu", "norm": "none", "dropout": 0.0, "input_dropout": 0.0},
+    "model": {"hidden": [256, 128], "activation": "relu", "norm": "none", "dropout": 0.0, "input_dropout": 0.0,
+              "init_from": ""},
     "regularization": {"l1": 0.0, "l2": 0.0, "penalize_bias": False},
     "optimizer": {"name": "adam", "lr": 0.001, "momentum": 0.0, "nesterov": False, "beta1": 0.9, "beta2": 0.999,
                   "eps": 1e-8, "weight_decay": 0.0},
-    "training": {"epochs": 10, "batch_size": 64, "shuffle": True, "drop_last": False},
+    "training": {"epochs": 10, "batch_size": 64, "shuffle": True, "drop_last": False, "early_stopping": None},
     "output": {"dir": ""},
 }
+# training.early_stopping: null is off; an object (even {}) turns it on with these defaults (src/run/config.c).
+ES_DEFAULTS = {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "restore_best": True}
 NORM = {"unit": (0.0, 1.0), "standard": (0.1307, 0.3081), "symmetric": (0.5, 0.5)}
 
 
@@ -37,10 +44,49 @@ def merge(dst, src, path=""):
     for k, v in src.items():
         if k not in dst:
             sys.exit(f"torch_mlp: {path}{k}: unknown key")
-        if isinstance(dst[k], dict):
+        if isinstance(dst[k], dict) and isinstance(v, dict):
             merge(dst[k], v, f"{path}{k}.")
         else:
-            dst[k] = v
+            dst[k] = copy.deepcopy(v)
+
+
+def load_config(path, sets=(), seed=None, epochs=None):
+    """The resolved config: DEFAULTS, then the file, then --set key.path=JSON overrides (a bare word is a
+    string; setting a key under a null training.early_stopping turns it on), then --seed/--epochs."""
+    cfg = copy.deepcopy(DEFAULTS)
+    merge(cfg, json.load(open(path)))
+    for s in sets:
+        key, _, val = s.partition("=")
+        try:
+            v = json.loads(val)
+        except json.JSONDecodeError:
+            v = val
+        node = cfg
+        *parents, leaf = key.split(".")
+        for p in parents:
+            if p == "early_stopping" and isinstance(node, dict) and p in node and node[p] is None:
+                node[p] = {}
+            if not isinstance(node, dict) or p not in node:
+                sys.exit(f"torch_mlp: --set {key}: unknown key")
+            node = node[p]
+        if leaf not in node and not (parents and parents[-1] == "early_stopping"):
+            sys.exit(f"torch_mlp: --set {key}: unknown key")
+        node[leaf] = v
+    if seed is not None:
+        cfg["seed"] = seed
+    if epochs is not None:
+        cfg["training"]["epochs"] = epochs
+    es = cfg["training"]["early_stopping"]
+    if es is not None:
+        if not isinstance(es, dict):
+            sys.exit("torch_mlp: training.early_stopping: must be an object or null")
+        for k in es:
+            if k not in ES_DEFAULTS:
+                sys.exit(f"torch_mlp: training.early_stopping.{k}: unknown key")
+        cfg["training"]["early_stopping"] = dict(ES_DEFAULTS, **es)
+        if cfg["training"]["early_stopping"]["monitor"] not in ("val_loss", "val_acc", "train_loss"):
+            sys.exit("torch_mlp: training.early_stopping.monitor: must be val_loss, val_acc or train_loss")
+    return cfg
 
 
 def read_idx(path):
@@ -76,29 +122,105 @@ def make_optimizer(params, o):
 
 
 class Net(torch.nn.Module):
+    """regmnist's MLP: [input dropout] then per hidden layer fcK -> normK -> activation -> dropout, then out.
+    The modules are attributes named as regmnist names its tensors, so state_dict() has exactly the keys of
+    model.safetensors (fcK.weight [out, in], fcK.bias, normK.weight, normK.bias, normK.running_mean,
+    normK.running_var, normK.num_batches_tracked, out.weight, out.bias). Modules are created in the same
+    order as before the renaming (an nn.Sequential), so the seeded init draws are unchanged."""
+
     def __init__(self, m):
         super().__init__()
         hidden = m["hidden"]
         drops = m["dropout"] if isinstance(m["dropout"], list) else [m["dropout"]] * len(hidden)
         act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}[m["activation"]]
-        layers, width = [], 784
-        if m["input_dropout"] > 0:
-            layers.append(torch.nn.Dropout(m["input_dropout"]))
-        for h, p in zip(hidden, drops):
-            layers.append(torch.nn.Linear(width, h))
+        self.input_drop = torch.nn.Dropout(m["input_dropout"]) if m["input_dropout"] > 0 else None
+        self.order, width = ["input_drop"], 784  # attribute names in forward order (None ones skipped)
+        for i, (h, p) in enumerate(zip(hidden, drops)):
+            setattr(self, f"fc{i}", torch.nn.Linear(width, h))
             if m["norm"] == "batch":
-                layers.append(torch.nn.BatchNorm1d(h))
+                setattr(self, f"norm{i}", torch.nn.BatchNorm1d(h))
             elif m["norm"] == "layer":
-                layers.append(torch.nn.LayerNorm(h))
-            layers.append(act())
-            if p > 0:
-                layers.append(torch.nn.Dropout(p))
+                setattr(self, f"norm{i}", torch.nn.LayerNorm(h))
+            setattr(self, f"act{i}", act())
+            setattr(self, f"drop{i}", torch.nn.Dropout(p) if p > 0 else None)
+            self.order += [f"fc{i}"] + ([f"norm{i}"] if m["norm"] != "none" else []) + [f"act{i}", f"drop{i}"]
             width = h
-        layers.append(torch.nn.Linear(width, 10))
-        self.seq = torch.nn.Sequential(*layers)
+        self.out = torch.nn.Linear(width, 10)
+        self.order.append("out")
 
     def forward(self, x):
-        return self.seq(x)
+        for name in self.order:
+            layer = getattr(self, name)
+            if layer is not None:
+                x = layer(x)
+        return x
+
+
+def evaluate(net, lossf, X, Y):
+    """Mean loss and accuracy (percent) in eval mode, in chunks of 1000."""
+    net.eval()
+    loss, correct = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(Y), 1000):
+            z = net(X[i:i + 1000])
+            loss += lossf(z, Y[i:i + 1000]).item() * len(z)
+            correct += (z.argmax(1) == Y[i:i + 1000]).sum().item()
+    return loss / len(Y), 100.0 * correct / len(Y)
+
+
+def normalized(images, idx, normalize):
+    mean, std = NORM[normalize]
+    x = torch.from_numpy(images[idx].astype(np.float32)) / 255.0
+    return (x - mean) / std
+
+
+def test_set(d):
+    """The test images (normalized as the config says) and labels of a config's "data" section."""
+    tei, tel = read_idx(os.path.join(d["dir"], d["test_images"])), read_idx(os.path.join(d["dir"], d["test_labels"]))
+    return normalized(tei, np.arange(len(tel)), d["normalize"]), torch.from_numpy(tel.astype(np.int64))
+
+
+ST_DTYPES = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}
+
+
+def save_safetensors(path, tensors, metadata):
+    """Write {name: tensor} (F32 or I64) in the safetensors layout, as regmnist writes it: 8-byte
+    little-endian header length, JSON header padded with spaces to a multiple of 8, then the data with the
+    I64 tensors first (so every tensor is aligned). Written to a temporary file and renamed."""
+    items = [(n, t.detach().cpu().contiguous().numpy()) for n, t in tensors.items()]
+    items.sort(key=lambda it: -it[1].dtype.itemsize)  # stable: I64 scalars first, then state_dict order
+    header, blobs, off = {"__metadata__": metadata}, [], 0
+    for name, a in items:
+        b = a.astype(a.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": ST_DTYPES[a.dtype], "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+    os.replace(tmp, path)
+
+
+class EarlyStop:
+    """src/run/early_stop.c: an epoch improves when value < best - min_delta (a loss) or > best + min_delta (an
+    accuracy); the first epoch is the first best; stop when patience epochs have passed without one."""
+
+    def __init__(self, maximize, patience, min_delta):
+        self.maximize, self.patience, self.min_delta = maximize, patience, min_delta
+        self.best, self.best_epoch, self.wait = (-math.inf if maximize else math.inf), 0, 0
+
+    def update(self, epoch, value):
+        """"better", "worse", "stop" or "nan"."""
+        if not math.isfinite(value):
+            return "nan"
+        better = value > self.best + self.min_delta if self.maximize else value < self.best - self.min_delta
+        if better or self.best_epoch == 0:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            return "better"
+        self.wait += 1
+        return "stop" if self.wait >= self.patience else "worse"
 
 
 class ImageSet(torch.utils.data.Dataset):
@@ -127,30 +249,22 @@ def main():
     ap.add_argument("--epochs", type=int)
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
-    cfg = copy.deepcopy(DEFAULTS)
-    merge(cfg, json.load(open(a.config)))
-    for s in a.set:
-        key, _, val = s.partition("=")
-        try:
-            v = json.loads(val)
-        except json.JSONDecodeError:
-            v = val
-        node = cfg
-        *parents, leaf = key.split(".")
-        for p in parents:
-            node = node[p]
-        if leaf not in node:
-            sys.exit(f"torch_mlp: --set {key}: unknown key")
-        node[leaf] = v
-    if a.seed is not None:
-        cfg["seed"] = a.seed
-    if a.epochs is not None:
-        cfg["training"]["epochs"] = a.epochs
+    cfg = load_config(a.config, a.set, a.seed, a.epochs)
     threads = a.threads or cfg["threads"]
+    cfg["threads"] = threads
     torch.set_num_threads(threads)
     out = a.out or cfg["output"]["dir"] or f"runs/torch_{cfg['name']}"
+    cfg["output"]["dir"] = out
     os.makedirs(out, exist_ok=True)
-    d, t, o, r = cfg["data"], cfg["training"], cfg["optimizer"], cfg["regularization"]
+    d, t, o, r, es = cfg["data"], cfg["training"], cfg["optimizer"], cfg["regularization"], cfg["training"]["early_stopping"]
+    if es and es["monitor"].startswith("val_") and d["val_fraction"] <= 0:
+        sys.exit(f"torch_mlp: training.early_stopping.monitor: {es['monitor']} needs a validation set "
+                 f"(data.val_fraction is {d['val_fraction']})")
+    with open(os.path.join(out, "config.json"), "w") as f:
+        f.write(json.dumps(cfg, indent=1) + "\n")
+    for stale in ("model.safetensors", "summary.json"):  # of an earlier run in this dir
+        if os.path.exists(os.path.join(out, stale)):
+            os.remove(os.path.join(out, stale))
 
     t0 = time.perf_counter()
     tri, trl = read_idx(os.path.join(d["dir"], d["train_images"])), read_idx(os.path.join(d["dir"], d["train_labels"]))
@@ -161,34 +275,23 @@ def main():
     tr_idx, va_idx = split(trl, d["subset"], d["val_fraction"], gen)
     mean, std = NORM[d["normalize"]]
 
-    def to_tensor(images, idx):
-        x = torch.from_numpy(images[idx].astype(np.float32)) / 255.0
-        return (x - mean) / std
-
-    Xte, Yte = to_tensor(tei, np.arange(len(tel))), torch.from_numpy(tel.astype(np.int64))
-    Xva, Yva = to_tensor(tri, va_idx), torch.from_numpy(trl[va_idx].astype(np.int64))
+    Xte, Yte = normalized(tei, np.arange(len(tel)), d["normalize"]), torch.from_numpy(tel.astype(np.int64))
+    Xva, Yva = normalized(tri, va_idx, d["normalize"]), torch.from_numpy(trl[va_idx].astype(np.int64))
     if a.loader == "tensor":
-        Xtr, Ytr = to_tensor(tri, tr_idx), torch.from_numpy(trl[tr_idx].astype(np.int64))
+        Xtr, Ytr = normalized(tri, tr_idx, d["normalize"]), torch.from_numpy(trl[tr_idx].astype(np.int64))
     else:
         loader = torch.utils.data.DataLoader(ImageSet(tri, trl, tr_idx, mean, std), batch_size=t["batch_size"],
                                              shuffle=t["shuffle"], drop_last=t["drop_last"], generator=gen)
     net = Net(cfg["model"])
+    if cfg["model"]["init_from"]:
+        init, _ = read_safetensors.load(cfg["model"]["init_from"])
+        net.load_state_dict({k: torch.from_numpy(v) for k, v in init.items()}, strict=True)
     params = list(net.named_parameters())
     decay = [p for n, p in params if r["penalize_bias"] or p.dim() > 1]
     plist = [p for _, p in params]
     opt = make_optimizer(plist, o)
     lossf = torch.nn.CrossEntropyLoss()
     penalized = r["l1"] != 0 or r["l2"] != 0
-
-    def evaluate(X, Y):
-        net.eval()
-        loss, correct = 0.0, 0
-        with torch.no_grad():
-            for i in range(0, len(Y), 1000):
-                z = net(X[i:i + 1000])
-                loss += lossf(z, Y[i:i + 1000]).item() * len(z)
-                correct += (z.argmax(1) == Y[i:i + 1000]).sum().item()
-        return loss / len(Y), 100.0 * correct / len(Y)
 
     def batches():
         if a.loader == "dataloader":
@@ -201,6 +304,17 @@ def main():
             idx = perm[i:i + bs]
             yield Xtr[idx], Ytr[idx]
 
+    def metrics(ep, train_loss, penalty, train_acc, val, test):
+        row = {"epoch": ep, "train_loss": train_loss, "penalty": penalty, "train_acc": train_acc}
+        if val:
+            row["val_loss"], row["val_acc"] = val
+        row["test_loss"], row["test_acc"] = test
+        row["gap"] = train_acc - test[1]
+        return row
+
+    watch = EarlyStop(es["monitor"] == "val_acc", es["patience"], es["min_delta"]) if es else None
+    best_row = best_state = last = None
+    stop_reason = "epochs"
     csv = open(os.path.join(out, "metrics.csv"), "w")
     csv.write("epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds\n")
     ep_s, ev_s, samples = [], [], 0
@@ -224,8 +338,8 @@ def main():
             seen += len(yb)
             steps += 1
         tt = time.perf_counter()
-        val = evaluate(Xva, Yva) if len(va_idx) else None
-        tl, ta = evaluate(Xte, Yte)
+        val = evaluate(net, lossf, Xva, Yva) if len(va_idx) else None
+        tl, ta = evaluate(net, lossf, Xte, Yte)
         tv = time.perf_counter()
         ep_s.append(tt - te)
         ev_s.append(tv - tt)
@@ -235,15 +349,59 @@ def main():
         csv.write(f"{ep},{ls / seen:.9g},{pen_sum / steps:.9g},{tr_acc:.4f},{vcells},{tl:.9g},{ta:.4f},"
                   f"{tr_acc - ta:.4f},{o['lr']},{tv - te:.3f}\n")
         csv.flush()
+        last = metrics(ep, ls / seen, pen_sum / steps, tr_acc, val, (tl, ta))
         if not a.quiet:
-            print(f"epoch {ep}/{t['epochs']}  loss {ls / seen:.4f}  train {tr_acc:.2f}%  test {ta:.2f}%  "
+            vtext = f"  val {val[1]:.2f}%" if val else ""
+            print(f"epoch {ep}/{t['epochs']}  loss {ls / seen:.4f}  train {tr_acc:.2f}%{vtext}  test {ta:.2f}%  "
                   f"{tt - te:.2f} s", file=sys.stderr)
+        if not math.isfinite(tl):
+            stop_reason = "diverged"
+            break
+        if watch:
+            state = watch.update(ep, {"val_loss": val[0] if val else math.nan, "val_acc": val[1] if val else math.nan,
+                                      "train_loss": ls / seen}[es["monitor"]])
+            if state == "nan":
+                stop_reason = "diverged"
+                break
+            if state == "better":
+                best_row, best_state = last, copy.deepcopy(net.state_dict())
+            if state == "stop":
+                stop_reason = "patience"
+                break
     csv.close()
-    summary = {"name": cfg["name"], "seed": cfg["seed"], "threads": threads, "loader": a.loader,
-               "torch": torch.__version__, "load_seconds": load_s, "epoch_seconds": ep_s, "eval_seconds": ev_s,
-               "samples_per_second": samples / sum(ep_s),
-               "final": {"train_loss": ls / seen, "train_acc": tr_acc, "test_loss": tl, "test_acc": ta}}
-    json.dump(summary, open(os.path.join(out, "summary.json"), "w"), indent=1)
+
+    # The final model: with early stopping and restore_best, the best epoch's parameters and BatchNorm
+    # statistics (num_batches_tracked included), re-measured on val and test; otherwise the last epoch's.
+    ended = stop_reason in ("epochs", "patience")
+    final, restored = last, False
+    if ended and watch and es["restore_best"] and best_state is not None:
+        net.load_state_dict(best_state)
+        val = evaluate(net, lossf, Xva, Yva) if len(va_idx) else None
+        final = metrics(best_row["epoch"], best_row["train_loss"], best_row["penalty"], best_row["train_acc"], val,
+                        evaluate(net, lossf, Xte, Yte))
+        restored = True
+    if ended:
+        save_safetensors(os.path.join(out, "model.safetensors"), net.state_dict(),
+                         {"config": json.dumps(cfg, separators=(",", ":")), "producer": "scripts/torch_mlp.py",
+                          "torch_version": torch.__version__, "format": "pt"})
+    summary = {"name": cfg["name"], "status": "ok" if ended else "diverged", "stop_reason": stop_reason,
+               "seed": cfg["seed"], "threads": threads, "loader": a.loader, "torch": torch.__version__,
+               "epochs": len(ep_s), "stopped_epoch": len(ep_s), "n_train": len(tr_idx), "n_val": len(va_idx),
+               "n_test": len(tel), "n_params": sum(p.numel() for p in plist), "final": final}
+    if watch:
+        summary.update({"monitor": es["monitor"], "best_epoch": watch.best_epoch, "restored_best": restored})
+        if best_row:
+            summary["best"] = best_row
+    summary.update({"load_seconds": load_s, "train_seconds": sum(ep_s), "epoch_seconds": ep_s,
+                    "eval_seconds": ev_s, "samples_per_second": samples / sum(ep_s)})
+    with open(os.path.join(out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    if not ended:
+        sys.exit(f"torch_mlp: {out}: diverged at epoch {len(ep_s)}")
+    if not a.quiet:
+        best = f"best epoch {watch.best_epoch}{' restored' if restored else ''}, " if watch else ""
+        print(f"torch_mlp: {out}: ok, {stop_reason} after epoch {len(ep_s)}, {best}test {final['test_acc']:.2f}%",
+              file=sys.stderr)
 
 
 if __name__ == "__main__":
