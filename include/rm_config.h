@@ -72,6 +72,12 @@ void rm_config_defaults(rm_config *c);
  * in errors ("l2.json: model.dropout: must be in [0, 1), got 1.2"). */
 int rm_config_apply(rm_config *c, const struct cJSON *root, const char *origin, rm_err *e);
 
+/* Find a config (or, with sub "sweeps", a sweep spec) named without a directory: as given, then in
+ * each directory of $REGMNIST_CONFIG_PATH (colon-separated), ./configs, and the installed configs
+ * (share/regmnist/configs beside the binary's bin/);
+ * a name with a '/' is used as given. Writes the path found into out; the error lists where it looked. */
+int rm_config_find(const char *name, const char *sub, char *out, size_t n, rm_err *e);
+
 /* Read and apply a config file: strict JSON, no trailing text, no duplicate or unknown keys. */
 int rm_config_load(rm_config *c, const char *path, rm_err *e);
 

@@ -188,14 +188,11 @@ static int parse_spec(sweep *w, const char *path, rm_err *e)
     }
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(w->spec, "name");
     if (v && !cJSON_IsString(v)) return rm_fail(e, RM_ERR_USAGE, "%s: name: expected a string", path);
-    if (v) {
-        snprintf(w->name, sizeof w->name, "%s", v->valuestring);
-    } else { /* the spec's file name without .json */
-        const char *b = strrchr(path, '/');
-        snprintf(w->name, sizeof w->name, "%s", b ? b + 1 : path);
-        char *dot = strstr(w->name, ".json");
-        if (dot) *dot = '\0';
-    }
+    const char *b = strrchr(path, '/');
+    if (snprintf(w->name, sizeof w->name, "%s", v ? v->valuestring : b ? b + 1 : path) >= (int)sizeof w->name)
+        return rm_fail(e, RM_ERR_USAGE, "%s: name: longer than %zu characters", path, sizeof w->name - 1);
+    char *dot = v ? NULL : strstr(w->name, ".json"); /* by default the spec's file name without .json */
+    if (dot) *dot = '\0';
     v = cJSON_GetObjectItemCaseSensitive(w->spec, "base");
     if (!cJSON_IsString(v) || !v->valuestring[0])
         return rm_fail(e, RM_ERR_USAGE, "%s: base: required, the path of the base config (relative to the spec)", path);
@@ -315,7 +312,7 @@ static int build_run(const sweep *w, const char *spec_path, long i, rm_config *c
     decode(w, i, level, &si);
     rm_config_defaults(c);
     if (rm_config_load(c, w->base, e)) return e->code;
-    char origin[512];
+    char origin[4600]; /* the spec's path and a key */
     if (w->set)
         for (const cJSON *it = w->set->child; it; it = it->next) {
             snprintf(origin, sizeof origin, "%s: set %s", spec_path, it->string);
@@ -658,6 +655,9 @@ int rm_cli_sweep(int argc, char **argv)
     if (list + count + (task >= 0) + (jobs > 0) > 1) return usage("%s", "give one of --list, --count, --task-id, --jobs");
     static sweep w;
     rm_err e = {0};
+    static char found[4200];
+    if (rm_config_find(spec_path, "sweeps", found, sizeof found, &e)) return fail(&e);
+    spec_path = found;
     int rc = parse_spec(&w, spec_path, &e);
     if (!rc && !count) rc = check_all(&w, spec_path, 1, &e);
     if (rc) {

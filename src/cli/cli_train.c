@@ -164,7 +164,10 @@ int rm_cli_train(int argc, char **argv)
     rm_err e = {0};
     rm_config_defaults(&c);
     const char *fallback = config ? config : "defaults";
-    int rc = config ? rm_config_load(&c, config, &e) : RM_OK;
+    char found[4200];
+    int rc = config && !resume ? rm_config_find(config, NULL, found, sizeof found, &e) : RM_OK;
+    if (!rc && config && !resume) config = found;
+    if (!rc && config) rc = rm_config_load(&c, config, &e);
     for (int i = 0; i < nsets && !rc; i++) rc = rm_config_set(&c, sets[i], &e);
     if (!rc && seed) rc = apply_whole(&c, "--seed", "seed", seed, &e);
     if (!rc && threads) rc = apply_whole(&c, "--threads", "threads", threads, &e);

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "rm_config.h"
 
+#include <unistd.h>
+
 #include <ctype.h>
 #include <math.h>
 #include <stddef.h>
@@ -422,6 +424,43 @@ static cJSON *parse_strict(const char *text, const char *origin, rm_err *e)
         rm_fail(e, RM_ERR_USAGE, "%s: invalid JSON at line %d, column %d", origin, line, col);
     }
     return root;
+}
+
+/* The installed configs: share/regmnist/configs beside the binary's bin/ (so an install can move). */
+static void installed_configs(char *out, size_t n)
+{
+    char exe[2048];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    out[0] = '\0';
+    if (k <= 0) return;
+    exe[k] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return;
+    *slash = '\0'; /* .../bin */
+    snprintf(out, n, "%s/../share/regmnist/configs", exe);
+}
+
+int rm_config_find(const char *name, const char *sub, char *out, size_t n, rm_err *e)
+{
+    struct stat st;
+    if (snprintf(out, n, "%s", name) >= (int)n) return rm_fail(e, RM_ERR_USAGE, "%s: path too long", name);
+    if (strchr(name, '/') || stat(name, &st) == 0) return RM_OK; /* a path, or found as given */
+    char dirs[8192] = "", looked[4096] = ".", inst[2200];
+    const char *env = getenv("REGMNIST_CONFIG_PATH");
+    installed_configs(inst, sizeof inst);
+    snprintf(dirs, sizeof dirs, "%s%s./configs%s%s:%s%s%s", env && env[0] ? env : "", env && env[0] ? ":" : "",
+             sub ? "/" : "", sub ? sub : "", inst, sub ? "/" : "", sub ? sub : "");
+    for (char *dir = dirs, *next; dir; dir = next) {
+        next = strchr(dir, ':');
+        if (next) *next++ = '\0';
+        if (!dir[0]) continue;
+        size_t l = strlen(looked);
+        snprintf(looked + l, sizeof looked - l, ", %s", dir);
+        if (snprintf(out, n, "%s/%s", dir, name) < (int)n && stat(out, &st) == 0) return RM_OK;
+    }
+    snprintf(out, n, "%s", name);
+    return rm_fail(e, RM_ERR_USAGE, "%s: not found (looked in %s; set REGMNIST_CONFIG_PATH to add directories)", name,
+                   looked);
 }
 
 int rm_config_load(rm_config *c, const char *path, rm_err *e)
