@@ -12,10 +12,22 @@
 
 int rm_fail(rm_err *e, int code, const char *fmt, ...)
 {
+    char raw[sizeof e->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* One line whatever the user's text holds: control bytes are shown escaped (\n, \t, \x01). */
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)raw; *p && o + 5 < sizeof e->msg; p++) {
+        if (*p >= 0x20 && *p != 0x7f)
+            e->msg[o++] = (char)*p;
+        else if (*p == '\n' || *p == '\t' || *p == '\r')
+            o += (size_t)snprintf(e->msg + o, sizeof e->msg - o, "\\%c", *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+        else
+            o += (size_t)snprintf(e->msg + o, sizeof e->msg - o, "\\x%02x", *p);
+    }
+    e->msg[o] = '\0';
     e->code = code;
     return code;
 }
