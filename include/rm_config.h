@@ -61,6 +61,8 @@ typedef struct rm_config {
     } train;
     struct {
         char dir[1024]; /* "" means runs/<name> */
+        int train_eval_samples; /* 0 = off, -1 = the whole training split */
+        int tensorboard;        /* write a TensorBoard event file */
     } output;
     rm_config_origin origin; /* last member: compare configs up to offsetof(rm_config, origin) */
 } rm_config;

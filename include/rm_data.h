@@ -19,7 +19,7 @@ typedef struct rm_dataset {
 } rm_dataset;
 
 /* Normalization kinds (config "data.normalize"). */
-enum { RM_NORM_UNIT = 0, RM_NORM_STANDARD = 1, RM_NORM_SYMMETRIC = 2 };
+enum { RM_NORM_UNIT = 0, RM_NORM_STANDARD = 1, RM_NORM_SYMMETRIC = 2, RM_NORM_DATASET = 3 };
 
 /* Find a data file: path as given, else with ".gz" added or removed. Writes the found path. */
 int rm_idx_find(const char *path, char *found, size_t n, rm_err *e);

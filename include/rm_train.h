@@ -7,6 +7,7 @@
 
 #include "rm_common.h"
 #include "rm_config.h"
+#include "rm_data.h"
 #include "rm_early_stop.h"
 #include "rm_evaluate.h"
 
@@ -22,6 +23,7 @@ typedef struct rm_epoch_row {
     int epoch;
     double train_loss, penalty, train_acc, seconds;
     rm_eval_result val, test; /* val is meaningful only with a validation set */
+    rm_eval_result train_eval; /* the fixed training sample in eval mode, when measured */
 } rm_epoch_row;
 
 /* Where a run stands after its last completed epoch: all a resumed run needs beyond the tensors. */
@@ -55,6 +57,13 @@ enum { RM_DIR_EMPTY = 0, RM_DIR_DONE = 1, RM_DIR_RESUMABLE = 2, RM_DIR_OTHER = 3
 /* Classify c's run directory: no run files, a finished run of this config, an unfinished one with a
  * state to resume, or anything else; the thread count is not compared. -1 on error. */
 int rm_run_dir_state(const rm_config *c, rm_err *e);
+
+/* data.normalize "dataset": the mean and population std of x/255 over the n images idx of d, and the
+ * normalization table (x/255 - mean)/std they give. */
+void rm_dataset_norm(const rm_dataset *d, const uint32_t *idx, uint32_t n, float lut[256], double *mean, double *std);
+
+/* The table (x/255 - mean)/std in float, as torchvision's ToTensor and Normalize compute it. */
+void rm_norm_lut(double mean, double std, float lut[256]);
 
 /* The checks a run makes before writing anything that need the data (the training labels). */
 int rm_run_check(const rm_config *c, rm_err *e);

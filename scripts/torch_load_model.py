@@ -44,7 +44,7 @@ def main():
         summary = json.load(open(paths["summary.json"]))
         want = float(summary["final"]["test_acc"])
         want_loss = summary["final"].get("test_loss")
-        X, Y = torch_mlp.test_set(cfg["data"])
+        X, Y = torch_mlp.test_set(cfg["data"], summary)
     except (OSError, ValueError, KeyError, TypeError) as e:
         fail(3, f"{a.run_dir}: {e}")
     net = torch_mlp.Net(cfg["model"])

@@ -33,7 +33,7 @@ DEFAULTS = {
     "optimizer": {"name": "adam", "lr": 0.001, "momentum": 0.0, "nesterov": False, "beta1": 0.9, "beta2": 0.999,
                   "eps": 1e-8, "weight_decay": 0.0},
     "training": {"epochs": 10, "batch_size": 64, "shuffle": True, "drop_last": False, "early_stopping": None},
-    "output": {"dir": ""},
+    "output": {"dir": "", "train_eval_samples": 10000},
 }
 # training.early_stopping: null is off; an object (even {}) turns it on with these defaults (src/run/config.c).
 ES_DEFAULTS = {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "restore_best": True}
@@ -169,15 +169,19 @@ def evaluate(net, lossf, X, Y):
 
 
 def normalized(images, idx, normalize):
-    mean, std = NORM[normalize]
+    mean, std = NORM[normalize] if isinstance(normalize, str) else normalize
     x = torch.from_numpy(images[idx].astype(np.float32)) / 255.0
     return (x - mean) / std
 
 
-def test_set(d):
-    """The test images (normalized as the config says) and labels of a config's "data" section."""
+def test_set(d, summary=None):
+    """The test images (normalized as the config says; "dataset" takes the run's summary.json
+    normalize.mean/std) and labels of a config's "data" section."""
     tei, tel = read_idx(os.path.join(d["dir"], d["test_images"])), read_idx(os.path.join(d["dir"], d["test_labels"]))
-    return normalized(tei, np.arange(len(tel)), d["normalize"]), torch.from_numpy(tel.astype(np.int64))
+    norm = d["normalize"]
+    if norm == "dataset":
+        norm = (summary["normalize"]["mean"], summary["normalize"]["std"])
+    return normalized(tei, np.arange(len(tel)), norm), torch.from_numpy(tel.astype(np.int64))
 
 
 ST_DTYPES = {np.dtype("float32"): "F32", np.dtype("int64"): "I64"}
@@ -273,12 +277,26 @@ def main():
     torch.manual_seed(cfg["seed"])
     gen = torch.Generator().manual_seed(cfg["seed"])
     tr_idx, va_idx = split(trl, d["subset"], d["val_fraction"], gen)
-    mean, std = NORM[d["normalize"]]
+    if d["normalize"] == "dataset":  # the training split's mean and population std of x/255, as regmnist
+        counts = np.bincount(tri[tr_idx].reshape(-1), minlength=256).astype(np.float64)
+        u = np.arange(256) / 255.0
+        m1 = (counts * u).sum() / counts.sum()
+        var = (counts * u * u).sum() / counts.sum() - m1 * m1
+        norm = (float(m1), float(np.sqrt(var)) if var > 0 else 1.0)
+    else:
+        norm = NORM[d["normalize"]]
+    mean, std = norm
+    # the eval-mode training sample (output.train_eval_samples: 0 off, -1 all), drawn once
+    n_te = cfg["output"]["train_eval_samples"]
+    te_idx = np.sort(np.random.default_rng(cfg["seed"] + 5).permutation(tr_idx)[:n_te]) if n_te > 0 else (
+        tr_idx if n_te < 0 else None)
+    Xtre, Ytre = (normalized(tri, te_idx, norm), torch.from_numpy(trl[te_idx].astype(np.int64))) \
+        if te_idx is not None else (None, None)
 
-    Xte, Yte = normalized(tei, np.arange(len(tel)), d["normalize"]), torch.from_numpy(tel.astype(np.int64))
-    Xva, Yva = normalized(tri, va_idx, d["normalize"]), torch.from_numpy(trl[va_idx].astype(np.int64))
+    Xte, Yte = normalized(tei, np.arange(len(tel)), norm), torch.from_numpy(tel.astype(np.int64))
+    Xva, Yva = normalized(tri, va_idx, norm), torch.from_numpy(trl[va_idx].astype(np.int64))
     if a.loader == "tensor":
-        Xtr, Ytr = normalized(tri, tr_idx, d["normalize"]), torch.from_numpy(trl[tr_idx].astype(np.int64))
+        Xtr, Ytr = normalized(tri, tr_idx, norm), torch.from_numpy(trl[tr_idx].astype(np.int64))
     else:
         loader = torch.utils.data.DataLoader(ImageSet(tri, trl, tr_idx, mean, std), batch_size=t["batch_size"],
                                              shuffle=t["shuffle"], drop_last=t["drop_last"], generator=gen)
@@ -304,19 +322,22 @@ def main():
             idx = perm[i:i + bs]
             yield Xtr[idx], Ytr[idx]
 
-    def metrics(ep, train_loss, penalty, train_acc, val, test):
+    def metrics(ep, train_loss, penalty, train_acc, val, test, tre):
         row = {"epoch": ep, "train_loss": train_loss, "penalty": penalty, "train_acc": train_acc}
+        if tre:
+            row["train_eval_loss"], row["train_eval_acc"] = tre
         if val:
             row["val_loss"], row["val_acc"] = val
         row["test_loss"], row["test_acc"] = test
-        row["gap"] = train_acc - test[1]
+        row["gap"] = (tre[1] if tre else train_acc) - test[1]
         return row
 
     watch = EarlyStop(es["monitor"] == "val_acc", es["patience"], es["min_delta"]) if es else None
     best_row = best_state = last = None
     stop_reason = "epochs"
     csv = open(os.path.join(out, "metrics.csv"), "w")
-    csv.write("epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds\n")
+    csv.write("epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds,"
+              "train_eval_loss,train_eval_acc\n")
     ep_s, ev_s, samples = [], [], 0
     for ep in range(1, t["epochs"] + 1):
         te = time.perf_counter()
@@ -340,16 +361,18 @@ def main():
         tt = time.perf_counter()
         val = evaluate(net, lossf, Xva, Yva) if len(va_idx) else None
         tl, ta = evaluate(net, lossf, Xte, Yte)
+        tre = evaluate(net, lossf, Xtre, Ytre) if Xtre is not None else None
         tv = time.perf_counter()
         ep_s.append(tt - te)
         ev_s.append(tv - tt)
         samples += seen
         tr_acc = 100.0 * correct / seen
         vcells = f"{val[0]:.9g},{val[1]:.4f}" if val else ","
+        tecells = f"{tre[0]:.9g},{tre[1]:.4f}" if tre else ","
         csv.write(f"{ep},{ls / seen:.9g},{pen_sum / steps:.9g},{tr_acc:.4f},{vcells},{tl:.9g},{ta:.4f},"
-                  f"{tr_acc - ta:.4f},{o['lr']},{tv - te:.3f}\n")
+                  f"{(tre[1] if tre else tr_acc) - ta:.4f},{o['lr']},{tv - te:.3f},{tecells}\n")
         csv.flush()
-        last = metrics(ep, ls / seen, pen_sum / steps, tr_acc, val, (tl, ta))
+        last = metrics(ep, ls / seen, pen_sum / steps, tr_acc, val, (tl, ta), tre)
         if not a.quiet:
             vtext = f"  val {val[1]:.2f}%" if val else ""
             print(f"epoch {ep}/{t['epochs']}  loss {ls / seen:.4f}  train {tr_acc:.2f}%{vtext}  test {ta:.2f}%  "
@@ -378,13 +401,15 @@ def main():
         net.load_state_dict(best_state)
         val = evaluate(net, lossf, Xva, Yva) if len(va_idx) else None
         final = metrics(best_row["epoch"], best_row["train_loss"], best_row["penalty"], best_row["train_acc"], val,
-                        evaluate(net, lossf, Xte, Yte))
+                        evaluate(net, lossf, Xte, Yte), evaluate(net, lossf, Xtre, Ytre) if Xtre is not None else None)
         restored = True
     if ended:
         save_safetensors(os.path.join(out, "model.safetensors"), net.state_dict(),
                          {"config": json.dumps(cfg, separators=(",", ":")), "producer": "scripts/torch_mlp.py",
                           "torch_version": torch.__version__, "format": "pt"})
     summary = {"name": cfg["name"], "status": "ok" if ended else "diverged", "stop_reason": stop_reason,
+               "n_train_eval": 0 if te_idx is None else len(te_idx),
+               **({"normalize": {"kind": "dataset", "mean": mean, "std": std}} if d["normalize"] == "dataset" else {}),
                "seed": cfg["seed"], "threads": threads, "loader": a.loader, "torch": torch.__version__,
                "epochs": len(ep_s), "stopped_epoch": len(ep_s), "n_train": len(tr_idx), "n_val": len(va_idx),
                "n_test": len(tel), "n_params": sum(p.numel() for p in plist), "final": final}

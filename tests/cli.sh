@@ -65,12 +65,12 @@ expect 3 "unwritable output" -- --config "$cfg" --out /proc/regmnist-forbidden -
 expect 0 "tiny run" -- --config "$cfg" --out "$tmp/run" --quiet
 for f in metrics.csv config.json summary.json; do [[ -s $tmp/run/$f ]] && ok || no "$f not written"; done
 lines "$tmp/run/metrics.csv" 3
-head -1 "$tmp/run/metrics.csv" | grep -qx 'epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds' && ok || no "CSV header"
-awk -F, 'NR > 1 && (NF != 11 || $2 !~ /^[0-9.e+-]+$/) { bad = 1 } END { exit bad }' "$tmp/run/metrics.csv" && ok || no "CSV rows"
+head -1 "$tmp/run/metrics.csv" | grep -qx 'epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds,train_eval_loss,train_eval_acc' && ok || no "CSV header"
+awk -F, 'NR > 1 && (NF != 13 || $2 !~ /^[0-9.e+-]+$/ || $13 !~ /^[0-9.]+$/) { bad = 1 } END { exit bad }' "$tmp/run/metrics.csv" && ok || no "CSV rows"
 [[ -s $tmp/err ]] && no "--quiet run printed: $(cat "$tmp/err")" || ok
 # the saved config reproduces the run
 expect 0 "rerun from config.json" -- --config "$tmp/run/config.json" --out "$tmp/run2" --quiet
-diff <(cut -d, -f1-10 "$tmp/run/metrics.csv") <(cut -d, -f1-10 "$tmp/run2/metrics.csv") > /dev/null && ok || no "config.json rerun differs"
+diff <(cut -d, -f1-10,12- "$tmp/run/metrics.csv") <(cut -d, -f1-10,12- "$tmp/run2/metrics.csv") > /dev/null && ok || no "config.json rerun differs"
 # progress: one line per epoch when stderr is not a terminal
 expect 0 "progress" -- --config "$cfg" --out "$tmp/run3"; has "$tmp/err" "epoch 2/2"
 
@@ -132,6 +132,38 @@ has "$2/docs/config.md" "at least one image per class"
 # 6: n_params is the sum of the tensors' sizes, not the padded buffer (784*100+100 + 100*10+10 = 79510)
 expect 0 "n_params" -- --config "$cfg" --set 'model.hidden=[100]' --set training.epochs=1 --out "$tmp/r6"
 has "$tmp/err" "79510 parameters"; [[ $(summary_num "$tmp/r6" n_params) == 79510 ]] && ok || no "summary n_params $(summary_num "$tmp/r6" n_params)"
+# Honest generalization figures: the training sample in eval mode, and gap from it
+expect 0 "train_eval" -- --config "$cfg" --set output.train_eval_samples=15 --set 'model.dropout=0.5' --out "$tmp/te" --quiet
+awk -F, 'NR > 1 { g = $13 - $8; d = g - $9; if (d < -0.0002 || d > 0.0002) bad = 1 } END { exit bad }' "$tmp/te/metrics.csv" \
+  && ok || no "gap is not train_eval_acc - test_acc: $(cat "$tmp/te/metrics.csv")"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); f=s["final"]
+sys.exit(not (s["n_train_eval"] == 15 and abs(f["gap"] - (f["train_eval_acc"] - f["test_acc"])) < 1e-9))' "$tmp/te/summary.json" \
+  && ok || no "summary train_eval: $(cat "$tmp/te/summary.json")"
+# each of 15 images counts 1/15: the accuracy is a multiple of 100/15
+awk -F, 'NR > 1 { k = $13 * 15 / 100; if (k - int(k + 0.5) > 0.001 || int(k + 0.5) - k > 0.001) bad = 1 } END { exit bad }' \
+  "$tmp/te/metrics.csv" && ok || no "train_eval_acc is not over 15 images"
+expect 0 "train_eval off" -- --config "$cfg" --set output.train_eval_samples=0 --out "$tmp/te0" --quiet
+awk -F, 'NR > 1 && ($12 != "" || $13 != "") { bad = 1 } NR > 1 { d = ($4 - $8) - $9; if (d < -0.0002 || d > 0.0002) bad = 1 } END { exit bad }' \
+  "$tmp/te0/metrics.csv" && ok || no "train_eval off: $(cat "$tmp/te0/metrics.csv")"
+# data.normalize "dataset": the training split's mean and std, recorded and used by eval
+expect 0 "normalize dataset" -- --config "$cfg" --set data.normalize=dataset --out "$tmp/nd" --quiet
+python3 - "$tmp/data" "$tmp/nd/summary.json" <<'PY' && ok || no "dataset normalization statistics"
+import json, sys
+raw = open(sys.argv[1] + "/train-images-idx3-ubyte", "rb").read()[16:]
+x = [b / 255 for b in raw]
+m = sum(x) / len(x); sd = (sum((v - m) ** 2 for v in x) / len(x)) ** 0.5
+nz = json.load(open(sys.argv[2]))["normalize"]
+sys.exit(not (abs(nz["mean"] - m) < 1e-12 and abs(nz["std"] - sd) < 1e-12))
+PY
+expect 0 "eval with dataset normalization" -- eval "$tmp/nd" --quiet
+python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["accuracy"] != json.load(open(sys.argv[2]))["final"]["test_acc"])' \
+  "$tmp/nd/eval.json" "$tmp/nd/summary.json" && ok || no "eval accuracy differs under dataset normalization"
+# TensorBoard: the event file of a run, decoded by protoc, equals its metrics.csv (tfevents.sh)
+expect 0 "tensorboard" -- --config "$cfg" --set output.tensorboard=true --set data.val_fraction=0.25 --out "$tmp/tb" --quiet
+ls "$tmp/tb"/events.out.tfevents.* > /dev/null 2>&1 && ok || no "no event file"
+bash "$2/tests/tfevents.sh" "$tmp/tb" > "$tmp/tb.log" 2>&1; tbrc=$?
+if [[ $tbrc -eq 77 ]]; then echo "cli: tensorboard check skipped: $(tail -1 "$tmp/tb.log")"
+elif [[ $tbrc -eq 0 ]]; then ok; else no "tfevents.sh on a run: $(cat "$tmp/tb.log")"; fi
 # 17: --print-config alone prints the defaults
 expect 0 "--print-config without --config" -- --print-config; has "$tmp/out" '"batch_size":	64'
 # 18: divergence prints nan (not -nan) and names the likelier cause

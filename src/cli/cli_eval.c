@@ -16,6 +16,7 @@
 #include "rm_model.h"
 #include "rm_pool.h"
 #include "rm_safetensors.h"
+#include "rm_train.h"
 
 static const char HELP[] =
     "Evaluate a run's saved model (RUN_DIR/model.safetensors, with RUN_DIR/config.json) in\n"
@@ -83,6 +84,31 @@ static int load_split(const rm_config *c, int split, rm_dataset *d, uint32_t **i
     *n = split == SPLIT_VAL ? nv : nt;
     rm_free(split == SPLIT_VAL ? train : val);
     return RM_OK;
+}
+
+/* data.normalize "dataset": the mean and std the run measured, from its summary.json. */
+static int run_norm(const char *run, double *mean, double *std, rm_err *e)
+{
+    char path[2048];
+    if (rm_path_join(path, sizeof path, run, "summary.json", e)) return e->code;
+    FILE *f = rm_fopen(path, "rb", e);
+    if (!f) return e->code;
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    cJSON *o = cJSON_Parse(text);
+    const cJSON *nz = cJSON_GetObjectItemCaseSensitive(o, "normalize");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(nz, "mean"), *s = cJSON_GetObjectItemCaseSensitive(nz, "std");
+    int ok = cJSON_IsNumber(m) && cJSON_IsNumber(s) && s->valuedouble > 0;
+    if (ok) {
+        *mean = m->valuedouble;
+        *std = s->valuedouble;
+    }
+    cJSON_Delete(o);
+    return ok ? RM_OK
+              : rm_fail(e, RM_ERR_IO, "%s: lacks normalize.mean and normalize.std, which data.normalize \"dataset\" needs",
+                        path);
 }
 
 static int write_outputs(const char *out, const char *run, const char *model_path, int split, const rm_config *c,
@@ -194,6 +220,8 @@ int rm_cli_eval(int argc, char **argv)
         if (rc) return fail(&e);
     }
     if (rm_config_validate(&c, cfg_path, &e)) return fail(&e);
+    double norm_mean = 0.0, norm_std = 1.0;
+    if (c.data.normalize == RM_NORM_DATASET && run_norm(run, &norm_mean, &norm_std, &e)) return fail(&e);
 
     rm_dataset d = {0};
     uint32_t *idx = NULL, n = 0;
@@ -212,7 +240,10 @@ int rm_cli_eval(int argc, char **argv)
     if (!rc) rc = rm_pool_start(c.threads, &e);
     if (!rc) {
         float lut[256];
-        rm_norm_table(c.data.normalize, lut);
+        if (c.data.normalize == RM_NORM_DATASET) /* the statistics of the run's own training split */
+            rm_norm_lut(norm_mean, norm_std, lut);
+        else
+            rm_norm_table(c.data.normalize, lut);
         rm_blas_set_threads(1);
         rm_eval_result r = rm_evaluate(&m, &d, idx, n, lut, labels, conf);
         rm_pool_stop();

@@ -10,8 +10,8 @@
 
 #include "rm_safetensors.h"
 
-#define STATE_FORMAT "regmnist-state-1"
-#define ROW_FIELDS 9
+#define STATE_FORMAT "regmnist-state-2"
+#define ROW_FIELDS 11
 
 static rm_st_tensor f32(const char *name, const float *data, size_t n)
 {
@@ -32,8 +32,9 @@ static void rng_out(const rm_rng *r, int64_t out[4])
 
 static void row_text(const rm_epoch_row *r, char *buf, size_t n)
 {
-    snprintf(buf, n, "%d %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g", r->epoch, r->train_loss, r->penalty,
-             r->train_acc, r->seconds, r->val.loss, r->val.acc, r->test.loss, r->test.acc);
+    snprintf(buf, n, "%d %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g %.17g", r->epoch, r->train_loss,
+             r->penalty, r->train_acc, r->seconds, r->val.loss, r->val.acc, r->test.loss, r->test.acc,
+             r->train_eval.loss, r->train_eval.acc);
 }
 
 int rm_checkpoint_save(const char *path, const rm_checkpoint *k, const rm_progress *p, const char *config_json,
@@ -122,6 +123,8 @@ static int meta_row(const rm_st_file *f, const char *path, const char *key, rm_e
     r->val.acc = x[6];
     r->test.loss = x[7];
     r->test.acc = x[8];
+    r->train_eval.loss = x[9];
+    r->train_eval.acc = x[10];
     return RM_OK;
 }
 

@@ -30,7 +30,7 @@ typedef struct {
     const char *doc;
 } keyspec;
 
-static const char *const NORMALIZE[] = {"unit", "standard", "symmetric", NULL};
+static const char *const NORMALIZE[] = {"unit", "standard", "symmetric", "dataset", NULL};
 static const char *const ACTIVATION[] = {"relu", "tanh", "sigmoid", NULL};
 static const char *const NORM[] = {"none", "batch", "layer", NULL};
 static const char *const OPTIMIZER[] = {"sgd", "adam", "adamw", NULL};
@@ -51,7 +51,7 @@ static const keyspec KEYS[] = {
     {"data.test_labels", K_STR, F(data.test_labels), S(data.test_labels), 0, 0, 0, 0, NULL, "\"t10k-labels-idx1-ubyte\"", "test labels"},
     {"data.subset", K_NUM, F(data.subset), 0, 0, 1, 1, 0, NULL, "1.0", "fraction of the training set used, the same number from each class and at least one image per class (see below)"},
     {"data.val_fraction", K_NUM, F(data.val_fraction), 0, 0, 1, 0, 1, NULL, "0.0", "fraction of the subset held out for validation, per class"},
-    {"data.normalize", K_ENUM, F(data.normalize), 0, 0, 0, 0, 0, NORMALIZE, "\"standard\"", "`unit` = x/255 (`ToTensor()`); `standard` = (x/255 - 0.1307)/0.3081; `symmetric` = (x/255 - 0.5)/0.5"},
+    {"data.normalize", K_ENUM, F(data.normalize), 0, 0, 0, 0, 0, NORMALIZE, "\"standard\"", "`unit` = x/255 (`ToTensor()`); `standard` = (x/255 - 0.1307)/0.3081, MNIST's own statistics; `symmetric` = (x/255 - 0.5)/0.5; `dataset` = (x/255 - mean)/std with the mean and (population) std of every pixel of the training split, recorded in `summary.json` (use it for Fashion-MNIST and other data)"},
     {"model.hidden", K_HIDDEN, F(model), 0, 1, 65536, 0, 0, NULL, "[256, 128]", "hidden layer widths; `[]` is logistic regression"},
     {"model.activation", K_ENUM, F(model.activation), 0, 0, 0, 0, 0, ACTIVATION, "\"relu\"", "hidden activation"},
     {"model.norm", K_ENUM, F(model.norm), 0, 0, 0, 0, 0, NORM, "\"none\"", "`BatchNorm1d` or `LayerNorm` after each hidden Linear"},
@@ -79,6 +79,8 @@ static const keyspec KEYS[] = {
     {"training.early_stopping.min_delta", K_NUM, F(train.es.min_delta), 0, 0, INF, 0, 0, NULL, "0.0", "an improvement must beat the best by more than this (loss lower, accuracy in points higher)"},
     {"training.early_stopping.restore_best", K_BOOL, F(train.es.restore_best), 0, 0, 0, 0, 0, NULL, "true", "end with the best epoch's model (else the last epoch's)"},
     {"output.dir", K_STR, F(output.dir), S(output.dir), 0, 0, 0, 0, NULL, "\"\"", "run directory; `\"\"` means `runs/<name>`. `--out DIR` overrides it"},
+    {"output.tensorboard", K_BOOL, F(output.tensorboard), 0, 0, 0, 0, 0, NULL, "false", "write `events.out.tfevents.<time>.<host>` in the run dir for `tensorboard --logdir runs`: per epoch the scalars of `metrics.csv` and histograms of every parameter tensor and its last gradient"},
+    {"output.train_eval_samples", K_INT, F(output.train_eval_samples), 0, -1, 2000000000, 0, 0, NULL, "10000", "training images measured in eval mode after every epoch (`train_eval_loss`, `train_eval_acc`; then `gap` = `train_eval_acc - test_acc`): a fixed sample drawn once per run from its own stream; 0 = off, -1 = the whole training split"},
 };
 #undef F
 #undef S
@@ -610,6 +612,32 @@ int rm_config_check_counts(const rm_config *c, const char *fallback, unsigned lo
     return RM_OK;
 }
 
+/* A number printed with the fewest digits that read back as exactly the same double (cJSON's printer
+ * stops at 15 digits when the value reads back within DBL_EPSILON: 0.30000000000000004 became 0.3). */
+static cJSON *exact_number(double v)
+{
+    char buf[40];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return cJSON_CreateRaw(buf);
+}
+
+static cJSON *exact_array(const double *v, int n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; a && i < n; i++) {
+        cJSON *x = exact_number(v[i]);
+        if (!x || !cJSON_AddItemToArray(a, x)) {
+            cJSON_Delete(x);
+            cJSON_Delete(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
 cJSON *rm_config_to_json(const rm_config *c)
 {
     cJSON *root = cJSON_CreateObject();
@@ -637,14 +665,14 @@ cJSON *rm_config_to_json(const rm_config *c)
             break;
         case K_INT: v = cJSON_CreateNumber(*(const int *)base); break;
         case K_SEED:
-        case K_NUM: v = cJSON_CreateNumber(*(const double *)base); break;
+        case K_NUM: v = exact_number(*(const double *)base); break;
         case K_BOOL: v = cJSON_CreateBool(*(const int *)base); break;
         case K_ENUM: v = cJSON_CreateString(k->names[*(const int *)base]); break;
         case K_HIDDEN: v = cJSON_CreateIntArray(c->model.hidden, c->model.n_hidden); break;
         case K_OPTIONAL: v = *(const int *)base ? cJSON_CreateObject() : cJSON_CreateNull(); break;
         case K_DROPOUT:
-            v = c->model.dropout_is_list ? cJSON_CreateDoubleArray(c->model.dropout, c->model.n_dropout)
-                                         : cJSON_CreateNumber(c->model.dropout[0]);
+            v = c->model.dropout_is_list ? exact_array(c->model.dropout, c->model.n_dropout)
+                                         : exact_number(c->model.dropout[0]);
             break;
         }
         if (!parent || !v || !cJSON_AddItemToObject(parent, leaf, v)) {

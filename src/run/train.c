@@ -25,6 +25,7 @@
 #include "rm_optim.h"
 #include "rm_pool.h"
 #include "rm_safetensors.h"
+#include "rm_tfevents.h"
 
 /* Everything a run owns, allocated before the first epoch. */
 typedef struct {
@@ -40,8 +41,15 @@ typedef struct {
     int64_t *scratch;                /* (n_train) for the state file */
     char *config_text;               /* the resolved config, compact JSON */
     int lock_fd;                     /* the run dir's lock, or -1 */
+    rm_tfevents tb;                  /* output.tensorboard: the event file (tb.f NULL when off) */
+    uint32_t *te_idx;                /* (n_te) the fixed training sample measured in eval mode */
+    uint32_t n_te;
+    double norm_mean, norm_std;      /* data.normalize "dataset": the training split's statistics */
     float lut[256];
 } run_state;
+
+/* The stream of the eval-mode training sample (after rm_rng.h's streams). */
+enum { STREAM_TRAIN_EVAL = 5 };
 
 /* Why training ended. */
 enum { STOP_EPOCHS, STOP_PATIENCE, STOP_DIVERGED, STOP_INTERRUPTED, STOP_FAILED };
@@ -55,6 +63,38 @@ static void on_signal(int sig)
 {
     if (g_signal) _exit(128 + sig);
     g_signal = sig;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+void rm_dataset_norm(const rm_dataset *d, const uint32_t *idx, uint32_t n, float lut[256], double *mean, double *std)
+{
+    /* Exact: count each byte value over the images, then the moments of x/255 from the histogram. */
+    uint64_t hist[256] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *img = d->images + (size_t)idx[i] * RM_IMG_SIZE; // (784)
+        for (int j = 0; j < RM_IMG_SIZE; j++) hist[img[j]]++;
+    }
+    double total = (double)n * RM_IMG_SIZE, s1 = 0.0, s2 = 0.0;
+    for (int v = 0; v < 256; v++) {
+        const double u = v / 255.0;
+        s1 += (double)hist[v] * u;
+        s2 += (double)hist[v] * u * u;
+    }
+    *mean = total > 0 ? s1 / total : 0.0;
+    double var = total > 0 ? s2 / total - *mean * *mean : 0.0;
+    *std = var > 0 ? sqrt(var) : 1.0; /* a constant image set normalizes to 0, not to NaN */
+    rm_norm_lut(*mean, *std, lut);
+}
+
+void rm_norm_lut(double mean, double std, float lut[256])
+{
+    const float fm = (float)mean, fs = (float)std;
+    for (int v = 0; v < 256; v++) lut[v] = ((float)v / 255.0f - fm) / fs; /* as rm_norm_table: ToTensor, Normalize */
 }
 
 static int load_set(const rm_config *c, const char *img, const char *lab, rm_dataset *d, rm_err *e)
@@ -124,19 +164,29 @@ static const char *divergence_hint(const rm_config *c, double loss, double pen, 
 }
 
 /* A row's metrics as JSON members of o (val only with a validation set). */
-static void add_metrics(cJSON *o, const rm_epoch_row *r, int has_val)
+/* The generalization gap: from the eval-mode training sample when measured, else the on-the-fly figure. */
+static double row_gap(const rm_epoch_row *r, int has_te)
+{
+    return (has_te ? r->train_eval.acc : r->train_acc) - r->test.acc;
+}
+
+static void add_metrics(cJSON *o, const rm_epoch_row *r, int has_val, int has_te)
 {
     cJSON_AddNumberToObject(o, "epoch", r->epoch);
     cJSON_AddNumberToObject(o, "train_loss", r->train_loss);
     cJSON_AddNumberToObject(o, "penalty", r->penalty);
     cJSON_AddNumberToObject(o, "train_acc", r->train_acc);
+    if (has_te) {
+        cJSON_AddNumberToObject(o, "train_eval_loss", r->train_eval.loss);
+        cJSON_AddNumberToObject(o, "train_eval_acc", r->train_eval.acc);
+    }
     if (has_val) {
         cJSON_AddNumberToObject(o, "val_loss", r->val.loss);
         cJSON_AddNumberToObject(o, "val_acc", r->val.acc);
     }
     cJSON_AddNumberToObject(o, "test_loss", r->test.loss);
     cJSON_AddNumberToObject(o, "test_acc", r->test.acc);
-    cJSON_AddNumberToObject(o, "gap", r->train_acc - r->test.acc);
+    cJSON_AddNumberToObject(o, "gap", row_gap(r, has_te));
 }
 
 typedef struct {
@@ -234,6 +284,7 @@ static int write_summary(const rm_config *c, const char *dir, const run_state *s
     cJSON_AddNumberToObject(streams, "init", RM_STREAM_INIT);
     cJSON_AddNumberToObject(streams, "shuffle", RM_STREAM_SHUFFLE);
     cJSON_AddNumberToObject(streams, "dropout", RM_STREAM_DROPOUT);
+    cJSON_AddNumberToObject(streams, "train_eval", STREAM_TRAIN_EVAL);
     cJSON_AddItemToObject(o, "rng_streams", streams);
     cJSON_AddNumberToObject(o, "threads", c->threads);
     cJSON_AddStringToObject(o, "blas", blas);
@@ -243,7 +294,16 @@ static int write_summary(const rm_config *c, const char *dir, const run_state *s
     cJSON_AddNumberToObject(o, "n_val", s->n_val);
     cJSON_AddNumberToObject(o, "n_test", s->test.n);
     cJSON_AddNumberToObject(o, "n_params", (double)rm_params_numel(&s->model.params));
-    if (out->final) add_metrics(fin, out->final, s->n_val > 0);
+    if (out->final) add_metrics(fin, out->final, s->n_val > 0, s->n_te > 0);
+    cJSON_AddNumberToObject(o, "n_train_eval", s->n_te);
+    if (c->data.normalize == RM_NORM_DATASET) {
+        cJSON *nz = cJSON_AddObjectToObject(o, "normalize");
+        if (nz) {
+            cJSON_AddStringToObject(nz, "kind", "dataset");
+            cJSON_AddNumberToObject(nz, "mean", s->norm_mean);
+            cJSON_AddNumberToObject(nz, "std", s->norm_std);
+        }
+    }
     cJSON_AddItemToObject(o, "final", fin);
     if (c->train.es.enabled) {
         cJSON_AddStringToObject(o, "monitor", MONITOR_NAME[c->train.es.monitor]);
@@ -252,7 +312,7 @@ static int write_summary(const rm_config *c, const char *dir, const run_state *s
                                                       (out->stop == STOP_EPOCHS || out->stop == STOP_PATIENCE));
         if (p->es.best_epoch > 0) {
             cJSON *best = cJSON_AddObjectToObject(o, "best");
-            if (best) add_metrics(best, &p->best, s->n_val > 0);
+            if (best) add_metrics(best, &p->best, s->n_val > 0, s->n_te > 0);
         }
     }
     cJSON_AddNumberToObject(o, "load_seconds", out->load_s);
@@ -279,8 +339,11 @@ static void free_state(run_state *s)
     rm_free(s->best_params);
     rm_free(s->best_buffers);
     rm_free(s->scratch);
+    rm_free(s->te_idx);
     cJSON_free(s->config_text);
     if (s->lock_fd >= 0) close(s->lock_fd);
+    rm_err ignored;
+    rm_tfevents_close(&s->tb, &ignored); /* closed already unless the run stopped early on an error */
 }
 
 /* The first key whose value differs between two resolved configs (a, b objects), into buf. */
@@ -494,6 +557,42 @@ static int truncate_csv(const char *path, int rows, rm_err *e)
     return rc;
 }
 
+/* TensorBoard, after each epoch: the row's scalars (as metrics.csv), then every parameter tensor and
+ * its last step's gradient as histograms (tags "fc0.weight", "fc0.weight.grad"), then a flush. */
+static int tensorboard_epoch(rm_tfevents *tb, const rm_config *c, const run_state *s, const rm_epoch_row *row,
+                             rm_err *e)
+{
+    const double wt = rm_tfevents_wall_time();
+    const int64_t ep = row->epoch;
+    const struct {
+        const char *tag;
+        double v;
+        int on;
+    } sc[] = {{"train/loss", row->train_loss, 1},
+              {"train/acc", row->train_acc, 1},
+              {"train_eval/loss", row->train_eval.loss, s->n_te > 0},
+              {"train_eval/acc", row->train_eval.acc, s->n_te > 0},
+              {"val/loss", row->val.loss, s->n_val > 0},
+              {"val/acc", row->val.acc, s->n_val > 0},
+              {"test/loss", row->test.loss, 1},
+              {"test/acc", row->test.acc, 1},
+              {"gap", row_gap(row, s->n_te > 0), 1},
+              {"lr", c->optim.lr, 1},
+              {"penalty", row->penalty, 1}};
+    for (size_t k = 0; k < sizeof sc / sizeof sc[0]; k++)
+        if (sc[k].on && rm_tfevents_scalar(tb, sc[k].tag, ep, wt, (float)sc[k].v, e)) return e->code;
+    const rm_params *p = &s->model.params;
+    char tag[64];
+    for (int k = 0; k < p->count; k++) {
+        const rm_tensor_info *t = &p->t[k];
+        snprintf(tag, sizeof tag, "%s.grad", t->name);
+        if (rm_tfevents_histogram(tb, t->name, ep, wt, p->data + t->off, t->n, e) ||
+            rm_tfevents_histogram(tb, tag, ep, wt, p->grad + t->off, t->n, e))
+            return e->code;
+    }
+    return rm_tfevents_flush(tb, e);
+}
+
 /* Remove "<file>.tmp.<pid>" files a killed process left in dir (its writes are atomic renames, so
  * these are never the only copy of anything). */
 static void remove_stale_temps(const char *dir)
@@ -543,7 +642,23 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     s->test_idx = rm_alloc(s->test.n, sizeof(uint32_t), "test indices", e);
     if (!s->test_idx) return e->code;
     for (uint32_t i = 0; i < s->test.n; i++) s->test_idx[i] = i;
-    rm_norm_table(c->data.normalize, s->lut);
+    if (c->data.normalize == RM_NORM_DATASET)
+        rm_dataset_norm(&s->train, s->train_idx, s->n_train, s->lut, &s->norm_mean, &s->norm_std);
+    else
+        rm_norm_table(c->data.normalize, s->lut);
+    /* The eval-mode training sample: drawn once, from the split's (ascending) order, before any shuffle. */
+    const int te = c->output.train_eval_samples;
+    if (te != 0) {
+        s->n_te = te < 0 || (uint32_t)te >= s->n_train ? s->n_train : (uint32_t)te;
+        s->te_idx = rm_alloc(s->n_train, sizeof(uint32_t), "training sample", e);
+        if (!s->te_idx) return e->code;
+        memcpy(s->te_idx, s->train_idx, s->n_train * sizeof(uint32_t));
+        if (s->n_te < s->n_train) {
+            rm_rng_seed(&rng, seed, STREAM_TRAIN_EVAL);
+            rm_rng_shuffle(&rng, s->te_idx, s->n_train);
+            qsort(s->te_idx, s->n_te, sizeof(uint32_t), cmp_u32);
+        }
+    }
     const int bs = c->train.batch_size;
     const uint32_t n = s->n_train;
     const long steps = c->train.drop_last ? n / bs : (n + bs - 1) / bs; /* >= 1: rm_config_check_counts */
@@ -628,8 +743,13 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     csv = rm_fopen(csv_path, o->resume ? "a" : "w", e);
     if (!csv) return e->code;
     if (!o->resume) {
-        fprintf(csv, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds\n");
+        fprintf(csv, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds,"
+                     "train_eval_loss,train_eval_acc\n");
         fflush(csv);
+    }
+    if (c->output.tensorboard && rm_tfevents_open(&s->tb, dir, e)) {
+        fclose(csv);
+        return e->code;
     }
     if (!o->quiet) {
         fprintf(stderr, "regmnist: %s: %u train, %u val, %u test images; %zu parameters; loaded in %.2f s\n", c->name,
@@ -694,6 +814,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         row.train_acc = 100.0 * (double)correct / seen;
         if (s->n_val) row.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL);
         row.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL);
+        if (s->n_te) row.train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL);
         const double tv = rm_now();
         row.seconds = tv - te;
         fprintf(csv, "%d,%.9g,%.9g,%.4f,", ep, row.train_loss, row.penalty, row.train_acc);
@@ -701,10 +822,18 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             fprintf(csv, "%.9g,%.4f,", row.val.loss, row.val.acc);
         else
             fprintf(csv, ",,");
-        fprintf(csv, "%.9g,%.4f,%.4f,%.9g,%.3f\n", row.test.loss, row.test.acc, row.train_acc - row.test.acc,
+        fprintf(csv, "%.9g,%.4f,%.4f,%.9g,%.3f,", row.test.loss, row.test.acc, row_gap(&row, s->n_te > 0),
                 c->optim.lr, row.seconds);
+        if (s->n_te)
+            fprintf(csv, "%.9g,%.4f\n", row.train_eval.loss, row.train_eval.acc);
+        else
+            fprintf(csv, ",\n");
         if (fflush(csv) != 0 || ferror(csv)) {
             rc = rm_fail(e, RM_ERR_IO, "%s: write failed", csv_path);
+            stop = STOP_FAILED;
+            break;
+        }
+        if (s->tb.f && (rc = tensorboard_epoch(&s->tb, c, s, &row, e))) {
             stop = STOP_FAILED;
             break;
         }
@@ -765,9 +894,12 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         final = p.best;
         if (s->n_val) final.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL);
         final.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL);
+        if (s->n_te) final.train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL);
     }
     rm_err e2;
     int crc = rm_fclose(csv, csv_path, &e2);
+    rm_err e3;
+    if (rm_tfevents_close(&s->tb, crc ? &e3 : &e2) && !crc) crc = e2.code;
     if (ended && p.epoch > 0 && !crc) {
         const int64_t bn = final.epoch == p.epoch ? p.bn_batches : p.bn_batches - (int64_t)(p.epoch - final.epoch) * steps;
         crc = rm_st_save_model(model_path, m, bn, s->config_text, RM_VERSION, &e2);
