@@ -11,6 +11,12 @@ int rm_cli_eval(int argc, char **argv);
 /* `regmnist sweep SPEC [--list | --count | --task-id N | --jobs N]`. */
 int rm_cli_sweep(int argc, char **argv);
 
+/* `regmnist summarize DIR... [--format md|csv] [--out DIR] [--metric LIST] [--quiet]`. */
+int rm_cli_summarize(int argc, char **argv);
+
+/* `regmnist compare A B | --a SEL... --b SEL... [--metric NAME] [--which final|best]`. */
+int rm_cli_compare(int argc, char **argv);
+
 /* The top-level usage lines, shared by the subcommands' --help and errors. */
 extern const char rm_cli_usage[];
 

@@ -17,6 +17,8 @@ const char rm_cli_usage[] =
     "       regmnist --resume RUN_DIR [--set training.epochs=N] [--quiet]\n"
     "       regmnist eval RUN_DIR [--split test|val|train] [--set data.KEY=JSON]... [--out DIR]\n"
     "       regmnist sweep SPEC [--count | --list | --task-id N | --jobs N] [--threads N] [--quiet]\n"
+    "       regmnist summarize DIR... [--format md|csv] [--out DIR] [--metric LIST] [--quiet]\n"
+    "       regmnist compare A B [--metric NAME] [--which final|best]\n"
     "       regmnist --print-config [--set key.path=JSON]...\n"
     "       regmnist --help | --help-config[=markdown] | --version\n";
 #define USAGE rm_cli_usage

@@ -1,0 +1,359 @@
+/* cli_compare.c - `regmnist compare A B`: does B differ from A on a metric? Each side is a set of
+ * runs (a directory scanned for runs, or a sweep's runs selected by key=value); the answer is the
+ * mean difference B - A with its 95% CI and a two-sided p-value, from a paired t-test when both
+ * sides ran the same seeds (which give the same initialization, data order and dropout masks) and
+ * Welch's t-test otherwise. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rm_cli.h"
+#include "rm_runs.h"
+#include "rm_stats.h"
+
+static const char HELP[] =
+    "usage: regmnist compare A B [--metric NAME] [--which final|best]\n"
+    "       regmnist compare --a SEL [--a SEL]... --b SEL [--b SEL]... [--metric NAME] [--which final|best]\n"
+    "\n"
+    "Say whether the runs of B differ from those of A on a metric: each side's n and mean ± std,\n"
+    "the mean difference B - A with its 95% confidence interval, the test used and why, and the\n"
+    "two-sided p-value.\n"
+    "\n"
+    "A selector SEL is\n"
+    "  DIR                  every run under DIR (a run dir, a sweep dir, any tree of runs)\n"
+    "  SWEEPDIR:key=value[,key=value]...\n"
+    "                       the runs under SWEEPDIR whose config.json has these values; a key is\n"
+    "                       a full path (model.dropout) or its last component if that names one\n"
+    "                       key (dropout); a value is JSON (0.3, 1e-4, [8], true) or a bare string\n"
+    "A side given several selectors (--a, --b, repeatable) takes the runs of all of them.\n"
+    "\n"
+    "  --metric NAME        test_acc (default), test_loss, val_acc, val_loss, train_acc,\n"
+    "                       train_loss, gap, penalty, or a summary.json number such as\n"
+    "                       wall_seconds or epochs\n"
+    "  --which final|best   the final model's metric (default; the restored best one with early\n"
+    "                       stopping) or the early-stopping best epoch's\n"
+    "\n"
+    "Only runs with status ok are compared; the others are listed. The test is the paired t-test\n"
+    "when both sides hold the same seeds, each once: a seed fixes the initialization, the data\n"
+    "order and the dropout masks, so the runs of one seed differ only by what A and B change.\n"
+    "Otherwise it is Welch's t-test (unequal variances, Welch-Satterthwaite df). Either needs two\n"
+    "ok runs per side.\n"
+    "Exit status: 0 whatever the result; 2 usage error (a bad selector, no run matching a filter,\n"
+    "an unknown metric or one the ok runs lack); 3 I/O error (a missing directory, one holding\n"
+    "no run, no ok run on a side).\n";
+
+enum { MAX_SELECTORS = 64 };
+
+static int usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "regmnist: compare: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see regmnist compare --help)\n");
+    return RM_ERR_USAGE;
+}
+
+static int fail(const rm_err *e)
+{
+    fprintf(stderr, "regmnist: compare: %s\n", e->msg);
+    return e->code;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Move the runs of src that side does not hold yet into side; src is left empty. */
+static int merge(rm_runs *side, rm_runs *src, rm_err *e)
+{
+    int need = side->n + src->n;
+    if (need > side->cap) {
+        rm_run *v = realloc(side->run, (size_t)need * sizeof *v);
+        if (!v) return rm_fail(e, RM_ERR_RUN, "out of memory");
+        side->run = v;
+        side->cap = need;
+    }
+    for (int i = 0; i < src->n; i++) {
+        int dup = 0;
+        for (int j = 0; j < side->n && !dup; j++) dup = !strcmp(side->run[j].real, src->run[i].real);
+        if (!dup) {
+            side->run[side->n++] = src->run[i];
+            memset(&src->run[i], 0, sizeof src->run[i]);
+        }
+    }
+    rm_runs_free(src);
+    return RM_OK;
+}
+
+/* Add the runs a selector names to side. */
+static int select_runs(rm_runs *side, const char *sel, rm_err *e)
+{
+    rm_runs tmp = {0};
+    int rc;
+    if (is_dir(sel)) {
+        rc = rm_runs_scan(&tmp, sel, e);
+    } else {
+        /* SWEEPDIR:filter, at the first colon whose left part is a directory */
+        const char *colon = NULL;
+        char dir[4096];
+        for (const char *p = strchr(sel, ':'); p && !colon; p = strchr(p + 1, ':')) {
+            size_t len = (size_t)(p - sel);
+            if (len == 0 || len >= sizeof dir) continue;
+            memcpy(dir, sel, len);
+            dir[len] = '\0';
+            if (is_dir(dir)) colon = p;
+        }
+        if (!colon) {
+            if (strchr(sel, ':') && strchr(strchr(sel, ':'), '='))
+                return rm_fail(e, RM_ERR_IO, "%s: no directory '%.*s'", sel, (int)(strchr(sel, ':') - sel), sel);
+            return rm_fail(e, RM_ERR_IO, "%s: no such directory", sel);
+        }
+        rc = rm_runs_scan(&tmp, dir, e);
+        if (!rc) rc = rm_runs_filter(&tmp, colon + 1, sel, e);
+    }
+    if (!rc) rc = merge(side, &tmp, e);
+    rm_runs_free(&tmp);
+    return rc;
+}
+
+/* Side data: the ok runs' values and seeds, and what was left out. */
+typedef struct {
+    const char *label;
+    rm_runs runs;
+    double *v, *seed;
+    int n, all_seeded;
+} side_t;
+
+static int collect(side_t *s, const char *metric, rm_err *e)
+{
+    s->v = calloc((size_t)s->runs.n + 1, sizeof *s->v);
+    s->seed = calloc((size_t)s->runs.n + 1, sizeof *s->seed);
+    if (!s->v || !s->seed) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    s->all_seeded = 1;
+    for (int i = 0; i < s->runs.n; i++) {
+        const rm_run *r = &s->runs.run[i];
+        if (!rm_run_ok(r)) continue;
+        if (!rm_run_metric(r, metric, &s->v[s->n]))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s/summary.json has no %s%s", s->label, r->dir, metric,
+                           !strncmp(metric, "best_", 5) ? " (no early stopping?)"
+                           : !strncmp(metric, "val_", 4) ? " (no validation set?)"
+                                                         : "");
+        s->seed[s->n] = r->has_seed ? r->seed : NAN;
+        s->all_seeded &= r->has_seed;
+        s->n++;
+    }
+    if (!s->n) return rm_fail(e, RM_ERR_IO, "%s: no ok run among its %d", s->label, s->runs.n);
+    return RM_OK;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Seeds as text, sorted ("1 2 3"). */
+static void seeds_text(const side_t *s, char *buf, size_t n)
+{
+    double *t = malloc((size_t)s->n * sizeof *t);
+    buf[0] = '\0';
+    if (!t) return;
+    memcpy(t, s->seed, (size_t)s->n * sizeof *t);
+    qsort(t, (size_t)s->n, sizeof *t, cmp_double);
+    for (int i = 0; i < s->n; i++) {
+        size_t at = strlen(buf);
+        if (isnan(t[i])) snprintf(buf + at, n - at, "%s?", i ? " " : "");
+        else snprintf(buf + at, n - at, "%s%.17g", i ? " " : "", t[i]);
+    }
+    free(t);
+}
+
+/* A repeated seed of a side, or NaN. */
+static double repeated_seed(const side_t *s)
+{
+    for (int i = 0; i < s->n; i++)
+        for (int j = i + 1; j < s->n; j++)
+            if (s->seed[i] == s->seed[j]) return s->seed[i];
+    return NAN;
+}
+
+/* Paired when both sides hold the same seeds, each once: then b_value[i] is B's run of A's seed i. */
+static int pairing(const side_t *a, const side_t *b, double *b_paired, char *why, size_t n)
+{
+    char sa[1024], sb[1024];
+    seeds_text(a, sa, sizeof sa);
+    seeds_text(b, sb, sizeof sb);
+    if (!a->all_seeded || !b->all_seeded) {
+        snprintf(why, n, "a run has no seed in its summary.json or config.json");
+        return 0;
+    }
+    double ra = repeated_seed(a), rb = repeated_seed(b);
+    if (!isnan(ra) || !isnan(rb)) {
+        snprintf(why, n, "seed %.17g appears more than once in %s", !isnan(ra) ? ra : rb, !isnan(ra) ? "A" : "B");
+        return 0;
+    }
+    if (a->n != b->n || strcmp(sa, sb) != 0) {
+        snprintf(why, n, "the seeds differ (A: %.900s; B: %.900s)", sa, sb);
+        return 0;
+    }
+    for (int i = 0; i < a->n; i++)
+        for (int j = 0; j < b->n; j++)
+            if (b->seed[j] == a->seed[i]) b_paired[i] = b->v[j];
+    snprintf(why, n,
+             "both sides ran seeds %s, each once; a seed fixes the initialization, data order and dropout "
+             "masks, so runs of one seed are paired",
+             sa);
+    return 1;
+}
+
+static void print_side(const side_t *s, const char *name, int d)
+{
+    char seeds[1024];
+    seeds_text(s, seeds, sizeof seeds);
+    printf("%s: %s\n", name, s->label);
+    printf("   n %d, mean %.*f", s->n, d, rm_mean(s->v, s->n));
+    if (s->n > 1) printf(" ± %.*f (std)", d, rm_std(s->v, s->n));
+    printf(", seeds %s\n", seeds);
+    int left = s->runs.n - s->n;
+    if (left) {
+        printf("   %d of %d runs left out (not ok):", left, s->runs.n);
+        for (int i = 0; i < s->runs.n; i++)
+            if (!rm_run_ok(&s->runs.run[i])) printf(" %s (%s)", s->runs.run[i].dir, s->runs.run[i].status);
+        printf("\n");
+    }
+}
+
+/* Note when a side holds runs of several settings (config keys other than the seed differ). */
+static int note_mixed(side_t *s, const char *name, rm_err *e)
+{
+    int rc = rm_runs_find_varied(&s->runs, e);
+    if (rc || !s->runs.nvaried) return rc;
+    printf("   note: %s mixes settings: ", name);
+    for (int k = 0; k < s->runs.nvaried && k < 6; k++) printf("%s%s", k ? ", " : "", s->runs.varied[k]);
+    printf("%s differ%s between its runs\n", s->runs.nvaried > 6 ? ", ..." : "", s->runs.nvaried == 1 ? "s" : "");
+    return RM_OK;
+}
+
+static void label_of(char *buf, size_t n, const char **sels, int k)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < k; i++) {
+        size_t at = strlen(buf);
+        snprintf(buf + at, n - at, "%s%s", i ? " + " : "", sels[i]);
+    }
+}
+
+int rm_cli_compare(int argc, char **argv)
+{
+    const char *sa[MAX_SELECTORS], *sb[MAX_SELECTORS], *pos[2];
+    int na = 0, nb = 0, npos = 0;
+    const char *metric_arg = "test_acc", *which = "final";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("%s", HELP);
+            return RM_OK;
+        }
+        if (!strcmp(a, "--a") || !strcmp(a, "--b") || !strcmp(a, "--metric") || !strcmp(a, "--which")) {
+            if (i + 1 >= argc) return usage("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--metric")) {
+                metric_arg = v;
+            } else if (!strcmp(a, "--which")) {
+                if (strcmp(v, "final") && strcmp(v, "best")) return usage("--which: expected final or best, got '%s'", v);
+                which = v;
+            } else {
+                if ((a[2] == 'a' ? na : nb) == MAX_SELECTORS) return usage("%s: too many selectors", a);
+                if (!v[0]) return usage("%s: an empty selector", a);
+                if (a[2] == 'a') sa[na++] = v;
+                else sb[nb++] = v;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            return usage("unknown option '%s'", a);
+        } else {
+            if (npos == 2) return usage("unexpected argument '%s': give two selectors A and B", a);
+            if (!a[0]) return usage("%s", "an empty selector");
+            pos[npos++] = a;
+        }
+    }
+    /* positionals fill the sides that have no --a / --b */
+    int p = 0;
+    if (!na && p < npos) sa[na++] = pos[p++];
+    if (!nb && p < npos) sb[nb++] = pos[p++];
+    if (p < npos) return usage("unexpected argument '%s': A and B are already given", pos[p]);
+    if (!na || !nb) return usage("%s", "two sides are needed: compare A B, or --a SEL ... --b SEL ...");
+
+    char metric[64];
+    if (!rm_metric_canonical(metric_arg, metric, sizeof metric)) {
+        fprintf(stderr, "regmnist: compare: --metric: unknown metric '%s'; known: %s\n", metric_arg, rm_metric_list);
+        return RM_ERR_USAGE;
+    }
+    if (!strcmp(which, "best") && strncmp(metric, "best_", 5) != 0) {
+        char best[80];
+        snprintf(best, sizeof best, "best_%s", metric);
+        if (!rm_metric_canonical(best, metric, sizeof metric))
+            return usage("--which best: %s has no early-stopping best value (the final metrics do)", metric_arg);
+    }
+
+    static char label_a[4096], label_b[4096];
+    label_of(label_a, sizeof label_a, sa, na);
+    label_of(label_b, sizeof label_b, sb, nb);
+    side_t A = {.label = label_a}, B = {.label = label_b};
+    rm_err e = {0};
+    int rc = RM_OK;
+    for (int i = 0; i < na && !rc; i++) rc = select_runs(&A.runs, sa[i], &e);
+    for (int i = 0; i < nb && !rc; i++) rc = select_runs(&B.runs, sb[i], &e);
+    if (!rc) rc = collect(&A, metric, &e);
+    if (!rc) rc = collect(&B, metric, &e);
+    double *b_paired = NULL;
+    if (!rc && !(b_paired = calloc((size_t)A.n + 1, sizeof *b_paired))) rc = rm_fail(&e, RM_ERR_RUN, "out of memory");
+    if (!rc) {
+        int d = rm_metric_decimals(metric) + 2, shared = 0;
+        for (int i = 0; i < A.runs.n; i++)
+            for (int j = 0; j < B.runs.n; j++) shared += !strcmp(A.runs.run[i].real, B.runs.run[j].real);
+        int best = !strncmp(metric, "best_", 5);
+        printf("metric: %s%s\n", best ? "the early-stopping best epoch's " : rm_metric_is_final(metric) ? "final " : "",
+               best ? metric + 5 : metric);
+        print_side(&A, "A", d);
+        rc = note_mixed(&A, "A", &e);
+        print_side(&B, "B", d);
+        if (!rc) rc = note_mixed(&B, "B", &e);
+        if (shared) printf("   note: %d run%s on both sides\n", shared, shared == 1 ? " is" : "s are");
+    }
+    if (!rc) {
+        char why[2400];
+        int d = rm_metric_decimals(metric) + 2;
+        int paired = pairing(&A, &B, b_paired, why, sizeof why);
+        rm_ttest t;
+        int ok = paired ? rm_paired_ttest(A.v, b_paired, A.n, &t) : rm_welch_ttest(A.v, A.n, B.v, B.n, &t);
+        if (paired && ok != 0) {
+            snprintf(why, sizeof why, "the seeds match, but the paired test needs 2 pairs");
+        }
+        if (ok != 0) {
+            printf("difference B - A: %+.*f\n", d, rm_mean(B.v, B.n) - rm_mean(A.v, A.n));
+            printf("test: none: a t-test needs at least 2 ok runs on each side (A has %d, B has %d)\n", A.n, B.n);
+        } else {
+            printf("difference B - A: %+.*f, 95%% CI [%+.*f, %+.*f]\n", d, t.diff, d, t.ci_lo, d, t.ci_hi);
+            printf("test: %s t-test: %s\n", paired ? "paired" : "Welch's", why);
+            if (isnan(t.p))
+                printf("t = undefined (no variation: every %s is equal), df = %.4g\n",
+                       paired ? "difference" : "value", t.df);
+            else
+                printf("t = %.6g, df = %.6g\n", t.t, t.df);
+            if (isnan(t.p)) printf("p = undefined (two-sided)\n");
+            else printf("p = %.6g (two-sided)\n", t.p);
+        }
+    }
+    free(b_paired);
+    free(A.v);
+    free(A.seed);
+    free(B.v);
+    free(B.seed);
+    rm_runs_free(&A.runs);
+    rm_runs_free(&B.runs);
+    return rc ? fail(&e) : RM_OK;
+}

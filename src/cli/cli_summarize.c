@@ -1,0 +1,505 @@
+/* cli_summarize.c - `regmnist summarize DIR...`: collect the runs under the given directories,
+ * group them by the config keys that vary between them (the seeds of one setting form a group),
+ * write summary.csv (one row per run) and groups.csv (mean, std and Student-t 95% CI of each
+ * metric per group), and print the groups as a Markdown table or CSV. Runs that are not ok are
+ * counted and listed, never dropped. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "rm_cli.h"
+#include "rm_runs.h"
+#include "rm_stats.h"
+
+static const char HELP[] =
+    "usage: regmnist summarize DIR... [--format md|csv] [--out DIR] [--metric LIST] [--quiet]\n"
+    "\n"
+    "Collect the runs under each DIR (a run dir, a sweep dir, or any tree of them: every directory\n"
+    "holding summary.json or config.json is a run), find the config keys whose values differ\n"
+    "between the runs' config.json (seed, name, threads and output.dir aside), group the runs\n"
+    "whose varied keys are equal (the seeds of one setting), and write\n"
+    "  summary.csv  one row per run: dir, status, stop_reason, the varied keys, seed, epochs,\n"
+    "               best_epoch, final train/val/test loss and accuracy, gap, the early-stopping\n"
+    "               best epoch's val/test loss and accuracy (best_*), train_seconds, wall_seconds\n"
+    "  groups.csv   one row per group: the varied keys, n (ok runs), n_total, n_diverged,\n"
+    "               n_failed, n_unfinished (interrupted or never finished), seeds (of the ok\n"
+    "               runs), then METRIC_mean, METRIC_std, METRIC_ci95_low, METRIC_ci95_high\n"
+    "and print the groups on stdout.\n"
+    "\n"
+    "  --format md|csv  stdout as an aligned Markdown table (default; mean ± std [95% CI]\n"
+    "                   per metric, then the runs that are not ok) or as groups.csv\n"
+    "  --out DIR        where the two CSV files go (created if missing). Default: DIR when a\n"
+    "                   single DIR that is not itself a run is given (a sweep dir), else the\n"
+    "                   current directory\n"
+    "  --metric LIST    comma-separated metrics for groups.csv and the table (repeatable);\n"
+    "                   default test_acc,test_loss,val_acc,val_loss,gap (val_* when present);\n"
+    "                   'all' takes every metric some run has. Names: test_acc, val_loss, ...\n"
+    "                   (the final model's, also final.X), best_X or best.X (the early-stopping\n"
+    "                   best epoch's), epochs, best_epoch, wall_seconds, train_seconds, ...\n"
+    "  --quiet          no note on stderr\n"
+    "\n"
+    "The statistics use the runs with status ok only: mean, sample std (n - 1), and the 95%\n"
+    "confidence interval mean -+ t(0.975, n-1) std / sqrt(n) (empty with one run). Diverged,\n"
+    "failed, interrupted and unfinished runs are counted in their group and listed in\n"
+    "summary.csv with their status. The CSV files are replaced atomically.\n"
+    "Exit status: 0 ok; 2 usage error; 3 I/O error (a DIR missing or holding no run, an\n"
+    "unwritable --out).\n";
+
+static const char *const DEFAULT_METRICS[] = {"test_acc", "test_loss", "val_acc", "val_loss", "gap", NULL};
+static const char *const ALL_METRICS[] = {
+    "test_acc",      "test_loss",      "val_acc",      "val_loss",     "train_acc",     "train_loss",
+    "gap",           "penalty",        "best_test_acc", "best_test_loss", "best_val_acc", "best_val_loss",
+    "best_train_acc", "best_train_loss", "best_gap",    "epochs",       "best_epoch",    "train_seconds",
+    "wall_seconds",  "samples_per_second", NULL};
+static const char *const RUN_METRICS[] = {"epochs",         "best_epoch",    "train_loss",    "train_acc",
+                                          "val_loss",       "val_acc",       "test_loss",     "test_acc",
+                                          "gap",            "best_val_loss", "best_val_acc",  "best_test_loss",
+                                          "best_test_acc",  "train_seconds", "wall_seconds",  NULL};
+
+enum { MAX_DIRS = 1024, MAX_METRICS = 32 };
+
+static int usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "regmnist: summarize: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see regmnist summarize --help)\n");
+    return RM_ERR_USAGE;
+}
+
+static int fail(const rm_err *e)
+{
+    fprintf(stderr, "regmnist: summarize: %s\n", e->msg);
+    return e->code;
+}
+
+/* ---- a growing text buffer ---- */
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->p && (size_t)k < b->cap - b->n) {
+            b->n += (size_t)k;
+            return;
+        }
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + (size_t)k + 1) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+/* A CSV field, quoted when it holds a comma, quote, newline or edge space. */
+static void sb_csv(sbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
+        sb_printf(b, "%s", s);
+        return;
+    }
+    sb_printf(b, "\"");
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') sb_printf(b, "\"\"");
+        else sb_printf(b, "%c", *p);
+    }
+    sb_printf(b, "\"");
+}
+
+/* A number that reads back as the same double; empty for NaN. */
+static void sb_num(sbuf *b, double v)
+{
+    char s[64];
+    if (!isfinite(v)) return;
+    snprintf(s, sizeof s, "%.15g", v);
+    if (strtod(s, NULL) != v) snprintf(s, sizeof s, "%.17g", v);
+    sb_printf(b, "%s", s);
+}
+
+/* ---- groups ---- */
+
+typedef struct {
+    int first, count; /* runs[first .. first+count-1] after sorting */
+    int n_ok, n_diverged, n_failed, n_unfinished;
+} group;
+
+static const rm_runs *g_sort_runs;
+
+static int run_order(const void *x, const void *y)
+{
+    const rm_run *a = x, *b = y;
+    int c = rm_runs_compare_setting(g_sort_runs, a, b);
+    if (c) return c;
+    if (a->has_seed != b->has_seed) return a->has_seed ? -1 : 1;
+    if (a->has_seed && a->seed != b->seed) return a->seed < b->seed ? -1 : 1;
+    return rm_natural_cmp(a->dir, b->dir);
+}
+
+static void count_status(group *g, const rm_run *r)
+{
+    if (rm_run_ok(r)) g->n_ok++;
+    else if (!strcmp(r->status, "diverged")) g->n_diverged++;
+    else if (!strcmp(r->status, "interrupted") || !strcmp(r->status, "unfinished")) g->n_unfinished++;
+    else g->n_failed++;
+}
+
+/* The ok runs' values of a metric in a group. */
+static int group_values(const rm_runs *rs, const group *g, const char *metric, double *v)
+{
+    int n = 0;
+    for (int i = g->first; i < g->first + g->count; i++)
+        if (rm_run_ok(&rs->run[i]) && rm_run_metric(&rs->run[i], metric, &v[n])) n++;
+    return n;
+}
+
+static void sb_seeds(sbuf *b, const rm_runs *rs, const group *g)
+{
+    int any = 0;
+    for (int i = g->first; i < g->first + g->count; i++) {
+        const rm_run *r = &rs->run[i];
+        if (!rm_run_ok(r) || !r->has_seed) continue;
+        sb_printf(b, "%s%.17g", any++ ? " " : "", r->seed);
+    }
+}
+
+static void build_summary_csv(sbuf *b, const rm_runs *rs)
+{
+    sb_printf(b, "dir,status,stop_reason");
+    for (int k = 0; k < rs->nvaried; k++) {
+        sb_printf(b, ",");
+        sb_csv(b, rs->varied[k]);
+    }
+    sb_printf(b, ",seed");
+    for (int m = 0; RUN_METRICS[m]; m++) sb_printf(b, ",%s", RUN_METRICS[m]);
+    sb_printf(b, "\n");
+    for (int i = 0; i < rs->n; i++) {
+        const rm_run *r = &rs->run[i];
+        sb_csv(b, r->dir);
+        sb_printf(b, ",%s,", r->status);
+        sb_csv(b, r->stop_reason);
+        for (int k = 0; k < rs->nvaried; k++) {
+            char v[1024];
+            rm_json_text(rm_json_at(r->config, rs->varied[k]), v, sizeof v);
+            sb_printf(b, ",");
+            sb_csv(b, v);
+        }
+        sb_printf(b, ",");
+        if (r->has_seed) sb_num(b, r->seed);
+        for (int m = 0; RUN_METRICS[m]; m++) {
+            double v;
+            sb_printf(b, ",");
+            if (rm_run_metric(r, RUN_METRICS[m], &v)) sb_num(b, v);
+        }
+        sb_printf(b, "\n");
+    }
+}
+
+static void build_groups_csv(sbuf *b, const rm_runs *rs, const group *gs, int ng, char (*metrics)[64], int nm,
+                             double *vals)
+{
+    for (int k = 0; k < rs->nvaried; k++) {
+        sb_csv(b, rs->varied[k]);
+        sb_printf(b, ",");
+    }
+    sb_printf(b, "n,n_total,n_diverged,n_failed,n_unfinished,seeds");
+    for (int m = 0; m < nm; m++)
+        sb_printf(b, ",%s_mean,%s_std,%s_ci95_low,%s_ci95_high", metrics[m], metrics[m], metrics[m], metrics[m]);
+    sb_printf(b, "\n");
+    for (int g = 0; g < ng; g++) {
+        const rm_run *r0 = &rs->run[gs[g].first];
+        for (int k = 0; k < rs->nvaried; k++) {
+            char v[1024];
+            rm_json_text(rm_json_at(r0->config, rs->varied[k]), v, sizeof v);
+            sb_csv(b, v);
+            sb_printf(b, ",");
+        }
+        sb_printf(b, "%d,%d,%d,%d,%d,", gs[g].n_ok, gs[g].count, gs[g].n_diverged, gs[g].n_failed,
+                  gs[g].n_unfinished);
+        sb_seeds(b, rs, &gs[g]);
+        for (int m = 0; m < nm; m++) {
+            int n = group_values(rs, &gs[g], metrics[m], vals);
+            double lo, hi;
+            int ci = rm_ci95_mean(vals, n, &lo, &hi);
+            sb_printf(b, ",");
+            if (n) sb_num(b, rm_mean(vals, n));
+            sb_printf(b, ",");
+            if (n > 1) sb_num(b, rm_std(vals, n));
+            sb_printf(b, ",");
+            if (ci) sb_num(b, lo);
+            sb_printf(b, ",");
+            if (ci) sb_num(b, hi);
+        }
+        sb_printf(b, "\n");
+    }
+}
+
+/* Display width of UTF-8 text (continuation bytes take no column). */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static void build_markdown(sbuf *b, const rm_runs *rs, const group *gs, int ng, char (*metrics)[64], int nm,
+                           double *vals)
+{
+    int ncol = rs->nvaried + 1 + nm, nrow = ng + 1;
+    char(*cell)[160] = calloc((size_t)ncol * (size_t)nrow, sizeof *cell);
+    char(*names)[64] = calloc((size_t)rs->nvaried + 1, sizeof *names);
+    size_t *width = calloc((size_t)ncol, sizeof *width);
+    if (!cell || !names || !width) {
+        b->oom = 1;
+        free(cell);
+        free(names);
+        free(width);
+        return;
+    }
+    rm_runs_short_names(rs, names, sizeof names[0]);
+    for (int k = 0; k < rs->nvaried; k++) snprintf(cell[k], sizeof cell[k], "%s", names[k]);
+    snprintf(cell[rs->nvaried], sizeof cell[0], "n");
+    for (int m = 0; m < nm; m++) snprintf(cell[rs->nvaried + 1 + m], sizeof cell[0], "%.63s", metrics[m]);
+    for (int g = 0; g < ng; g++) {
+        char(*row)[160] = cell + (size_t)(g + 1) * (size_t)ncol;
+        const rm_run *r0 = &rs->run[gs[g].first];
+        for (int k = 0; k < rs->nvaried; k++) rm_json_text(rm_json_at(r0->config, rs->varied[k]), row[k], sizeof row[k]);
+        if (gs[g].n_ok == gs[g].count) snprintf(row[rs->nvaried], sizeof row[0], "%d", gs[g].count);
+        else snprintf(row[rs->nvaried], sizeof row[0], "%d of %d", gs[g].n_ok, gs[g].count);
+        for (int m = 0; m < nm; m++) {
+            int n = group_values(rs, &gs[g], metrics[m], vals), d = rm_metric_decimals(metrics[m]);
+            char *c = row[rs->nvaried + 1 + m];
+            double lo, hi;
+            if (n == 0) snprintf(c, sizeof row[0], "-");
+            else if (!rm_ci95_mean(vals, n, &lo, &hi)) snprintf(c, sizeof row[0], "%.*f", d, rm_mean(vals, n));
+            else
+                snprintf(c, sizeof row[0], "%.*f ± %.*f [%.*f, %.*f]", d, rm_mean(vals, n), d, rm_std(vals, n), d, lo,
+                         d, hi);
+        }
+    }
+    for (int i = 0; i < nrow * ncol; i++) {
+        size_t w = text_width(cell[i]);
+        if (w > width[i % ncol]) width[i % ncol] = w;
+    }
+    for (int c = 0; c < ncol; c++)
+        if (width[c] < 3) width[c] = 3;
+    for (int r = 0; r < nrow; r++) {
+        for (int c = 0; c < ncol; c++) {
+            const char *s = cell[(size_t)r * (size_t)ncol + (size_t)c];
+            int pad = (int)(width[c] - text_width(s)), right = r > 0 && c >= rs->nvaried;
+            sb_printf(b, "| %*s%s%*s ", right ? pad : 0, "", s, right ? 0 : pad, "");
+        }
+        sb_printf(b, "|\n");
+        if (r == 0) {
+            for (int c = 0; c < ncol; c++) {
+                sb_printf(b, "| ");
+                for (size_t k = 0; k + 1 < width[c]; k++) sb_printf(b, "-");
+                sb_printf(b, c >= rs->nvaried ? ": " : "- ");
+            }
+            sb_printf(b, "|\n");
+        }
+    }
+    free(cell);
+    free(names);
+    free(width);
+}
+
+/* ---- arguments ---- */
+
+static int add_metrics(const char *list, char (*metrics)[64], int *nm)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) return usage("--metric: list too long%s", "");
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "all")) {
+            for (int m = 0; ALL_METRICS[m]; m++) {
+                if (*nm == MAX_METRICS) return usage("--metric: too many metrics%s", "");
+                snprintf(metrics[(*nm)++], 64, "%s:auto", ALL_METRICS[m]);
+            }
+            continue;
+        }
+        if (*nm == MAX_METRICS) return usage("--metric: too many metrics%s", "");
+        if (!rm_metric_canonical(t, metrics[*nm], 64)) {
+            fprintf(stderr, "regmnist: summarize: --metric: unknown metric '%s'; known: %s\n", t, rm_metric_list);
+            return RM_ERR_USAGE;
+        }
+        (*nm)++;
+    }
+    return RM_OK;
+}
+
+/* Resolve the metric list: drop "auto" metrics (from the default or 'all') that no run has, and
+ * repeats. */
+static int finish_metrics(const rm_runs *rs, char (*metrics)[64], int nm)
+{
+    int out = 0;
+    for (int m = 0; m < nm; m++) {
+        char *colon = strchr(metrics[m], ':');
+        if (colon) {
+            *colon = '\0';
+            int have = 0;
+            double v;
+            for (int i = 0; i < rs->n && !have; i++) have = rm_run_metric(&rs->run[i], metrics[m], &v);
+            if (!have) continue;
+        }
+        int dup = 0;
+        for (int j = 0; j < out && !dup; j++) dup = !strcmp(metrics[j], metrics[m]);
+        if (!dup) memmove(metrics[out++], metrics[m], 64);
+    }
+    return out;
+}
+
+static int is_run_dir(const char *dir)
+{
+    char path[4096];
+    struct stat st;
+    const char *names[] = {"summary.json", "config.json"};
+    for (int i = 0; i < 2; i++)
+        if (snprintf(path, sizeof path, "%s/%s", dir, names[i]) < (int)sizeof path && stat(path, &st) == 0)
+            return 1;
+    return 0;
+}
+
+static int write_out(const char *out, const char *name, const sbuf *b, char *path, size_t n, rm_err *e)
+{
+    if (b->oom) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    if (rm_path_join(path, n, out, name, e)) return e->code;
+    return rm_write_atomic(path, b->p ? b->p : "", b->n, e);
+}
+
+int rm_cli_summarize(int argc, char **argv)
+{
+    static const char *dirs[MAX_DIRS];
+    static char metrics[MAX_METRICS][64];
+    int ndirs = 0, nm = 0, csv = 0, quiet = 0;
+    const char *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("%s", HELP);
+            return RM_OK;
+        }
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--format") || !strcmp(a, "--out") || !strcmp(a, "--metric")) {
+            if (i + 1 >= argc) return usage("%s needs a value", a);
+            const char *v = argv[++i];
+            if (!strcmp(a, "--format")) {
+                if (strcmp(v, "md") && strcmp(v, "csv")) return usage("--format: expected md or csv, got '%s'", v);
+                csv = !strcmp(v, "csv");
+            } else if (!strcmp(a, "--out")) {
+                if (!v[0]) return usage("%s: the directory must not be empty", a);
+                out = v;
+            } else {
+                int rc = add_metrics(v, metrics, &nm);
+                if (rc) return rc;
+            }
+        } else if (a[0] == '-' && a[1]) {
+            return usage("unknown option '%s'", a);
+        } else {
+            if (ndirs == MAX_DIRS) return usage("too many directories (at most %s)", "1024");
+            dirs[ndirs++] = a;
+        }
+    }
+    if (!ndirs) return usage("%s", "DIR is required");
+    if (!nm)
+        for (int m = 0; DEFAULT_METRICS[m]; m++) snprintf(metrics[nm++], 64, "%s:auto", DEFAULT_METRICS[m]);
+    if (!out) out = ndirs == 1 && !is_run_dir(dirs[0]) ? dirs[0] : ".";
+
+    rm_runs rs = {0};
+    rm_err e = {0};
+    group *gs = NULL;
+    double *vals = NULL;
+    sbuf sum = {0}, grp = {0}, table = {0};
+    int rc = RM_OK, ng = 0;
+    for (int i = 0; i < ndirs && !rc; i++) rc = rm_runs_scan(&rs, dirs[i], &e);
+    if (!rc) rc = rm_runs_find_varied(&rs, &e);
+    if (!rc) {
+        for (int i = 0; i < rs.n; i++)
+            if (rs.run[i].problem[0])
+                fprintf(stderr, "regmnist: summarize: warning: %s: %s\n", rs.run[i].dir, rs.run[i].problem);
+        g_sort_runs = &rs;
+        qsort(rs.run, (size_t)rs.n, sizeof *rs.run, run_order);
+        nm = finish_metrics(&rs, metrics, nm);
+        gs = calloc((size_t)rs.n, sizeof *gs);
+        vals = calloc((size_t)rs.n, sizeof *vals);
+        if (!gs || !vals) rc = rm_fail(&e, RM_ERR_RUN, "out of memory");
+    }
+    if (!rc) {
+        for (int i = 0; i < rs.n; i++) {
+            if (!ng || rm_runs_compare_setting(&rs, &rs.run[gs[ng - 1].first], &rs.run[i]) != 0) {
+                gs[ng].first = i;
+                ng++;
+            }
+            gs[ng - 1].count++;
+            count_status(&gs[ng - 1], &rs.run[i]);
+        }
+        build_summary_csv(&sum, &rs);
+        build_groups_csv(&grp, &rs, gs, ng, metrics, nm, vals);
+        if (!csv) build_markdown(&table, &rs, gs, ng, metrics, nm, vals);
+        char p1[4096], p2[4096];
+        rc = rm_mkdirs(out, &e);
+        if (!rc) rc = write_out(out, "summary.csv", &sum, p1, sizeof p1, &e);
+        if (!rc) rc = write_out(out, "groups.csv", &grp, p2, sizeof p2, &e);
+        if (!rc && table.oom) rc = rm_fail(&e, RM_ERR_RUN, "out of memory");
+        if (!rc) {
+            int n_ok = 0, not_ok = 0;
+            for (int g = 0; g < ng; g++) n_ok += gs[g].n_ok;
+            not_ok = rs.n - n_ok;
+            if (csv) {
+                fwrite(grp.p, 1, grp.n, stdout);
+            } else {
+                fwrite(table.p, 1, table.n, stdout);
+                printf("\nmean ± std [95%% CI] over the ok runs of each group (Student t, n - 1 df); "
+                       "n counts the ok runs of the group's total.\n");
+                if (not_ok) {
+                    printf("\n%d run%s not ok:\n", not_ok, not_ok == 1 ? " is" : "s are");
+                    for (int i = 0; i < rs.n; i++)
+                        if (!rm_run_ok(&rs.run[i]))
+                            printf("- `%s`: %s%s%s\n", rs.run[i].dir, rs.run[i].status,
+                                   rs.run[i].problem[0] ? ", " : "", rs.run[i].problem);
+                }
+            }
+            if (!quiet) {
+                fprintf(stderr, "regmnist: summarize: %d run%s in %d group%s (%d ok", rs.n, rs.n == 1 ? "" : "s", ng,
+                        ng == 1 ? "" : "s", n_ok);
+                static const char *const ST[] = {"diverged", "failed", "interrupted", "unfinished", "unreadable"};
+                for (int s = 0; s < 5; s++) {
+                    int c = 0;
+                    for (int i = 0; i < rs.n; i++) c += !strcmp(rs.run[i].status, ST[s]);
+                    if (c) fprintf(stderr, ", %d %s", c, ST[s]);
+                }
+                fprintf(stderr, "); wrote %s and %s\n", p1, p2);
+            }
+        }
+    }
+    free(sum.p);
+    free(grp.p);
+    free(table.p);
+    free(gs);
+    free(vals);
+    rm_runs_free(&rs);
+    return rc ? fail(&e) : RM_OK;
+}
