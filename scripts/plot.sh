@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Plots of regmnist runs with gnuplot (Debian gnuplot-nox): PNG by default, SVG with --svg.
+#
+#   scripts/plot.sh curves RUN... [--out FILE]
+#       loss and accuracy per epoch (train on the fly, train in eval mode, val, test), runs overlaid
+#   scripts/plot.sh sweep SWEEPDIR --x KEY --y METRIC [--out FILE]
+#       mean ± std over seeds of METRIC (e.g. test_acc) against KEY (e.g. regularization.l2 or l2),
+#       one line per level of the other varied keys; logarithmic x when every x is positive
+#   scripts/plot.sh weights RUN... [--out FILE]
+#       the weight L2 norm and the fraction of small weights per tensor and epoch (weights.csv,
+#       written with output.weight_stats)
+#
+# Options: --out FILE (default: curves.png, sweep.png or weights.png in the current directory),
+# --svg, --title TEXT. The sweep plot groups runs with `regmnist summarize` (found through
+# $REGMNIST, then PATH, then ./build/regmnist). Exit status: 0 ok, 1 gnuplot failed, 2 usage.
+set -euo pipefail
+
+die() { echo "plot: $*" >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+
+(($#)) || { usage >&2; exit 2; }
+mode=$1; shift
+case $mode in
+  -h | --help) usage; exit 0 ;;
+  curves | sweep | weights) ;;
+  *) die "unknown plot '$mode' (curves, sweep or weights; see --help)" ;;
+esac
+out="" svg=0 x="" y="" title="" args=()
+while (($#)); do
+  case $1 in
+    --out) (($# > 1)) || die "--out needs a file"; out=$2; shift 2 ;;
+    --svg) svg=1; shift ;;
+    --x) (($# > 1)) || die "--x needs a key"; x=$2; shift 2 ;;
+    --y) (($# > 1)) || die "--y needs a metric"; y=$2; shift 2 ;;
+    --title) (($# > 1)) || die "--title needs text"; title=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    -*) die "unknown option '$1'" ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+((${#args[@]})) || die "$mode: give at least one directory"
+command -v gnuplot > /dev/null || die "gnuplot not found: apt-get install gnuplot-nox"
+ext=png; ((svg)) && ext=svg
+[[ -n $out ]] || out=$mode.$ext
+if ((svg)); then term="set terminal svg size 1000,700 dynamic noenhanced font 'sans,11'"
+else term="set terminal pngcairo size 1200,800 noenhanced font 'sans,10'"; fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+gp=$tmp/plot.gp
+q() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; } # a gnuplot string
+
+# A run's label: its name from summary.json or config.json, else its directory.
+label() {
+  python3 -c 'import json, sys
+for f in ("summary.json", "config.json"):
+    try:
+        print(json.load(open(sys.argv[1] + "/" + f))["name"]); break
+    except (OSError, ValueError, KeyError):
+        pass
+else:
+    print(sys.argv[1])' "$1"
+}
+
+case $mode in
+curves)
+  for r in "${args[@]}"; do [[ -s $r/metrics.csv ]] || die "$r/metrics.csv: missing or empty"; done
+  {
+    echo "$term"; echo "set output $(q "$out")"
+    echo "set datafile separator ','; set key below; set grid; set xlabel 'epoch'"
+    # whole epochs on the x axis when there are few
+    maxep=$(for r in "${args[@]}"; do tail -n 1 "$r/metrics.csv" | cut -d, -f1; done | sort -n | tail -1)
+    ((maxep <= 20)) && echo "set xtics 1"
+    echo "set multiplot layout 1,2 title $(q "${title:-loss and accuracy per epoch}")"
+    for panel in loss acc; do
+      if [[ $panel == loss ]]; then echo "set ylabel 'loss'; set title 'loss'"; else echo "set ylabel 'accuracy (%)'; set title 'accuracy'"; fi
+      sep="plot"
+      i=0
+      for r in "${args[@]}"; do
+        i=$((i + 1)); l=$(label "$r")
+        # column numbers of metrics.csv: train_loss 2, train_acc 4, val 5/6, test 7/8, train_eval 12/13
+        if [[ $panel == loss ]]; then cols=("2:train" "12:train (eval mode)" "5:val" "7:test")
+        else cols=("4:train" "13:train (eval mode)" "6:val" "8:test"); fi
+        dt=1
+        for c in "${cols[@]}"; do
+          n=${c%%:*} what=${c#*:}
+          # skip columns that are empty in every row (no validation set, no eval-mode sample)
+          awk -F, -v n="$n" 'NR > 1 && $n != "" { f = 1 } END { exit !f }' "$r/metrics.csv" || { dt=$((dt + 1)); continue; }
+          echo "$sep $(q "$r/metrics.csv") every ::1 using 1:(column($n) == column($n) ? column($n) : NaN) with linespoints lc $i dt $dt pt $((dt + 5)) title $(q "$l: $what") \\"
+          sep=","
+          dt=$((dt + 1))
+        done
+      done
+      echo ""
+    done
+    echo "unset multiplot"
+  } > "$gp"
+  ;;
+sweep)
+  ((${#args[@]} == 1)) || die "sweep: give one sweep directory"
+  [[ -n $x && -n $y ]] || die "sweep: --x KEY and --y METRIC are required"
+  bin=${REGMNIST:-$(command -v regmnist || true)}
+  [[ -n $bin ]] || bin=./build/regmnist
+  [[ -x $bin ]] || die "regmnist not found (set REGMNIST, or put it on PATH, or build ./build/regmnist)"
+  "$bin" summarize "${args[0]}" --format csv --metric "$y" --out "$tmp" --quiet > /dev/null ||
+    die "sweep: regmnist summarize ${args[0]} failed"
+  # groups.csv: the varied keys, n, ..., then METRIC_mean, METRIC_std, ...
+  python3 - "$tmp/groups.csv" "$x" "$y" "$tmp" > "$tmp/series" <<'PY' || die "sweep: cannot group ${args[0]} by $x"
+import csv, sys
+path, xkey, metric, tmp = sys.argv[1:]
+rows = list(csv.DictReader(open(path)))
+if not rows:
+    sys.exit("no groups")
+cols = list(rows[0].keys())
+keys = cols[:cols.index("n")]
+xs = [k for k in keys if k == xkey or k.split(".")[-1] == xkey]
+if len(xs) != 1:
+    sys.exit(f"--x {xkey}: not one of the varied keys {keys}")
+xcol, others = xs[0], [k for k in keys if k != xs[0]]
+if metric + "_mean" not in cols:
+    sys.exit(f"--y {metric}: not in groups.csv")
+series = {}
+for r in rows:
+    if r[metric + "_mean"] == "":
+        continue
+    name = ", ".join(f"{k.split('.')[-1]}={r[k]}" for k in others) or metric
+    series.setdefault(name, []).append((float(r[xcol]), float(r[metric + "_mean"]), float(r[metric + "_std"] or 0)))
+for i, (name, pts) in enumerate(sorted(series.items())):
+    with open(f"{tmp}/s{i}.dat", "w") as f:
+        for p in sorted(pts):
+            f.write("%.17g %.17g %.17g\n" % p)
+    print(f"{i}\t{name}")
+print("LOG" if all(p[0] > 0 for pts in series.values() for p in pts) else "LIN")
+print("XCOL\t" + xcol)
+PY
+  scale=$(grep -E '^(LOG|LIN)$' "$tmp/series")
+  xcol=$(grep '^XCOL' "$tmp/series" | cut -f2)
+  {
+    echo "$term"; echo "set output $(q "$out")"
+    echo "set grid; set key outside right; set xlabel $(q "$xcol"); set ylabel $(q "$y (mean ± std over seeds)")"
+    echo "set title $(q "${title:-$y against $xcol: ${args[0]}}")"
+    [[ $scale == LOG ]] && echo "set logscale x"
+    echo "set offsets graph 0.05, graph 0.05, 0, 0"
+    sep="plot"
+    while IFS=$'\t' read -r i name; do
+      [[ $i =~ ^[0-9]+$ ]] || continue
+      echo "$sep $(q "$tmp/s$i.dat") using 1:2:3 with yerrorlines lw 2 title $(q "$name") \\"
+      sep=","
+    done < "$tmp/series"
+    echo ""
+  } > "$gp"
+  ;;
+weights)
+  for r in "${args[@]}"; do
+    [[ -s $r/weights.csv ]] || die "$r/weights.csv: missing (run with output.weight_stats: true)"
+  done
+  {
+    echo "$term"; echo "set output $(q "$out")"
+    echo "set datafile separator ','; set key below; set grid; set xlabel 'epoch'"
+    echo "set multiplot layout 1,2 title $(q "${title:-weights per tensor}")"
+    for panel in l2 frac_small; do
+      # weights.csv: epoch,tensor,numel,mean,std,l1,l2,max_abs,frac_small,grad_l2
+      col=7; [[ $panel == frac_small ]] && col=9
+      echo "set title '$panel'; set ylabel '$panel'"
+      sep="plot"
+      i=0
+      for r in "${args[@]}"; do
+        i=$((i + 1)); l=$(label "$r")
+        for t in $(awk -F, 'NR > 1 && $2 ~ /weight$/ && !seen[$2]++ { print $2 }' "$r/weights.csv"); do
+          awk -F, -v t="$t" -v c="$col" 'NR > 1 && $2 == t { print $1 "," $c }' "$r/weights.csv" > "$tmp/w_${i}_$t.csv"
+          echo "$sep $(q "$tmp/w_${i}_$t.csv") using 1:2 with linespoints lc $i title $(q "$l: $t") \\"
+          sep=","
+        done
+      done
+      echo ""
+    done
+    echo "unset multiplot"
+  } > "$gp"
+  ;;
+esac
+gnuplot "$gp" 2> "$tmp/gnuplot.err" || { echo "plot: gnuplot failed: $(cat "$tmp/gnuplot.err")" >&2; exit 1; }
+[[ -s $out ]] || { echo "plot: gnuplot wrote nothing to $out" >&2; exit 1; }
+echo "plot: wrote $out" >&2
