@@ -33,7 +33,7 @@ DEFAULTS = {
     "optimizer": {"name": "adam", "lr": 0.001, "momentum": 0.0, "nesterov": False, "beta1": 0.9, "beta2": 0.999,
                   "eps": 1e-8, "weight_decay": 0.0},
     "training": {"epochs": 10, "batch_size": 64, "shuffle": True, "drop_last": False, "early_stopping": None},
-    "output": {"dir": "", "train_eval_samples": 10000},
+    "output": {"dir": "", "train_eval_samples": 10000, "tensorboard": False},  # the twin writes no event file
 }
 # training.early_stopping: null is off; an object (even {}) turns it on with these defaults (src/run/config.c).
 ES_DEFAULTS = {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "restore_best": True}
