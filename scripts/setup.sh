@@ -10,7 +10,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config zlib1g-dev libcjson-dev libopenblas-dev curl ca-certificates protobuf-compiler
-  gnuplot-nox python3
+  gnuplot-nox python3 pngcheck
   clang libclang-rt-dev)
 case "${1:-}" in
   --torch) pkgs+=(python3-torch python3-numpy time) ;;

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+export REGMNIST_REQUIRE_PNGCHECK=1 # setup.sh installs pngcheck: test_png must use it
 scripts/get-data.sh mnist
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j2
