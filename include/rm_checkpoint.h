@@ -7,6 +7,7 @@
 #include "rm_model.h"
 #include "rm_optim.h"
 #include "rm_rng.h"
+#include "rm_schedule.h"
 #include "rm_train.h"
 
 /* What a checkpoint holds besides the progress: the live tensors of a run. best_params and
@@ -20,6 +21,7 @@ typedef struct rm_checkpoint {
     float *best_params;  /* (model->params.n) */
     float *best_buffers; /* (model->buffers.n) */
     int64_t *scratch;    /* (n_train) */
+    rm_schedule *sched;  /* the learning-rate schedule's state */
 } rm_checkpoint;
 
 /* Write the state atomically to path, with the resolved config text for checks on resume. */

@@ -48,6 +48,13 @@ typedef struct rm_config {
         int name; /* RM_OPT_* */
         double lr, momentum, beta1, beta2, eps, weight_decay;
         int nesterov;
+        struct rm_sched_keys {
+            int enabled; /* optimizer.schedule is an object, not null */
+            int name;    /* index in step, multistep, exponential, cosine, plateau */
+            int step_size, t_max, monitor, patience, cooldown, warmup_epochs;
+            int n_milestones, milestones[32];
+            double gamma, eta_min, factor, threshold, min_lr;
+        } sched;
     } optim;
     struct {
         int epochs, batch_size, shuffle, drop_last;
@@ -93,6 +100,12 @@ int rm_config_set_flag(rm_config *c, const char *flag, const char *path, const s
 /* Checks across keys (dropout list length, nesterov needs momentum, ...). Each error names the
  * origin (file or --set) that last set one of the keys involved; fallback when none was set. */
 int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e);
+
+struct rm_schedule_cfg;
+
+/* The learning-rate schedule of c (a constant one when optimizer.schedule is null), checked: the
+ * name and each schedule's required key given, no key of another schedule, values in range. */
+int rm_config_schedule(const rm_config *c, const char *fallback, struct rm_schedule_cfg *s, rm_err *e);
 
 /* Checks that need the data: n_train training and n_val validation images after the subset and
  * split (none left, batch larger than the set with drop_last, a BatchNorm batch of one, a val_*

@@ -22,6 +22,7 @@
 typedef struct rm_epoch_row {
     int epoch;
     double train_loss, penalty, train_acc, seconds;
+    double lr; /* the epoch's learning rate (after the schedule and warmup) */
     rm_eval_result val, test; /* val is meaningful only with a validation set */
     rm_eval_result train_eval; /* the fixed training sample in eval mode, when measured */
 } rm_epoch_row;

@@ -31,12 +31,15 @@ DEFAULTS = {
               "init_from": ""},
     "regularization": {"l1": 0.0, "l2": 0.0, "penalize_bias": False},
     "optimizer": {"name": "adam", "lr": 0.001, "momentum": 0.0, "nesterov": False, "beta1": 0.9, "beta2": 0.999,
-                  "eps": 1e-8, "weight_decay": 0.0},
+                  "eps": 1e-8, "weight_decay": 0.0, "schedule": None},
     "training": {"epochs": 10, "batch_size": 64, "shuffle": True, "drop_last": False, "early_stopping": None},
     "output": {"dir": "", "train_eval_samples": 10000, "tensorboard": False},  # the twin writes no event file
 }
 # training.early_stopping: null is off; an object (even {}) turns it on with these defaults (src/run/config.c).
 ES_DEFAULTS = {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "restore_best": True}
+# optimizer.schedule: null is a constant rate; regmnist's resolved config lists the keys of its kind.
+SCHED_KEYS = {"name", "step_size", "gamma", "milestones", "t_max", "eta_min", "monitor", "factor", "patience",
+              "threshold", "cooldown", "min_lr", "warmup_epochs"}
 NORM = {"unit": (0.0, 1.0), "standard": (0.1307, 0.3081), "symmetric": (0.5, 0.5)}
 
 
@@ -64,18 +67,21 @@ def load_config(path, sets=(), seed=None, epochs=None):
         node = cfg
         *parents, leaf = key.split(".")
         for p in parents:
-            if p == "early_stopping" and isinstance(node, dict) and p in node and node[p] is None:
+            if p in ("early_stopping", "schedule") and isinstance(node, dict) and p in node and node[p] is None:
                 node[p] = {}
             if not isinstance(node, dict) or p not in node:
                 sys.exit(f"torch_mlp: --set {key}: unknown key")
             node = node[p]
-        if leaf not in node and not (parents and parents[-1] == "early_stopping"):
+        if leaf not in node and not (parents and parents[-1] in ("early_stopping", "schedule")):
             sys.exit(f"torch_mlp: --set {key}: unknown key")
         node[leaf] = v
     if seed is not None:
         cfg["seed"] = seed
     if epochs is not None:
         cfg["training"]["epochs"] = epochs
+    sch = cfg["optimizer"]["schedule"]
+    if sch is not None and (not isinstance(sch, dict) or set(sch) - SCHED_KEYS or "name" not in sch):
+        sys.exit("torch_mlp: optimizer.schedule: an object with a name and the keys regmnist takes, or null")
     es = cfg["training"]["early_stopping"]
     if es is not None:
         if not isinstance(es, dict):
@@ -119,6 +125,29 @@ def make_optimizer(params, o):
                                weight_decay=o["weight_decay"])
     cls = torch.optim.Adam if o["name"] == "adam" else torch.optim.AdamW
     return cls(params, lr=o["lr"], betas=(o["beta1"], o["beta2"]), eps=o["eps"], weight_decay=o["weight_decay"])
+
+
+def make_scheduler(opt, sch, epochs):
+    """torch.optim.lr_scheduler for a regmnist "optimizer.schedule" section (None: constant), and its
+    warmup_epochs (0: none)."""
+    if not sch:
+        return None, 0
+    S, k = torch.optim.lr_scheduler, sch["name"]
+    g = sch.get("gamma", 0.1)
+    if k == "step":
+        s = S.StepLR(opt, sch["step_size"], gamma=g)
+    elif k == "multistep":
+        s = S.MultiStepLR(opt, sch["milestones"], gamma=g)
+    elif k == "exponential":
+        s = S.ExponentialLR(opt, sch["gamma"])
+    elif k == "cosine":
+        s = S.CosineAnnealingLR(opt, T_max=sch.get("t_max") or epochs, eta_min=sch.get("eta_min", 0.0))
+    else:
+        s = S.ReduceLROnPlateau(opt, mode="max" if sch.get("monitor") == "val_acc" else "min",
+                                factor=sch.get("factor", 0.1), patience=sch.get("patience", 10),
+                                threshold=sch.get("threshold", 1e-4), cooldown=sch.get("cooldown", 0),
+                                min_lr=sch.get("min_lr", 0.0))
+    return s, sch.get("warmup_epochs", 0)
 
 
 class Net(torch.nn.Module):
@@ -308,6 +337,7 @@ def main():
     decay = [p for n, p in params if r["penalize_bias"] or p.dim() > 1]
     plist = [p for _, p in params]
     opt = make_optimizer(plist, o)
+    scheduler, warmup = make_scheduler(opt, o["schedule"], t["epochs"])
     lossf = torch.nn.CrossEntropyLoss()
     penalized = r["l1"] != 0 or r["l2"] != 0
 
@@ -341,6 +371,10 @@ def main():
     ep_s, ev_s, samples = [], [], 0
     for ep in range(1, t["epochs"] + 1):
         te = time.perf_counter()
+        s_lr = opt.param_groups[0]["lr"]  # the scheduler's own rate; warmup scales it for this epoch only
+        lr_ep = min(1.0, ep / warmup) * s_lr if warmup else s_lr
+        for g in opt.param_groups:
+            g["lr"] = lr_ep
         net.train()
         ls, pen_sum, correct, seen, steps = 0.0, 0.0, 0, 0, 0
         for xb, yb in batches():
@@ -368,9 +402,11 @@ def main():
         samples += seen
         tr_acc = 100.0 * correct / seen
         vcells = f"{val[0]:.9g},{val[1]:.4f}" if val else ","
+        for g in opt.param_groups:  # back to the scheduler's rate before it steps (recursive formulas read it)
+            g["lr"] = s_lr
         tecells = f"{tre[0]:.9g},{tre[1]:.4f}" if tre else ","
         csv.write(f"{ep},{ls / seen:.9g},{pen_sum / steps:.9g},{tr_acc:.4f},{vcells},{tl:.9g},{ta:.4f},"
-                  f"{(tre[1] if tre else tr_acc) - ta:.4f},{o['lr']},{tv - te:.3f},{tecells}\n")
+                  f"{(tre[1] if tre else tr_acc) - ta:.4f},{lr_ep:.9g},{tv - te:.3f},{tecells}\n")
         csv.flush()
         last = metrics(ep, ls / seen, pen_sum / steps, tr_acc, val, (tl, ta), tre)
         if not a.quiet:
@@ -391,6 +427,13 @@ def main():
             if state == "stop":
                 stop_reason = "patience"
                 break
+        if scheduler is not None:  # after the epoch and early stopping's watch, as regmnist steps it
+            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                mon = o["schedule"].get("monitor", "val_loss")
+                scheduler.step({"val_loss": val[0] if val else math.nan, "val_acc": val[1] if val else math.nan,
+                                "train_loss": ls / seen}[mon])
+            else:
+                scheduler.step()
     csv.close()
 
     # The final model: with early stopping and restore_best, the best epoch's parameters and BatchNorm

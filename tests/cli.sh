@@ -164,6 +164,18 @@ ls "$tmp/tb"/events.out.tfevents.* > /dev/null 2>&1 && ok || no "no event file"
 bash "$2/tests/tfevents.sh" "$tmp/tb" > "$tmp/tb.log" 2>&1; tbrc=$?
 if [[ $tbrc -eq 77 ]]; then echo "cli: tensorboard check skipped: $(tail -1 "$tmp/tb.log")"
 elif [[ $tbrc -eq 0 ]]; then ok; else no "tfevents.sh on a run: $(cat "$tmp/tb.log")"; fi
+# Learning-rate schedules: the lr column follows StepLR with a linear warmup; strict keys
+expect 0 "step schedule with warmup" -- --config "$cfg" --set optimizer.name=sgd --set optimizer.lr=0.1 \
+  --set 'optimizer.schedule={"name":"step","step_size":2,"gamma":0.5,"warmup_epochs":2}' --set training.epochs=5 --out "$tmp/sch" --quiet
+[[ $(cut -d, -f10 "$tmp/sch/metrics.csv" | tail -n +2 | tr '\n' ' ') == "0.05 0.1 0.05 0.05 0.025 " ]] && ok || no "lr column: $(cut -d, -f10 "$tmp/sch/metrics.csv" | tr '\n' ' ')"
+expect 2 "schedule key of another kind" -- --config "$cfg" --set 'optimizer.schedule={"name":"cosine","step_size":2}' --print-config
+has "$tmp/err" "optimizer.schedule.step_size: does not apply to the cosine schedule"
+expect 2 "schedule without its required key" -- --config "$cfg" --set 'optimizer.schedule={"name":"multistep"}' --print-config
+has "$tmp/err" "optimizer.schedule.milestones: required by the multistep schedule"
+expect 2 "schedule without a name" -- --config "$cfg" --set optimizer.schedule.gamma=0.5 --print-config
+has "$tmp/err" "optimizer.schedule.name: required"
+expect 2 "plateau on val without val" -- --config "$cfg" --set 'optimizer.schedule={"name":"plateau"}' --print-config
+has "$tmp/err" "optimizer.schedule.monitor: val_loss needs a validation set"
 # 17: --print-config alone prints the defaults
 expect 0 "--print-config without --config" -- --print-config; has "$tmp/out" '"batch_size":	64'
 # 18: divergence prints nan (not -nan) and names the likelier cause

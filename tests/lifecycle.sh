@@ -66,7 +66,8 @@ expect 0 "train_loss monitor without val" -- --config "$tmp/es.json" --set data.
 # --- Interrupt with SIGTERM at two points, resume, and get the uninterrupted run's files.
 cat > "$tmp/r.json" <<JSON
 {"name": "r", "data": {"dir": "$tmp/data", "val_fraction": 0.2}, "model": {"hidden": [16], "dropout": 0.3, "norm": "batch"},
- "optimizer": {"lr": 0.003}, "training": {"epochs": 6, "batch_size": 16, "early_stopping": {"patience": 10}}}
+ "optimizer": {"lr": 0.003, "schedule": {"name": "cosine", "warmup_epochs": 2}},
+ "training": {"epochs": 6, "batch_size": 16, "early_stopping": {"patience": 10}}}
 JSON
 expect 0 "uninterrupted" -- --config "$tmp/r.json" --out "$tmp/run" --quiet
 mv "$tmp/run" "$tmp/whole"

@@ -10,7 +10,7 @@
 
 #include "rm_safetensors.h"
 
-#define STATE_FORMAT "regmnist-state-2"
+#define STATE_FORMAT "regmnist-state-3"
 #define ROW_FIELDS 11
 
 static rm_st_tensor f32(const char *name, const float *data, size_t n)
@@ -57,7 +57,8 @@ int rm_checkpoint_save(const char *path, const rm_checkpoint *k, const rm_progre
     t[n++] = i64("rng.shuffle", rs, 4);
     t[n++] = i64("rng.dropout", rd, 4);
 
-    char v[12][64], last[512], best[512];
+    char v[12][64], last[512], best[512], sched[512];
+    if (rm_schedule_save(k->sched, sched, sizeof sched) < 0) return rm_fail(e, RM_ERR_RUN, "%s: schedule state too long", path);
     snprintf(v[0], sizeof v[0], "%d", p->epoch);
     snprintf(v[1], sizeof v[1], "%ld", k->opt->step);
     snprintf(v[2], sizeof v[2], "%ld", p->samples);
@@ -72,7 +73,7 @@ int rm_checkpoint_save(const char *path, const rm_checkpoint *k, const rm_progre
     const char *meta[] = {"format", STATE_FORMAT, "regmnist_version", RM_VERSION, "config", config_json,
                           "epoch", v[0], "optim.step", v[1], "samples", v[2], "train_seconds", v[3],
                           "eval_seconds", v[4], "bn_batches", v[5], "es.best", v[6], "es.best_epoch", v[7],
-                          "es.wait", v[8], "row.last", last, "row.best", best};
+                          "es.wait", v[8], "row.last", last, "row.best", best, "schedule", sched};
     return rm_st_write(path, t, n, meta, (int)(sizeof meta / sizeof meta[0] / 2), e);
 }
 
@@ -181,6 +182,17 @@ int rm_checkpoint_load(const char *path, rm_checkpoint *k, rm_progress *p, char 
     p->es.best = x[6];
     p->es.best_epoch = (int)x[7];
     p->es.wait = (int)x[8];
+    const char *sched = rm_st_meta(&f, "schedule");
+    if (!sched) {
+        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ lacks schedule", path);
+        goto out;
+    }
+    if ((rc = rm_schedule_restore(k->sched, sched, e))) {
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ schedule: %s", path, msg);
+        goto out;
+    }
     const char *cfg = rm_st_meta(&f, "config");
     if (!cfg) {
         rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ lacks config", path);

@@ -14,8 +14,9 @@
 #include <cjson/cJSON.h>
 
 #include "rm_data.h"
+#include "rm_schedule.h"
 
-typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL } ktype;
+typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL, K_INTLIST } ktype;
 /* K_OPTIONAL: an object of sub-keys that may be null (off); giving it or any sub-key turns it on. */
 
 /* One key: where it lives in rm_config, its type, range and default (as JSON text). */
@@ -35,6 +36,7 @@ static const char *const ACTIVATION[] = {"relu", "tanh", "sigmoid", NULL};
 static const char *const NORM[] = {"none", "batch", "layer", NULL};
 static const char *const OPTIMIZER[] = {"sgd", "adam", "adamw", NULL};
 static const char *const MONITOR[] = {"val_loss", "val_acc", "train_loss", NULL};
+static const char *const SCHEDULES[] = {"step", "multistep", "exponential", "cosine", "plateau", NULL};
 static const char *const SECTIONS[] = {"data", "model", "regularization", "optimizer", "training", "output", NULL};
 
 #define F(m) offsetof(rm_config, m)
@@ -69,6 +71,20 @@ static const keyspec KEYS[] = {
     {"optimizer.beta2", K_NUM, F(optim.beta2), 0, 0, 1, 0, 1, NULL, "0.999", "Adam/AdamW second-moment decay"},
     {"optimizer.eps", K_NUM, F(optim.eps), 0, 0, 1, 0, 0, NULL, "1e-08", "Adam/AdamW denominator epsilon"},
     {"optimizer.weight_decay", K_NUM, F(optim.weight_decay), 0, 0, INF, 0, 0, NULL, "0.0", "PyTorch's `weight_decay`, on every parameter as with `optim.X(model.parameters(), weight_decay=...)`: added to the gradient for sgd and adam, decoupled (`w *= 1 - lr*wd`) for adamw. Note: PyTorch's AdamW defaults to 0.01; regmnist's default is 0 for every optimizer, so set it explicitly"},
+    {"optimizer.schedule", K_OPTIONAL, F(optim.sched.enabled), 0, 0, 0, 0, 0, NULL, "null", "learning-rate schedule, stepped once per epoch with torch.optim.lr_scheduler's formulas; `null` is a constant rate. The `lr` column of `metrics.csv` shows each epoch's rate"},
+    {"optimizer.schedule.name", K_ENUM, F(optim.sched.name), 0, 0, 0, 0, 0, SCHEDULES, "\"step\"", "required: `step` (StepLR), `multistep` (MultiStepLR), `exponential` (ExponentialLR), `cosine` (CosineAnnealingLR), `plateau` (ReduceLROnPlateau)"},
+    {"optimizer.schedule.step_size", K_INT, F(optim.sched.step_size), 0, 1, 1000000, 0, 0, NULL, "1", "step: epochs between decays (required)"},
+    {"optimizer.schedule.gamma", K_NUM, F(optim.sched.gamma), 0, 0, INF, 1, 0, NULL, "0.1", "step, multistep, exponential: decay factor (exponential: required)"},
+    {"optimizer.schedule.milestones", K_INTLIST, F(optim.sched), 0, 1, 1000000, 0, 0, NULL, "[]", "multistep: epochs at which the rate decays, ascending (required)"},
+    {"optimizer.schedule.t_max", K_INT, F(optim.sched.t_max), 0, 0, 1000000, 0, 0, NULL, "0", "cosine: epochs of a half period; 0 = `training.epochs`"},
+    {"optimizer.schedule.eta_min", K_NUM, F(optim.sched.eta_min), 0, 0, INF, 0, 0, NULL, "0.0", "cosine: the lowest rate"},
+    {"optimizer.schedule.monitor", K_ENUM, F(optim.sched.monitor), 0, 0, 0, 0, 0, MONITOR, "\"val_loss\"", "plateau: the metric watched (`val_*` needs a validation set)"},
+    {"optimizer.schedule.factor", K_NUM, F(optim.sched.factor), 0, 0, 1, 1, 1, NULL, "0.1", "plateau: the rate is multiplied by this after `patience` bad epochs"},
+    {"optimizer.schedule.patience", K_INT, F(optim.sched.patience), 0, 0, 1000000, 0, 0, NULL, "10", "plateau: bad epochs tolerated"},
+    {"optimizer.schedule.threshold", K_NUM, F(optim.sched.threshold), 0, 0, INF, 0, 0, NULL, "0.0001", "plateau: relative improvement that counts (PyTorch's threshold, mode rel)"},
+    {"optimizer.schedule.cooldown", K_INT, F(optim.sched.cooldown), 0, 0, 1000000, 0, 0, NULL, "0", "plateau: epochs to wait after a reduction"},
+    {"optimizer.schedule.min_lr", K_NUM, F(optim.sched.min_lr), 0, 0, INF, 0, 0, NULL, "0.0", "plateau: the lowest rate"},
+    {"optimizer.schedule.warmup_epochs", K_INT, F(optim.sched.warmup_epochs), 0, 0, 1000000, 0, 0, NULL, "0", "any schedule: the rate ramps linearly over these first epochs, lr(e) = min(1, (e+1)/warmup) * schedule(e)"},
     {"training.epochs", K_INT, F(train.epochs), 0, 1, 100000, 0, 0, NULL, "10", "passes over the training set"},
     {"training.batch_size", K_INT, F(train.batch_size), 0, 1, 65536, 0, 0, NULL, "64", "mini-batch size"},
     {"training.shuffle", K_BOOL, F(train.shuffle), 0, 0, 0, 0, 0, NULL, "true", "reshuffle the training set every epoch (otherwise ascending image order)"},
@@ -251,6 +267,25 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
         if (!cJSON_IsString(v))
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected one of %s, got %s", origin, path, list, type_name(v));
         return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected one of %s, got \"%s\"", origin, path, list, v->valuestring);
+    }
+    case K_INTLIST: { /* optimizer.schedule.milestones */
+        if (!cJSON_IsArray(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected an array of integers, got %s", origin, path, type_name(v));
+        int n = cJSON_GetArraySize(v), i = 0, tmp[RM_SCHED_MAX_MILESTONES] = {0};
+        if (n > RM_SCHED_MAX_MILESTONES)
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: at most %d values, got %d", origin, path, RM_SCHED_MAX_MILESTONES, n);
+        for (const cJSON *it = v->child; it; it = it->next, i++) {
+            char p[64];
+            snprintf(p, sizeof p, "%s[%d]", path, i);
+            if (check_number(k, it, 1, origin, p, e)) return e->code;
+            if (i > 0 && it->valuedouble < tmp[i - 1])
+                return rm_fail(e, RM_ERR_USAGE, "%s: %s: must be ascending, got %g after %d", origin, p, it->valuedouble,
+                               tmp[i - 1]);
+            tmp[i] = (int)it->valuedouble;
+        }
+        c->optim.sched.n_milestones = n;
+        memcpy(c->optim.sched.milestones, tmp, sizeof tmp);
+        return RM_OK;
     }
     case K_HIDDEN: {
         if (!cJSON_IsArray(v))
@@ -577,9 +612,90 @@ int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e)
                        blame(c, fallback, KEYLIST("training.early_stopping.monitor", "training.early_stopping",
                                                   "data.val_fraction")),
                        MONITOR[c->train.es.monitor]);
+    rm_schedule_cfg sc;
+    if (rm_config_schedule(c, fallback, &sc, e)) return e->code;
     if (c->model.norm == RM_MNORM_BATCH && nh > 0 && c->train.batch_size < 2)
         return rm_fail(e, RM_ERR_USAGE, "%s: training.batch_size: batch norm needs at least 2 samples per batch",
                        blame(c, fallback, KEYLIST("training.batch_size", "model.norm")));
+    return RM_OK;
+}
+
+/* Whether a key was set by the file or an override (not left at its default). */
+static int explicit_key(const rm_config *c, const char *path)
+{
+    const keyspec *k = find_key(path);
+    return k && c->origin.at[k - KEYS] != 0;
+}
+
+/* The keys each schedule takes besides name and warmup_epochs, the first one required ("" = none). */
+static const char *const SCHED_OWN[][7] = {
+    [RM_SCHED_STEP] = {"step_size", "gamma"},
+    [RM_SCHED_MULTISTEP] = {"milestones", "gamma"},
+    [RM_SCHED_EXPONENTIAL] = {"gamma"},
+    [RM_SCHED_COSINE] = {"", "t_max", "eta_min"},
+    [RM_SCHED_PLATEAU] = {"", "monitor", "factor", "patience", "threshold", "cooldown", "min_lr"},
+};
+
+/* Whether optimizer.schedule.<leaf> belongs in c's resolved config (its schedule takes it). */
+static int sched_key_shown(const rm_config *c, const char *leaf)
+{
+    if (strcmp(leaf, "name") == 0 || strcmp(leaf, "warmup_epochs") == 0) return 1;
+    const int kind = c->optim.sched.name + 1;
+    for (int j = 0; j < 7 && SCHED_OWN[kind][j]; j++)
+        if (strcmp(SCHED_OWN[kind][j], leaf) == 0) return 1;
+    return 0;
+}
+
+int rm_config_schedule(const rm_config *c, const char *fallback, rm_schedule_cfg *s, rm_err *e)
+{
+    const int kind = c->optim.sched.enabled ? c->optim.sched.name + 1 : RM_SCHED_CONSTANT; /* SCHEDULES order */
+    const char *const(*OWN)[7] = SCHED_OWN;
+    rm_schedule_defaults(s, kind, c->optim.lr);
+    if (!c->optim.sched.enabled) return RM_OK;
+    static const char *const ALL[] = {"step_size", "gamma", "milestones", "t_max", "eta_min", "monitor", "factor",
+                                      "patience", "threshold", "cooldown", "min_lr", NULL};
+    char path[96];
+    if (!explicit_key(c, "optimizer.schedule.name"))
+        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.schedule.name: required (step, multistep, exponential, cosine or plateau)",
+                       blame(c, fallback, KEYLIST("optimizer.schedule")));
+    for (int i = 0; ALL[i]; i++) {
+        snprintf(path, sizeof path, "optimizer.schedule.%s", ALL[i]);
+        if (!explicit_key(c, path)) continue;
+        int mine = 0;
+        for (int j = 0; j < 7 && OWN[kind][j]; j++) mine |= strcmp(OWN[kind][j], ALL[i]) == 0;
+        if (!mine)
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: does not apply to the %s schedule", blame(c, fallback, KEYLIST(path)),
+                           path, rm_schedule_name(kind));
+    }
+    if (OWN[kind][0][0]) {
+        snprintf(path, sizeof path, "optimizer.schedule.%s", OWN[kind][0]);
+        if (!explicit_key(c, path))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: required by the %s schedule",
+                           blame(c, fallback, KEYLIST("optimizer.schedule.name")), path, rm_schedule_name(kind));
+    }
+    const struct rm_sched_keys *q = &c->optim.sched;
+    s->warmup_epochs = q->warmup_epochs;
+    s->step_size = q->step_size;
+    if (kind != RM_SCHED_EXPONENTIAL || explicit_key(c, "optimizer.schedule.gamma")) s->gamma = q->gamma;
+    s->n_milestones = q->n_milestones;
+    memcpy(s->milestones, q->milestones, sizeof s->milestones);
+    s->t_max = q->t_max > 0 ? q->t_max : c->train.epochs;
+    s->eta_min = q->eta_min;
+    s->mode_max = q->monitor == RM_MONITOR_VAL_ACC;
+    s->factor = q->factor;
+    s->patience = q->patience;
+    s->threshold = q->threshold;
+    s->cooldown = q->cooldown;
+    s->min_lr = q->min_lr;
+    if (rm_schedule_check(s, e)) {
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        return rm_fail(e, RM_ERR_USAGE, "%s: %s", blame(c, fallback, KEYLIST("optimizer.schedule")), msg);
+    }
+    if (kind == RM_SCHED_PLATEAU && q->monitor != RM_MONITOR_TRAIN_LOSS && c->data.val_fraction == 0.0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.schedule.monitor: %s needs a validation set, but data.val_fraction is 0",
+                       blame(c, fallback, KEYLIST("optimizer.schedule.monitor", "optimizer.schedule", "data.val_fraction")),
+                       MONITOR[q->monitor]);
     return RM_OK;
 }
 
@@ -655,6 +771,7 @@ cJSON *rm_config_to_json(const rm_config *c)
             parent = sub;
         }
         if (parent && cJSON_IsNull(parent)) continue; /* a sub-key of an optional object that is off */
+        if (strncmp(k->path, "optimizer.schedule.", 19) == 0 && !sched_key_shown(c, k->path + 19)) continue;
         const char *base = (const char *)c + k->off;
         cJSON *v = NULL;
         switch (k->type) {
@@ -669,6 +786,7 @@ cJSON *rm_config_to_json(const rm_config *c)
         case K_BOOL: v = cJSON_CreateBool(*(const int *)base); break;
         case K_ENUM: v = cJSON_CreateString(k->names[*(const int *)base]); break;
         case K_HIDDEN: v = cJSON_CreateIntArray(c->model.hidden, c->model.n_hidden); break;
+        case K_INTLIST: v = cJSON_CreateIntArray(c->optim.sched.milestones, c->optim.sched.n_milestones); break;
         case K_OPTIONAL: v = *(const int *)base ? cJSON_CreateObject() : cJSON_CreateNull(); break;
         case K_DROPOUT:
             v = c->model.dropout_is_list ? exact_array(c->model.dropout, c->model.n_dropout)
@@ -733,6 +851,7 @@ static const char *type_text(ktype t)
     case K_BOOL: return "boolean";
     case K_HIDDEN: return "array of integers";
     case K_DROPOUT: return "number or array";
+    case K_INTLIST: return "array of integers";
     case K_OPTIONAL: return "object or null";
     }
     return "?";
@@ -761,6 +880,10 @@ static void values_text(const keyspec *k, int code, char *buf, size_t n)
     case K_HIDDEN:
         interval_text(k, iv, sizeof iv);
         snprintf(buf, n, "0 to %d widths, each in %s", RM_MAX_HIDDEN, iv);
+        break;
+    case K_INTLIST:
+        interval_text(k, iv, sizeof iv);
+        snprintf(buf, n, "0 to %d, ascending, each in %s", RM_SCHED_MAX_MILESTONES, iv);
         break;
     case K_DROPOUT:
         interval_text(k, iv, sizeof iv);

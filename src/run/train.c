@@ -25,6 +25,7 @@
 #include "rm_optim.h"
 #include "rm_pool.h"
 #include "rm_safetensors.h"
+#include "rm_schedule.h"
 #include "rm_tfevents.h"
 
 /* Everything a run owns, allocated before the first epoch. */
@@ -41,6 +42,7 @@ typedef struct {
     int64_t *scratch;                /* (n_train) for the state file */
     char *config_text;               /* the resolved config, compact JSON */
     int lock_fd;                     /* the run dir's lock, or -1 */
+    rm_schedule sched;               /* the learning-rate schedule (constant when none) */
     rm_tfevents tb;                  /* output.tensorboard: the event file (tb.f NULL when off) */
     uint32_t *te_idx;                /* (n_te) the fixed training sample measured in eval mode */
     uint32_t n_te;
@@ -559,7 +561,7 @@ static int truncate_csv(const char *path, int rows, rm_err *e)
 
 /* TensorBoard, after each epoch: the row's scalars (as metrics.csv), then every parameter tensor and
  * its last step's gradient as histograms (tags "fc0.weight", "fc0.weight.grad"), then a flush. */
-static int tensorboard_epoch(rm_tfevents *tb, const rm_config *c, const run_state *s, const rm_epoch_row *row,
+static int tensorboard_epoch(rm_tfevents *tb, const run_state *s, const rm_epoch_row *row,
                              rm_err *e)
 {
     const double wt = rm_tfevents_wall_time();
@@ -577,7 +579,7 @@ static int tensorboard_epoch(rm_tfevents *tb, const rm_config *c, const run_stat
               {"test/loss", row->test.loss, 1},
               {"test/acc", row->test.acc, 1},
               {"gap", row_gap(row, s->n_te > 0), 1},
-              {"lr", c->optim.lr, 1},
+              {"lr", row->lr, 1},
               {"penalty", row->penalty, 1}};
     for (size_t k = 0; k < sizeof sc / sizeof sc[0]; k++)
         if (sc[k].on && rm_tfevents_scalar(tb, sc[k].tag, ep, wt, (float)sc[k].v, e)) return e->code;
@@ -689,7 +691,10 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     rm_early_stop_init(&p.es, c->train.es.monitor == RM_MONITOR_VAL_ACC, c->train.es.patience,
                        c->train.es.min_delta);
     rm_rng_seed(&s->shuffle, seed, RM_STREAM_SHUFFLE);
-    rm_checkpoint ck = {m, &s->opt, &s->shuffle, s->train_idx, n, s->best_params, s->best_buffers, s->scratch};
+    rm_schedule_cfg scfg;
+    if (rm_config_schedule(c, "config", &scfg, e) || rm_schedule_init(&s->sched, &scfg, e)) return e->code;
+    rm_checkpoint ck = {m,        &s->opt,         &s->shuffle, s->train_idx, n, s->best_params, s->best_buffers,
+                        s->scratch, &s->sched};
     cJSON *resolved = rm_config_to_json(c);
     s->config_text = resolved ? cJSON_PrintUnformatted(resolved) : NULL;
     if (!s->config_text) {
@@ -769,6 +774,8 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             break;
         }
         const double te = rm_now();
+        const double lr = rm_schedule_lr(&s->sched); /* this epoch's rate: schedule and warmup */
+        s->opt.cfg.lr = (float)lr;
         if (c->train.shuffle) rm_rng_shuffle(&s->shuffle, s->train_idx, n);
         double loss_sum = 0.0, pen_sum = 0.0;
         long correct = 0, seen = 0;
@@ -809,6 +816,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         const double tt = rm_now();
         rm_epoch_row row = {0};
         row.epoch = ep;
+        row.lr = lr;
         row.train_loss = loss_sum / seen;
         row.penalty = pen_sum / steps;
         row.train_acc = 100.0 * (double)correct / seen;
@@ -823,7 +831,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         else
             fprintf(csv, ",,");
         fprintf(csv, "%.9g,%.4f,%.4f,%.9g,%.3f,", row.test.loss, row.test.acc, row_gap(&row, s->n_te > 0),
-                c->optim.lr, row.seconds);
+                row.lr, row.seconds);
         if (s->n_te)
             fprintf(csv, "%.9g,%.4f\n", row.train_eval.loss, row.train_eval.acc);
         else
@@ -833,7 +841,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             stop = STOP_FAILED;
             break;
         }
-        if (s->tb.f && (rc = tensorboard_epoch(&s->tb, c, s, &row, e))) {
+        if (s->tb.f && (rc = tensorboard_epoch(&s->tb, s, &row, e))) {
             stop = STOP_FAILED;
             break;
         }
@@ -876,6 +884,12 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             }
             if (r == RM_ES_STOP) stop = STOP_PATIENCE;
         }
+        /* The schedule steps after the epoch (and after early stopping's watch), as
+         * scheduler.step() closes a PyTorch epoch; plateau watches its own monitor. */
+        const int sm = c->optim.sched.monitor;
+        rm_schedule_step(&s->sched, sm == RM_MONITOR_VAL_LOSS  ? row.val.loss
+                                    : sm == RM_MONITOR_VAL_ACC ? row.val.acc
+                                                               : row.train_loss);
         /* The state of this completed epoch, replacing the last one atomically. */
         if ((rc = rm_checkpoint_save(state_path, &ck, &p, s->config_text, e))) {
             stop = STOP_FAILED;
