@@ -31,6 +31,11 @@ typedef struct rm_config {
         char dir[1024], train_images[256], train_labels[256], test_images[256], test_labels[256];
         double subset, val_fraction;
         int normalize; /* RM_NORM_* */
+        struct {
+            int enabled;     /* data.augment is an object, not null */
+            double rotate, shift, scale[2];
+        } aug;
+        double noise_std;
     } data;
     struct {
         int n_hidden, hidden[RM_MAX_HIDDEN];
@@ -70,6 +75,7 @@ typedef struct rm_config {
         char dir[1024]; /* "" means runs/<name> */
         int train_eval_samples; /* 0 = off, -1 = the whole training split */
         int tensorboard;        /* write a TensorBoard event file */
+        int augment_preview;    /* write augment.png */
     } output;
     rm_config_origin origin; /* last member: compare configs up to offsetof(rm_config, origin) */
 } rm_config;

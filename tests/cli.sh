@@ -176,6 +176,16 @@ expect 2 "schedule without a name" -- --config "$cfg" --set optimizer.schedule.g
 has "$tmp/err" "optimizer.schedule.name: required"
 expect 2 "plateau on val without val" -- --config "$cfg" --set 'optimizer.schedule={"name":"plateau"}' --print-config
 has "$tmp/err" "optimizer.schedule.monitor: val_loss needs a validation set"
+# Augmentation: the identity transform changes nothing; the preview is a real PNG; noise changes the run
+expect 0 "identity augmentation" -- --config "$cfg" --set 'data.augment={"rotate":0,"shift":0,"scale":[1,1]}' --out "$tmp/aug0" --quiet
+diff <(cut -d, -f1-10,12- "$tmp/run/metrics.csv") <(cut -d, -f1-10,12- "$tmp/aug0/metrics.csv") > /dev/null && ok || no "identity augmentation changed the run"
+expect 0 "augment preview" -- --config "$cfg" --set 'data.augment={"rotate":20,"scale":[0.8,1.2]}' --set output.augment_preview=true --out "$tmp/aug1" --quiet
+[[ $(head -c 8 "$tmp/aug1/augment.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] && ok || no "augment.png is not a PNG"
+if command -v pngcheck > /dev/null; then pngcheck -q "$tmp/aug1/augment.png" > /dev/null && ok || no "pngcheck rejects augment.png"; fi
+diff <(cut -d, -f2 "$tmp/run/metrics.csv") <(cut -d, -f2 "$tmp/aug1/metrics.csv") > /dev/null && no "augmentation changed nothing" || ok
+expect 0 "noise" -- --config "$cfg" --set data.noise_std=0.3 --out "$tmp/noise" --quiet
+diff <(cut -d, -f2 "$tmp/run/metrics.csv") <(cut -d, -f2 "$tmp/noise/metrics.csv") > /dev/null && no "noise changed nothing" || ok
+expect 2 "augment scale lo > hi" -- --config "$cfg" --set 'data.augment.scale=[1.2,0.8]' --print-config; has "$tmp/err" "data.augment.scale: lo 1.2 is above hi 0.8"
 # 17: --print-config alone prints the defaults
 expect 0 "--print-config without --config" -- --print-config; has "$tmp/out" '"batch_size":	64'
 # 18: divergence prints nan (not -nan) and names the likelier cause

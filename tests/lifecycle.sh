@@ -65,7 +65,7 @@ expect 0 "train_loss monitor without val" -- --config "$tmp/es.json" --set data.
 
 # --- Interrupt with SIGTERM at two points, resume, and get the uninterrupted run's files.
 cat > "$tmp/r.json" <<JSON
-{"name": "r", "data": {"dir": "$tmp/data", "val_fraction": 0.2}, "model": {"hidden": [16], "dropout": 0.3, "norm": "batch"},
+{"name": "r", "data": {"dir": "$tmp/data", "val_fraction": 0.2, "augment": {"rotate": 10, "shift": 0.1}, "noise_std": 0.05}, "model": {"hidden": [16], "dropout": 0.3, "norm": "batch"},
  "optimizer": {"lr": 0.003, "schedule": {"name": "cosine", "warmup_epochs": 2}},
  "training": {"epochs": 6, "batch_size": 16, "early_stopping": {"patience": 10}}}
 JSON

@@ -16,7 +16,7 @@
 #include "rm_data.h"
 #include "rm_schedule.h"
 
-typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL, K_INTLIST } ktype;
+typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL, K_INTLIST, K_PAIR } ktype;
 /* K_OPTIONAL: an object of sub-keys that may be null (off); giving it or any sub-key turns it on. */
 
 /* One key: where it lives in rm_config, its type, range and default (as JSON text). */
@@ -54,6 +54,11 @@ static const keyspec KEYS[] = {
     {"data.subset", K_NUM, F(data.subset), 0, 0, 1, 1, 0, NULL, "1.0", "fraction of the training set used, the same number from each class and at least one image per class (see below)"},
     {"data.val_fraction", K_NUM, F(data.val_fraction), 0, 0, 1, 0, 1, NULL, "0.0", "fraction of the subset held out for validation, per class"},
     {"data.normalize", K_ENUM, F(data.normalize), 0, 0, 0, 0, 0, NORMALIZE, "\"standard\"", "`unit` = x/255 (`ToTensor()`); `standard` = (x/255 - 0.1307)/0.3081, MNIST's own statistics; `symmetric` = (x/255 - 0.5)/0.5; `dataset` = (x/255 - mean)/std with the mean and (population) std of every pixel of the training split, recorded in `summary.json` (use it for Fashion-MNIST and other data)"},
+    {"data.augment", K_OPTIONAL, F(data.aug.enabled), 0, 0, 0, 0, 0, NULL, "null", "random affine augmentation of the training images (never val or test), as torchvision `RandomAffine(degrees, translate, scale)`: a draw per image per epoch keyed by the seed, bilinear about the centre, zero fill; `null` is off, an object turns it on with the keys below"},
+    {"data.augment.rotate", K_NUM, F(data.aug.rotate), 0, 0, 180, 0, 0, NULL, "0.0", "angle ~ U(-rotate, rotate) degrees"},
+    {"data.augment.shift", K_NUM, F(data.aug.shift), 0, 0, 1, 0, 0, NULL, "0.0", "shift ~ U(-shift, shift) of the image size on each axis, rounded to whole pixels"},
+    {"data.augment.scale", K_PAIR, F(data.aug.scale), 0, 0, 10, 1, 0, NULL, "[1.0, 1.0]", "scale ~ U(lo, hi) as `[lo, hi]`, 0 < lo <= hi"},
+    {"data.noise_std", K_NUM, F(data.noise_std), 0, 0, INF, 0, 0, NULL, "0.0", "Gaussian noise N(0, noise_std) added to the normalized training inputs, fresh every step (keyed by the seed and step)"},
     {"model.hidden", K_HIDDEN, F(model), 0, 1, 65536, 0, 0, NULL, "[256, 128]", "hidden layer widths; `[]` is logistic regression"},
     {"model.activation", K_ENUM, F(model.activation), 0, 0, 0, 0, 0, ACTIVATION, "\"relu\"", "hidden activation"},
     {"model.norm", K_ENUM, F(model.norm), 0, 0, 0, 0, 0, NORM, "\"none\"", "`BatchNorm1d` or `LayerNorm` after each hidden Linear"},
@@ -96,6 +101,7 @@ static const keyspec KEYS[] = {
     {"training.early_stopping.restore_best", K_BOOL, F(train.es.restore_best), 0, 0, 0, 0, 0, NULL, "true", "end with the best epoch's model (else the last epoch's)"},
     {"output.dir", K_STR, F(output.dir), S(output.dir), 0, 0, 0, 0, NULL, "\"\"", "run directory; `\"\"` means `runs/<name>`. `--out DIR` overrides it"},
     {"output.tensorboard", K_BOOL, F(output.tensorboard), 0, 0, 0, 0, 0, NULL, "false", "write `events.out.tfevents.<time>.<host>` in the run dir for `tensorboard --logdir runs`: per epoch the scalars of `metrics.csv` and histograms of every parameter tensor and its last gradient"},
+    {"output.augment_preview", K_BOOL, F(output.augment_preview), 0, 0, 0, 0, 0, NULL, "false", "write `augment.png` in the run dir: 64 training images as the first epoch's augmentation draws them"},
     {"output.train_eval_samples", K_INT, F(output.train_eval_samples), 0, -1, 2000000000, 0, 0, NULL, "10000", "training images measured in eval mode after every epoch (`train_eval_loss`, `train_eval_acc`; then `gap` = `train_eval_acc - test_acc`): a fixed sample drawn once per run from its own stream; 0 = off, -1 = the whole training split"},
 };
 #undef F
@@ -267,6 +273,20 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
         if (!cJSON_IsString(v))
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected one of %s, got %s", origin, path, list, type_name(v));
         return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected one of %s, got \"%s\"", origin, path, list, v->valuestring);
+    }
+    case K_PAIR: { /* data.augment.scale: [lo, hi] */
+        if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected [lo, hi], got %s", origin, path, type_name(v));
+        double tmp[2];
+        for (int i = 0; i < 2; i++) {
+            char p[64];
+            snprintf(p, sizeof p, "%s[%d]", path, i);
+            if (check_number(k, cJSON_GetArrayItem(v, i), 0, origin, p, e)) return e->code;
+            tmp[i] = cJSON_GetArrayItem(v, i)->valuedouble;
+        }
+        if (tmp[0] > tmp[1]) return rm_fail(e, RM_ERR_USAGE, "%s: %s: lo %g is above hi %g", origin, path, tmp[0], tmp[1]);
+        memcpy(base, tmp, sizeof tmp);
+        return RM_OK;
     }
     case K_INTLIST: { /* optimizer.schedule.milestones */
         if (!cJSON_IsArray(v))
@@ -787,6 +807,7 @@ cJSON *rm_config_to_json(const rm_config *c)
         case K_ENUM: v = cJSON_CreateString(k->names[*(const int *)base]); break;
         case K_HIDDEN: v = cJSON_CreateIntArray(c->model.hidden, c->model.n_hidden); break;
         case K_INTLIST: v = cJSON_CreateIntArray(c->optim.sched.milestones, c->optim.sched.n_milestones); break;
+        case K_PAIR: v = exact_array((const double *)base, 2); break;
         case K_OPTIONAL: v = *(const int *)base ? cJSON_CreateObject() : cJSON_CreateNull(); break;
         case K_DROPOUT:
             v = c->model.dropout_is_list ? exact_array(c->model.dropout, c->model.n_dropout)
@@ -852,6 +873,7 @@ static const char *type_text(ktype t)
     case K_HIDDEN: return "array of integers";
     case K_DROPOUT: return "number or array";
     case K_INTLIST: return "array of integers";
+    case K_PAIR: return "array [lo, hi]";
     case K_OPTIONAL: return "object or null";
     }
     return "?";
@@ -880,6 +902,10 @@ static void values_text(const keyspec *k, int code, char *buf, size_t n)
     case K_HIDDEN:
         interval_text(k, iv, sizeof iv);
         snprintf(buf, n, "0 to %d widths, each in %s", RM_MAX_HIDDEN, iv);
+        break;
+    case K_PAIR:
+        interval_text(k, iv, sizeof iv);
+        snprintf(buf, n, "lo <= hi, each in %s", iv);
         break;
     case K_INTLIST:
         interval_text(k, iv, sizeof iv);

@@ -25,6 +25,8 @@
 #include "rm_optim.h"
 #include "rm_pool.h"
 #include "rm_safetensors.h"
+#include "rm_augment.h"
+#include "rm_png.h"
 #include "rm_schedule.h"
 #include "rm_tfevents.h"
 
@@ -287,6 +289,8 @@ static int write_summary(const rm_config *c, const char *dir, const run_state *s
     cJSON_AddNumberToObject(streams, "shuffle", RM_STREAM_SHUFFLE);
     cJSON_AddNumberToObject(streams, "dropout", RM_STREAM_DROPOUT);
     cJSON_AddNumberToObject(streams, "train_eval", STREAM_TRAIN_EVAL);
+    cJSON_AddNumberToObject(streams, "augment", RM_STREAM_AUGMENT);
+    cJSON_AddNumberToObject(streams, "noise", RM_STREAM_NOISE);
     cJSON_AddItemToObject(o, "rng_streams", streams);
     cJSON_AddNumberToObject(o, "threads", c->threads);
     cJSON_AddStringToObject(o, "blas", blas);
@@ -412,7 +416,8 @@ static int same_config_but_epochs(const char *saved, const char *now, const char
 
 /* The files a run writes in its directory. */
 static const char *const RUN_FILES[] = {"metrics.csv", "config.json", "summary.json", "model.safetensors",
-                                        "state.safetensors", "eval.json", "confusion.csv", NULL};
+                                        "state.safetensors", "eval.json", "confusion.csv", "augment.png",
+                                        "weights.csv", "activations.csv", "weights_fc0.png", NULL};
 
 /* A whole small file as a NUL-terminated string (NULL if absent or unreadable). */
 static char *slurp(const char *dir, const char *name)
@@ -595,6 +600,21 @@ static int tensorboard_epoch(rm_tfevents *tb, const run_state *s, const rm_epoch
     return rm_tfevents_flush(tb, e);
 }
 
+/* augment.png: the first 64 training images (split order) as epoch 1's augmentation draws them. */
+static int write_augment_preview(const char *dir, const rm_augment_cfg *aug, uint64_t seed, const run_state *s,
+                                 rm_err *e)
+{
+    enum { K = 64 };
+    uint8_t tiles[K * RM_IMG_SIZE]; // (K, 784)
+    char path[2048];
+    uint32_t idx[K];
+    const int k = s->n_train < K ? (int)s->n_train : K;
+    memcpy(idx, s->train_idx, (size_t)k * sizeof idx[0]);
+    rm_augment_images(aug, seed, 1, &s->train, idx, k, tiles);
+    if (rm_path_join(path, sizeof path, dir, "augment.png", e)) return e->code;
+    return rm_png_write_gray_tiles(path, tiles, k, RM_IMG_SIDE, 8, e);
+}
+
 /* Remove "<file>.tmp.<pid>" files a killed process left in dir (its writes are atomic renames, so
  * these are never the only copy of anything). */
 static void remove_stale_temps(const char *dir)
@@ -752,6 +772,13 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
                      "train_eval_loss,train_eval_acc\n");
         fflush(csv);
     }
+    const rm_augment_cfg aug = {c->data.aug.rotate, c->data.aug.shift, c->data.aug.scale[0], c->data.aug.scale[1],
+                                c->data.aug.enabled};
+    const float noise = (float)c->data.noise_std;
+    if (c->output.augment_preview && !o->resume && write_augment_preview(dir, &aug, seed, s, e)) {
+        fclose(csv);
+        return e->code;
+    }
     if (c->output.tensorboard && rm_tfevents_open(&s->tb, dir, e)) {
         fclose(csv);
         return e->code;
@@ -783,7 +810,9 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             if (g_signal) break;
             const uint32_t at = (uint32_t)(st * bs);
             const int B = (int)(n - at < (uint32_t)bs ? n - at : (uint32_t)bs);
-            rm_gather(&s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
+            /* the batch (B, 784): augmented when asked (a draw per image and epoch), then noise per step */
+            rm_augment_gather(&aug, seed, ep, &s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
+            if (noise > 0.0f) rm_noise_add(m->input, (long)B * RM_IMG_SIZE, noise, seed, (uint64_t)s->opt.step);
             const float *logits = rm_model_forward(m, B, 1); // (B, classes)
             int ok;
             double loss = rm_xent(logits, s->labels, B, RM_CLASSES, s->dlogits, &ok);
