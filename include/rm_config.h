@@ -76,6 +76,9 @@ typedef struct rm_config {
         int train_eval_samples; /* 0 = off, -1 = the whole training split */
         int tensorboard;        /* write a TensorBoard event file */
         int augment_preview;    /* write augment.png */
+        int weight_stats;       /* write weights.csv */
+        double sparsity_threshold;
+        int weight_images;      /* 0 no, 1 weights_fc0.png at the end, 2 also every epoch */
     } output;
     rm_config_origin origin; /* last member: compare configs up to offsetof(rm_config, origin) */
 } rm_config;

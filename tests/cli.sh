@@ -186,6 +186,30 @@ diff <(cut -d, -f2 "$tmp/run/metrics.csv") <(cut -d, -f2 "$tmp/aug1/metrics.csv"
 expect 0 "noise" -- --config "$cfg" --set data.noise_std=0.3 --out "$tmp/noise" --quiet
 diff <(cut -d, -f2 "$tmp/run/metrics.csv") <(cut -d, -f2 "$tmp/noise/metrics.csv") > /dev/null && no "noise changed nothing" || ok
 expect 2 "augment scale lo > hi" -- --config "$cfg" --set 'data.augment.scale=[1.2,0.8]' --print-config; has "$tmp/err" "data.augment.scale: lo 1.2 is above hi 0.8"
+# Weight statistics and images: weights.csv per epoch and tensor agrees with the saved model
+expect 0 "weight stats" -- --config "$cfg" --set output.weight_stats=true --set output.weight_images=every_epoch \
+  --set regularization.l1=0.01 --out "$tmp/ws" --quiet
+[[ $(wc -l < "$tmp/ws/weights.csv") -eq 9 ]] && ok || no "weights.csv: 2 epochs x 4 tensors + header: $(cat "$tmp/ws/weights.csv")"
+for f in weights_fc0.png weights_fc0_e001.png weights_fc0_e002.png; do
+  [[ $(head -c 8 "$tmp/ws/$f" 2> /dev/null | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] && ok || no "$f is not a PNG"
+done
+python3 - "$tmp/ws" <<'PY' && ok || no "weights.csv differs from model.safetensors"
+import array, csv, json, math, struct, sys
+d = sys.argv[1]
+b = open(d + "/model.safetensors", "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n]); o = 8 + n
+rows = {(r["epoch"], r["tensor"]): r for r in csv.DictReader(open(d + "/weights.csv"))}
+for name in ("fc0.weight", "out.weight"):
+    lo, hi = h[name]["data_offsets"]
+    w = array.array("f", b[o + lo:o + hi])
+    r = rows[("2", name)]
+    l1, l2 = sum(abs(x) for x in w), math.sqrt(sum(x * x for x in w))
+    small = sum(abs(x) < 1e-3 for x in w) / len(w)
+    if not (int(r["numel"]) == len(w) and abs(float(r["l1"]) - l1) <= 1e-6 * l1 and abs(float(r["l2"]) - l2) <= 1e-6 * l2
+            and abs(float(r["frac_small"]) - small) < 1e-9 and float(r["grad_l2"]) > 0):
+        sys.exit(f"{name}: {r} vs l1 {l1} l2 {l2} small {small}")
+PY
 # 17: --print-config alone prints the defaults
 expect 0 "--print-config without --config" -- --print-config; has "$tmp/out" '"batch_size":	64'
 # 18: divergence prints nan (not -nan) and names the likelier cause

@@ -67,7 +67,7 @@ expect 0 "train_loss monitor without val" -- --config "$tmp/es.json" --set data.
 cat > "$tmp/r.json" <<JSON
 {"name": "r", "data": {"dir": "$tmp/data", "val_fraction": 0.2, "augment": {"rotate": 10, "shift": 0.1}, "noise_std": 0.05}, "model": {"hidden": [16], "dropout": 0.3, "norm": "batch"},
  "optimizer": {"lr": 0.003, "schedule": {"name": "cosine", "warmup_epochs": 2}},
- "training": {"epochs": 6, "batch_size": 16, "early_stopping": {"patience": 10}}}
+ "training": {"epochs": 6, "batch_size": 16, "early_stopping": {"patience": 10}}, "output": {"weight_stats": true}}
 JSON
 expect 0 "uninterrupted" -- --config "$tmp/r.json" --out "$tmp/run" --quiet
 mv "$tmp/run" "$tmp/whole"
@@ -83,6 +83,7 @@ for at in 13 37; do
   expect 0 "resume after $at steps" -- --resume "$tmp/run" --quiet
   diff <(cut -d, -f1-10,12- "$tmp/whole/metrics.csv") <(cut -d, -f1-10,12- "$tmp/run/metrics.csv") > /dev/null && ok || no "resumed metrics.csv differs (interrupted after $at steps)"
   cmp -s "$tmp/whole/model.safetensors" "$tmp/run/model.safetensors" && ok || no "resumed model.safetensors differs (after $at steps)"
+  cmp -s "$tmp/whole/weights.csv" "$tmp/run/weights.csv" && ok || no "resumed weights.csv differs (after $at steps)"
   rm -rf "$tmp/run"
 done
 # resume refusals: a complete run, a changed config, a patience stop; extending the budget works

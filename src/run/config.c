@@ -16,7 +16,9 @@
 #include "rm_data.h"
 #include "rm_schedule.h"
 
-typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL, K_INTLIST, K_PAIR } ktype;
+typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL, K_INTLIST, K_PAIR,
+               K_BOOLENUM } ktype;
+/* K_BOOLENUM: false, true, or one of the names after "false", "true" in names (stored as the index). */
 /* K_OPTIONAL: an object of sub-keys that may be null (off); giving it or any sub-key turns it on. */
 
 /* One key: where it lives in rm_config, its type, range and default (as JSON text). */
@@ -36,6 +38,7 @@ static const char *const ACTIVATION[] = {"relu", "tanh", "sigmoid", NULL};
 static const char *const NORM[] = {"none", "batch", "layer", NULL};
 static const char *const OPTIMIZER[] = {"sgd", "adam", "adamw", NULL};
 static const char *const MONITOR[] = {"val_loss", "val_acc", "train_loss", NULL};
+static const char *const WEIGHT_IMAGES[] = {"false", "true", "every_epoch", NULL};
 static const char *const SCHEDULES[] = {"step", "multistep", "exponential", "cosine", "plateau", NULL};
 static const char *const SECTIONS[] = {"data", "model", "regularization", "optimizer", "training", "output", NULL};
 
@@ -101,6 +104,9 @@ static const keyspec KEYS[] = {
     {"training.early_stopping.restore_best", K_BOOL, F(train.es.restore_best), 0, 0, 0, 0, 0, NULL, "true", "end with the best epoch's model (else the last epoch's)"},
     {"output.dir", K_STR, F(output.dir), S(output.dir), 0, 0, 0, 0, NULL, "\"\"", "run directory; `\"\"` means `runs/<name>`. `--out DIR` overrides it"},
     {"output.tensorboard", K_BOOL, F(output.tensorboard), 0, 0, 0, 0, 0, NULL, "false", "write `events.out.tfevents.<time>.<host>` in the run dir for `tensorboard --logdir runs`: per epoch the scalars of `metrics.csv` and histograms of every parameter tensor and its last gradient"},
+    {"output.weight_stats", K_BOOL, F(output.weight_stats), 0, 0, 0, 0, 0, NULL, "false", "write `weights.csv`: per epoch and parameter tensor its size, mean, std, L1 and L2 norms, largest magnitude, the fraction below `sparsity_threshold` and the gradient's L2 norm averaged over the epoch's steps"},
+    {"output.sparsity_threshold", K_NUM, F(output.sparsity_threshold), 0, 0, INF, 1, 0, NULL, "0.001", "`weights.csv`'s `frac_small` counts weights with |w| below this"},
+    {"output.weight_images", K_BOOLENUM, F(output.weight_images), 0, 0, 0, 0, 0, WEIGHT_IMAGES, "false", "`true` writes `weights_fc0.png` at the end: each first-layer unit's 784 weights as a 28x28 tile, on a blue-white-red scale symmetric about 0 and shared by all tiles; `\"every_epoch\"` writes `weights_fc0_eNNN.png` after each epoch too"},
     {"output.augment_preview", K_BOOL, F(output.augment_preview), 0, 0, 0, 0, 0, NULL, "false", "write `augment.png` in the run dir: 64 training images as the first epoch's augmentation draws them"},
     {"output.train_eval_samples", K_INT, F(output.train_eval_samples), 0, -1, 2000000000, 0, 0, NULL, "10000", "training images measured in eval mode after every epoch (`train_eval_loss`, `train_eval_acc`; then `gap` = `train_eval_acc - test_acc`): a fixed sample drawn once per run from its own stream; 0 = off, -1 = the whole training split"},
 };
@@ -274,6 +280,19 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected one of %s, got %s", origin, path, list, type_name(v));
         return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected one of %s, got \"%s\"", origin, path, list, v->valuestring);
     }
+    case K_BOOLENUM:
+        if (cJSON_IsBool(v)) {
+            *(int *)base = cJSON_IsTrue(v);
+            return RM_OK;
+        }
+        if (cJSON_IsString(v))
+            for (int i = 2; k->names[i]; i++)
+                if (strcmp(k->names[i], v->valuestring) == 0) {
+                    *(int *)base = i;
+                    return RM_OK;
+                }
+        return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected true, false or \"%s\", got %s", origin, path, k->names[2],
+                       type_name(v));
     case K_PAIR: { /* data.augment.scale: [lo, hi] */
         if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) != 2)
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected [lo, hi], got %s", origin, path, type_name(v));
@@ -808,6 +827,11 @@ cJSON *rm_config_to_json(const rm_config *c)
         case K_HIDDEN: v = cJSON_CreateIntArray(c->model.hidden, c->model.n_hidden); break;
         case K_INTLIST: v = cJSON_CreateIntArray(c->optim.sched.milestones, c->optim.sched.n_milestones); break;
         case K_PAIR: v = exact_array((const double *)base, 2); break;
+        case K_BOOLENUM: {
+            const int i = *(const int *)base;
+            v = i < 2 ? cJSON_CreateBool(i) : cJSON_CreateString(k->names[i]);
+            break;
+        }
         case K_OPTIONAL: v = *(const int *)base ? cJSON_CreateObject() : cJSON_CreateNull(); break;
         case K_DROPOUT:
             v = c->model.dropout_is_list ? exact_array(c->model.dropout, c->model.n_dropout)
@@ -874,6 +898,7 @@ static const char *type_text(ktype t)
     case K_DROPOUT: return "number or array";
     case K_INTLIST: return "array of integers";
     case K_PAIR: return "array [lo, hi]";
+    case K_BOOLENUM: return "boolean or string";
     case K_OPTIONAL: return "object or null";
     }
     return "?";
@@ -907,6 +932,7 @@ static void values_text(const keyspec *k, int code, char *buf, size_t n)
         interval_text(k, iv, sizeof iv);
         snprintf(buf, n, "lo <= hi, each in %s", iv);
         break;
+    case K_BOOLENUM: snprintf(buf, n, "%sfalse%s, %strue%s, %s\"%s\"%s", q, q, q, q, q, k->names[2], q); break;
     case K_INTLIST:
         interval_text(k, iv, sizeof iv);
         snprintf(buf, n, "0 to %d, ascending, each in %s", RM_SCHED_MAX_MILESTONES, iv);

@@ -29,6 +29,7 @@
 #include "rm_png.h"
 #include "rm_schedule.h"
 #include "rm_tfevents.h"
+#include "rm_weight_stats.h"
 
 /* Everything a run owns, allocated before the first epoch. */
 typedef struct {
@@ -45,6 +46,8 @@ typedef struct {
     char *config_text;               /* the resolved config, compact JSON */
     int lock_fd;                     /* the run dir's lock, or -1 */
     rm_schedule sched;               /* the learning-rate schedule (constant when none) */
+    FILE *wcsv;                      /* output.weight_stats: weights.csv */
+    rm_grad_norm_acc gacc[RM_MAX_TENSORS]; /* per tensor: the gradient norms of the epoch's steps */
     rm_tfevents tb;                  /* output.tensorboard: the event file (tb.f NULL when off) */
     uint32_t *te_idx;                /* (n_te) the fixed training sample measured in eval mode */
     uint32_t n_te;
@@ -348,6 +351,7 @@ static void free_state(run_state *s)
     rm_free(s->te_idx);
     cJSON_free(s->config_text);
     if (s->lock_fd >= 0) close(s->lock_fd);
+    if (s->wcsv) fclose(s->wcsv);
     rm_err ignored;
     rm_tfevents_close(&s->tb, &ignored); /* closed already unless the run stopped early on an error */
 }
@@ -527,41 +531,72 @@ static int lock_dir(const char *dir, rm_err *e)
     return fd;
 }
 
-/* Keep the header and the first `rows` rows of metrics.csv (rows written after the last saved state
- * are dropped: they will be trained again). */
-static int truncate_csv(const char *path, int rows, rm_err *e)
+/* Keep the header and the rows of epochs 1..epoch of a per-epoch CSV (its first column is the epoch;
+ * rows written after the last saved state are dropped: they will be trained again). rows_per_epoch
+ * > 0 also checks that the file holds all of them. */
+static int truncate_csv(const char *path, int epoch, int rows_per_epoch, rm_err *e)
 {
     FILE *f = rm_fopen(path, "rb", e);
     if (!f) return e->code;
-    char *text = NULL;
-    size_t len = 0, cap = 0, keep = 0;
-    int lines = 0, c;
-    while ((c = fgetc(f)) != EOF) {
-        if (len + 1 >= cap) {
-            cap = cap ? 2 * cap : 65536;
+    char *text = NULL, line[1 << 16];
+    size_t len = 0, cap = 0;
+    long kept = 0, lineno = 0;
+    int rc = RM_OK;
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strlen(line);
+        if (n == 0 || line[n - 1] != '\n') break; /* a torn last line of a killed run */
+        if (lineno++ > 0 && atoi(line) > epoch) continue;
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
             char *t = realloc(text, cap);
             if (!t) {
-                free(text);
-                fclose(f);
-                return rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
+                rc = rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
+                break;
             }
             text = t;
         }
-        text[len++] = (char)c;
-        if (c == '\n' && ++lines == rows + 1) {
-            keep = len;
-            break;
-        }
+        memcpy(text + len, line, n);
+        len += n;
+        kept += lineno > 1;
     }
     fclose(f);
-    int rc = RM_OK;
-    if (lines < rows + 1)
-        rc = rm_fail(e, RM_ERR_IO, "%s: holds %d epoch rows, but the state is at epoch %d", path,
-                     lines > 0 ? lines - 1 : 0, rows);
-    else
-        rc = rm_write_atomic(path, text, keep, e);
+    if (!rc && rows_per_epoch > 0 && kept < (long)epoch * rows_per_epoch)
+        rc = rm_fail(e, RM_ERR_IO, "%s: holds %ld rows, but the state is at epoch %d", path, kept, epoch);
+    if (!rc) rc = rm_write_atomic(path, text ? text : "", len, e);
     free(text);
     return rc;
+}
+
+/* weights.csv after an epoch: every parameter tensor's statistics and its mean gradient norm. */
+static int weight_stats_epoch(FILE *f, const rm_params *p, int epoch, double threshold, rm_grad_norm_acc *gacc,
+                              const char *path, rm_err *e)
+{
+    for (int k = 0; k < p->count; k++) {
+        const rm_tensor_info *t = &p->t[k];
+        rm_wstats ws;
+        rm_wstats_compute(p->data + t->off, (long)t->n, threshold, &ws);
+        rm_wstats_csv_row(f, epoch, t->name, &ws, rm_grad_norm_mean(&gacc[k]));
+        rm_grad_norm_reset(&gacc[k]);
+    }
+    if (fflush(f) != 0 || ferror(f)) return rm_fail(e, RM_ERR_IO, "%s: write failed", path);
+    return RM_OK;
+}
+
+/* weights_<layer>.png: the first Linear layer's units as 28x28 tiles (fc0, or out without hidden
+ * layers), one colour scale symmetric about 0; epoch > 0 adds _eNNN to the name. */
+static int weight_image(const char *dir, const rm_params *p, int epoch, rm_err *e)
+{
+    const rm_tensor_info *t = &p->t[0]; /* fc0.weight (or out.weight): (units, 784) */
+    char name[96], path[2048];
+    const char *dot = strchr(t->name, '.');
+    int layer = dot ? (int)(dot - t->name) : (int)strlen(t->name);
+    if (epoch > 0)
+        snprintf(name, sizeof name, "weights_%.*s_e%03d.png", layer, t->name, epoch);
+    else
+        snprintf(name, sizeof name, "weights_%.*s.png", layer, t->name);
+    if (t->cols != RM_IMG_SIZE) return rm_fail(e, RM_ERR_USAGE, "%s: the first layer's inputs are not 28x28 images", name);
+    if (rm_path_join(path, sizeof path, dir, name, e)) return e->code;
+    return rm_png_write_weight_tiles(path, p->data + t->off, t->rows, RM_IMG_SIDE, 0, 0.0f, NULL, e);
 }
 
 /* TensorBoard, after each epoch: the row's scalars (as metrics.csv), then every parameter tensor and
@@ -641,11 +676,12 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     const time_t started = time(NULL);
     int resumed_from = 0;
     const int tty = isatty(fileno(stderr)) && !o->quiet;
-    char dir[1024], path[2048], csv_path[2048], state_path[2048], model_path[2048];
+    char dir[1024], path[2048], csv_path[2048], state_path[2048], model_path[2048], wcsv_path[2048];
     rm_config_out_dir(c, dir, sizeof dir);
     if (rm_path_join(csv_path, sizeof csv_path, dir, "metrics.csv", e) ||
         rm_path_join(state_path, sizeof state_path, dir, "state.safetensors", e) ||
-        rm_path_join(model_path, sizeof model_path, dir, "model.safetensors", e))
+        rm_path_join(model_path, sizeof model_path, dir, "model.safetensors", e) ||
+        rm_path_join(wcsv_path, sizeof wcsv_path, dir, "weights.csv", e))
         return e->code;
 
     /* Data: uint8 images, the checks that need the counts, the seeded split, the normalization. */
@@ -747,7 +783,8 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             rc = rm_fail(e, RM_ERR_USAGE,
                          "%s: the run is complete (%d of %d epochs); extend it with --set training.epochs=N", dir,
                          p.epoch, c->train.epochs);
-        if (!rc) rc = truncate_csv(csv_path, p.epoch, e);
+        if (!rc) rc = truncate_csv(csv_path, p.epoch, 1, e);
+        if (!rc && c->output.weight_stats) rc = truncate_csv(wcsv_path, p.epoch, 0, e);
         if (rc) {
             cJSON_Delete(resolved);
             return rc;
@@ -778,6 +815,14 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     if (c->output.augment_preview && !o->resume && write_augment_preview(dir, &aug, seed, s, e)) {
         fclose(csv);
         return e->code;
+    }
+    if (c->output.weight_stats) {
+        s->wcsv = rm_fopen(wcsv_path, o->resume ? "a" : "w", e);
+        if (!s->wcsv) {
+            fclose(csv);
+            return e->code;
+        }
+        if (!o->resume) fputs(RM_WEIGHTS_CSV_HEADER, s->wcsv);
     }
     if (c->output.tensorboard && rm_tfevents_open(&s->tb, dir, e)) {
         fclose(csv);
@@ -827,6 +872,9 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
                 break;
             }
             rm_model_backward(m, s->dlogits, B);
+            if (s->wcsv)
+                for (int k = 0; k < m->params.count; k++)
+                    rm_grad_norm_add(&s->gacc[k], m->params.grad + m->params.t[k].off, (long)m->params.t[k].n);
             rm_optim_step(&s->opt, m->params.data, m->params.grad);
             p.bn_batches++;
             if (hook_steps > 0 && ++steps_here == hook_steps) raise(SIGTERM);
@@ -867,6 +915,15 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             fprintf(csv, ",\n");
         if (fflush(csv) != 0 || ferror(csv)) {
             rc = rm_fail(e, RM_ERR_IO, "%s: write failed", csv_path);
+            stop = STOP_FAILED;
+            break;
+        }
+        if (s->wcsv && (rc = weight_stats_epoch(s->wcsv, &m->params, ep, c->output.sparsity_threshold, s->gacc,
+                                                wcsv_path, e))) {
+            stop = STOP_FAILED;
+            break;
+        }
+        if (c->output.weight_images == 2 && (rc = weight_image(dir, &m->params, ep, e))) {
             stop = STOP_FAILED;
             break;
         }
@@ -943,9 +1000,14 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     int crc = rm_fclose(csv, csv_path, &e2);
     rm_err e3;
     if (rm_tfevents_close(&s->tb, crc ? &e3 : &e2) && !crc) crc = e2.code;
+    if (s->wcsv) {
+        if (rm_fclose(s->wcsv, wcsv_path, crc ? &e3 : &e2) && !crc) crc = e2.code;
+        s->wcsv = NULL;
+    }
     if (ended && p.epoch > 0 && !crc) {
         const int64_t bn = final.epoch == p.epoch ? p.bn_batches : p.bn_batches - (int64_t)(p.epoch - final.epoch) * steps;
         crc = rm_st_save_model(model_path, m, bn, s->config_text, RM_VERSION, &e2);
+        if (!crc && c->output.weight_images) crc = weight_image(dir, &m->params, 0, &e2);
     }
     const char *signame = g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal";
     if (stop == STOP_INTERRUPTED && p.epoch == 0)
