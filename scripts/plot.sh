@@ -118,13 +118,19 @@ if len(xs) != 1:
 xcol, others = xs[0], [k for k in keys if k != xs[0]]
 if metric + "_mean" not in cols:
     sys.exit(f"--y {metric}: not in groups.csv")
-series = {}
+def order(v):  # numbers by value, then anything else by text
+    try:
+        return (0, float(v), "")
+    except ValueError:
+        return (1, 0.0, v)
+series, rank = {}, {}
 for r in rows:
     if r[metric + "_mean"] == "":
         continue
     name = ", ".join(f"{k.split('.')[-1]}={r[k]}" for k in others) or metric
+    rank[name] = tuple(order(r[k]) for k in others)
     series.setdefault(name, []).append((float(r[xcol]), float(r[metric + "_mean"]), float(r[metric + "_std"] or 0)))
-for i, (name, pts) in enumerate(sorted(series.items())):
+for i, (name, pts) in enumerate(sorted(series.items(), key=lambda kv: rank[kv[0]])):
     with open(f"{tmp}/s{i}.dat", "w") as f:
         for p in sorted(pts):
             f.write("%.17g %.17g %.17g\n" % p)
