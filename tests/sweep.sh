@@ -91,5 +91,10 @@ bad '{"base": "../nope.json"}' "missing base" "nope.json"
 bad '{"base": "../base.json", "set": {"training.batch_size": 161}, "grid": {"training.drop_last": [true]}}' \
   "a rule that needs the data" "training.batch_size: 161 is larger than the 160 training images"
 bad '{"base": "../base.json", "grid": {"name": ["x"]}}' "name is the sweep's" "name"
+echo '{"base": "../base.json", "grid": {"model.dropout": [0, 1.5]}}' > "$tmp/specs/bad.json"
+expect 2 "--count checks the values" -- sweep "$tmp/specs/bad.json" --count; has "$tmp/err" "must be in [0, 1), got 1.5"
+# whole numbers keep their digits in names: 150 and 151 are two directories
+echo '{"base": "../base.json", "grid": {"training.epochs": [150, 151]}, "out": "'"$tmp"'/ep"}' > "$tmp/specs/ep.json"
+expect 0 "whole-number labels" -- sweep "$tmp/specs/ep.json" --list; has "$tmp/out" "ep/epochs=150/seed1"; has "$tmp/out" "ep/epochs=151/seed1"
 
 finish

@@ -116,7 +116,9 @@ static void value_label(const cJSON *v, char *buf, size_t n)
     char tmp[256] = "";
     if (cJSON_IsNumber(v)) {
         double x = v->valuedouble;
-        if (x != 0 && (fabs(x) < 1e-3 || fabs(x) >= 1e6)) {
+        if (x == floor(x) && fabs(x) < 1e6) { /* whole numbers as they are: 150, not 1.5e+02 */
+            snprintf(tmp, sizeof tmp, "%.0f", x);
+        } else if (x != 0 && (fabs(x) < 1e-3 || fabs(x) >= 1e6)) {
             char m[64];
             int ex = 0;
             for (int p = 1; p <= 17; p++) { /* the shortest mantissa that gives x back */
@@ -659,7 +661,7 @@ int rm_cli_sweep(int argc, char **argv)
     if (rm_config_find(spec_path, "sweeps", found, sizeof found, &e)) return fail(&e);
     spec_path = found;
     int rc = parse_spec(&w, spec_path, &e);
-    if (!rc && !count) rc = check_all(&w, spec_path, 1, &e);
+    if (!rc) rc = check_all(&w, spec_path, !count, &e); /* --count checks the configs too, not the data */
     if (rc) {
         cJSON_Delete(w.spec);
         return fail(&e);

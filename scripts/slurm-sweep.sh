@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# slurm-sweep.sh - submit a regmnist sweep to Slurm as one job array, one task per run.
+#
+# usage: scripts/slurm-sweep.sh [--dry-run] SPEC [sbatch options...]
+#        scripts/slurm-sweep.sh --help
+#
+# Checks every run's config (`regmnist sweep SPEC --list`), counts the runs (`--count`) and submits
+# `sbatch --array=0-(N-1)` whose task i runs `regmnist sweep SPEC --task-id i` in the directory this
+# script was called from (the spec's "out" and the config's data.dir are relative to it). Prints the
+# job id on stdout. A task is idempotent: a finished run is skipped, an interrupted one resumed from
+# its last completed epoch, so submitting the same sweep again redoes only what is missing.
+#
+# The binary: $REGMNIST, else `regmnist` on PATH, else ./build/regmnist; made absolute. It, the spec,
+# the base config, the data and the working directory must be visible at the same paths on the
+# compute nodes (a shared file system).
+#
+# Options given before SPEC:
+#   --dry-run   print the sbatch command line and the batch script; submit nothing
+#   --help      this text
+# Everything after SPEC goes to sbatch, after the defaults below, so it overrides them
+# (e.g. -p gpu, -c 2, --time=1:00:00, --mem=2G, --array=0-35%4 to run at most 4 at once).
+#
+# Defaults: --array=0-(N-1) --job-name=regmnist-<spec name> --chdir=<here> --requeue
+#           --signal=B:USR1@60 --open-mode=append --output=slurm-%A_%a.out
+# Threads per run are the base config's "threads": ask for as many CPUs with -c.
+#
+# Interruption, pre-emption and time limits:
+# - regmnist stops on SIGTERM after the current step: it keeps the last completed epoch in
+#   state.safetensors, writes summary.json with status "interrupted" and exits 143; the task's next
+#   start (`--task-id i` again) resumes it, and its summary.json then holds "resumed_after_epoch".
+# - The batch script runs regmnist in the background and waits; on a signal it forwards one SIGTERM.
+# - Pre-emption (PreemptMode=REQUEUE), `scontrol requeue`, `scancel` and the time limit signal every
+#   process of the job, regmnist included. The batch script's TERM trap therefore first gives
+#   regmnist $REGMNIST_TERM_GRACE s (default 3, tenths allowed) to stop by itself and forwards SIGTERM only if it is
+#   still running (a second SIGTERM would make regmnist exit at once, without its summary.json).
+#   --requeue lets Slurm put a pre-empted or requeued task back in the queue, where it resumes
+#   (after the cluster's AuthInfo cred_expire, 120 s by default).
+# - Time limit: Slurm sends SIGUSR1 to the batch shell alone 60 s before the end (--signal). The
+#   script forwards SIGTERM at once and, once regmnist has stopped (exit 143), requeues its own task
+#   (`scontrol requeue JOBID_TASK`), which then resumes in a new allocation. It does so while the
+#   task's SLURM_RESTART_COUNT is below $REGMNIST_MAX_REQUEUE (default 10), so a run whose epoch
+#   never fits in the time limit does not loop for ever.
+# - `scancel --batch --signal=TERM JOBID` (or --signal=B:TERM@N) reaches the batch shell alone: it
+#   forwards SIGTERM after the grace; the task then ends (exit 143) and a later submit resumes it.
+# REGMNIST_TERM_GRACE and REGMNIST_MAX_REQUEUE are read when submitting and written into the script.
+#
+# Exit status: 0 submitted (or --dry-run), 1 sbatch failed, 2 usage or sweep errors (regmnist's own
+# message is shown), 127 regmnist or sbatch not found.
+set -u
+
+usage() { sed -n '2,/^[^#]/{/^#/{s/^# \{0,1\}//;p}}' "$0"; }
+die() { echo "slurm-sweep: $2" >&2; exit "$1"; }
+
+dry=0
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --dry-run) dry=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    --) shift; break ;;
+    -*) die 2 "unknown option $1 before SPEC (sbatch options go after SPEC; see --help)" ;;
+    *) break ;;
+  esac
+done
+[[ $# -ge 1 ]] || { usage >&2; exit 2; }
+spec=$1; shift
+user_opts=()
+for a in "$@"; do [[ $a == --dry-run ]] && dry=1 || user_opts+=("$a"); done
+
+# The binary: $REGMNIST, PATH, ./build/regmnist.
+if [[ -n ${REGMNIST:-} ]]; then
+  bin=$REGMNIST
+  [[ -f $bin && -x $bin ]] || bin=$(command -v -- "$REGMNIST" 2>/dev/null) \
+    || die 127 "REGMNIST=$REGMNIST: not an executable file"
+elif bin=$(command -v regmnist 2>/dev/null); then :
+elif [[ -x ./build/regmnist ]]; then bin=./build/regmnist
+else die 127 "regmnist not found: set REGMNIST=/path/to/regmnist, put it on PATH, or build ./build/regmnist"
+fi
+bin=$(realpath -- "$bin") || die 127 "cannot resolve $bin"
+[[ -f $spec ]] || die 2 "$spec: no such file"
+spec=$(realpath -- "$spec") || die 2 "cannot resolve $spec"
+here=$(pwd -P) || die 2 "cannot resolve the working directory"
+
+# Check every run's config (--list does; --count alone may not), then count the runs.
+"$bin" sweep "$spec" --list > /dev/null || exit 2
+n=$("$bin" sweep "$spec" --count) || exit 2
+[[ $n =~ ^[0-9]+$ && $n -ge 1 ]] || die 2 "$spec: regmnist sweep --count printed '$n'"
+
+grace=${REGMNIST_TERM_GRACE:-3} max_requeue=${REGMNIST_MAX_REQUEUE:-10}
+[[ $grace =~ ^([0-9]+)(\.([0-9]))?$ ]] || die 2 "REGMNIST_TERM_GRACE=$grace: want seconds, e.g. 3 or 0.5"
+grace_tenths=$((10#${BASH_REMATCH[1]} * 10 + 10#${BASH_REMATCH[3]:-0}))
+[[ $max_requeue =~ ^[0-9]+$ ]] || die 2 "REGMNIST_MAX_REQUEUE=$max_requeue: want a count"
+name=$(basename -- "$spec" .json); name=${name//[^A-Za-z0-9._-]/_}
+opts=(--array="0-$((n - 1))" --job-name="regmnist-$name" --chdir="$here" --requeue --signal=B:USR1@60
+      --open-mode=append --output=slurm-%A_%a.out --parsable "${user_opts[@]}")
+
+# The batch script: values are quoted with printf %q, so paths with spaces or quotes survive.
+script=$(cat <<EOF
+#!/bin/bash
+# regmnist sweep task, written by scripts/slurm-sweep.sh: run \$SLURM_ARRAY_TASK_ID of the sweep.
+bin=$(printf %q "$bin")
+spec=$(printf %q "$spec")
+grace_tenths=$grace_tenths max_requeue=$max_requeue
+cd $(printf %q "$here") || exit 1
+EOF
+)
+script+=$'\n'$(cat <<'EOF'
+task=${SLURM_ARRAY_TASK_ID:?not a Slurm array task}
+echo "regmnist-sweep: task $task on ${SLURMD_NODENAME:-$HOSTNAME}, start $((${SLURM_RESTART_COUNT:-0} + 1)), $(date -u +%FT%TZ)" >&2
+child= warned=0
+# alive: regmnist has not exited (a zombie has: the state after "pid (comm) " is Z).
+alive() {
+  local st
+  if [[ -r /proc/$child/stat ]] && read -r st < "/proc/$child/stat"; then st=${st##*) }; [[ ${st:0:1} != Z ]]
+  else kill -0 "$child" 2> /dev/null; fi
+}
+# SIGTERM: Slurm's own kill signals regmnist too; give it the grace to stop, then forward one SIGTERM.
+on_term() {
+  local i
+  for ((i = 0; i < grace_tenths; i++)); do alive || return 0; sleep 0.1; done
+  echo "regmnist-sweep: task $task: SIGTERM, forwarded" >&2
+  kill -TERM "$child" 2>/dev/null
+}
+# SIGUSR1 (--signal=B:USR1@60): the time limit is near; stop regmnist now, requeue afterwards.
+on_warn() {
+  warned=1
+  echo "regmnist-sweep: task $task: time limit near, stopping the run" >&2
+  kill -TERM "$child" 2>/dev/null
+}
+trap on_term TERM
+trap on_warn USR1
+"$bin" sweep "$spec" --task-id "$task" &
+child=$!
+while wait "$child"; rc=$?; alive; do :; done   # a trapped signal ends `wait` early: wait again
+wait "$child"; rc=$?                              # the child's own status
+if [[ $rc -eq 143 && $warned -eq 1 ]]; then
+  if [[ ${SLURM_RESTART_COUNT:-0} -lt $max_requeue ]]; then
+    echo "regmnist-sweep: task $task: interrupted by the time limit; requeueing to resume" >&2
+    for i in 1 2 3 4 5; do   # "Job can not be altered now, try again later" happens
+      scontrol requeue "${SLURM_ARRAY_JOB_ID}_${task}" && break
+      [[ $i -eq 5 ]] && echo "regmnist-sweep: task $task: scontrol requeue failed; submit the sweep again to resume" >&2
+      sleep 2
+    done
+  else
+    echo "regmnist-sweep: task $task: requeued ${SLURM_RESTART_COUNT} times; submit the sweep again to resume" >&2
+  fi
+fi
+exit "$rc"
+EOF
+)
+
+if [[ $dry -eq 1 ]]; then
+  printf '# %s runs; from %q:\n' "$n" "$here"
+  printf '%s' sbatch; printf ' %q' "${opts[@]}"; printf ' <<'"'"'SCRIPT'"'"'\n%s\nSCRIPT\n' "$script"
+  exit 0
+fi
+command -v sbatch > /dev/null || die 127 "sbatch not found (is Slurm's client installed and on PATH?)"
+out=$(sbatch "${opts[@]}" <<< "$script") || die 1 "sbatch failed"
+jid=${out%%;*}
+echo "slurm-sweep: submitted job array $jid: $n tasks of regmnist sweep $spec --task-id 0..$((n - 1))" >&2
+echo "$jid"

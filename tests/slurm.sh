@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# scripts/slurm-sweep.sh on a real Slurm: a private slurmctld + slurmd + munged started here in a
+# temp dir (../shared/notes/slurm-local.md; nothing in /etc or /run is touched, the ports are free
+# ones). A 4-task array of a tiny sweep finishes and `regmnist summarize` lists its 4 runs; then
+# pre-emption: a task requeued by Slurm (`scontrol requeue`: SIGTERM to every process, back to the
+# queue), a task warned of its time limit (SIGUSR1 to the batch shell: it stops the run and
+# requeues itself) and a task whose batch shell alone gets SIGTERM (forwarded after the grace) all
+# keep their last epoch; the requeued ones resume and finish, and submitting the sweep again skips
+# the finished runs and resumes the interrupted one.
+# Installs slurmctld, slurmd, slurm-client and munge with apt-get when missing (as root; not when
+# REGMNIST_TEST_NO_INSTALL is set). When Slurm cannot be installed or started it prints
+# "slurm: SKIPPED: <why>" and exits 77 (ctest: skipped). About 25-30 s on 2 busy cores.
+# usage: slurm.sh REGMNIST SOURCE_DIR
+set -u
+[[ $# -eq 2 ]] || { echo "usage: slurm.sh REGMNIST SOURCE_DIR" >&2; exit 2; }
+bin=$(realpath -- "$1") src=$(realpath -- "$2")
+sweep_sh=$src/scripts/slurm-sweep.sh
+t_start=$SECONDS
+skip() { echo "slurm: SKIPPED: $*"; exit 77; }
+
+# --- Slurm installed? ---------------------------------------------------------------------------
+have_slurm() {
+  local c
+  for c in slurmctld slurmd sbatch squeue scontrol scancel sinfo munged; do command -v "$c" > /dev/null || return 1; done
+}
+if ! have_slurm; then
+  [[ -z ${REGMNIST_TEST_NO_INSTALL:-} ]] || skip "Slurm is not installed (and REGMNIST_TEST_NO_INSTALL is set)"
+  [[ $(id -u) -eq 0 ]] || skip "Slurm is not installed and installing it needs root"
+  command -v apt-get > /dev/null || skip "Slurm is not installed and there is no apt-get"
+  pkgs=(slurmctld slurmd slurm-client munge)
+  echo "slurm: installing ${pkgs[*]}"
+  log=$(mktemp)
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" > "$log" 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update > "$log" 2>&1 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${pkgs[@]}" > "$log" 2>&1 ||
+      { why=$(tail -1 "$log"); rm -f "$log"; skip "apt-get install ${pkgs[*]} failed: $why"; }
+  fi
+  rm -f "$log"
+  have_slurm || skip "installed ${pkgs[*]}, but a command is still missing"
+fi
+[[ $(id -u) -eq 0 ]] || skip "slurmd must run as root to start jobs"
+
+# --- A private Slurm in $tmp ----------------------------------------------------------------------
+tmp=$(mktemp -d)
+T=$tmp/slurm
+pids=()   # munged slurmctld slurmd, in start order
+jobs_submitted=0
+# stop PID...: SIGTERM, up to 5 s to exit, then SIGKILL; only the daemons this script started
+stop() {
+  local p
+  [[ $# -gt 0 ]] || return 0
+  kill -TERM "$@" 2> /dev/null
+  for _ in $(seq 50); do
+    for p in "$@"; do kill -0 "$p" 2> /dev/null && break; p=; done
+    [[ -z $p ]] && break
+    sleep 0.1
+  done
+  for p in "$@"; do kill -0 "$p" 2> /dev/null && kill -KILL "$p" 2> /dev/null; wait "$p" 2> /dev/null; done
+}
+cleanup() {
+  if [[ ${#pids[@]} -gt 1 ]]; then
+    if [[ $jobs_submitted -eq 1 ]]; then   # end our jobs first, so no slurmstepd outlives slurmd
+      scancel --quiet --partition=debug 2> /dev/null
+      for _ in $(seq 50); do [[ -z $(squeue -h -o %i 2> /dev/null) ]] && break; sleep 0.1; done
+      for _ in $(seq 30); do compgen -G "$T/spool/d/${H}_*" > /dev/null || break; sleep 0.1; done
+    fi
+  fi
+  stop "${pids[@]:1}"   # slurmctld and slurmd, then munged
+  stop "${pids[@]:0:1}"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+H=$(hostname -s)
+# free_port: a port below the usual ephemeral range (32768-60999) that nothing listens on
+free_port() {
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 12000))
+    [[ $p -ne ${ctld_port:-0} ]] && ! (exec 3<> "/dev/tcp/127.0.0.1/$p") 2> /dev/null && { echo "$p"; return 0; }
+  done
+  return 1
+}
+ctld_port=$(free_port) && d_port=$(free_port) || skip "no free port found"
+cpus=$(nproc); ((cpus > 4)) && cpus=4   # more than the machine has would drain the node
+mkdir -p "$T"/{etc,spool/d,spool/ctld,log,run,munge}
+chmod 755 "$tmp" "$T" "$T/munge"   # munged refuses a socket dir others cannot enter
+# cred_expire=5 (the least allowed; default 120) is also how long a requeued job waits to restart.
+cat > "$T/etc/slurm.conf" <<EOF
+ClusterName=regmnisttest
+SlurmctldHost=$H(127.0.0.1)
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$T/munge/munge.socket,cred_expire=5
+SlurmctldPort=$ctld_port
+SlurmdPort=$d_port
+StateSaveLocation=$T/spool/ctld
+SlurmdSpoolDir=$T/spool/d
+SlurmctldPidFile=$T/run/slurmctld.pid
+SlurmdPidFile=$T/run/slurmd.pid
+SlurmctldLogFile=$T/log/slurmctld.log
+SlurmdLogFile=$T/log/slurmd.log
+MailProg=/bin/true
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+MpiDefault=none
+SwitchType=switch/none
+ReturnToService=2
+SchedulerParameters=batch_sched_delay=0,sched_interval=1,sched_min_interval=0,bf_interval=1
+MinJobAge=4
+NodeName=$H NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
+PartitionName=debug Nodes=$H Default=YES MaxTime=INFINITE State=UP
+EOF
+export SLURM_CONF=$T/etc/slurm.conf
+(umask 077 && head -c 1024 /dev/urandom > "$T/munge/munge.key") && chmod 400 "$T/munge/munge.key"
+munged -F --socket="$T/munge/munge.socket" --key-file="$T/munge/munge.key" --pid-file="$T/munge/munged.pid" \
+  --log-file="$T/log/munged.log" --seed-file="$T/munge/munged.seed" > "$T/log/munged.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do [[ -S $T/munge/munge.socket ]] && break; sleep 0.1; done
+[[ -S $T/munge/munge.socket ]] || skip "munged did not start: $(tail -2 "$T/log/munged.out" | tr '\n' ' ')"
+slurmctld -D > "$T/log/slurmctld.out" 2>&1 &
+pids+=($!)
+slurmd -D -N "$H" > "$T/log/slurmd.out" 2>&1 &
+pids+=($!)
+# ready when the node is idle; give up after 20 s, or at once when a daemon has died
+state='' end=$((SECONDS + 20))
+while ((SECONDS < end)); do
+  state=$(timeout 3 sinfo -h -o %T 2>&1 | head -1)
+  [[ $state == idle ]] && break
+  for p in "${pids[@]}"; do kill -0 "$p" 2> /dev/null || break 2; done
+  sleep 0.1
+done
+[[ $state == idle ]] || skip "Slurm did not start: sinfo says '$state'; $(cat "$T"/log/slurm*.out "$T"/log/slurm*.log 2> /dev/null |
+  grep -i -v pmix | grep -i -m3 -E 'fatal|error: (slurmd|bind|unable|couldn)' | tr '\n' ' ')"
+echo "slurm: private Slurm up in $((SECONDS - t_start)) s (ports $ctld_port, $d_port)"
+
+source "$src/tests/lib.sh"
+# json FILE KEY: a top-level string or number of cJSON's pretty-printed summary.json (no python: it
+# can take a second to start on a busy machine)
+json() { sed -n "s/^\t\"$2\":\t\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" 2> /dev/null | head -1; }
+same() { if [[ "$1" == "$2" ]]; then ok; else no "$3: '$1' != '$2'"; fi; }
+# drained JID [TIMEOUT]: wait until the job array has left squeue (polled every 0.2 s)
+drained() {
+  local jid=$1 end=$((SECONDS + ${2:-90})) out
+  while ((SECONDS < end)); do
+    if out=$(squeue -h -j "$jid" -o %i 2>&1); then [[ -z $out ]] && return 0
+    elif [[ $out == *"Invalid job id"* ]]; then return 0; fi
+    sleep 0.2
+  done
+  no "job $jid still queued after ${2:-90} s: $(squeue -h -j "$jid" -o '%i %T %r' 2>&1 | tr '\n' ' ')"
+  return 1
+}
+# epochs DIR N [TIMEOUT]: wait until DIR/metrics.csv holds N epochs
+epochs() {
+  local m=$1/metrics.csv end=$((SECONDS + ${3:-60}))
+  while ((SECONDS < end)); do
+    [[ -f $m && $(($(wc -l < "$m") - 1)) -ge $2 ]] && return 0
+    sleep 0.05
+  done
+  no "$1: fewer than $2 epochs after ${3:-60} s"
+  return 1
+}
+submit() { REGMNIST=$bin "$sweep_sh" "$@" 2> "$tmp/err"; }
+# submitted JID: the rest needs the job; without one, stop here
+submitted() { [[ $1 =~ ^[0-9]+$ ]] && ok || { no "no job id ('$1'): $(cat "$tmp/err")"; finish; exit 1; }; }
+
+# --- Data, a base config and a sweep, in a directory with a space in its name ------------------
+w="$tmp/work dir"
+mkdir -p "$w"
+python3 "$src/tests/tiny_idx.py" "$w/data" 200 100 || { echo "FAIL: cannot generate data"; exit 1; }
+cd "$w" || exit 1
+cat > base.json <<'JSON'
+{"name": "b", "data": {"dir": "data"}, "model": {"hidden": [8]}, "training": {"epochs": 2, "batch_size": 16}}
+JSON
+cat > "tiny sweep.json" <<'JSON'
+{"name": "tiny", "base": "base.json", "grid": {"model.dropout": [0, 0.3]}, "seeds": [1, 2], "out": "runs/tiny"}
+JSON
+
+# --- The script without Slurm: --dry-run, finding the binary, errors -----------------------------
+out=$(submit --dry-run "tiny sweep.json" -c 1); same "$?" 0 "--dry-run"
+[[ $out == *"sbatch --array=0-3 "*"--requeue --signal=B:USR1@60"*" -c 1 <<'SCRIPT'"* ]] && ok || no "--dry-run sbatch line: $out"
+[[ $out == *"spec=$(printf %q "$w/tiny sweep.json")"* && $out == *'--task-id "$task"'* ]] && ok ||
+  no "--dry-run batch script: $out"
+[[ -z $(squeue -h -o %i) ]] && ok || no "--dry-run submitted a job"
+mkdir -p "$tmp/pathdir" "$tmp/cwd/build" && ln -s "$bin" "$tmp/pathdir/regmnist" && ln -s "$bin" "$tmp/cwd/build/regmnist" \
+  && ln -s "$w/data" "$tmp/cwd/data"
+out=$(PATH=$tmp/pathdir:$PATH "$sweep_sh" --dry-run "$w/tiny sweep.json" 2>&1)
+[[ $out == *"bin=$(printf %q "$bin")"* ]] && ok || no "binary from PATH: $out"
+if ! PATH=/usr/bin:/bin command -v regmnist > /dev/null; then
+  out=$(cd "$tmp/cwd" && PATH=/usr/bin:/bin "$sweep_sh" --dry-run "$w/tiny sweep.json" 2>&1)
+  [[ $out == *"bin=$(printf %q "$bin")"* ]] && ok || no "binary from ./build/regmnist: $out"
+fi
+REGMNIST=$tmp/nope "$sweep_sh" "tiny sweep.json" 2> "$tmp/err"; same "$?" 127 "REGMNIST not a file"
+echo '{"base": "base.json", "grid": {"model.dropout": [0, 1.5]}}' > bad.json
+submit bad.json > /dev/null; same "$?" 2 "a bad spec"; has "$tmp/err" "must be in [0, 1), got 1.5"
+[[ -z $(squeue -h -o %i) ]] && ok || no "a bad spec was submitted"
+
+# --- A 4-task array of a tiny sweep finishes ---------------------------------------------------
+jobs_submitted=1
+t0=$SECONDS
+jid=$(submit "tiny sweep.json" -c 1); submitted "$jid"
+drained "$jid" 90
+n=0
+for d in runs/tiny/dropout={0,0.3}/seed{1,2}; do [[ $(json "$d/summary.json" status) == ok ]] && n=$((n + 1)); done
+same "$n" 4 "finished runs of the array (logs: $(cat slurm-"$jid"_*.out 2> /dev/null | grep -v '^epoch' | tail -5))"
+n=0; for i in 0 1 2 3; do [[ -s slurm-${jid}_$i.out ]] && n=$((n + 1)); done
+same "$n" 4 "one log per task"
+echo "slurm: 4-task array done in $((SECONDS - t0)) s"
+if "$bin" summarize runs/tiny > "$tmp/out" 2> "$tmp/err"; then
+  has "$tmp/err" "4 runs"
+  same "$(($(wc -l < runs/tiny/summary.csv) - 1))" 4 "summary.csv rows"
+  has "$tmp/out" "0.3"
+else
+  echo "slurm: note: 'regmnist summarize' did not run ($(head -1 "$tmp/err")): its check is skipped"
+fi
+
+# --- Pre-emption: requeue, time-limit warning, SIGTERM to the batch shell ----------------------
+# Runs in order: dropout 0 seeds 1, 2 (tasks 0, 1), dropout 0.1 seeds 1, 2 (tasks 2, 3); 200 epochs
+# of about 15 ms here, so a run lasts well past a signal at epoch 5 plus the 0.5 s grace.
+cat > long.json <<'JSON'
+{"name": "long", "base": "base.json", "set": {"model.hidden": [256, 256], "training.epochs": 200},
+ "grid": {"model.dropout": [0, 0.1]}, "seeds": [1, 2], "out": "runs/long"}
+JSON
+r0=runs/long/dropout=0/seed1 r1=runs/long/dropout=0/seed2 r2=runs/long/dropout=0.1/seed1 r3=runs/long/dropout=0.1/seed2
+t0=$SECONDS
+jid=$(REGMNIST_TERM_GRACE=0.5 submit long.json -c 1); submitted "$jid"
+# scancel gets "Job can not be altered now" when the task requeues itself at once, and retries 5 s
+# later, signalling the task's next start: `timeout` ends it first (the logs show what arrived).
+# Each task is signalled at its 5th epoch, so this works with 1 CPU (one task at a time) or more.
+epochs "$r0" 5 && { scontrol requeue "${jid}_0" || no "scontrol requeue ${jid}_0"; }   # as pre-emption does
+epochs "$r1" 5 && timeout 2 scancel --batch --signal=USR1 "${jid}_1" 2> /dev/null    # as --signal=B:USR1@60 does
+epochs "$r2" 5 && timeout 2 scancel --batch --signal=TERM "${jid}_2" 2> /dev/null
+drained "$jid" 120
+log() { cat "slurm-${jid}_$1.out" 2> /dev/null | grep -v '^epoch'; }
+log 0 > "$tmp/log0"; log 1 > "$tmp/log1"; log 2 > "$tmp/log2"
+# task 0: Slurm's SIGTERM reached regmnist, which kept its epoch; the requeued task resumed it
+has "$tmp/log0" "DUE TO JOB REQUEUE"; has "$tmp/log0" "interrupted by SIGTERM: $r0/state.safetensors keeps epoch"
+has "$tmp/log0" ", start 2,"
+same "$(json "$r0/summary.json" status)" ok "requeued run"
+[[ $(json "$r0/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "requeued run: resumed_after_epoch '$(json "$r0/summary.json" resumed_after_epoch)'"
+if grep -q "SIGTERM, forwarded" "$tmp/log0"; then no "task 0: SIGTERM forwarded on top of Slurm's own"; else ok; fi
+# task 1: the warning stopped the run and the task requeued itself
+has "$tmp/log1" "time limit near"; has "$tmp/log1" "requeueing to resume"; has "$tmp/log1" ", start 2,"
+same "$(json "$r1/summary.json" status)" ok "self-requeued run"
+[[ $(json "$r1/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "self-requeued run: resumed_after_epoch '$(json "$r1/summary.json" resumed_after_epoch)'"
+# task 2: SIGTERM to the batch shell alone was forwarded; the run is interrupted, not requeued
+has "$tmp/log2" "SIGTERM, forwarded"; has "$tmp/log2" "interrupted by SIGTERM: $r2/state.safetensors keeps epoch"
+same "$(json "$r2/summary.json" status)" interrupted "SIGTERM'd run"
+[[ -f $r2/state.safetensors && ! -e $r2/model.safetensors ]] && ok || no "SIGTERM'd run: files $(ls "$r2")"
+# task 3: left alone
+same "$(json "$r3/summary.json" status)" ok "untouched run"
+same "$(json "$r3/summary.json" resumed_after_epoch)" "" "untouched run not resumed"
+echo "slurm: pre-emption array done in $((SECONDS - t0)) s"
+
+# --- Submitting the sweep again skips the finished runs and resumes the interrupted one ----------
+t0=$SECONDS
+before=$(stat -c %Y.%s "$r0/metrics.csv" "$r3/metrics.csv")
+jid=$(submit long.json -c 1); submitted "$jid"
+drained "$jid" 90
+for i in 0 1 3; do has "slurm-${jid}_$i.out" "already done"; done
+has "slurm-${jid}_2.out" "resuming"
+same "$(json "$r2/summary.json" status)" ok "resumed run"
+[[ $(json "$r2/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "resumed run: resumed_after_epoch '$(json "$r2/summary.json" resumed_after_epoch)'"
+same "$(stat -c %Y.%s "$r0/metrics.csv" "$r3/metrics.csv")" "$before" "finished runs untouched"
+echo "slurm: resubmitted array done in $((SECONDS - t0)) s; total $((SECONDS - t_start)) s"
+
+cd "$tmp" || exit 1
+finish
