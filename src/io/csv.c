@@ -9,6 +9,7 @@
  * error is an RM_ERR_IO message of one line naming the file, the line and the column. */
 #define _POSIX_C_SOURCE 200809L
 #include "rm_csv.h"
+#include "rm_gzfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,20 +48,9 @@ static int read_all(const char *path, char **out, size_t *len, rm_err *e)
 {
     *out = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return rm_fail(e, RM_ERR_IO, "%s: %s", path, errno == ENOENT ? "not found" : strerror(errno));
     struct stat st;
-    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-    if (bad) {
-        close(fd);
-        return rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(bad));
-    }
-    gzFile f = gzdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        return rm_fail(e, RM_ERR_IO, "%s: cannot open (out of memory)", path);
-    }
-    gzbuffer(f, 1u << 17);
+    gzFile f = rm_gzopen(path, &st, e);
+    if (!f) return e->code;
     size_t packed = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size : 0;
     size_t cap = GZ_START;
     if (packed > 0 && gzdirect(f))

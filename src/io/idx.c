@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "rm_data.h"
+#include "rm_gzfile.h"
 
 int rm_idx_find(const char *path, char *found, size_t n, rm_err *e)
 {
@@ -139,20 +140,9 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
     char path[4096];
     *data = NULL;
     if (rm_idx_find(given, path, sizeof path, e)) return e->code;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(errno));
     struct stat st;
-    int bad = fstat(fd, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
-    if (bad) {
-        close(fd);
-        return rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(bad));
-    }
-    gzFile f = gzdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        return rm_fail(e, RM_ERR_IO, "%s: cannot open (out of memory)", path);
-    }
-    gzbuffer(f, 1u << 17);
+    gzFile f = rm_gzopen(path, &st, e);
+    if (!f) return e->code;
     int rc = RM_OK;
     uint8_t hdr[16];
     int ndims = (int)(magic & 0xff);

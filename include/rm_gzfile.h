@@ -1,0 +1,14 @@
+/* rm_gzfile.h - opening a data file through zlib (gzip or raw alike), shared by the readers. */
+#ifndef RM_GZFILE_H
+#define RM_GZFILE_H
+
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "rm_common.h"
+
+/* Open path for reading through zlib with a 128 KiB buffer, filling *st; a missing file, a
+ * directory or an open failure is an RM_ERR_IO error naming path (NULL returned). */
+gzFile rm_gzopen(const char *path, struct stat *st, rm_err *e);
+
+#endif

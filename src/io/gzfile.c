@@ -1,0 +1,31 @@
+/* gzfile.c - one checked way to open a data file through zlib. */
+#define _POSIX_C_SOURCE 200809L
+#include "rm_gzfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+gzFile rm_gzopen(const char *path, struct stat *st, rm_err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rm_fail(e, RM_ERR_IO, "%s: %s", path, errno == ENOENT ? "not found" : strerror(errno));
+        return NULL;
+    }
+    int bad = fstat(fd, st) != 0 ? errno : S_ISDIR(st->st_mode) ? EISDIR : 0;
+    if (bad) {
+        close(fd);
+        rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(bad));
+        return NULL;
+    }
+    gzFile f = gzdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        rm_fail(e, RM_ERR_IO, "%s: cannot open (out of memory)", path);
+        return NULL;
+    }
+    gzbuffer(f, 1u << 17);
+    return f;
+}
