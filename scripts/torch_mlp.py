@@ -26,14 +26,16 @@ DEFAULTS = {
     "name": "run", "seed": 1, "threads": 1,
     "data": {"dir": "data/mnist", "train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
              "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte", "subset": 1.0,
-             "val_fraction": 0.0, "normalize": "standard"},
+             "val_fraction": 0.0, "normalize": "standard", "augment": None, "noise_std": 0.0},
     "model": {"hidden": [256, 128], "activation": "relu", "norm": "none", "dropout": 0.0, "input_dropout": 0.0,
               "init_from": ""},
     "regularization": {"l1": 0.0, "l2": 0.0, "penalize_bias": False},
     "optimizer": {"name": "adam", "lr": 0.001, "momentum": 0.0, "nesterov": False, "beta1": 0.9, "beta2": 0.999,
                   "eps": 1e-8, "weight_decay": 0.0, "schedule": None},
     "training": {"epochs": 10, "batch_size": 64, "shuffle": True, "drop_last": False, "early_stopping": None},
-    "output": {"dir": "", "train_eval_samples": 10000, "tensorboard": False},  # the twin writes no event file
+    # the twin writes none of the optional outputs (event file, weights.csv, images): their keys are accepted
+    "output": {"dir": "", "train_eval_samples": 10000, "tensorboard": False, "weight_stats": False,
+               "sparsity_threshold": 0.001, "weight_images": False, "augment_preview": False},
 }
 # training.early_stopping: null is off; an object (even {}) turns it on with these defaults (src/run/config.c).
 ES_DEFAULTS = {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "restore_best": True}
@@ -79,6 +81,8 @@ def load_config(path, sets=(), seed=None, epochs=None):
         cfg["seed"] = seed
     if epochs is not None:
         cfg["training"]["epochs"] = epochs
+    if cfg["data"]["augment"] is not None or cfg["data"]["noise_std"] != 0:
+        sys.exit("torch_mlp: data.augment and data.noise_std: not in the twin yet (regmnist's own tests cover them)")
     sch = cfg["optimizer"]["schedule"]
     if sch is not None and (not isinstance(sch, dict) or set(sch) - SCHED_KEYS or "name" not in sch):
         sys.exit("torch_mlp: optimizer.schedule: an object with a name and the keys regmnist takes, or null")
