@@ -1,4 +1,5 @@
-/* rm_layers.h - layer kinds: plain forward/backward kernels plus a small ops table each. */
+/* rm_layers.h - layer kinds and their kernels: whole-batch forward/backward functions, and the tile
+ * kernels (a block of rows or columns, with a row stride) that the model fuses into its products. */
 #ifndef RM_LAYERS_H
 #define RM_LAYERS_H
 
@@ -10,48 +11,31 @@
 /* Activation kinds (config "model.activation"). */
 enum { RM_ACT_RELU = 0, RM_ACT_TANH = 1, RM_ACT_SIGMOID = 2 };
 
+/* Layer kinds. */
+enum { RM_LAYER_LINEAR = 0, RM_LAYER_ACT = 1, RM_LAYER_DROPOUT = 2, RM_LAYER_BATCHNORM = 3, RM_LAYER_LAYERNORM = 4 };
+
 /* PyTorch's defaults for the norm layers. */
 #define RM_NORM_EPS 1e-5f
 #define RM_BN_MOMENTUM 0.1f
 
-typedef struct rm_layer rm_layer;
-
-/* What every layer kind provides; passed by pointer. */
-typedef struct rm_layer_ops {
-    const char *kind;
-    /* y = f(x) for B samples; train selects train-mode behaviour (dropout, batch statistics). */
-    void (*forward)(rm_layer *l, int B, int train);
-    /* dx from dy and adds into the parameter gradients; dx is skipped when need_dx is 0. */
-    void (*backward)(rm_layer *l, int B, int need_dx);
-} rm_layer_ops;
-
 /* One layer with its buffers; shapes are per batch of B samples. */
-struct rm_layer {
-    const rm_layer_ops *ops;
+typedef struct rm_layer {
+    int kind;              /* RM_LAYER_* */
     int in, out;           /* features per sample in and out */
-    const float *x;        /* (B, in) input, the previous layer's y */
-    float *y;              /* (B, out) output */
-    const float *dy;       /* (B, out) gradient of the loss w.r.t. y */
-    float *dx;             /* (B, in) gradient w.r.t. x */
+    float *y;              /* (B, out) output; a dropout layer's only in training (eval passes its input on) */
     float *w, *b;          /* linear: W (out, in), b (out); norms: gamma (out), beta (out) */
     float *dw, *db;        /* gradients at the same shapes */
     float *run_mean;       /* batchnorm (out) running mean */
     float *run_var;        /* batchnorm (out) running (unbiased) variance */
     float *xhat;           /* norms: (B, out) normalized input kept for backward */
-    float *mu, *invstd;    /* batchnorm: mu (2*out, second half scratch), invstd (out); layernorm: (B) */
-    uint8_t *mask;         /* dropout: (B, out) keep mask */
-    const uint8_t *fixed_mask; /* dropout: (B, out) mask supplied by the caller (tests), or NULL */
+    float *mu, *invstd;    /* batchnorm: mu (2*out, second half scratch), invstd (out); layernorm: (B) each */
+    float *dbuf;           /* layernorm: (B, out) input gradient */
+    float *mask;           /* dropout: (B, out) scale mask of the last training pass: 1/(1-p) or 0 */
+    const uint8_t *fixed_mask; /* dropout: (B, out) keep mask supplied by the caller (tests), or NULL */
     float p;               /* dropout rate */
     int act;               /* activation kind */
-    rm_rng *rng;           /* dropout mask stream */
-};
-
-/* Ops tables, one per layer kind. */
-extern const rm_layer_ops rm_linear_ops;
-extern const rm_layer_ops rm_activation_ops;
-extern const rm_layer_ops rm_dropout_ops;
-extern const rm_layer_ops rm_batchnorm_ops;
-extern const rm_layer_ops rm_layernorm_ops;
+    int site;              /* dropout: its number in the model (input dropout first), for the draws */
+} rm_layer;
 
 /* Linear: y (B,OUT) = x (B,IN) W^T + b. */
 void rm_linear_forward(const float *x, const float *W, const float *b, float *y, int B, int in, int out);
@@ -66,12 +50,15 @@ void rm_act_backward(int act, const float *y, const float *dy, float *dx, long n
 /* Activation kind from its config name, or -1. */
 int rm_act_from_name(const char *name);
 
-/* Dropout: draw a keep mask (keep with probability 1-p) for n values from rng. */
-void rm_dropout_mask(rm_rng *rng, float p, uint8_t *mask, long n);
-/* Dropout: y = x * mask / (1-p) (inverted dropout). */
-void rm_dropout_forward(const float *x, const uint8_t *mask, float p, float *y, long n);
-/* Dropout backward: dx = dy * mask / (1-p). */
-void rm_dropout_backward(const uint8_t *mask, float p, const float *dy, float *dx, long n);
+/* Dropout draws: the keep threshold of rate p on 32 random bits (keep when bits >= it). */
+uint32_t rm_dropout_threshold(float p);
+/* Dropout: the scale mask of elements [e0, e0 + n) of a (draw, site) subkey (rm_ctr_subkey): 1/(1-p)
+ * with probability 1-p, else 0. Element e's value depends on (subkey, e) only. */
+void rm_dropout_mask(uint64_t subkey, float p, uint32_t e0, float *mask, long n);
+/* Dropout: y = x * mask (inverted dropout: mask is 0 or 1/(1-p)). */
+void rm_dropout_forward(const float *x, const float *mask, float *y, long n);
+/* Dropout backward: dx = dy * mask. */
+void rm_dropout_backward(const float *mask, const float *dy, float *dx, long n);
 
 /* BatchNorm1d train: batch mean/biased var normalize x (B,N); running stats updated (unbiased var). */
 void rm_batchnorm_forward_train(const float *x, const float *gamma, const float *beta, float *y, float *xhat,
@@ -90,5 +77,41 @@ void rm_layernorm_forward(const float *x, const float *gamma, const float *beta,
 /* LayerNorm backward: dgamma += sum dy*xhat, dbeta += sum dy, dx (may be NULL). */
 void rm_layernorm_backward(const float *dy, const float *xhat, const float *gamma, const float *invstd,
                            float *dx, float *dgamma, float *dbeta, int B, int N);
+
+/* Tile kernels. Matrices are (rows, ld) row-major; a tile is rows [r0, r1) x columns [c0, c1) and
+ * per-column vectors are indexed by the global column. Every sum over rows runs in row order, so a
+ * column's result does not depend on how the columns are cut into tiles; with acc 0 a gradient is
+ * written (the buffer held nothing), with acc 1 the sum starts from what it holds. */
+
+/* y = bias broadcast over the tile. */
+void rm_tile_fill_bias(float *y, int ld, const float *b, int r0, int r1, int c0, int c1);
+/* s[j] (acc ? += : =) sum over rows [0, B) of x[i][j], for j in [c0, c1). */
+void rm_tile_colsum(const float *x, int ld, int B, int c0, int c1, float *s, int acc);
+/* Activation (when a is not NULL; else a is x) then dropout (when mask is not NULL) over a tile:
+ * a = f(x); mask[e] drawn as rm_dropout_mask for e = i * ld + j (or from fixed, a 0/1 keep mask of
+ * the same layout) and d = a * mask. */
+void rm_tile_act_dropout(int act, const float *x, float *a, int ld, int r0, int r1, int c0, int c1, float *mask,
+                         float *d, uint64_t subkey, float p, const uint8_t *fixed);
+/* In place over a tile: t = act'(a) * (mask ? t * mask : t). */
+void rm_tile_act_dropout_backward(int act, const float *a, const float *mask, float *t, int ld, int r0, int r1,
+                                  int c0, int c1);
+/* BatchNorm train over whole columns [c0, c1) of x (B rows). */
+void rm_tile_bn_train(const float *x, int ld, int B, int c0, int c1, const float *gamma, const float *beta,
+                      float *y, float *xhat, float *mu, float *invstd, float *run_mean, float *run_var);
+/* BatchNorm eval over a tile. */
+void rm_tile_bn_eval(const float *x, int ld, int r0, int r1, int c0, int c1, const float *gamma,
+                     const float *beta, const float *run_mean, const float *run_var, float *y);
+/* BatchNorm backward over whole columns, t = dy in, dx out (in place); work (2 * ld) scratch. */
+void rm_tile_bn_backward(float *t, const float *xhat, int ld, int B, int c0, int c1, const float *gamma,
+                         const float *invstd, float *dgamma, float *dbeta, float *work, int acc);
+/* LayerNorm forward over whole rows [r0, r1) of width N. */
+void rm_tile_ln_rows(const float *x, int N, int r0, int r1, const float *gamma, const float *beta, float *y,
+                     float *xhat, float *mu, float *invstd);
+/* LayerNorm input gradient over whole rows (dx may not alias dy). */
+void rm_tile_ln_backward_rows(const float *dy, const float *xhat, int N, int r0, int r1, const float *gamma,
+                              const float *invstd, float *dx);
+/* LayerNorm parameter gradients over whole columns. */
+void rm_tile_ln_backward_params(const float *dy, const float *xhat, int ld, int B, int c0, int c1,
+                                float *dgamma, float *dbeta, int acc);
 
 #endif

@@ -26,31 +26,44 @@ typedef struct rm_model_spec {
     int norm;                     /* RM_MNORM_* */
 } rm_model_spec;
 
+/* A block: a linear layer and what follows it (layer indices, -1 when absent; the output block
+ * has its linear layer only). The model runs a block as fused steps: one job of product tiles
+ * that also add the bias and apply norm, activation and dropout tile by tile. */
+typedef struct rm_block {
+    int lin, norm, act, drop;
+} rm_block;
+
 /* A built model: layers wired over preallocated buffers for up to max_batch samples. */
 typedef struct rm_model {
     rm_model_spec spec;
     int n_layers;
     rm_layer layers[RM_MAX_LAYERS];
-    int first_param_layer; /* layers before it need no input gradient */
+    int n_blocks;          /* hidden blocks + the output block */
+    rm_block blocks[RM_MAX_HIDDEN + 1];
+    int in_drop;           /* the input dropout layer, or -1 */
+    int n_drop;            /* dropout layers (sites) */
     rm_params params;      /* fcN.weight, fcN.bias, normN.weight, normN.bias, ..., out.weight, out.bias */
     rm_params buffers;     /* normN.running_mean, normN.running_var */
     int max_batch;
     float *input;          /* (max_batch, in_dim) the batch, filled by the caller */
     float *grad_a, *grad_b; /* (max_batch, max width) backward ping-pong */
-    rm_rng dropout_rng;
+    rm_rng dropout_rng;    /* counter-based (rm_ctr_*): key and the number of training passes made */
 } rm_model;
 
 /* Build layers and allocate every buffer; parameters start at zero until rm_model_init. */
 int rm_model_build(rm_model *m, const rm_model_spec *spec, int max_batch, rm_err *e);
 
 /* PyTorch's default init from the seed's init stream: Linear W, b ~ U(-1/sqrt(in), 1/sqrt(in));
- * norms gamma 1, beta 0; running mean 0, var 1. Also seeds the dropout stream. */
+ * norms gamma 1, beta 0; running mean 0, var 1. Also keys the dropout stream. */
 void rm_model_init(rm_model *m, uint64_t seed);
 
-/* Forward B <= max_batch samples from m->input; returns the logits (B, classes). */
+/* Forward B <= max_batch samples from m->input; returns the logits (B, classes). A training pass of
+ * a model with dropout draws its masks as draw number dropout_rng.s[2] (then counted), element
+ * i * width + j of each site, so the masks depend on the seed and the step only. */
 const float *rm_model_forward(rm_model *m, int B, int train);
 
-/* Backward from dlogits (B, classes), adding into m->params.grad; follows a train forward. */
+/* Backward from dlogits (B, classes) into m->params.grad (adding to what rm_penalty wrote, or
+ * writing when the gradients are marked zero); follows a train forward. */
 void rm_model_backward(rm_model *m, const float *dlogits, int B);
 
 /* The dropout layers in order (input dropout first), for tests that feed fixed masks. */

@@ -22,6 +22,7 @@ typedef struct rm_params {
     float *grad; /* (n), NULL for buffers such as running statistics */
     size_t n;
     int count;
+    int grad_zero; /* 1: every gradient is zero but grad is not cleared yet (rm_params_zero_grad) */
     rm_tensor_info t[RM_MAX_TENSORS];
 } rm_params;
 
@@ -37,8 +38,13 @@ const rm_tensor_info *rm_params_find(const rm_params *p, const char *name);
 /* The number of values in the registered tensors (n less the alignment padding). */
 size_t rm_params_numel(const rm_params *p);
 
-/* Zero every gradient: one memset. */
+/* Zero every gradient. Lazily: marks grad_zero, and the next writer (rm_penalty with add_grad,
+ * rm_model_backward) writes its values instead of adding them, saving a pass over the buffer.
+ * Read grad only after one of them ran, or call rm_params_grad_clear first. */
 void rm_params_zero_grad(rm_params *p);
+
+/* Clear a pending zero_grad now (memset), so grad holds zeros. */
+void rm_params_grad_clear(rm_params *p);
 
 /* Release the buffers. */
 void rm_params_free(rm_params *p);

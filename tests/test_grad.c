@@ -7,6 +7,8 @@
 #include "rm_layers.h"
 #include "rm_loss.h"
 #include "rm_model.h"
+#include "rm_optim.h"
+#include "rm_pool.h"
 #include "test_util.h"
 
 #define H 1e-2   /* central-difference step (float layers) */
@@ -89,7 +91,7 @@ typedef struct {
     int kind, act;
     float x[B * IN], w[OUT * IN], b[OUT], y[B * OUT], r[B * OUT];
     float xhat[B * OUT], mu[2 * OUT + 2 * B], invstd[OUT + B], rm[OUT], rv[OUT];
-    uint8_t mask[B * OUT];
+    float mask[B * OUT]; /* dropout scale mask: 0 or 1/(1-p) */
     int n_in, n_out;
 } layer_ctx;
 
@@ -101,7 +103,7 @@ static double layer_obj(void *vc)
     switch (c->kind) {
     case LK_LINEAR: rm_linear_forward(c->x, c->w, c->b, c->y, B, IN, OUT); break;
     case LK_ACT: rm_act_forward(c->act, c->x, c->y, B * OUT); break;
-    case LK_DROPOUT: rm_dropout_forward(c->x, c->mask, 0.3f, c->y, B * OUT); break;
+    case LK_DROPOUT: rm_dropout_forward(c->x, c->mask, c->y, B * OUT); break;
     case LK_BN:
         rm_batchnorm_forward_train(c->x, c->w, c->b, c->y, c->xhat, c->mu, c->invstd, c->rm, c->rv, B, OUT);
         break;
@@ -153,21 +155,64 @@ static void test_dropout(void)
     layer_ctx c = {.kind = LK_DROPOUT};
     fill(c.x, B * OUT, 1.0f);
     fill(c.r, B * OUT, 1.0f);
-    for (int i = 0; i < B * OUT; i++) c.mask[i] = (uint8_t)(i % 3 != 0);
+    for (int i = 0; i < B * OUT; i++) c.mask[i] = i % 3 != 0 ? 1.0f / 0.7f : 0.0f;
     float dx[B * OUT];
     layer_obj(&c);
     CHECK_NEAR(c.y[1], c.x[1] / 0.7f, 1e-6);
     CHECK(c.y[0] == 0.0f);
-    rm_dropout_backward(c.mask, 0.3f, c.r, dx, B * OUT);
+    rm_dropout_backward(c.mask, c.r, dx, B * OUT);
     check_grad("dropout dx", c.x, dx, B * OUT, layer_obj, &c);
-    /* the mask keeps about 1-p of the values */
+
+    /* counter-based masks: about 1-p kept, the kept value 1/(1-p), and each element a function of
+     * (subkey, element) only: drawn whole or in odd pieces, the mask is the same */
+    enum { NM = 100000 };
+    static float m[NM], pieces[NM], other[NM];
     rm_rng r;
-    rm_rng_seed(&r, 1, RM_STREAM_DROPOUT);
-    static uint8_t m[100000];
-    rm_dropout_mask(&r, 0.3f, m, 100000);
-    long kept = 0;
-    for (int i = 0; i < 100000; i++) kept += m[i];
-    CHECK_NEAR(kept / 100000.0, 0.7, 0.01);
+    rm_ctr_seed(&r, 1, RM_STREAM_DROPOUT);
+    CHECK(r.s[2] == 0 && rm_ctr_next_draw(&r) == 0 && rm_ctr_next_draw(&r) == 1 && r.s[2] == 2);
+    const uint64_t k0 = rm_ctr_subkey(&r, 0, 0), k1 = rm_ctr_subkey(&r, 1, 0), k2 = rm_ctr_subkey(&r, 0, 1);
+    CHECK(k0 != k1 && k0 != k2 && k1 != k2);
+    const float p = 0.3f;
+    rm_dropout_mask(k0, p, 0, m, NM);
+    long kept = 0, bad_value = 0;
+    for (int i = 0; i < NM; i++) {
+        kept += m[i] != 0.0f;
+        bad_value += m[i] != 0.0f && m[i] != 1.0f / (1.0f - p);
+    }
+    CHECK_NEAR(kept / (double)NM, 0.7, 0.01);
+    CHECK(bad_value == 0);
+    for (long at = 0, len = 1; at < NM; at += len, len = len * 3 % 1000 + 1)
+        rm_dropout_mask(k0, p, (uint32_t)at, pieces + at, at + len <= NM ? len : NM - at);
+    CHECK(memcmp(m, pieces, sizeof m) == 0);
+    /* another draw or another site: independent masks (agreement p^2 + (1-p)^2 = 0.58) */
+    const uint64_t keys[2] = {k1, k2};
+    for (int d = 0; d < 2; d++) {
+        rm_dropout_mask(keys[d], p, 0, other, NM);
+        long same = 0, same_next = 0;
+        for (int i = 0; i < NM; i++) {
+            same += (m[i] != 0.0f) == (other[i] != 0.0f);
+            same_next += i + 1 < NM && (m[i] != 0.0f) == (m[i + 1] != 0.0f);
+        }
+        CHECK_NEAR(same / (double)NM, 0.58, 0.01);
+        CHECK_NEAR(same_next / (double)NM, 0.58, 0.01);
+    }
+    /* the threshold: p = 0 keeps everything, tiny p nearly everything */
+    CHECK(rm_dropout_threshold(0.0f) == 0);
+    CHECK(rm_dropout_threshold(0.5f) == 2147483648u);
+    /* fused tile kernel = activation, then mask, then multiply; the same by rows or by columns */
+    enum { TR = 5, TC = 37 };
+    float x[TR * TC], a1[TR * TC], a2[TR * TC], m1[TR * TC], m2[TR * TC], d1[TR * TC], d2[TR * TC];
+    fill(x, TR * TC, 1.0f);
+    rm_tile_act_dropout(RM_ACT_RELU, x, a1, TC, 0, TR, 0, TC, m1, d1, k2, 0.5f, NULL);
+    rm_tile_act_dropout(RM_ACT_RELU, x, a2, TC, 0, TR, 0, 16, m2, d2, k2, 0.5f, NULL);
+    rm_tile_act_dropout(RM_ACT_RELU, x, a2, TC, 0, 2, 16, TC, m2, d2, k2, 0.5f, NULL);
+    rm_tile_act_dropout(RM_ACT_RELU, x, a2, TC, 2, TR, 16, TC, m2, d2, k2, 0.5f, NULL);
+    CHECK(memcmp(a1, a2, sizeof a1) == 0 && memcmp(m1, m2, sizeof m1) == 0 && memcmp(d1, d2, sizeof d1) == 0);
+    float mm[TR * TC];
+    rm_dropout_mask(k2, 0.5f, 0, mm, TR * TC);
+    long wrong = 0;
+    for (int i = 0; i < TR * TC; i++) wrong += m1[i] != mm[i] || d1[i] != (x[i] > 0 ? x[i] : 0.0f) * mm[i];
+    CHECK(wrong == 0);
 }
 
 static void test_norm(int kind, const char *name)
@@ -393,8 +438,65 @@ static void test_checker_rejects_bad(void)
     }
 }
 
+/* A few training steps (dropout drawn by the model, BatchNorm or LayerNorm, L2, Adam) and an eval
+ * pass give the same bits with 1, 2, 3 and 4 threads: product tiles are fixed by the shapes, sums
+ * over the batch run in row order, masks depend on (seed, step, site, element) only. Shapes large
+ * enough that products are cut into several tiles, and batches of 64, 37 (odd) and 300 (row tiles). */
+static void run_steps(int norm, int batch, int threads, float *out /* (n_params + 300 * 10) */, size_t *n_out)
+{
+    rm_err e;
+    rm_model m;
+    rm_optim o;
+    rm_model_spec s = {.in_dim = 200, .classes = 10, .n_hidden = 2, .hidden = {96, 64}, .dropout = {0.3f, 0.5f},
+                       .input_dropout = 0.1f, .act = RM_ACT_RELU, .norm = norm};
+    rm_optim_cfg oc = {RM_OPT_ADAM, 1e-3f, 0.0f, 0.9f, 0.999f, 1e-8f, 0.0f, 0};
+    CHECK(rm_pool_start(threads, &e) == RM_OK);
+    CHECK(rm_model_build(&m, &s, 300, &e) == RM_OK);
+    CHECK(rm_optim_init(&o, &oc, m.params.n, &e) == RM_OK);
+    rm_model_init(&m, 11);
+    static float dl[300 * 10];
+    static uint8_t y[300];
+    unsigned st = 99;
+    for (int step = 0; step < 4; step++) {
+        for (int i = 0; i < batch * 200; i++) {
+            st = st * 1664525u + 1013904223u;
+            m.input[i] = (float)(st >> 8) / 8388608.0f - 1.0f;
+        }
+        for (int i = 0; i < batch; i++) y[i] = (uint8_t)((i * 7 + step) % 10);
+        const float *z = rm_model_forward(&m, batch, 1);
+        rm_xent(z, y, batch, 10, dl, NULL);
+        rm_params_zero_grad(&m.params);
+        rm_penalty(&m.params, 0.0f, 1e-3f, 0, 1);
+        rm_model_backward(&m, dl, batch);
+        rm_optim_step(&o, m.params.data, m.params.grad);
+    }
+    memcpy(out, m.params.data, m.params.n * sizeof(float));
+    memcpy(out + m.params.n, rm_model_forward(&m, 300, 0), 300 * 10 * sizeof(float));
+    *n_out = m.params.n + 300 * 10;
+    rm_optim_free(&o);
+    rm_model_free(&m);
+    rm_pool_stop();
+}
+
+static void test_thread_invariance(void)
+{
+    static float ref[40000], got[40000];
+    const int batches[3] = {64, 37, 300};
+    for (int norm = 0; norm < 3; norm++)
+        for (int b = 0; b < 3; b++) {
+            size_t n_ref, n_got;
+            run_steps(norm, batches[b], 1, ref, &n_ref);
+            for (int t = 2; t <= 4; t++) {
+                run_steps(norm, batches[b], t, got, &n_got);
+                CHECK(n_got == n_ref && memcmp(ref, got, n_ref * sizeof(float)) == 0);
+            }
+        }
+    printf("  %-28s same bits with 1-4 threads\n", "model steps + eval");
+}
+
 int main(void)
 {
+    test_thread_invariance();
     test_checker_rejects_bad();
     test_linear();
     test_activations();

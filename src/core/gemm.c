@@ -1,45 +1,99 @@
-/* gemm.c - the cblas_sgemm wrapper. With several threads the product is cut into column (or row)
- * blocks of C, one per thread of regmnist's pool, each a single-threaded OpenBLAS call: OpenBLAS's
- * own threads stay idle, and every element of C is computed by the same kernel sequence. */
+/* gemm.c - the cblas_sgemm wrapper. A product is cut into tiles, blocks of columns (or rows) of C
+ * whose bounds depend only on the product's shape; each tile is one single-threaded OpenBLAS call,
+ * run by whichever thread of regmnist's pool takes it. OpenBLAS's own threads stay idle.
+ *
+ * Why tiles fixed by the shape: inside one call OpenBLAS computes C in register blocks (e.g. 24
+ * columns with its Haswell kernels) and the edge blocks use other kernels whose sums round
+ * differently, so an element's last bits depend on where the call's edges fall. Cutting a product
+ * per thread count (as regmnist did before) changed results between --threads 1, 2 and 3; with
+ * shape-fixed tiles every element comes from the same call sequence whatever the thread count. */
 #include "rm_gemm.h"
 
 #include <cblas.h>
 #include <stdio.h>
 
-#include "rm_pool.h"
+/* Stops OpenBLAS's worker threads; exported by its pthreads builds (Debian's). Weak, so a BLAS
+ * without it still links. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
 
-typedef struct {
-    int ta, tb, M, N, K, lda, ldb, by_rows;
-    float alpha, beta;
-    const float *A, *B;
-    float *C;
-} gemm_job;
+/* The tiles of a product, a function of its shape only. Blocks of rows of C when op(A) is transposed
+ * and op(B) is not (the weight gradients dW = dy^T x: row tiles read a slice of dy and scaled best)
+ * or when C has more rows than columns (evaluation batches); blocks of columns otherwise (the forward
+ * products x W^T and the input gradients dy W of a training batch). The count, a power of two so 1, 2
+ * and 4 threads share the tiles evenly, from M*N*K:
+ *   up to SMALL_MNK: one tile;
+ *   up to 4 * SMALL_MNK: 2 or 4 tiles of at most SMALL_MNK = 100^3, the size up to which OpenBLAS
+ *     0.3.21's SkylakeX and Cooperlake kernels take their small-matrix path (no packing), which ran
+ *     the second layer's dW and dx products (128x256x64, 64x256x128) about 1.5x faster than 2 tiles;
+ *     but 2 tiles for x W^T (op(B) transposed, the forward), whose small-matrix path was slower;
+ *   up to LARGE_MNK: 2 tiles (each further cut repacks the shared operand: 4 tiles of the first
+ *     layer's products ran 10-15% slower than 2 on 2 threads);
+ *   larger (evaluation batches): 4 tiles.
+ * Spans are multiples of 16 (whole 64-byte lines of C) but for the last, at least 16 long.
+ * Measured on 2 cores with OpenBLAS 0.3.21 (docs/performance.md; bench/sgemm_peak shows each
+ * product of the headline model with its tile count). */
+#define SMALL_MNK 1000000.0
+#define LARGE_MNK (64.0 * 1048576.0)
+#define MIN_SPAN 16
 
-static void sgemm(const gemm_job *j, int M, int N, const float *A, const float *B, float *C)
+void rm_gemm_plan(rm_gemm_op *op)
 {
-    cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, M, N, j->K,
-                j->alpha, A, j->lda, B, j->ldb, j->beta, C, j->N);
+    op->by_rows = op->split == RM_SPLIT_ROWS ||
+                  (op->split == RM_SPLIT_AUTO && (op->M > op->N || (op->ta && !op->tb)));
+    const long dim = op->by_rows ? op->M : op->N;
+    const double mnk = (double)op->M * op->N * op->K;
+    const int nt = !op->ta && op->tb;
+    int t = mnk <= SMALL_MNK       ? 1
+            : mnk <= 4 * SMALL_MNK ? (nt || mnk <= 2 * SMALL_MNK ? 2 : 4)
+            : mnk <= LARGE_MNK     ? 2
+                                   : 4;
+    while (t > 1 && dim / t < MIN_SPAN) t /= 2;
+    long chunk = (dim + t - 1) / t;
+    chunk = (chunk + 15) / 16 * 16;
+    op->chunk = chunk;
+    op->ntiles = dim > 0 ? (int)((dim + chunk - 1) / chunk) : 0;
 }
 
-static void gemm_range(void *ctx, long b, long e)
+void rm_gemm_task(void *vop, long t)
 {
-    const gemm_job *j = ctx;
-    if (j->by_rows) /* rows [b,e) of op(A) and C */
-        sgemm(j, (int)(e - b), j->N, j->ta ? j->A + b : j->A + b * j->lda, j->B, j->C + b * j->N);
-    else /* columns [b,e) of op(B) and C */
-        sgemm(j, j->M, (int)(e - b), j->A, j->tb ? j->B + b * j->ldb : j->B + b, j->C + b);
+    const rm_gemm_op *j = vop;
+    const int lda = j->ta ? j->M : j->K, ldb = j->tb ? j->K : j->N;
+    const long dim = j->by_rows ? j->M : j->N;
+    const int b = (int)(t * j->chunk), e = (int)((t + 1) * j->chunk < dim ? (t + 1) * j->chunk : dim);
+    const int r0 = j->by_rows ? b : 0, r1 = j->by_rows ? e : j->M;
+    const int c0 = j->by_rows ? 0 : b, c1 = j->by_rows ? j->N : e;
+    if (j->pre) j->pre(j->ctx, r0, r1, c0, c1);
+    const float *A = j->by_rows ? (j->ta ? j->A + b : j->A + (long)b * lda) : j->A; /* rows [b,e) of op(A) */
+    const float *B = j->by_rows ? j->B : (j->tb ? j->B + (long)b * ldb : j->B + b); /* columns [b,e) of op(B) */
+    cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, r1 - r0,
+                c1 - c0, j->K, j->alpha, A, lda, B, ldb, j->beta, j->C + (long)r0 * j->N + c0, j->N);
+    if (j->post) j->post(j->ctx, r0, r1, c0, c1);
+}
+
+void rm_job_add_gemm(rm_job *j, rm_gemm_op *op)
+{
+    rm_gemm_plan(op);
+    rm_job_add(j, rm_gemm_task, op, op->ntiles);
 }
 
 void rm_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, const float *B, float beta, float *C)
 {
-    /* C (M,N) = alpha * op(A) (M,K) @ op(B) (K,N) + beta * C; row-major, leading dims from the shapes */
-    gemm_job j = {ta, tb, M, N, K, ta ? M : K, tb ? K : N, M > N, alpha, beta, A, B, C};
-    rm_pool_run(gemm_range, &j, j.by_rows ? M : N, 32);
+    rm_gemm_op op = {ta, tb, M, N, K, alpha, beta, A, B, C, RM_SPLIT_AUTO, NULL, NULL, NULL, 0, 0, 0};
+    rm_job j = {0};
+    rm_job_add_gemm(&j, &op);
+    rm_pool_job(&j);
 }
 
-void rm_blas_set_threads(int n) { openblas_set_num_threads(n); }
+void rm_blas_set_threads(int n)
+{
+    openblas_set_num_threads(n);
+    /* OpenBLAS's idle worker threads spin for about 0.1 s after they start (they were started when the
+     * library loaded), taking a core from regmnist's pool; single-threaded calls never need them. */
+    if (n == 1 && blas_thread_shutdown_) blas_thread_shutdown_();
+}
 
 void rm_blas_describe(char *buf, int n)
 {
     snprintf(buf, (size_t)n, "%s (core: %s)", openblas_get_config(), openblas_get_corename());
 }
+

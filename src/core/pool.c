@@ -1,12 +1,17 @@
-/* pool.c - worker threads for regmnist's parallel loops. A job is published by bumping a generation
- * counter; workers spin briefly on it (jobs come every few microseconds while training) and sleep
- * on a condition variable when idle longer. The caller runs the first chunk itself. Each start
- * resets the generation and the job before any worker exists, so a restarted pool never reruns
- * the previous job (whose context may be gone). */
+/* pool.c - worker threads for regmnist's parallel loops. Every job is a list of tasks; the caller
+ * publishes it by bumping a generation counter and takes part. Each thread claims tasks one at a
+ * time from a ticket, (generation << 32) | next task, with a compare-and-swap that only succeeds for
+ * the current job, and the caller waits until every task is done, not for every worker: a worker
+ * that is late (descheduled on a busy machine) finds the job taken and goes back to waiting, instead
+ * of holding the caller up. Workers spin briefly for the next job (jobs come every few microseconds
+ * while training) and sleep on a condition variable when idle longer. Each start resets the
+ * generation and the job before any worker exists, so a restarted pool never reruns the previous
+ * job (whose context may be gone). */
 #include "rm_pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #define MAX_THREADS 64
 #define SPIN_LIMIT 20000 /* polls before a worker sleeps (a few hundred microseconds) */
@@ -16,14 +21,18 @@ static struct {
     pthread_cond_t go;
     pthread_t tid[MAX_THREADS];
     int nthreads;          /* including the caller */
-    atomic_ulong gen;      /* job generation */
-    atomic_int pending;    /* workers still on the current job */
+    atomic_uint gen;       /* job generation */
+    atomic_uint_fast64_t ticket; /* (generation << 32) | (tasks << 16) | the next task to claim */
+    atomic_long done;      /* tasks of the current job finished */
     atomic_int stop;
     int running;           /* between a successful rm_pool_start and rm_pool_stop */
     int sleeping;          /* workers waiting on go (under mu) */
+    /* the current job: a range cut into chunks (fn != NULL) or a task list */
     rm_range_fn fn;
     void *ctx;
     long n, chunk;
+    const rm_job *job;
+    long base;             /* task jobs: the first task of the slice being published */
 } P = {.mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER, .nthreads = 1};
 
 static inline void cpu_relax(void)
@@ -33,19 +42,49 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static void run_part(int k)
+/* Run task t of job j: find its part. */
+static void run_task(const rm_job *j, long t)
 {
-    long b = (long)k * P.chunk, e = b + P.chunk;
-    if (e > P.n) e = P.n;
-    if (b < e) P.fn(P.ctx, b, e);
+    for (int p = 0; p < j->nparts; p++) {
+        if (t < j->part[p].count) {
+            j->part[p].fn(j->part[p].ctx, t);
+            return;
+        }
+        t -= j->part[p].count;
+    }
+}
+
+#define SLICE 0xffff /* tasks per published slice */
+
+/* Claim and run tasks of job generation g until none is left (or the job is another's). */
+static void work(unsigned g)
+{
+    uint_fast64_t v = atomic_load_explicit(&P.ticket, memory_order_acquire);
+    for (;;) {
+        if ((unsigned)(v >> 32) != g) return;
+        const long n = (long)((v >> 16) & SLICE), t = (long)(v & SLICE);
+        if (t >= n) return;
+        if (!atomic_compare_exchange_weak_explicit(&P.ticket, &v, v + 1, memory_order_acq_rel, memory_order_acquire))
+            continue; /* v reloaded */
+        /* task t of job g is ours; the job cannot end (nor P change) before we count it done */
+        if (P.job) {
+            run_task(P.job, P.base + t);
+        } else {
+            long b = t * P.chunk, e = b + P.chunk;
+            if (e > P.n) e = P.n;
+            P.fn(P.ctx, b, e);
+        }
+        atomic_fetch_add_explicit(&P.done, 1, memory_order_release);
+        v = atomic_load_explicit(&P.ticket, memory_order_acquire);
+    }
 }
 
 static void *worker(void *arg)
 {
-    int k = (int)(long)arg;
-    unsigned long seen = 0; /* rm_pool_start set gen to 0 before creating this thread */
+    (void)arg;
+    unsigned seen = 0; /* rm_pool_start set gen to 0 before creating this thread */
     for (;;) {
-        unsigned long g;
+        unsigned g;
         int spins = 0;
         while ((g = atomic_load_explicit(&P.gen, memory_order_acquire)) == seen && !atomic_load(&P.stop)) {
             if (++spins < SPIN_LIMIT) {
@@ -61,8 +100,7 @@ static void *worker(void *arg)
         }
         if (atomic_load(&P.stop)) break;
         seen = g;
-        run_part(k);
-        atomic_fetch_sub_explicit(&P.pending, 1, memory_order_release);
+        work(g);
     }
     return NULL;
 }
@@ -75,22 +113,39 @@ int rm_pool_start(int nthreads, rm_err *e)
     /* No worker exists here: reset the generation (workers start with seen = 0) and forget the
      * last job, so a restart cannot run it again. pthread_create publishes these to the workers. */
     atomic_store(&P.gen, 0);
-    atomic_store(&P.pending, 0);
+    atomic_store(&P.ticket, 0);
+    atomic_store(&P.done, 0);
     atomic_store(&P.stop, 0);
     P.fn = NULL;
     P.ctx = NULL;
+    P.job = NULL;
     P.n = P.chunk = 0;
+    P.base = 0;
     P.sleeping = 0;
     P.nthreads = 1;
     P.running = 1;
     for (int k = 1; k < nthreads; k++) {
-        if (pthread_create(&P.tid[k], NULL, worker, (void *)(long)k) != 0) {
+        if (pthread_create(&P.tid[k], NULL, worker, NULL) != 0) {
             rm_pool_stop();
             return rm_fail(e, RM_ERR_RUN, "cannot start worker thread %d", k);
         }
         P.nthreads = k + 1;
     }
     return RM_OK;
+}
+
+/* Publish the job set up in P (ntasks <= SLICE tasks), take part, and wait until every task is done. */
+static void dispatch(long ntasks)
+{
+    const unsigned g = atomic_load_explicit(&P.gen, memory_order_relaxed) + 1;
+    atomic_store_explicit(&P.done, 0, memory_order_relaxed);
+    atomic_store_explicit(&P.ticket, (uint_fast64_t)g << 32 | (uint_fast64_t)ntasks << 16, memory_order_release);
+    atomic_store_explicit(&P.gen, g, memory_order_release);
+    pthread_mutex_lock(&P.mu);
+    if (P.sleeping) pthread_cond_broadcast(&P.go);
+    pthread_mutex_unlock(&P.mu);
+    work(g);
+    while (atomic_load_explicit(&P.done, memory_order_acquire) < ntasks) cpu_relax();
 }
 
 void rm_pool_run(rm_range_fn fn, void *ctx, long n, long min_chunk)
@@ -104,17 +159,40 @@ void rm_pool_run(rm_range_fn fn, void *ctx, long n, long min_chunk)
     }
     long chunk = (n + t - 1) / t;
     chunk = (chunk + 15) / 16 * 16;
+    P.job = NULL;
     P.fn = fn;
     P.ctx = ctx;
     P.n = n;
     P.chunk = chunk;
-    atomic_store_explicit(&P.pending, P.nthreads - 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&P.gen, 1, memory_order_release);
-    pthread_mutex_lock(&P.mu);
-    if (P.sleeping) pthread_cond_broadcast(&P.go);
-    pthread_mutex_unlock(&P.mu);
-    run_part(0);
-    while (atomic_load_explicit(&P.pending, memory_order_acquire) > 0) cpu_relax();
+    dispatch((n + chunk - 1) / chunk);
+    P.fn = NULL;
+}
+
+void rm_job_add(rm_job *j, rm_task_fn fn, void *ctx, long count)
+{
+    if (count <= 0) return;
+    if (j->nparts >= RM_POOL_MAX_PARTS) { /* full: run the earlier parts now (rare; still correct) */
+        rm_pool_job(j);
+        j->nparts = 0;
+    }
+    j->part[j->nparts].fn = fn;
+    j->part[j->nparts].ctx = ctx;
+    j->part[j->nparts].count = count;
+    j->nparts++;
+}
+
+void rm_pool_job(const rm_job *j)
+{
+    long n = 0;
+    for (int p = 0; p < j->nparts; p++) n += j->part[p].count;
+    if (P.nthreads <= 1 || n <= 1) {
+        for (long t = 0; t < n; t++) run_task(j, t);
+        return;
+    }
+    P.fn = NULL;
+    P.job = j;
+    for (P.base = 0; P.base < n; P.base += SLICE) dispatch(n - P.base < SLICE ? n - P.base : SLICE);
+    P.job = NULL;
 }
 
 void rm_pool_stop(void)
@@ -128,5 +206,6 @@ void rm_pool_stop(void)
     P.nthreads = 1;
     P.fn = NULL;
     P.ctx = NULL;
+    P.job = NULL;
     P.running = 0;
 }

@@ -1,4 +1,4 @@
-/* rng.c - xoshiro256** seeded through splitmix64. */
+/* rng.c - xoshiro256** seeded through splitmix64, and the counter-based keys for dropout. */
 #include "rm_rng.h"
 
 static uint64_t splitmix64(uint64_t *x)
@@ -57,4 +57,26 @@ void rm_rng_shuffle(rm_rng *r, uint32_t *idx, uint32_t n)
         idx[i - 1] = idx[j];
         idx[j] = t;
     }
+}
+
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+void rm_ctr_seed(rm_rng *r, uint64_t seed, uint64_t stream)
+{
+    rm_rng_seed(r, seed, stream);
+    r->s[2] = 0;
+    r->s[3] = 0;
+}
+
+uint64_t rm_ctr_next_draw(rm_rng *r) { return r->s[2]++; }
+
+uint64_t rm_ctr_subkey(const rm_rng *r, uint64_t draw, uint32_t site)
+{
+    uint64_t x = mix64(r->s[0] + draw * 0x9E3779B97F4A7C15ull);
+    return mix64(x ^ r->s[1] ^ ((uint64_t)(site + 1) * 0xD1B54A32D192ED03ull));
 }

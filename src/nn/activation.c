@@ -1,4 +1,4 @@
-/* activation.c - relu, tanh and sigmoid as their own layer; backward uses the saved output. */
+/* activation.c - relu, tanh and sigmoid; backward uses the saved output, as PyTorch does. */
 #include <math.h>
 #include <string.h>
 
@@ -35,7 +35,10 @@ void rm_act_backward(int act, const float *y, const float *dy, float *dx, long n
     /* y, dy, dx: (n); dx = dy * f'(x) written in terms of y = f(x), as PyTorch does */
     switch (act) {
     case RM_ACT_RELU:
-        for (long i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        for (long i = 0; i < n; i++) {
+            const float d = dy[i]; /* loaded unconditionally, so the loop vectorizes */
+            dx[i] = y[i] > 0.0f ? d : 0.0f;
+        }
         break;
     case RM_ACT_TANH:
         for (long i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]);
@@ -46,15 +49,35 @@ void rm_act_backward(int act, const float *y, const float *dy, float *dx, long n
     }
 }
 
-static void act_forward(rm_layer *l, int B, int train)
+RM_VECTORIZE
+static void act_dropout_backward_row(int act, const float *restrict a, const float *restrict mask, float *restrict t,
+                                     long n)
 {
-    (void)train;
-    rm_act_forward(l->act, l->x, l->y, (long)B * l->out);
+    /* a, mask, t: (n). t = dy in, dx out: dropout's dy * mask first, then the activation's factor,
+     * the two steps rounded as the separate layers round them. */
+    if (mask)
+        for (long i = 0; i < n; i++) t[i] = t[i] * mask[i];
+    switch (act) {
+    case RM_ACT_RELU:
+        for (long i = 0; i < n; i++) {
+            const float d = t[i];
+            t[i] = a[i] > 0.0f ? d : 0.0f;
+        }
+        break;
+    case RM_ACT_TANH:
+        for (long i = 0; i < n; i++) t[i] = t[i] * (1.0f - a[i] * a[i]);
+        break;
+    default:
+        for (long i = 0; i < n; i++) t[i] = t[i] * (1.0f - a[i]) * a[i];
+        break;
+    }
 }
 
-static void act_backward(rm_layer *l, int B, int need_dx)
+void rm_tile_act_dropout_backward(int act, const float *a, const float *mask, float *t, int ld, int r0, int r1,
+                                  int c0, int c1)
 {
-    if (need_dx) rm_act_backward(l->act, l->y, l->dy, l->dx, (long)B * l->out);
+    for (int i = r0; i < r1; i++) {
+        const long off = (long)i * ld + c0;
+        act_dropout_backward_row(act, a + off, mask ? mask + off : NULL, t + off, c1 - c0);
+    }
 }
-
-const rm_layer_ops rm_activation_ops = {"activation", act_forward, act_backward};

@@ -1,52 +1,73 @@
-/* dropout.c - inverted dropout (scale 1/(1-p) in training, identity in eval). */
+/* dropout.c - inverted dropout (scale 1/(1-p) in training, identity in eval) with masks from the
+ * counter-based generator: element e of a (draw, site) is kept when rm_ctr_bits(subkey, e) >=
+ * ceil(p * 2^32), so any thread can draw any part of a mask and the split never changes it. */
+#include <math.h>
 #include <string.h>
 
 #include "rm_layers.h"
 
-void rm_dropout_mask(rm_rng *rng, float p, uint8_t *mask, long n)
+uint32_t rm_dropout_threshold(float p)
 {
-    /* mask (n): 1 = keep, drawn with probability 1-p */
-    for (long i = 0; i < n; i++) mask[i] = rm_rng_uniform(rng) >= p;
+    /* keep probability (2^32 - t) / 2^32 = 1 - p to within 2^-32; p in [0, 1) */
+    double t = ceil((double)p * 4294967296.0);
+    return t >= 4294967295.0 ? 4294967295u : (uint32_t)t;
 }
 
 RM_VECTORIZE
-void rm_dropout_forward(const float *x, const uint8_t *mask, float p, float *y, long n)
+static void mask_kernel(uint64_t subkey, uint32_t thr, float scale, uint32_t e0, float *mask, const float *a,
+                        float *d, long n)
+{
+    /* mask, a, d: (n); d (and a) may be NULL */
+    if (d) {
+        for (long i = 0; i < n; i++) {
+            float m = rm_ctr_bits(subkey, e0 + (uint32_t)i) >= thr ? scale : 0.0f;
+            mask[i] = m;
+            d[i] = a[i] * m;
+        }
+    } else {
+        for (long i = 0; i < n; i++) mask[i] = rm_ctr_bits(subkey, e0 + (uint32_t)i) >= thr ? scale : 0.0f;
+    }
+}
+
+void rm_dropout_mask(uint64_t subkey, float p, uint32_t e0, float *mask, long n)
+{
+    mask_kernel(subkey, rm_dropout_threshold(p), 1.0f / (1.0f - p), e0, mask, NULL, NULL, n);
+}
+
+RM_VECTORIZE
+void rm_dropout_forward(const float *x, const float *mask, float *y, long n)
 {
     /* x, mask, y: (n) */
-    const float scale = 1.0f / (1.0f - p);
-    for (long i = 0; i < n; i++) y[i] = mask[i] ? x[i] * scale : 0.0f;
+    for (long i = 0; i < n; i++) y[i] = x[i] * mask[i];
 }
 
 RM_VECTORIZE
-void rm_dropout_backward(const uint8_t *mask, float p, const float *dy, float *dx, long n)
+void rm_dropout_backward(const float *mask, const float *dy, float *dx, long n)
 {
     /* mask, dy, dx: (n) */
+    for (long i = 0; i < n; i++) dx[i] = dy[i] * mask[i];
+}
+
+void rm_tile_act_dropout(int act, const float *x, float *a, int ld, int r0, int r1, int c0, int c1, float *mask,
+                         float *d, uint64_t subkey, float p, const uint8_t *fixed)
+{
+    /* x, a, mask, d, fixed: (., ld) */
+    const long n = c1 - c0;
     const float scale = 1.0f / (1.0f - p);
-    for (long i = 0; i < n; i++) dx[i] = mask[i] ? dy[i] * scale : 0.0f;
-}
-
-static void dropout_forward(rm_layer *l, int B, int train)
-{
-    long n = (long)B * l->out;
-    if (!train || l->p == 0.0f) {
-        memcpy(l->y, l->x, (size_t)n * sizeof(float));
-        return;
+    const uint32_t thr = rm_dropout_threshold(p);
+    for (int i = r0; i < r1; i++) {
+        const long off = (long)i * ld + c0;
+        const float *ar = x + off;
+        if (a) {
+            rm_act_forward(act, x + off, a + off, n);
+            ar = a + off;
+        }
+        if (!mask) continue;
+        if (fixed) {
+            for (long k = 0; k < n; k++) mask[off + k] = fixed[off + k] ? scale : 0.0f;
+            rm_dropout_forward(ar, mask + off, d + off, n);
+        } else {
+            mask_kernel(subkey, thr, scale, (uint32_t)off, mask + off, ar, d + off, n);
+        }
     }
-    if (l->fixed_mask)
-        memcpy(l->mask, l->fixed_mask, (size_t)n);
-    else
-        rm_dropout_mask(l->rng, l->p, l->mask, n);
-    rm_dropout_forward(l->x, l->mask, l->p, l->y, n);
 }
-
-static void dropout_backward(rm_layer *l, int B, int need_dx)
-{
-    long n = (long)B * l->out;
-    if (!need_dx) return;
-    if (l->p == 0.0f)
-        memcpy(l->dx, l->dy, (size_t)n * sizeof(float));
-    else
-        rm_dropout_backward(l->mask, l->p, l->dy, l->dx, n);
-}
-
-const rm_layer_ops rm_dropout_ops = {"dropout", dropout_forward, dropout_backward};

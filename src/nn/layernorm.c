@@ -1,15 +1,16 @@
-/* layernorm.c - LayerNorm over each sample's features, eps 1e-5, elementwise affine. */
+/* layernorm.c - LayerNorm over each sample's features, eps 1e-5, elementwise affine. A row's
+ * statistics are its own; the parameter gradients are column sums over the rows in row order. */
 #include <math.h>
 #include <stddef.h>
 
 #include "rm_layers.h"
 
 RM_VECTORIZE
-void rm_layernorm_forward(const float *x, const float *gamma, const float *beta, float *y, float *xhat,
-                          float *mu, float *invstd, int B, int N)
+void rm_tile_ln_rows(const float *x, int N, int r0, int r1, const float *gamma, const float *beta, float *y,
+                     float *xhat, float *mu, float *invstd)
 {
-    /* x, y, xhat: (B,N); gamma, beta: (N); mu, invstd: (B) */
-    for (int i = 0; i < B; i++) {
+    /* x, y, xhat: (B,N) rows [r0,r1); gamma, beta: (N); mu, invstd: (B) */
+    for (int i = r0; i < r1; i++) {
         const float *xr = x + (long)i * N; // (N)
         float *hr = xhat + (long)i * N;    // (N)
         float *yr = y + (long)i * N;       // (N)
@@ -32,39 +33,53 @@ void rm_layernorm_forward(const float *x, const float *gamma, const float *beta,
     }
 }
 
-RM_VECTORIZE
-void rm_layernorm_backward(const float *dy, const float *xhat, const float *gamma, const float *invstd,
-                           float *dx, float *dgamma, float *dbeta, int B, int N)
+void rm_layernorm_forward(const float *x, const float *gamma, const float *beta, float *y, float *xhat,
+                          float *mu, float *invstd, int B, int N)
 {
-    /* dy, xhat, dx: (B,N); gamma, dgamma, dbeta: (N); invstd: (B) */
-    for (int i = 0; i < B; i++) {
+    rm_tile_ln_rows(x, N, 0, B, gamma, beta, y, xhat, mu, invstd);
+}
+
+RM_VECTORIZE
+void rm_tile_ln_backward_rows(const float *dy, const float *xhat, int N, int r0, int r1, const float *gamma,
+                              const float *invstd, float *dx)
+{
+    /* dy, xhat, dx: (B,N) rows [r0,r1); gamma: (N); invstd: (B) */
+    const float inv_n = 1.0f / (float)N;
+    for (int i = r0; i < r1; i++) {
         const float *dr = dy + (long)i * N;   // (N)
         const float *hr = xhat + (long)i * N; // (N)
+        float *xr = dx + (long)i * N;         // (N)
         float s1 = 0.0f, s2 = 0.0f;           /* sum g, sum g*xhat with g = dy*gamma */
         for (int j = 0; j < N; j++) {
-            dgamma[j] += dr[j] * hr[j];
-            dbeta[j] += dr[j];
             float g = dr[j] * gamma[j];
             s1 += g;
             s2 += g * hr[j];
         }
-        if (!dx) continue;
-        float *xr = dx + (long)i * N; // (N)
-        const float inv_n = 1.0f / (float)N;
-        for (int j = 0; j < N; j++)
-            xr[j] = invstd[i] * (dr[j] * gamma[j] - s1 * inv_n - hr[j] * s2 * inv_n);
+        for (int j = 0; j < N; j++) xr[j] = invstd[i] * (dr[j] * gamma[j] - s1 * inv_n - hr[j] * s2 * inv_n);
     }
 }
 
-static void ln_forward(rm_layer *l, int B, int train)
+RM_VECTORIZE
+void rm_tile_ln_backward_params(const float *dy, const float *xhat, int ld, int B, int c0, int c1, float *dgamma,
+                                float *dbeta, int acc)
 {
-    (void)train;
-    rm_layernorm_forward(l->x, l->w, l->b, l->y, l->xhat, l->mu, l->invstd, B, l->out);
+    /* dy, xhat: (B, ld); dgamma, dbeta: (ld), columns [c0, c1) */
+    if (!acc)
+        for (int j = c0; j < c1; j++) dgamma[j] = dbeta[j] = 0.0f;
+    for (int i = 0; i < B; i++) {
+        const float *dr = dy + (long)i * ld;   // (ld)
+        const float *hr = xhat + (long)i * ld; // (ld)
+        for (int j = c0; j < c1; j++) {
+            dgamma[j] += dr[j] * hr[j];
+            dbeta[j] += dr[j];
+        }
+    }
 }
 
-static void ln_backward(rm_layer *l, int B, int need_dx)
+void rm_layernorm_backward(const float *dy, const float *xhat, const float *gamma, const float *invstd,
+                           float *dx, float *dgamma, float *dbeta, int B, int N)
 {
-    rm_layernorm_backward(l->dy, l->xhat, l->w, l->invstd, need_dx ? l->dx : NULL, l->dw, l->db, B, l->out);
+    /* dy, xhat, dx: (B,N); gamma, dgamma, dbeta: (N); invstd: (B) */
+    rm_tile_ln_backward_params(dy, xhat, N, B, 0, N, dgamma, dbeta, 1);
+    if (dx) rm_tile_ln_backward_rows(dy, xhat, N, 0, B, gamma, invstd, dx);
 }
-
-const rm_layer_ops rm_layernorm_ops = {"layernorm", ln_forward, ln_backward};

@@ -5,40 +5,56 @@
 #include "rm_layers.h"
 
 RM_VECTORIZE
-void rm_linear_forward(const float *x, const float *W, const float *b, float *y, int B, int in, int out)
+void rm_tile_fill_bias(float *y, int ld, const float *b, int r0, int r1, int c0, int c1)
 {
-    /* y (B,OUT) = b broadcast, then y += x (B,IN) W^T (IN,OUT) */
-    for (int i = 0; i < B; i++) {
-        float *yr = y + (long)i * out; // (OUT)
-        for (int j = 0; j < out; j++) yr[j] = b[j];
+    /* y (., ld): rows [r0,r1), columns [c0,c1) = b[c0..c1) */
+    for (int i = r0; i < r1; i++) {
+        float *yr = y + (long)i * ld; // (ld)
+        for (int j = c0; j < c1; j++) yr[j] = b[j];
     }
-    rm_gemm(0, 1, B, out, in, 1.0f, x, W, 1.0f, y);
 }
 
 RM_VECTORIZE
+void rm_tile_colsum(const float *x, int ld, int B, int c0, int c1, float *s, int acc)
+{
+    /* x (B, ld); s (ld): s[j] = (acc ? s[j] : 0) + x[0][j] + x[1][j] + ... in row order */
+    if (!acc)
+        for (int j = c0; j < c1; j++) s[j] = 0.0f;
+    for (int i = 0; i < B; i++) {
+        const float *xr = x + (long)i * ld; // (ld)
+        for (int j = c0; j < c1; j++) s[j] += xr[j];
+    }
+}
+
+typedef struct {
+    float *y;
+    const float *b;
+    int out;
+} bias_ctx;
+
+static void fill_tile(void *ctx, int r0, int r1, int c0, int c1)
+{
+    const bias_ctx *c = ctx;
+    rm_tile_fill_bias(c->y, c->out, c->b, r0, r1, c0, c1);
+}
+
+void rm_linear_forward(const float *x, const float *W, const float *b, float *y, int B, int in, int out)
+{
+    /* y (B,OUT) = b broadcast, then y += x (B,IN) W^T (IN,OUT), tile by tile */
+    bias_ctx c = {y, b, out};
+    rm_gemm_op op = {0, 1, B, out, in, 1.0f, 1.0f, x, W, y, RM_SPLIT_AUTO, fill_tile, NULL, &c, 0, 0, 0};
+    rm_job j = {0};
+    rm_job_add_gemm(&j, &op);
+    rm_pool_job(&j);
+}
+
 void rm_linear_backward(const float *x, const float *W, const float *dy, float *dx, float *dW, float *db,
                         int B, int in, int out)
 {
     /* dW (OUT,IN) += dy^T (OUT,B) x (B,IN) */
     rm_gemm(1, 0, out, in, B, 1.0f, dy, x, 1.0f, dW);
     /* db (OUT) += sum over rows of dy (B,OUT) */
-    for (int i = 0; i < B; i++) {
-        const float *dr = dy + (long)i * out; // (OUT)
-        for (int j = 0; j < out; j++) db[j] += dr[j];
-    }
+    rm_tile_colsum(dy, out, B, 0, out, db, 1);
     /* dx (B,IN) = dy (B,OUT) W (OUT,IN) */
     if (dx) rm_gemm(0, 0, B, in, out, 1.0f, dy, W, 0.0f, dx);
 }
-
-static void linear_forward(rm_layer *l, int B, int train)
-{
-    (void)train;
-    rm_linear_forward(l->x, l->w, l->b, l->y, B, l->in, l->out);
-}
-
-static void linear_backward(rm_layer *l, int B, int need_dx)
-{
-    rm_linear_backward(l->x, l->w, l->dy, need_dx ? l->dx : NULL, l->dw, l->db, B, l->in, l->out);
-}
-
-const rm_layer_ops rm_linear_ops = {"linear", linear_forward, linear_backward};

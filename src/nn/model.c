@@ -1,17 +1,35 @@
-/* model.c - builds the layer stack over flat parameter buffers and runs it. */
+/* model.c - builds the layer stack over flat parameter buffers and runs it as fused steps.
+ *
+ * A hidden block (Linear -> [Norm] -> Activation -> [Dropout]) runs forward as one pool job: each
+ * tile of the product fills its block of the output with the bias, multiplies, then applies the
+ * norm, the activation and the dropout mask to that block while it is in cache. Backward, the tiles
+ * of the product that gives a block's output gradient apply the dropout mask, the activation's
+ * derivative, BatchNorm's backward and the bias gradient the same way, and a block's weight and
+ * input gradients are one job. LayerNorm needs whole rows: when the product's tiles hold columns it
+ * runs as a job of its own.
+ *
+ * Nothing depends on the thread count: product tiles are fixed by the shapes (rm_gemm), sums over
+ * the batch run in row order inside one task, and dropout masks come from the counter-based
+ * generator (element i * width + j of site s in training pass t). */
 #include "rm_model.h"
 
 #include <math.h>
 #include <string.h>
 
-static rm_layer *push(rm_model *m, const rm_layer_ops *ops, int in, int out)
+#include "rm_gemm.h"
+#include "rm_pool.h"
+
+#define ROWS_PER_TASK 16  /* row jobs (input dropout, LayerNorm) */
+#define COLS_PER_TASK 256 /* column jobs (bias gradients, LayerNorm parameter gradients) */
+
+static int push(rm_model *m, int kind, int in, int out)
 {
-    rm_layer *l = &m->layers[m->n_layers++];
+    rm_layer *l = &m->layers[m->n_layers];
     memset(l, 0, sizeof *l);
-    l->ops = ops;
+    l->kind = kind;
     l->in = in;
     l->out = out;
-    return l;
+    return m->n_layers++;
 }
 
 /* Offsets are recorded while registering; pointers are set once the flat buffers exist. */
@@ -32,22 +50,24 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
     memset(m, 0, sizeof *m);
     m->spec = *s;
     m->max_batch = max_batch;
+    m->in_drop = -1;
     wiring wire[RM_MAX_LAYERS];
     int nw = 0;
     int cur = s->in_dim, max_w = s->in_dim;
     char name[16];
     if (s->input_dropout > 0.0f) {
-        rm_layer *l = push(m, &rm_dropout_ops, cur, cur);
-        l->p = s->input_dropout;
+        m->in_drop = push(m, RM_LAYER_DROPOUT, cur, cur);
+        m->layers[m->in_drop].p = s->input_dropout;
+        m->layers[m->in_drop].site = m->n_drop++;
     }
-    m->first_param_layer = m->n_layers;
     for (int i = 0; i <= s->n_hidden; i++) {
         int last = i == s->n_hidden;
         int h = last ? s->classes : s->hidden[i];
         if (h > max_w) max_w = h;
+        rm_block *bk = &m->blocks[m->n_blocks++];
+        bk->norm = bk->act = bk->drop = -1;
         wiring *w = &wire[nw++];
-        w->layer = m->n_layers;
-        push(m, &rm_linear_ops, cur, h);
+        w->layer = bk->lin = push(m, RM_LAYER_LINEAR, cur, h);
         const char *base = last ? "out" : name;
         char lname[48];
         if (!last) snprintf(name, sizeof name, "fc%d", i);
@@ -60,8 +80,7 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
         if (last) break;
         if (s->norm != RM_MNORM_NONE) {
             w = &wire[nw++];
-            w->layer = m->n_layers;
-            push(m, s->norm == RM_MNORM_BATCH ? &rm_batchnorm_ops : &rm_layernorm_ops, h, h);
+            w->layer = bk->norm = push(m, s->norm == RM_MNORM_BATCH ? RM_LAYER_BATCHNORM : RM_LAYER_LAYERNORM, h, h);
             snprintf(lname, sizeof lname, "norm%d.weight", i);
             w->w = rm_params_add(&m->params, lname, 1, h, 0, e);
             snprintf(lname, sizeof lname, "norm%d.bias", i);
@@ -76,11 +95,12 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
                 if (w->rm == (size_t)-1 || w->rv == (size_t)-1) return e->code;
             }
         }
-        rm_layer *a = push(m, &rm_activation_ops, h, h);
-        a->act = s->act;
+        bk->act = push(m, RM_LAYER_ACT, h, h);
+        m->layers[bk->act].act = s->act;
         if (s->dropout[i] > 0.0f) {
-            rm_layer *d = push(m, &rm_dropout_ops, h, h);
-            d->p = s->dropout[i];
+            bk->drop = push(m, RM_LAYER_DROPOUT, h, h);
+            m->layers[bk->drop].p = s->dropout[i];
+            m->layers[bk->drop].site = m->n_drop++;
         }
     }
     if (rm_params_alloc(&m->params, 1, e)) return e->code;
@@ -91,7 +111,7 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
         l->b = m->params.data + wire[k].b;
         l->dw = m->params.grad + wire[k].w;
         l->db = m->params.grad + wire[k].b;
-        if (l->ops == &rm_batchnorm_ops) {
+        if (l->kind == RM_LAYER_BATCHNORM) {
             l->run_mean = m->buffers.data + wire[k].rm;
             l->run_var = m->buffers.data + wire[k].rv;
         }
@@ -100,23 +120,18 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
     if (alloc_floats(&m->input, B * s->in_dim, "input batch", e)) return e->code;
     if (alloc_floats(&m->grad_a, B * max_w, "gradient buffer", e)) return e->code;
     if (alloc_floats(&m->grad_b, B * max_w, "gradient buffer", e)) return e->code;
-    const float *x = m->input;
     for (int i = 0; i < m->n_layers; i++) {
         rm_layer *l = &m->layers[i];
-        l->x = x;
         if (alloc_floats(&l->y, B * l->out, "activations", e)) return e->code;
-        if (l->ops == &rm_batchnorm_ops || l->ops == &rm_layernorm_ops) {
-            long stat = l->ops == &rm_batchnorm_ops ? l->out : B;
+        if (l->kind == RM_LAYER_BATCHNORM || l->kind == RM_LAYER_LAYERNORM) {
+            long stat = l->kind == RM_LAYER_BATCHNORM ? l->out : B;
             if (alloc_floats(&l->xhat, B * l->out, "norm cache", e)) return e->code;
             if (alloc_floats(&l->mu, 2 * (stat > l->out ? stat : l->out), "norm statistics", e)) return e->code;
             if (alloc_floats(&l->invstd, stat, "norm statistics", e)) return e->code;
+            if (l->kind == RM_LAYER_LAYERNORM && alloc_floats(&l->dbuf, B * l->out, "norm gradient", e))
+                return e->code;
         }
-        if (l->ops == &rm_dropout_ops) {
-            l->mask = rm_alloc((size_t)(B * l->out), 1, "dropout mask", e);
-            if (!l->mask) return e->code;
-            l->rng = &m->dropout_rng;
-        }
-        x = l->y;
+        if (l->kind == RM_LAYER_DROPOUT && alloc_floats(&l->mask, B * l->out, "dropout mask", e)) return e->code;
     }
     return RM_OK;
 }
@@ -125,10 +140,10 @@ void rm_model_init(rm_model *m, uint64_t seed)
 {
     rm_rng r;
     rm_rng_seed(&r, seed, RM_STREAM_INIT);
-    rm_rng_seed(&m->dropout_rng, seed, RM_STREAM_DROPOUT);
+    rm_ctr_seed(&m->dropout_rng, seed, RM_STREAM_DROPOUT);
     for (int i = 0; i < m->n_layers; i++) {
         rm_layer *l = &m->layers[i];
-        if (l->ops == &rm_linear_ops) {
+        if (l->kind == RM_LAYER_LINEAR) {
             /* kaiming_uniform_(a=sqrt(5)) gives bound 1/sqrt(fan_in) for W, and the same for b */
             const float bound = 1.0f / sqrtf((float)l->in);
             long nw = (long)l->in * l->out;
@@ -148,33 +163,208 @@ void rm_model_init(rm_model *m, uint64_t seed)
     }
 }
 
+static rm_layer *layer(rm_model *m, int i) { return i >= 0 ? &m->layers[i] : NULL; }
+
+/* Block k's output: its dropout's in training, else its activation's (the logits for the last). */
+static float *block_out(rm_model *m, int k, int train)
+{
+    const rm_block *bk = &m->blocks[k];
+    if (k == m->n_blocks - 1) return m->layers[bk->lin].y;
+    return train && bk->drop >= 0 ? m->layers[bk->drop].y : m->layers[bk->act].y;
+}
+
+/* Block k's input. */
+static const float *block_in(rm_model *m, int k, int train)
+{
+    if (k > 0) return block_out(m, k - 1, train);
+    return train && m->in_drop >= 0 ? m->layers[m->in_drop].y : m->input;
+}
+
+/* What a block's tile callbacks need. */
+typedef struct {
+    rm_model *m;
+    int k, B, train, acc;
+    uint64_t subkey; /* the block's dropout draw (training) */
+    float *t;        /* backward: the block's output gradient, turned into its linear output's */
+} step;
+
+static void fwd_pre(void *ctx, int r0, int r1, int c0, int c1)
+{
+    const step *s = ctx;
+    const rm_layer *l = &s->m->layers[s->m->blocks[s->k].lin];
+    rm_tile_fill_bias(l->y, l->out, l->b, r0, r1, c0, c1);
+}
+
+/* Norm, activation and dropout of block k on a tile of its linear output (BatchNorm in training
+ * needs whole columns, LayerNorm whole rows). */
+static void fwd_post(void *ctx, int r0, int r1, int c0, int c1)
+{
+    const step *s = ctx;
+    rm_model *m = s->m;
+    const rm_block *bk = &m->blocks[s->k];
+    const rm_layer *lin = &m->layers[bk->lin];
+    rm_layer *nl = layer(m, bk->norm), *al = &m->layers[bk->act], *dl = layer(m, bk->drop);
+    const int h = lin->out;
+    const float *src = lin->y;
+    if (nl) {
+        if (nl->kind == RM_LAYER_LAYERNORM)
+            rm_tile_ln_rows(lin->y, h, r0, r1, nl->w, nl->b, nl->y, nl->xhat, nl->mu, nl->invstd);
+        else if (s->train)
+            rm_tile_bn_train(lin->y, h, s->B, c0, c1, nl->w, nl->b, nl->y, nl->xhat, nl->mu, nl->invstd,
+                             nl->run_mean, nl->run_var);
+        else
+            rm_tile_bn_eval(lin->y, h, r0, r1, c0, c1, nl->w, nl->b, nl->run_mean, nl->run_var, nl->y);
+        src = nl->y;
+    }
+    const int drop = s->train && dl;
+    rm_tile_act_dropout(al->act, src, al->y, h, r0, r1, c0, c1, drop ? dl->mask : NULL, drop ? dl->y : NULL,
+                        s->subkey, drop ? dl->p : 0.0f, drop ? dl->fixed_mask : NULL);
+}
+
+static void fwd_rows_task(void *ctx, long t)
+{
+    const step *s = ctx;
+    const int r0 = (int)t * ROWS_PER_TASK, r1 = r0 + ROWS_PER_TASK < s->B ? r0 + ROWS_PER_TASK : s->B;
+    fwd_post(ctx, r0, r1, 0, s->m->layers[s->m->blocks[s->k].lin].out);
+}
+
+static void in_drop_task(void *ctx, long t)
+{
+    const step *s = ctx;
+    rm_layer *l = &s->m->layers[s->m->in_drop];
+    const int r0 = (int)t * ROWS_PER_TASK, r1 = r0 + ROWS_PER_TASK < s->B ? r0 + ROWS_PER_TASK : s->B;
+    rm_tile_act_dropout(0, s->m->input, NULL, l->out, r0, r1, 0, l->out, l->mask, l->y, s->subkey, l->p,
+                        l->fixed_mask);
+}
+
+static long row_tasks(int B) { return (B + ROWS_PER_TASK - 1) / ROWS_PER_TASK; }
+static long col_tasks(int n) { return (n + COLS_PER_TASK - 1) / COLS_PER_TASK; }
+
 const float *rm_model_forward(rm_model *m, int B, int train)
 {
-    for (int i = 0; i < m->n_layers; i++) m->layers[i].ops->forward(&m->layers[i], B, train);
-    return m->layers[m->n_layers - 1].y;
+    uint64_t draw = 0;
+    if (train && m->n_drop > 0) draw = rm_ctr_next_draw(&m->dropout_rng);
+    if (train && m->in_drop >= 0) {
+        step s = {m, -1, B, train, 0, rm_ctr_subkey(&m->dropout_rng, draw, (uint32_t)m->layers[m->in_drop].site), NULL};
+        rm_job j = {0};
+        rm_job_add(&j, in_drop_task, &s, row_tasks(B));
+        rm_pool_job(&j);
+    }
+    for (int k = 0; k < m->n_blocks; k++) {
+        const rm_block *bk = &m->blocks[k];
+        rm_layer *lin = &m->layers[bk->lin], *nl = layer(m, bk->norm), *dl = layer(m, bk->drop);
+        const int hidden = k < m->n_blocks - 1;
+        step s = {m, k, B, train, 0, 0, NULL};
+        if (train && dl) s.subkey = rm_ctr_subkey(&m->dropout_rng, draw, (uint32_t)dl->site);
+        const int bn_train = nl && nl->kind == RM_LAYER_BATCHNORM && train;
+        rm_gemm_op op = {0, 1, B, lin->out, lin->in, 1.0f, 1.0f, block_in(m, k, train), lin->w, lin->y,
+                         bn_train ? RM_SPLIT_COLS : RM_SPLIT_AUTO, fwd_pre, NULL, &s, 0, 0, 0};
+        rm_gemm_plan(&op);
+        /* LayerNorm needs whole rows: fused only when the tiles are blocks of rows */
+        const int rows_pass = hidden && nl && nl->kind == RM_LAYER_LAYERNORM && !op.by_rows;
+        if (hidden && !rows_pass) op.post = fwd_post;
+        rm_job j = {0};
+        rm_job_add_gemm(&j, &op);
+        rm_pool_job(&j);
+        if (rows_pass) {
+            rm_job r = {0};
+            rm_job_add(&r, fwd_rows_task, &s, row_tasks(B));
+            rm_pool_job(&r);
+        }
+    }
+    return m->layers[m->blocks[m->n_blocks - 1].lin].y;
+}
+
+/* Backward through block k's dropout, activation and norm on whole columns of its output gradient
+ * s->t (in place), and its bias gradient unless LayerNorm leaves that for later. */
+static void bwd_post(void *ctx, int r0, int r1, int c0, int c1)
+{
+    (void)r0;
+    (void)r1; /* whole columns: rows [0, B) */
+    const step *s = ctx;
+    rm_model *m = s->m;
+    const rm_block *bk = &m->blocks[s->k];
+    rm_layer *lin = &m->layers[bk->lin], *nl = layer(m, bk->norm), *al = &m->layers[bk->act];
+    const rm_layer *dl = layer(m, bk->drop);
+    const int h = lin->out;
+    rm_tile_act_dropout_backward(al->act, al->y, dl ? dl->mask : NULL, s->t, h, 0, s->B, c0, c1);
+    if (nl && nl->kind == RM_LAYER_LAYERNORM) return;
+    if (nl)
+        rm_tile_bn_backward(s->t, nl->xhat, h, s->B, c0, c1, nl->w, nl->invstd, nl->dw, nl->db, nl->mu, s->acc);
+    rm_tile_colsum(s->t, h, s->B, c0, c1, lin->db, s->acc);
+}
+
+/* Column tasks: a linear layer's bias gradient from s->t. */
+static void db_task(void *ctx, long t)
+{
+    const step *s = ctx;
+    rm_layer *lin = &s->m->layers[s->m->blocks[s->k].lin];
+    const int c0 = (int)t * COLS_PER_TASK, c1 = c0 + COLS_PER_TASK < lin->out ? c0 + COLS_PER_TASK : lin->out;
+    rm_tile_colsum(s->t, lin->out, s->B, c0, c1, lin->db, s->acc);
+}
+
+/* LayerNorm backward of block k: rows give its input gradient (into dbuf), columns its parameters'. */
+static void ln_rows_task(void *ctx, long t)
+{
+    const step *s = ctx;
+    const rm_layer *nl = &s->m->layers[s->m->blocks[s->k].norm];
+    const int r0 = (int)t * ROWS_PER_TASK, r1 = r0 + ROWS_PER_TASK < s->B ? r0 + ROWS_PER_TASK : s->B;
+    rm_tile_ln_backward_rows(s->t, nl->xhat, nl->out, r0, r1, nl->w, nl->invstd, nl->dbuf);
+}
+
+static void ln_cols_task(void *ctx, long t)
+{
+    const step *s = ctx;
+    rm_layer *nl = &s->m->layers[s->m->blocks[s->k].norm];
+    const int c0 = (int)t * COLS_PER_TASK, c1 = c0 + COLS_PER_TASK < nl->out ? c0 + COLS_PER_TASK : nl->out;
+    rm_tile_ln_backward_params(s->t, nl->xhat, nl->out, s->B, c0, c1, nl->dw, nl->db, s->acc);
 }
 
 void rm_model_backward(rm_model *m, const float *dlogits, int B)
 {
-    const float *dy = dlogits; // (B, classes)
+    const int acc = !m->params.grad_zero;
     float *bufs[2] = {m->grad_a, m->grad_b};
-    int k = 0;
-    for (int i = m->n_layers - 1; i >= m->first_param_layer; i--) {
-        rm_layer *l = &m->layers[i];
-        int need_dx = i > m->first_param_layer;
-        l->dy = dy;
-        l->dx = need_dx ? bufs[k] : NULL; // (B, in)
-        l->ops->backward(l, B, need_dx);
-        dy = l->dx;
-        k ^= 1;
+    int nb = 0;
+    /* the output gradient of block k (its linear output's once db_pending is settled) */
+    step cur = {m, m->n_blocks - 1, B, 1, acc, 0, (float *)dlogits};
+    int db_pending = 1;
+    for (int k = m->n_blocks - 1; k >= 0; k--) {
+        rm_layer *lin = &m->layers[m->blocks[k].lin];
+        const int need_dx = k > 0; /* layers before the first linear have no parameters */
+        step prev = {m, k - 1, B, 1, acc, 0, bufs[nb]};
+        rm_job j = {0};
+        if (db_pending) rm_job_add(&j, db_task, &cur, col_tasks(lin->out));
+        /* dW (OUT,IN) (+)= dz^T (OUT,B) x (B,IN) */
+        rm_gemm_op dw = {1, 0, lin->out, lin->in, B, 1.0f, acc ? 1.0f : 0.0f, cur.t, block_in(m, k, 1), lin->dw,
+                         RM_SPLIT_AUTO, NULL, NULL, NULL, 0, 0, 0};
+        rm_job_add_gemm(&j, &dw);
+        /* dx (B,IN) = dz (B,OUT) W (OUT,IN), then block k-1's backward on whole columns of it */
+        rm_gemm_op dx = {0, 0, B, lin->in, lin->out, 1.0f, 0.0f, cur.t, lin->w, prev.t, RM_SPLIT_COLS, NULL, bwd_post,
+                         &prev, 0, 0, 0};
+        if (need_dx) rm_job_add_gemm(&j, &dx);
+        rm_pool_job(&j);
+        if (!need_dx) break;
+        nb ^= 1;
+        const rm_layer *nl = layer(m, m->blocks[k - 1].norm);
+        db_pending = 0;
+        if (nl && nl->kind == RM_LAYER_LAYERNORM) {
+            rm_job r = {0};
+            rm_job_add(&r, ln_rows_task, &prev, row_tasks(B));
+            rm_job_add(&r, ln_cols_task, &prev, col_tasks(nl->out));
+            rm_pool_job(&r);
+            prev.t = nl->dbuf;
+            db_pending = 1;
+        }
+        cur = prev;
     }
+    m->params.grad_zero = 0;
 }
 
 int rm_model_dropout_layers(rm_model *m, rm_layer **out, int max)
 {
     int n = 0;
     for (int i = 0; i < m->n_layers && n < max; i++)
-        if (m->layers[i].ops == &rm_dropout_ops) out[n++] = &m->layers[i];
+        if (m->layers[i].kind == RM_LAYER_DROPOUT) out[n++] = &m->layers[i];
     return n;
 }
 
@@ -186,6 +376,7 @@ void rm_model_free(rm_model *m)
         rm_free(l->xhat);
         rm_free(l->mu);
         rm_free(l->invstd);
+        rm_free(l->dbuf);
         rm_free(l->mask);
     }
     rm_params_free(&m->params);

@@ -48,7 +48,13 @@ size_t rm_params_numel(const rm_params *p)
 
 void rm_params_zero_grad(rm_params *p)
 {
-    if (p->grad) memset(p->grad, 0, p->n * sizeof(float));
+    if (p->grad) p->grad_zero = 1;
+}
+
+void rm_params_grad_clear(rm_params *p)
+{
+    if (p->grad && p->grad_zero) memset(p->grad, 0, p->n * sizeof(float));
+    p->grad_zero = 0;
 }
 
 void rm_params_free(rm_params *p)
