@@ -55,4 +55,7 @@ int rm_path_join(char *out, size_t n, const char *dir, const char *name, rm_err 
 /* Monotonic wall-clock seconds. */
 double rm_now(void);
 
+/* The number of cores online, clamped to [1, 64] (the "auto" thread count). */
+int rm_cores_online(void);
+
 #endif

@@ -93,6 +93,14 @@ for v in 0x2 2e0 2.0; do
   expect 2 "--threads '$v'" -- --config "$cfg" --threads "$v" --print-config; has "$tmp/err" "--threads"
 done
 expect 0 "--seed 16" -- --config "$cfg" --seed 16 --threads 2 --print-config; has "$tmp/out" '"seed":	16'
+# threads "auto" (the default) resolves to the number of cores online, recorded as that number
+cores=$(getconf _NPROCESSORS_ONLN); ((cores > 64)) && cores=64
+expect 0 "threads default" -- --print-config; has "$tmp/out" "\"threads\":	$cores,"
+expect 0 "--threads auto" -- --config "$cfg" --threads auto --print-config; has "$tmp/out" "\"threads\":	$cores,"
+expect 0 "threads=auto" -- --config "$cfg" --set threads=auto --print-config; has "$tmp/out" "\"threads\":	$cores,"
+expect 2 "threads=\"many\"" -- --config "$cfg" --set threads='"many"' --print-config
+has "$tmp/err" 'threads: expected "auto" or a number, got "many"'
+expect 2 "--threads Auto" -- --config "$cfg" --threads Auto --print-config; has "$tmp/err" "--threads"
 # 5: --out "" is refused
 expect 2 "--out ''" -- --config "$cfg" --out "" --print-config; lines "$tmp/err" 1; has "$tmp/err" "--out"
 # 10: names that would escape runs/ are refused

@@ -27,7 +27,7 @@ static const char HELP[] =
     "  --set data.KEY=JSON     other data of the same shape, e.g. --set data.dir=data/fashion\n"
     "                          (only data.* keys may change)\n"
     "  --out DIR               where eval.json and confusion.csv go (default RUN_DIR)\n"
-    "  --threads N             worker threads (default the run's)\n"
+    "  --threads N             worker threads, a number or auto (default the run's)\n"
     "  --quiet                 print nothing but errors\n"
     "\n"
     "confusion.csv: one row per true class, one column per predicted class.\n"
@@ -212,9 +212,10 @@ int rm_cli_eval(int argc, char **argv)
         if (rm_config_set(&c, sets[i], &e)) return fail(&e);
     if (threads) {
         size_t n = strlen(threads);
-        if (n == 0 || n > 2 || strspn(threads, "0123456789") != n)
-            return usage("--threads: expected a whole decimal number, got '%s'", threads);
-        cJSON *v = cJSON_CreateNumber(atoi(threads));
+        const int is_auto = strcmp(threads, "auto") == 0;
+        if (!is_auto && (n == 0 || n > 2 || strspn(threads, "0123456789") != n))
+            return usage("--threads: expected a whole decimal number or auto, got '%s'", threads);
+        cJSON *v = is_auto ? cJSON_CreateString("auto") : cJSON_CreateNumber(atoi(threads));
         int rc = rm_config_set_flag(&c, "--threads", "threads", v, &e);
         cJSON_Delete(v);
         if (rc) return fail(&e);

@@ -36,8 +36,9 @@ static const char HELP[] =
     "                   unfinished one of the same config\n"
     "  --jobs N         run every run here, N processes at a time (default 1), going on past a\n"
     "                   failed run; exit 1 if any failed\n"
-    "  --threads N      threads per run (default: the base config's with --task-id, the\n"
-    "                   machine's cores / N with --jobs)\n"
+    "  --threads N      threads per run, a number or auto (= the cores; default: the base\n"
+    "                   config's with --task-id, the machine's cores / N with --jobs); results\n"
+    "                   do not depend on it\n"
     "  --quiet          no progress on stderr\n"
     "\n"
     "Spec (JSON): {\"name\": \"l2_vs_dropout\", \"base\": \"../baseline.json\",\n"
@@ -487,7 +488,7 @@ static int run_task(const sweep *w, const char *spec_path, long i, const char *t
     char dir[2048];
     if (build_run(w, spec_path, i, &c, dir, sizeof dir, &e)) return fail(&e);
     if (threads) {
-        cJSON *v = cJSON_CreateNumber(atoi(threads));
+        cJSON *v = strcmp(threads, "auto") ? cJSON_CreateNumber(atoi(threads)) : cJSON_CreateString("auto");
         int rc = rm_config_set_flag(&c, "--threads", "threads", v, &e);
         cJSON_Delete(v);
         if (rc || rm_config_validate(&c, spec_path, &e)) return fail(&e);
@@ -644,7 +645,10 @@ int rm_cli_sweep(int argc, char **argv)
             if (!strcmp(a, "--task-id") && whole(a, v, 0, MAX_RUNS, &task)) return RM_ERR_USAGE;
             if (!strcmp(a, "--jobs") && whole(a, v, 1, 256, &jobs)) return RM_ERR_USAGE;
             if (!strcmp(a, "--threads")) {
-                if (whole(a, v, 1, 64, &nthreads)) return RM_ERR_USAGE;
+                if (!strcmp(v, "auto"))
+                    nthreads = rm_cores_online();
+                else if (whole(a, v, 1, 64, &nthreads))
+                    return RM_ERR_USAGE;
                 threads = v;
             }
         } else if (a[0] == '-' || spec_path) {
@@ -683,9 +687,8 @@ int rm_cli_sweep(int argc, char **argv)
         }
     } else {
         if (jobs == 0) jobs = 1;
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        const long cores = rm_cores_online();
         if (!nthreads) nthreads = cores / jobs > 1 ? cores / jobs : 1;
-        if (nthreads > 64) nthreads = 64;
         rc = write_index(&w, &e) ? fail(&e) : run_all(&w, spec_path, (int)jobs, (int)nthreads, quiet);
     }
     cJSON_Delete(w.spec);

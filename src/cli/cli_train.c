@@ -34,7 +34,8 @@ static const char HELP[] =
     "                       applied in order after the file\n"
     "  --out DIR            run directory (overrides output.dir; default runs/<name>)\n"
     "  --seed N             overrides seed (a whole decimal number)\n"
-    "  --threads N          overrides threads (worker threads; a whole decimal number)\n"
+    "  --threads N          overrides threads (worker threads: a whole decimal number, or auto for\n"
+    "                       the number of cores, the default; results do not depend on it)\n"
     "  --resume RUN_DIR     continue an interrupted run from its last completed epoch\n"
     "                       (RUN_DIR/config.json and state.safetensors); only\n"
     "                       --set training.epochs=N may change the config\n"
@@ -172,7 +173,9 @@ int rm_cli_train(int argc, char **argv)
     if (!rc && config) rc = rm_config_load(&c, config, &e);
     for (int i = 0; i < nsets && !rc; i++) rc = rm_config_set(&c, sets[i], &e);
     if (!rc && seed) rc = apply_whole(&c, "--seed", "seed", seed, &e);
-    if (!rc && threads) rc = apply_whole(&c, "--threads", "threads", threads, &e);
+    if (!rc && threads)
+        rc = strcmp(threads, "auto") == 0 ? apply_flag(&c, "--threads", "threads", cJSON_CreateString("auto"), &e)
+                                          : apply_whole(&c, "--threads", "threads", threads, &e);
     if (!rc && out) rc = apply_flag(&c, resume ? "--resume" : "--out", "output.dir", cJSON_CreateString(out), &e);
     if (!rc) rc = rm_config_validate(&c, fallback, &e);
     /* Rules that need the data (split counts, batch sizes), as a run checks them; not for the defaults. */

@@ -16,7 +16,7 @@
 #include "rm_data.h"
 #include "rm_schedule.h"
 
-typedef enum { K_STR, K_NAME, K_INT, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL, K_INTLIST, K_PAIR,
+typedef enum { K_STR, K_NAME, K_INT, K_THREADS, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL, K_INTLIST, K_PAIR,
                K_BOOLENUM } ktype;
 /* K_BOOLENUM: false, true, or one of the names after "false", "true" in names (stored as the index). */
 /* K_OPTIONAL: an object of sub-keys that may be null (off); giving it or any sub-key turns it on. */
@@ -48,7 +48,7 @@ static const char *const SECTIONS[] = {"data", "model", "regularization", "optim
 static const keyspec KEYS[] = {
     {"name", K_NAME, F(name), S(name), 0, 0, 0, 0, NULL, "\"run\"", "run name; the run directory is `runs/<name>` unless `output.dir` is set"},
     {"seed", K_SEED, F(seed), 0, 0, 4294967295.0, 0, 0, NULL, "1", "one seed, split into independent streams for the subset/validation split, the initialization, the shuffling and the dropout masks (so changing dropout does not change the data order)"},
-    {"threads", K_INT, F(threads), 0, 1, 64, 0, 0, NULL, "1", "worker threads. regmnist cuts each matrix product into one block of columns (or rows) per thread, each a single-threaded OpenBLAS call, and splits the optimizer step and batch gathering the same way"},
+    {"threads", K_THREADS, F(threads), 0, 1, 64, 0, 0, NULL, "\"auto\"", "worker threads; `\"auto\"` is the number of cores online (at most 64), and the resolved config records the number used. Results do not depend on it: every product is cut into tiles fixed by its shape (each a single-threaded OpenBLAS call) and every sum over a batch runs in a fixed order, so any thread count gives the same numbers"},
     {"data.dir", K_STR, F(data.dir), S(data.dir), 0, 0, 0, 0, NULL, "\"data/mnist\"", "directory of the four IDX files, relative to the working directory"},
     {"data.train_images", K_STR, F(data.train_images), S(data.train_images), 0, 0, 0, 0, NULL, "\"train-images-idx3-ubyte\"", "file name in `data.dir`; with or without `.gz`, the reader finds either"},
     {"data.train_labels", K_STR, F(data.train_labels), S(data.train_labels), 0, 0, 0, 0, NULL, "\"train-labels-idx1-ubyte\"", "training labels"},
@@ -247,6 +247,18 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
         memcpy(base, s, strlen(s) + 1);
         return RM_OK;
     }
+    case K_THREADS:
+        if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0) {
+            *(int *)base = rm_cores_online();
+            return RM_OK;
+        }
+        if (cJSON_IsString(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected \"auto\" or a number, got \"%s\"", origin, path,
+                           v->valuestring);
+        if (!cJSON_IsNumber(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected \"auto\" or a number, got %s", origin, path,
+                           type_name(v));
+        /* fall through */
     case K_INT:
         if (check_number(k, v, 1, origin, path, e)) return e->code;
         *(int *)base = (int)v->valuedouble;
@@ -819,7 +831,8 @@ cJSON *rm_config_to_json(const rm_config *c)
             v = cJSON_CreateString(strcmp(k->path, "output.dir") == 0 ? rm_config_out_dir(c, outdir, sizeof outdir)
                                                                        : base);
             break;
-        case K_INT: v = cJSON_CreateNumber(*(const int *)base); break;
+        case K_INT:
+        case K_THREADS: v = cJSON_CreateNumber(*(const int *)base); break;
         case K_SEED:
         case K_NUM: v = exact_number(*(const double *)base); break;
         case K_BOOL: v = cJSON_CreateBool(*(const int *)base); break;
@@ -892,6 +905,7 @@ static const char *type_text(ktype t)
     case K_ENUM: return "string";
     case K_INT:
     case K_SEED: return "integer";
+    case K_THREADS: return "integer or string";
     case K_NUM: return "number";
     case K_BOOL: return "boolean";
     case K_HIDDEN: return "array of integers";
@@ -918,6 +932,10 @@ static void values_text(const keyspec *k, int code, char *buf, size_t n)
     case K_INT:
     case K_SEED:
     case K_NUM: interval_text(k, buf, n); break;
+    case K_THREADS:
+        interval_text(k, iv, sizeof iv);
+        snprintf(buf, n, "%s\"auto\"%s or %s", q, q, iv);
+        break;
     case K_ENUM:
         for (int i = 0; k->names[i]; i++) {
             size_t l = strlen(buf);
