@@ -48,10 +48,13 @@ typedef struct rm_config {
     struct {
         double l1, l2;
         int penalize_bias;
+        int normalize; /* RM_PEN_SUM or RM_PEN_MEAN */
+        double label_smoothing, max_norm;
+        int max_norm_output;
     } reg;
     struct {
         int name; /* RM_OPT_* */
-        double lr, momentum, beta1, beta2, eps, weight_decay;
+        double lr, momentum, beta1, beta2, eps, weight_decay, clip_grad_norm;
         int nesterov;
         struct rm_sched_keys {
             int enabled; /* optimizer.schedule is an object, not null */

@@ -21,12 +21,15 @@ OPT_DEFAULTS = {"momentum": 0.0, "nesterov": False, "beta1": 0.9, "beta2": 0.999
 
 
 def case(case_name, hidden=(16, 12), act="relu", norm="none", dropout=0.0, input_dropout=0.0, l1=0.0, l2=0.0,
-         penalize_bias=False, **opt):
+         penalize_bias=False, toolkit=None, **opt):
+    """toolkit: the regularization keys of the toolkit issue (label_smoothing, max_norm, max_norm_output,
+    normalize) when set, and optimizer.clip_grad_norm among opt; only set keys enter the header, so
+    the earlier cases' files keep their bytes."""
     o = dict(OPT_DEFAULTS, **opt)
     return {"case": case_name, "input_dim": D, "classes": C, "batch": B, "steps": STEPS,
             "model": {"hidden": list(hidden), "activation": act, "norm": norm,
                       "dropout": [float(dropout)] * len(hidden), "input_dropout": float(input_dropout)},
-            "regularization": {"l1": l1, "l2": l2, "penalize_bias": penalize_bias},
+            "regularization": dict({"l1": l1, "l2": l2, "penalize_bias": penalize_bias}, **(toolkit or {})),
             "optimizer": o}
 
 
@@ -51,6 +54,12 @@ CASES = [
     case("sgd_momentum_wd", name="sgd", lr=0.1, momentum=0.9, weight_decay=5e-4),
     case("adam_wd", name="adam", lr=0.01, weight_decay=1e-2),
     case("adamw", name="adamw", lr=0.01, weight_decay=1e-2),
+    # the regularization toolkit
+    case("label_smoothing_adam", toolkit={"label_smoothing": 0.1}, name="adam", lr=0.01),
+    case("max_norm_dropout_sgd", dropout=0.5, toolkit={"max_norm": 0.6}, name="sgd", lr=0.5, momentum=0.9),
+    case("max_norm_output_sgd", toolkit={"max_norm": 0.6, "max_norm_output": True}, name="sgd", lr=0.5),
+    case("clip_grad_norm_sgd", l2=1e-2, name="sgd", lr=0.1, momentum=0.9, clip_grad_norm=0.5),
+    case("l1_l2_mean_sgd", l1=0.5, l2=0.5, toolkit={"normalize": "mean"}, name="sgd", lr=0.1),
 ]
 
 
@@ -120,20 +129,34 @@ def run(spec, seed):
     plist = [p for _, p in params]
     opt = make_optimizer(plist, o)
     decay = [p for n, p in params if r["penalize_bias"] or n.endswith(".weight") and not n.startswith("norm")]
+    # the mean form: l1/n sum|w| + l2/n sum w^2, n = the number of penalized values
+    n_pen = sum(p.numel() for p in decay) if r.get("normalize", "sum") == "mean" else 1
+    l1, l2 = r["l1"] / n_pen, r["l2"] / n_pen
+    smoothing, clip = r.get("label_smoothing", 0.0), o.get("clip_grad_norm", 0.0)
+    max_norm = r.get("max_norm", 0.0)
+    renormed = [p for n, p in params if n.startswith("fc") and n.endswith(".weight")]
+    if r.get("max_norm_output", False):
+        renormed.append(net.out.weight)
     net.train()
     for k in range(STEPS):
         net.masks = masks[k]
         opt.zero_grad()
         logits = net(x)
-        loss = torch.nn.functional.cross_entropy(logits, y)
-        pen = r["l1"] * sum(p.abs().sum() for p in decay) + r["l2"] * sum((p * p).sum() for p in decay)
+        loss = torch.nn.functional.cross_entropy(logits, y, label_smoothing=smoothing)
+        pen = l1 * sum(p.abs().sum() for p in decay) + l2 * sum((p * p).sum() for p in decay)
         total = loss + pen
         total.backward()
+        if clip > 0:
+            torch.nn.utils.clip_grad_norm_(plist, clip)
         if k == 0:
             out += [("logits", logits.detach()), ("loss", loss.detach().reshape(1)),
                     ("penalty", torch.as_tensor(float(pen)).reshape(1)), ("total", total.detach().reshape(1))]
             out += [(f"grad.{n}", p.grad.clone()) for n, p in params]
         opt.step()
+        if max_norm > 0:
+            with torch.no_grad():
+                for w in renormed:
+                    w.copy_(torch.renorm(w, 2, 0, max_norm))
         if k == 0 or k == STEPS - 1:
             out += [(f"step{k + 1}.{n}", p.detach().clone()) for n, p in params]
     out += [(f"step{STEPS}.{n}", b.clone()) for n, b in bufs]

@@ -29,9 +29,10 @@ DEFAULTS = {
              "val_fraction": 0.0, "normalize": "standard", "augment": None, "noise_std": 0.0},
     "model": {"hidden": [256, 128], "activation": "relu", "norm": "none", "dropout": 0.0, "input_dropout": 0.0,
               "init_from": ""},
-    "regularization": {"l1": 0.0, "l2": 0.0, "penalize_bias": False},
+    "regularization": {"l1": 0.0, "l2": 0.0, "penalize_bias": False, "normalize": "sum", "label_smoothing": 0.0,
+                       "max_norm": 0.0, "max_norm_output": False},
     "optimizer": {"name": "adam", "lr": 0.001, "momentum": 0.0, "nesterov": False, "beta1": 0.9, "beta2": 0.999,
-                  "eps": 1e-8, "weight_decay": 0.0, "schedule": None},
+                  "eps": 1e-8, "weight_decay": 0.0, "clip_grad_norm": 0.0, "schedule": None},
     "training": {"epochs": 10, "batch_size": 64, "shuffle": True, "drop_last": False, "early_stopping": None},
     # the twin writes none of the optional outputs (event file, weights.csv, images): their keys are accepted
     "output": {"dir": "", "train_eval_samples": 10000, "tensorboard": False, "weight_stats": False,
@@ -342,8 +343,16 @@ def main():
     plist = [p for _, p in params]
     opt = make_optimizer(plist, o)
     scheduler, warmup = make_scheduler(opt, o["schedule"], t["epochs"])
-    lossf = torch.nn.CrossEntropyLoss()
+    lossf = torch.nn.CrossEntropyLoss()  # evaluation: plain cross-entropy, as regmnist reports it
+    train_lossf = torch.nn.CrossEntropyLoss(label_smoothing=r["label_smoothing"])
     penalized = r["l1"] != 0 or r["l2"] != 0
+    # regularization.normalize "mean": both penalties divided by the number of penalized values
+    n_pen = sum(p.numel() for p in decay) if r["normalize"] == "mean" else 1
+    l1, l2 = r["l1"] / n_pen, r["l2"] / n_pen
+    # max-norm: the hidden Linear weights' rows, and the output layer's with max_norm_output
+    renormed = [p for n, p in params if n.startswith("fc") and n.endswith(".weight")]
+    if r["max_norm_output"]:
+        renormed.append(dict(params)["out.weight"])
 
     def batches():
         if a.loader == "dataloader":
@@ -384,14 +393,20 @@ def main():
         for xb, yb in batches():
             opt.zero_grad()
             z = net(xb)
-            loss = lossf(z, yb)
+            loss = train_lossf(z, yb)
             total = loss
             if penalized:
-                pen = r["l1"] * sum(p.abs().sum() for p in decay) + r["l2"] * sum(p.pow(2).sum() for p in decay)
+                pen = l1 * sum(p.abs().sum() for p in decay) + l2 * sum(p.pow(2).sum() for p in decay)
                 total = loss + pen
                 pen_sum += pen.item()
             total.backward()
+            if o["clip_grad_norm"] > 0:
+                torch.nn.utils.clip_grad_norm_(plist, o["clip_grad_norm"])
             opt.step()
+            if r["max_norm"] > 0:
+                with torch.no_grad():
+                    for w in renormed:
+                        w.copy_(torch.renorm(w, 2, 0, r["max_norm"]))
             ls += loss.item() * len(yb)
             correct += (z.argmax(1) == yb).sum().item()
             seen += len(yb)

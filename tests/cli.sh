@@ -218,6 +218,42 @@ for name in ("fc0.weight", "out.weight"):
             and abs(float(r["frac_small"]) - small) < 1e-9 and float(r["grad_l2"]) > 0):
         sys.exit(f"{name}: {r} vs l1 {l1} l2 {l2} small {small}")
 PY
+# activations.csv: one row per epoch per hidden layer; a ReLU layer's dead units and mean activation
+# recomputed in Python from the saved model on the tiny test set agree with the last epoch's rows
+[[ $(wc -l < "$tmp/ws/activations.csv") -eq 3 ]] && ok || no "activations.csv: 2 epochs x 1 hidden layer + header: $(cat "$tmp/ws/activations.csv")"
+has "$tmp/ws/activations.csv" "epoch,layer,units,dead_frac,mean_activation"
+awk -F, 'NR > 1 && !($2 == "fc0" && $4 >= 0 && $4 <= 1 && $5 > 0) { bad = 1 } END { exit bad }' "$tmp/ws/activations.csv" && ok ||
+  no "activations.csv rows out of range: $(cat "$tmp/ws/activations.csv")"
+# the toolkit's keys: ranges and the rule between max_norm_output and max_norm
+expect 2 "label_smoothing 1" -- --config "$cfg" --set regularization.label_smoothing=1 --print-config
+has "$tmp/err" "regularization.label_smoothing: must be in [0, 1), got 1"
+expect 2 "max_norm_output alone" -- --config "$cfg" --set regularization.max_norm_output=true --print-config
+has "$tmp/err" "regularization.max_norm_output: needs regularization.max_norm > 0"
+expect 2 "clip_grad_norm -1" -- --config "$cfg" --set optimizer.clip_grad_norm=-1 --print-config; has "$tmp/err" "optimizer.clip_grad_norm"
+expect 2 "normalize median" -- --config "$cfg" --set regularization.normalize=median --print-config; has "$tmp/err" "sum, mean"
+# max_norm holds after training: every fc0 row of the saved model has norm <= c (+ rounding), and
+# the output layer is left alone unless max_norm_output
+expect 0 "max_norm" -- --config "$cfg" --set regularization.max_norm=0.05 --out "$tmp/mn" --quiet
+python3 - "$tmp/mn" <<'PY' && ok || no "max_norm does not hold in the saved model"
+import array, json, math, struct, sys
+b = open(sys.argv[1] + "/model.safetensors", "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n]); o = 8 + n
+def norms(name):
+    (rows, cols), (lo, hi) = h[name]["shape"], h[name]["data_offsets"]
+    w = array.array("f", b[o + lo:o + hi])
+    return [math.sqrt(sum(x * x for x in w[r * cols:(r + 1) * cols])) for r in range(rows)]
+if max(norms("fc0.weight")) > 0.05 * (1 + 1e-5): sys.exit(f"fc0 row norm {max(norms('fc0.weight'))} > 0.05")
+if max(norms("out.weight")) <= 0.05: sys.exit("out.weight was constrained without max_norm_output")
+PY
+# the mean L1 form: l1 = n * 1e-4 in the mean form is l1 = 1e-4 in the sum form (n = the weights)
+expect 0 "l1 sum form" -- --config "$cfg" --set regularization.l1=1e-4 --out "$tmp/l1s" --quiet
+nw=$(python3 -c 'import json,struct,sys; b=open(sys.argv[1],"rb").read(); h=json.loads(b[8:8+struct.unpack("<Q",b[:8])[0]])
+import math; print(sum(math.prod(v["shape"]) for k,v in h.items() if k.endswith(".weight") and not k.startswith("norm")))' "$tmp/l1s/model.safetensors")
+expect 0 "l1 mean form" -- --config "$cfg" --set regularization.l1=$((nw))e-4 --set regularization.normalize=mean --out "$tmp/l1m" --quiet
+paste -d, <(cut -d, -f3 "$tmp/l1s/metrics.csv") <(cut -d, -f3 "$tmp/l1m/metrics.csv") |
+  awk -F, 'NR > 1 { d = $1 - $2; if (d < 0) d = -d; if (!($1 > 0) || d > 1e-4 * $1) bad = 1 } END { exit bad }' && ok ||
+  no "mean-form penalty differs from the sum form at l1 * n: $(paste -d' ' "$tmp/l1s/metrics.csv" "$tmp/l1m/metrics.csv")"
 # 17: --print-config alone prints the defaults
 expect 0 "--print-config without --config" -- --print-config; has "$tmp/out" '"batch_size":	64'
 # 18: divergence prints nan (not -nan) and names the likelier cause

@@ -66,7 +66,8 @@ expect 0 "train_loss monitor without val" -- --config "$tmp/es.json" --set data.
 # --- Interrupt with SIGTERM at two points, resume, and get the uninterrupted run's files.
 cat > "$tmp/r.json" <<JSON
 {"name": "r", "data": {"dir": "$tmp/data", "val_fraction": 0.2, "augment": {"rotate": 10, "shift": 0.1}, "noise_std": 0.05}, "model": {"hidden": [16], "dropout": 0.3, "norm": "batch"},
- "optimizer": {"lr": 0.003, "schedule": {"name": "cosine", "warmup_epochs": 2}},
+ "regularization": {"label_smoothing": 0.1, "max_norm": 1.5, "l1": 0.5, "normalize": "mean"},
+ "optimizer": {"lr": 0.003, "clip_grad_norm": 1.0, "schedule": {"name": "cosine", "warmup_epochs": 2}},
  "training": {"epochs": 6, "batch_size": 16, "early_stopping": {"patience": 10}}, "output": {"weight_stats": true}}
 JSON
 expect 0 "uninterrupted" -- --config "$tmp/r.json" --out "$tmp/run" --quiet
@@ -84,6 +85,7 @@ for at in 13 37; do
   diff <(cut -d, -f1-10,12- "$tmp/whole/metrics.csv") <(cut -d, -f1-10,12- "$tmp/run/metrics.csv") > /dev/null && ok || no "resumed metrics.csv differs (interrupted after $at steps)"
   cmp -s "$tmp/whole/model.safetensors" "$tmp/run/model.safetensors" && ok || no "resumed model.safetensors differs (after $at steps)"
   cmp -s "$tmp/whole/weights.csv" "$tmp/run/weights.csv" && ok || no "resumed weights.csv differs (after $at steps)"
+  cmp -s "$tmp/whole/activations.csv" "$tmp/run/activations.csv" && ok || no "resumed activations.csv differs (after $at steps)"
   rm -rf "$tmp/run"
 done
 # resume refusals: a complete run, a changed config, a patience stop; extending the budget works

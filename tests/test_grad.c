@@ -254,29 +254,40 @@ static void test_batchnorm_stats(void)
 typedef struct {
     float z[B * 10];
     uint8_t y[B];
+    float smoothing;
 } xent_ctx;
 
 static double xent_obj(void *vc)
 {
     xent_ctx *c = vc;
-    return rm_xent(c->z, c->y, B, 10, NULL, NULL);
+    return rm_xent(c->z, c->y, B, 10, c->smoothing, NULL, NULL);
 }
 
 static void test_xent(void)
 {
     xent_ctx c;
+    c.smoothing = 0.0f;
     fill(c.z, B * 10, 3.0f);
     for (int i = 0; i < B; i++) c.y[i] = (uint8_t)((i * 7) % 10);
     float dz[B * 10];
     int correct;
-    rm_xent(c.z, c.y, B, 10, dz, &correct);
+    rm_xent(c.z, c.y, B, 10, 0.0f, dz, &correct);
     check_grad("cross-entropy dlogits", c.z, dz, B * 10, xent_obj, &c);
     /* known value: uniform logits give log(10), and large logits stay finite */
     float z[10] = {0}, big[10] = {1000, -1000, 0, 0, 0, 0, 0, 0, 0, 0};
     uint8_t y0 = 3, y1 = 0;
-    CHECK_NEAR(rm_xent(z, &y0, 1, 10, NULL, NULL), log(10.0), 1e-6);
-    CHECK_NEAR(rm_xent(big, &y1, 1, 10, NULL, &correct), 0.0, 1e-6);
+    CHECK_NEAR(rm_xent(z, &y0, 1, 10, 0.0f, NULL, NULL), log(10.0), 1e-6);
+    CHECK_NEAR(rm_xent(big, &y1, 1, 10, 0.0f, NULL, &correct), 0.0, 1e-6);
     CHECK(correct == 1);
+    /* label smoothing 0.1: the gradient, and a known value: logits (0, ..., 0, 10 at the label) give
+     * (1 - s) nll + s/C sum_c nll_c with lse = log(9 + e^10) */
+    c.smoothing = 0.1f;
+    rm_xent(c.z, c.y, B, 10, c.smoothing, dz, NULL);
+    check_grad("cross-entropy dlogits, label smoothing 0.1", c.z, dz, B * 10, xent_obj, &c);
+    float peak[10] = {0};
+    peak[3] = 10.0f;
+    const double lse = log(9.0 + exp(10.0));
+    CHECK_NEAR(rm_xent(peak, &y0, 1, 10, 0.1f, NULL, NULL), 0.9 * (lse - 10.0) + 0.01 * (10.0 * lse - 10.0), 1e-5);
 }
 
 typedef struct {
@@ -334,7 +345,7 @@ static double model_obj(void *vc)
     model_ctx *c = vc;
     memcpy(c->m.input, c->x, sizeof c->x);
     const float *z = rm_model_forward(&c->m, B, 1);
-    return rm_xent(z, c->y, B, 3, NULL, NULL) + rm_penalty(&c->m.params, c->l1, c->l2, 1, 0);
+    return rm_xent(z, c->y, B, 3, 0.0f, NULL, NULL) + rm_penalty(&c->m.params, c->l1, c->l2, 1, 0);
 }
 
 static void test_model(int norm, int act, const char *label)
@@ -366,7 +377,7 @@ static void test_model(int norm, int act, const char *label)
     }
     model_obj(c);
     const float *z = c->m.layers[c->m.n_layers - 1].y;
-    rm_xent(z, c->y, B, 3, c->dl, NULL);
+    rm_xent(z, c->y, B, 3, 0.0f, c->dl, NULL);
     rm_params_zero_grad(&c->m.params);
     rm_penalty(&c->m.params, c->l1, c->l2, 1, 1);
     rm_model_backward(&c->m, c->dl, B);
@@ -464,7 +475,7 @@ static void run_steps(int norm, int batch, int threads, float *out /* (n_params 
         }
         for (int i = 0; i < batch; i++) y[i] = (uint8_t)((i * 7 + step) % 10);
         const float *z = rm_model_forward(&m, batch, 1);
-        rm_xent(z, y, batch, 10, dl, NULL);
+        rm_xent(z, y, batch, 10, 0.0f, dl, NULL);
         rm_params_zero_grad(&m.params);
         rm_penalty(&m.params, 0.0f, 1e-3f, 0, 1);
         rm_model_backward(&m, dl, batch);

@@ -207,10 +207,13 @@ static int dropout_sites(const rm_model_spec *s, char names[][16])
 
 /* Coverage flags: the directory must hold cases for each of these. */
 enum { C_LINEAR, C_RELU, C_TANH, C_SIGMOID, C_BN, C_LN, C_DROPOUT, C_INDROP, C_L1, C_L2, C_L2_BIAS, C_SGD, C_MOMENTUM,
-       C_NESTEROV, C_SGD_WD, C_ADAM, C_ADAM_WD, C_ADAMW, C_COUNT };
+       C_NESTEROV, C_SGD_WD, C_ADAM, C_ADAM_WD, C_ADAMW, C_SMOOTH, C_MAXNORM, C_MAXNORM_OUT, C_CLIP, C_MEAN,
+       C_COUNT };
 static const char *COVER[C_COUNT] = {"linear only", "relu", "tanh", "sigmoid", "batchnorm", "layernorm", "dropout",
                                      "input dropout", "l1", "l2 (weights)", "l2 (biases too)", "sgd", "sgd momentum",
-                                     "sgd nesterov", "sgd weight_decay", "adam", "adam weight_decay", "adamw"};
+                                     "sgd nesterov", "sgd weight_decay", "adam", "adam weight_decay", "adamw",
+                                     "label smoothing", "max-norm (hidden)", "max-norm (output too)",
+                                     "clip_grad_norm", "penalty mean form"};
 
 static void run_case(const char *path, int cover[C_COUNT])
 {
@@ -279,7 +282,11 @@ static void run_case(const char *path, int cover[C_COUNT])
         goto done;
     }
     for (int i = 0; i < B; i++) labels[i] = (uint8_t)y->data[i];
-    const float l1 = (float)c.reg.l1, l2 = (float)c.reg.l2;
+    /* the toolkit: the mean penalty form, label smoothing, gradient clipping, max-norm */
+    const double pen_n = c.reg.normalize == RM_PEN_MEAN ? (double)rm_penalty_count(&m.params, c.reg.penalize_bias) : 1.0;
+    const float l1 = (float)(c.reg.l1 / pen_n), l2 = (float)(c.reg.l2 / pen_n);
+    const float smoothing = (float)c.reg.label_smoothing, clip = (float)c.optim.clip_grad_norm;
+    const float max_norm = (float)c.reg.max_norm;
     for (int k = 0; k < steps; k++) {
         for (int d = 0; d < nsites; d++) {
             snprintf(name, sizeof name, "mask%d.%s", k, sites[d]);
@@ -292,10 +299,11 @@ static void run_case(const char *path, int cover[C_COUNT])
         }
         memcpy(m.input, x->data, (size_t)B * D * sizeof(float));
         const float *z = rm_model_forward(&m, B, 1);
-        double loss = rm_xent(z, labels, B, C, dl, NULL);
+        double loss = rm_xent(z, labels, B, C, smoothing, dl, NULL);
         rm_params_zero_grad(&m.params);
         double pen = rm_penalty(&m.params, l1, l2, c.reg.penalize_bias, 1);
         rm_model_backward(&m, dl, B);
+        if (clip > 0.0f) rm_clip_grad_norm(&m.params, clip);
         if (k == 0) {
             compare(&ty, &r, "logits", z, "logits", (long)B * C, RTOL_STEP0, ATOL_STEP0);
             compare_scalar(&ty, &r, "loss", loss);
@@ -308,6 +316,7 @@ static void run_case(const char *path, int cover[C_COUNT])
             }
         }
         rm_optim_step(&opt, m.params.data, m.params.grad);
+        if (max_norm > 0.0f) rm_max_norm(&m.params, max_norm, c.reg.max_norm_output ? NULL : "out.weight");
         if (k == 0 || k == steps - 1) {
             for (int s = 0; s < 2; s++)
                 for (int t = 0; t < sets[s]->count; t++) {
@@ -340,6 +349,11 @@ static void run_case(const char *path, int cover[C_COUNT])
     cover[C_ADAM] |= oc.kind == RM_OPT_ADAM && oc.weight_decay == 0.0f;
     cover[C_ADAM_WD] |= oc.kind == RM_OPT_ADAM && oc.weight_decay > 0.0f;
     cover[C_ADAMW] |= oc.kind == RM_OPT_ADAMW;
+    cover[C_SMOOTH] |= smoothing > 0.0f;
+    cover[C_MAXNORM] |= max_norm > 0.0f && !c.reg.max_norm_output;
+    cover[C_MAXNORM_OUT] |= max_norm > 0.0f && c.reg.max_norm_output;
+    cover[C_CLIP] |= clip > 0.0f;
+    cover[C_MEAN] |= c.reg.normalize == RM_PEN_MEAN && (l1 > 0.0f || l2 > 0.0f);
     printf("%-40s %s  worst %.3f of tolerance (%s)\n", path, ty.fails ? "FAIL" : "ok  ", ty.worst, ty.what);
 done:
     free(masks);

@@ -246,7 +246,7 @@ int rm_cli_eval(int argc, char **argv)
         else
             rm_norm_table(c.data.normalize, lut);
         rm_blas_set_threads(1);
-        rm_eval_result r = rm_evaluate(&m, &d, idx, n, lut, labels, conf);
+        rm_eval_result r = rm_evaluate(&m, &d, idx, n, lut, labels, conf, NULL);
         rm_pool_stop();
         if (!quiet)
             printf("regmnist: %s: %s loss %.6g, accuracy %.2f%% (%u images from %s)\n", run, SPLITS[split], r.loss,

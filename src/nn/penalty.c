@@ -122,3 +122,11 @@ double rm_penalty(rm_params *p, float l1, float l2, int all, int add_grad)
     if (j.write) p->grad_zero = 0;
     return (double)l1 * s1 + (double)l2 * s2;
 }
+
+size_t rm_penalty_count(const rm_params *p, int all)
+{
+    size_t n = 0;
+    for (int k = 0; k < p->count; k++)
+        if (p->t[k].decay || all) n += p->t[k].n;
+    return n;
+}

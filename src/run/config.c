@@ -39,6 +39,7 @@ static const char *const NORM[] = {"none", "batch", "layer", NULL};
 static const char *const OPTIMIZER[] = {"sgd", "adam", "adamw", NULL};
 static const char *const MONITOR[] = {"val_loss", "val_acc", "train_loss", NULL};
 static const char *const WEIGHT_IMAGES[] = {"false", "true", "every_epoch", NULL};
+static const char *const PEN_NORMALIZE[] = {"sum", "mean", NULL};
 static const char *const SCHEDULES[] = {"step", "multistep", "exponential", "cosine", "plateau", NULL};
 static const char *const SECTIONS[] = {"data", "model", "regularization", "optimizer", "training", "output", NULL};
 
@@ -70,6 +71,10 @@ static const keyspec KEYS[] = {
     {"model.init_from", K_STR, F(model.init_from), S(model.init_from), 0, 0, 0, 0, NULL, "\"\"", "start from the weights in this `model.safetensors` (e.g. another run's, or a PyTorch `state_dict` saved as safetensors) instead of the seeded initialization; names and shapes must match the model; `\"\"` is off"},
     {"regularization.l1", K_NUM, F(reg.l1), 0, 0, INF, 0, 0, NULL, "0.0", "adds `l1 * sum(abs(w))` to the loss"},
     {"regularization.l2", K_NUM, F(reg.l2), 0, 0, INF, 0, 0, NULL, "0.0", "adds `l2 * sum(w^2)` to the loss"},
+    {"regularization.normalize", K_ENUM, F(reg.normalize), 0, 0, 0, 0, 0, PEN_NORMALIZE, "\"sum\"", "`sum`: the penalties above as written; `mean`: each divided by n, the number of penalized values (`l1/n * sum(abs(w))`, `l2/n * sum(w^2)`, the form of the iris tutorial's L1 sweep); the `penalty` column shows the value added"},
+    {"regularization.label_smoothing", K_NUM, F(reg.label_smoothing), 0, 0, 1, 0, 1, NULL, "0.0", "`CrossEntropyLoss(label_smoothing=)`: the training target is (1 - s) one-hot + s/classes; `train_loss` is that loss, while `val_loss`, `test_loss` and `train_eval_loss` stay plain cross-entropy so runs compare across values"},
+    {"regularization.max_norm", K_NUM, F(reg.max_norm), 0, 0, INF, 0, 0, NULL, "0.0", "max-norm constraint (Srivastava et al. 2014): after every optimizer step each hidden unit's incoming weight vector (a row of a hidden Linear weight) whose L2 norm exceeds this is scaled back to it, as `w.copy_(torch.renorm(w, 2, 0, max_norm))` (scale max_norm/(norm + 1e-7)); 0 = off"},
+    {"regularization.max_norm_output", K_BOOL, F(reg.max_norm_output), 0, 0, 0, 0, 0, NULL, "false", "also constrain the output layer's rows (the paper constrains hidden units only); needs `max_norm > 0`"},
     {"regularization.penalize_bias", K_BOOL, F(reg.penalize_bias), 0, 0, 0, 0, 0, NULL, "false", "when true the penalties cover every parameter (biases and norm weights too), like a loop over `model.parameters()`; when false only the Linear weights"},
     {"optimizer.name", K_ENUM, F(optim.name), 0, 0, 0, 0, 0, OPTIMIZER, "\"adam\"", "`torch.optim.SGD`, `Adam`, `AdamW`"},
     {"optimizer.lr", K_NUM, F(optim.lr), 0, 0, 100, 1, 0, NULL, "0.001", "learning rate"},
@@ -79,6 +84,7 @@ static const keyspec KEYS[] = {
     {"optimizer.beta2", K_NUM, F(optim.beta2), 0, 0, 1, 0, 1, NULL, "0.999", "Adam/AdamW second-moment decay"},
     {"optimizer.eps", K_NUM, F(optim.eps), 0, 0, 1, 0, 0, NULL, "1e-08", "Adam/AdamW denominator epsilon"},
     {"optimizer.weight_decay", K_NUM, F(optim.weight_decay), 0, 0, INF, 0, 0, NULL, "0.0", "PyTorch's `weight_decay`, on every parameter as with `optim.X(model.parameters(), weight_decay=...)`: added to the gradient for sgd and adam, decoupled (`w *= 1 - lr*wd`) for adamw. Note: PyTorch's AdamW defaults to 0.01; regmnist's default is 0 for every optimizer, so set it explicitly"},
+    {"optimizer.clip_grad_norm", K_NUM, F(optim.clip_grad_norm), 0, 0, INF, 0, 0, NULL, "0.0", "`torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)` before every step: when the L2 norm of all gradients together (the penalties' included) exceeds it, every gradient is scaled by max_norm/(norm + 1e-6); 0 = off. `weights.csv`'s `grad_l2` shows the gradients before clipping"},
     {"optimizer.schedule", K_OPTIONAL, F(optim.sched.enabled), 0, 0, 0, 0, 0, NULL, "null", "learning-rate schedule, stepped once per epoch with torch.optim.lr_scheduler's formulas; `null` is a constant rate. The `lr` column of `metrics.csv` shows each epoch's rate"},
     {"optimizer.schedule.name", K_ENUM, F(optim.sched.name), 0, 0, 0, 0, 0, SCHEDULES, "\"step\"", "required: `step` (StepLR), `multistep` (MultiStepLR), `exponential` (ExponentialLR), `cosine` (CosineAnnealingLR), `plateau` (ReduceLROnPlateau)"},
     {"optimizer.schedule.step_size", K_INT, F(optim.sched.step_size), 0, 1, 1000000, 0, 0, NULL, "1", "step: epochs between decays (required)"},
@@ -104,7 +110,7 @@ static const keyspec KEYS[] = {
     {"training.early_stopping.restore_best", K_BOOL, F(train.es.restore_best), 0, 0, 0, 0, 0, NULL, "true", "end with the best epoch's model (else the last epoch's)"},
     {"output.dir", K_STR, F(output.dir), S(output.dir), 0, 0, 0, 0, NULL, "\"\"", "run directory; `\"\"` means `runs/<name>`. `--out DIR` overrides it"},
     {"output.tensorboard", K_BOOL, F(output.tensorboard), 0, 0, 0, 0, 0, NULL, "false", "write `events.out.tfevents.<time>.<host>` in the run dir for `tensorboard --logdir runs`: per epoch the scalars of `metrics.csv` and histograms of every parameter tensor and its last gradient"},
-    {"output.weight_stats", K_BOOL, F(output.weight_stats), 0, 0, 0, 0, 0, NULL, "false", "write `weights.csv`: per epoch and parameter tensor its size, mean, std, L1 and L2 norms, largest magnitude, the fraction below `sparsity_threshold` and the gradient's L2 norm averaged over the epoch's steps"},
+    {"output.weight_stats", K_BOOL, F(output.weight_stats), 0, 0, 0, 0, 0, NULL, "false", "write `weights.csv`: per epoch and parameter tensor its size, mean, std, L1 and L2 norms, largest magnitude, the fraction below `sparsity_threshold` and the gradient's L2 norm averaged over the epoch's steps (before clipping); with hidden layers also `activations.csv`: per epoch and hidden layer the fraction of dead units (output 0 for every test image) and the mean activation, on the test set in eval mode"},
     {"output.sparsity_threshold", K_NUM, F(output.sparsity_threshold), 0, 0, INF, 1, 0, NULL, "0.001", "`weights.csv`'s `frac_small` counts weights with |w| below this"},
     {"output.weight_images", K_BOOLENUM, F(output.weight_images), 0, 0, 0, 0, 0, WEIGHT_IMAGES, "false", "`true` writes `weights_fc0.png` at the end: each first-layer unit's 784 weights as a 28x28 tile, on a blue-white-red scale symmetric about 0 and shared by all tiles; `\"every_epoch\"` writes `weights_fc0_eNNN.png` after each epoch too"},
     {"output.augment_preview", K_BOOL, F(output.augment_preview), 0, 0, 0, 0, 0, NULL, "false", "write `augment.png` in the run dir: 64 training images as the first epoch's augmentation draws them"},
@@ -654,6 +660,9 @@ int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e)
     if (c->optim.nesterov && c->optim.name != RM_OPT_SGD)
         return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.nesterov: applies to sgd only",
                        blame(c, fallback, KEYLIST("optimizer.nesterov", "optimizer.name")));
+    if (c->reg.max_norm_output && c->reg.max_norm == 0.0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: regularization.max_norm_output: needs regularization.max_norm > 0",
+                       blame(c, fallback, KEYLIST("regularization.max_norm_output", "regularization.max_norm")));
     if (c->optim.nesterov && c->optim.momentum <= 0.0)
         return rm_fail(e, RM_ERR_USAGE, "%s: optimizer.nesterov: needs optimizer.momentum > 0",
                        blame(c, fallback, KEYLIST("optimizer.nesterov", "optimizer.momentum")));

@@ -6,8 +6,11 @@
 #include "rm_loss.h"
 
 rm_eval_result rm_evaluate(rm_model *m, const rm_dataset *d, const uint32_t *idx, uint32_t n, const float lut[256],
-                           uint8_t *labels, long *confusion)
+                           uint8_t *labels, long *confusion, rm_act_acc *acts)
 {
+    const int n_hidden = m->n_blocks - 1;
+    if (acts)
+        for (int k = 0; k < n_hidden; k++) rm_act_acc_reset(&acts[k]);
     const int C = m->spec.classes;
     double loss = 0.0;
     long correct = 0;
@@ -17,8 +20,10 @@ rm_eval_result rm_evaluate(rm_model *m, const rm_dataset *d, const uint32_t *idx
         rm_gather(d, idx + at, B, lut, m->input, labels);
         const float *logits = rm_model_forward(m, B, 0); // (B, C)
         int ok;
-        loss += rm_xent(logits, labels, B, C, NULL, &ok) * B;
+        loss += rm_xent(logits, labels, B, C, 0.0f, NULL, &ok) * B;
         correct += ok;
+        if (acts) /* a hidden block's eval output is its activation layer's */
+            for (int k = 0; k < n_hidden; k++) rm_act_acc_add(&acts[k], m->layers[m->blocks[k].act].y, B);
         if (!confusion) continue;
         for (int i = 0; i < B; i++) { /* argmax as rm_xent takes it: the first largest logit */
             const float *z = logits + (long)i * C; // (C)

@@ -47,6 +47,8 @@ typedef struct {
     int lock_fd;                     /* the run dir's lock, or -1 */
     rm_schedule sched;               /* the learning-rate schedule (constant when none) */
     FILE *wcsv;                      /* output.weight_stats: weights.csv */
+    FILE *acsv;                      /* output.weight_stats with hidden layers: activations.csv */
+    rm_act_acc acts[RM_MAX_HIDDEN];  /* per hidden layer: its activations on the test set */
     rm_grad_norm_acc gacc[RM_MAX_TENSORS]; /* per tensor: the gradient norms of the epoch's steps */
     rm_tfevents tb;                  /* output.tensorboard: the event file (tb.f NULL when off) */
     uint32_t *te_idx;                /* (n_te) the fixed training sample measured in eval mode */
@@ -352,6 +354,8 @@ static void free_state(run_state *s)
     cJSON_free(s->config_text);
     if (s->lock_fd >= 0) close(s->lock_fd);
     if (s->wcsv) fclose(s->wcsv);
+    if (s->acsv) fclose(s->acsv);
+    for (int k = 0; k < RM_MAX_HIDDEN; k++) rm_act_acc_free(&s->acts[k]);
     rm_err ignored;
     rm_tfevents_close(&s->tb, &ignored); /* closed already unless the run stopped early on an error */
 }
@@ -582,6 +586,19 @@ static int weight_stats_epoch(FILE *f, const rm_params *p, int epoch, double thr
     return RM_OK;
 }
 
+/* activations.csv after an epoch: each hidden layer's dead units and mean activation on the test set. */
+static int activation_stats_epoch(FILE *f, const rm_act_acc *acts, int n_hidden, int epoch, const char *path,
+                                  rm_err *e)
+{
+    for (int k = 0; k < n_hidden; k++) {
+        char layer[16];
+        snprintf(layer, sizeof layer, "fc%d", k);
+        rm_act_csv_row(f, epoch, layer, &acts[k]);
+    }
+    if (fflush(f) != 0 || ferror(f)) return rm_fail(e, RM_ERR_IO, "%s: write failed", path);
+    return RM_OK;
+}
+
 /* weights_<layer>.png: the first Linear layer's units as 28x28 tiles (fc0, or out without hidden
  * layers), one colour scale symmetric about 0; epoch > 0 adds _eNNN to the name. */
 static int weight_image(const char *dir, const rm_params *p, int epoch, rm_err *e)
@@ -676,13 +693,15 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     const time_t started = time(NULL);
     int resumed_from = 0;
     const int tty = isatty(fileno(stderr)) && !o->quiet;
-    char dir[1024], path[2048], csv_path[2048], state_path[2048], model_path[2048], wcsv_path[2048];
+    char dir[1024], path[2048], csv_path[2048], state_path[2048], model_path[2048], wcsv_path[2048], acsv_path[2048];
     rm_config_out_dir(c, dir, sizeof dir);
     if (rm_path_join(csv_path, sizeof csv_path, dir, "metrics.csv", e) ||
         rm_path_join(state_path, sizeof state_path, dir, "state.safetensors", e) ||
         rm_path_join(model_path, sizeof model_path, dir, "model.safetensors", e) ||
-        rm_path_join(wcsv_path, sizeof wcsv_path, dir, "weights.csv", e))
+        rm_path_join(wcsv_path, sizeof wcsv_path, dir, "weights.csv", e) ||
+        rm_path_join(acsv_path, sizeof acsv_path, dir, "activations.csv", e))
         return e->code;
+    const int act_stats = c->output.weight_stats && c->model.n_hidden > 0; /* activations.csv */
 
     /* Data: uint8 images, the checks that need the counts, the seeded split, the normalization. */
     if (load_set(c, c->data.train_images, c->data.train_labels, &s->train, e)) return e->code;
@@ -785,6 +804,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
                          p.epoch, c->train.epochs);
         if (!rc) rc = truncate_csv(csv_path, p.epoch, 1, e);
         if (!rc && c->output.weight_stats) rc = truncate_csv(wcsv_path, p.epoch, 0, e);
+        if (!rc && act_stats) rc = truncate_csv(acsv_path, p.epoch, 0, e);
         if (rc) {
             cJSON_Delete(resolved);
             return rc;
@@ -824,6 +844,19 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         }
         if (!o->resume) fputs(RM_WEIGHTS_CSV_HEADER, s->wcsv);
     }
+    for (int k = 0; act_stats && k < c->model.n_hidden; k++)
+        if (rm_act_acc_init(&s->acts[k], c->model.hidden[k], e)) {
+            fclose(csv);
+            return e->code;
+        }
+    if (act_stats) {
+        s->acsv = rm_fopen(acsv_path, o->resume ? "a" : "w", e);
+        if (!s->acsv) {
+            fclose(csv);
+            return e->code;
+        }
+        if (!o->resume) fputs(RM_ACTIVATIONS_CSV_HEADER, s->acsv);
+    }
     if (c->output.tensorboard && rm_tfevents_open(&s->tb, dir, e)) {
         fclose(csv);
         return e->code;
@@ -834,8 +867,13 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         if (o->resume) fprintf(stderr, "regmnist: resuming %s after epoch %d of %d\n", dir, p.epoch, c->train.epochs);
     }
 
-    const float l1 = (float)c->reg.l1, l2 = (float)c->reg.l2;
+    /* the "mean" form divides both penalties by the number of penalized values */
+    const double pen_n = c->reg.normalize == RM_PEN_MEAN ? (double)rm_penalty_count(&m->params, c->reg.penalize_bias) : 1.0;
+    const float l1 = (float)(c->reg.l1 / pen_n), l2 = (float)(c->reg.l2 / pen_n);
     const int penalized = l1 != 0.0f || l2 != 0.0f;
+    const float smoothing = (float)c->reg.label_smoothing, clip = (float)c->optim.clip_grad_norm;
+    const float max_norm = (float)c->reg.max_norm;
+    const char *max_norm_skip = c->reg.max_norm_output ? NULL : "out.weight";
     /* Test hook (docs/testing.md): raise SIGTERM after this many training steps of this process. */
     const char *hook = getenv("REGMNIST_TEST_SIGTERM_AFTER_STEPS");
     long hook_steps = hook ? atol(hook) : 0, steps_here = 0;
@@ -860,7 +898,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             if (noise > 0.0f) rm_noise_add(m->input, (long)B * RM_IMG_SIZE, noise, seed, (uint64_t)s->opt.step);
             const float *logits = rm_model_forward(m, B, 1); // (B, classes)
             int ok;
-            double loss = rm_xent(logits, s->labels, B, RM_CLASSES, s->dlogits, &ok);
+            double loss = rm_xent(logits, s->labels, B, RM_CLASSES, smoothing, s->dlogits, &ok);
             rm_params_zero_grad(&m->params);
             double pen = penalized ? rm_penalty(&m->params, l1, l2, c->reg.penalize_bias, 1) : 0.0;
             if (!isfinite(loss) || !isfinite(pen)) {
@@ -875,7 +913,9 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             if (s->wcsv)
                 for (int k = 0; k < m->params.count; k++)
                     rm_grad_norm_add(&s->gacc[k], m->params.grad + m->params.t[k].off, (long)m->params.t[k].n);
+            if (clip > 0.0f) rm_clip_grad_norm(&m->params, clip);
             rm_optim_step(&s->opt, m->params.data, m->params.grad);
+            if (max_norm > 0.0f) rm_max_norm(&m->params, max_norm, max_norm_skip);
             p.bn_batches++;
             if (hook_steps > 0 && ++steps_here == hook_steps) raise(SIGTERM);
             loss_sum += loss * B;
@@ -897,9 +937,9 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         row.train_loss = loss_sum / seen;
         row.penalty = pen_sum / steps;
         row.train_acc = 100.0 * (double)correct / seen;
-        if (s->n_val) row.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL);
-        row.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL);
-        if (s->n_te) row.train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL);
+        if (s->n_val) row.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL, NULL);
+        row.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL, s->acsv ? s->acts : NULL);
+        if (s->n_te) row.train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL, NULL);
         const double tv = rm_now();
         row.seconds = tv - te;
         fprintf(csv, "%d,%.9g,%.9g,%.4f,", ep, row.train_loss, row.penalty, row.train_acc);
@@ -920,6 +960,10 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         }
         if (s->wcsv && (rc = weight_stats_epoch(s->wcsv, &m->params, ep, c->output.sparsity_threshold, s->gacc,
                                                 wcsv_path, e))) {
+            stop = STOP_FAILED;
+            break;
+        }
+        if (s->acsv && (rc = activation_stats_epoch(s->acsv, s->acts, c->model.n_hidden, ep, acsv_path, e))) {
             stop = STOP_FAILED;
             break;
         }
@@ -992,9 +1036,9 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         memcpy(m->params.data, s->best_params, m->params.n * sizeof(float));
         memcpy(m->buffers.data, s->best_buffers, m->buffers.n * sizeof(float));
         final = p.best;
-        if (s->n_val) final.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL);
-        final.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL);
-        if (s->n_te) final.train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL);
+        if (s->n_val) final.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL, NULL);
+        final.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL, NULL);
+        if (s->n_te) final.train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL, NULL);
     }
     rm_err e2;
     int crc = rm_fclose(csv, csv_path, &e2);
@@ -1003,6 +1047,10 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     if (s->wcsv) {
         if (rm_fclose(s->wcsv, wcsv_path, crc ? &e3 : &e2) && !crc) crc = e2.code;
         s->wcsv = NULL;
+    }
+    if (s->acsv) {
+        if (rm_fclose(s->acsv, acsv_path, crc ? &e3 : &e2) && !crc) crc = e2.code;
+        s->acsv = NULL;
     }
     if (ended && p.epoch > 0 && !crc) {
         const int64_t bn = final.epoch == p.epoch ? p.bn_batches : p.bn_batches - (int64_t)(p.epoch - final.epoch) * steps;
