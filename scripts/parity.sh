@@ -24,7 +24,8 @@ while (($#)); do
 done
 ((${#configs[@]})) || configs=(configs/tutorial_plain.json configs/tutorial_l2.json configs/tutorial_dropout.json
   configs/tutorial_shallow.json configs/l2_dropout.json configs/batchnorm.json configs/layernorm.json
-  configs/sgd_momentum_wd.json configs/early_stop.json)
+  configs/sgd_momentum_wd.json configs/early_stop.json configs/label_smoothing.json configs/maxnorm_dropout.json
+  configs/cosine.json configs/l1_mean.json)
 read -ra seed_list <<< "$seeds"
 ((${#seed_list[@]})) || { echo "parity: --seeds: no seeds given" >&2; exit 2; }
 [[ $(printf '%s\n' "${seed_list[@]}" | sort | uniq -d) == "" ]] \
