@@ -82,8 +82,11 @@ def load_config(path, sets=(), seed=None, epochs=None):
         cfg["seed"] = seed
     if epochs is not None:
         cfg["training"]["epochs"] = epochs
-    if cfg["data"]["augment"] is not None or cfg["data"]["noise_std"] != 0:
-        sys.exit("torch_mlp: data.augment and data.noise_std: not in the twin yet (regmnist's own tests cover them)")
+    aug = cfg["data"]["augment"]
+    if aug is not None:
+        if not isinstance(aug, dict) or set(aug) - {"rotate", "shift", "scale"}:
+            sys.exit("torch_mlp: data.augment: an object with rotate, shift and scale, or null")
+        cfg["data"]["augment"] = dict({"rotate": 0.0, "shift": 0.0, "scale": [1.0, 1.0]}, **aug)
     sch = cfg["optimizer"]["schedule"]
     if sch is not None and (not isinstance(sch, dict) or set(sch) - SCHED_KEYS or "name" not in sch):
         sys.exit("torch_mlp: optimizer.schedule: an object with a name and the keys regmnist takes, or null")
@@ -200,6 +203,28 @@ def evaluate(net, lossf, X, Y):
             loss += lossf(z, Y[i:i + 1000]).item() * len(z)
             correct += (z.argmax(1) == Y[i:i + 1000]).sum().item()
     return loss / len(Y), 100.0 * correct / len(Y)
+
+
+def random_affine(x, aug, background, gen):
+    """torchvision RandomAffine(degrees=rotate, translate=(shift, shift), scale=scale) on a normalized
+    batch x (B, 784), one draw per image: angle ~ U(-rotate, rotate), whole-pixel shifts
+    round(U(-shift, shift) * 28), scale ~ U(lo, hi), about the centre, bilinear, filled with the
+    background (the normalized 0 pixel), as torchvision's tensor path does through grid_sample."""
+    B = x.shape[0]
+    u = torch.rand(B, 4, generator=gen, dtype=torch.float64)
+    ang = torch.deg2rad((2 * u[:, 0] - 1) * aug["rotate"])
+    t = torch.round((2 * u[:, 1:3] - 1) * aug["shift"] * 28)
+    lo, hi = aug["scale"]
+    sc = lo + (hi - lo) * u[:, 3]
+    # output -> input: p_in = R(-angle) (p_out - t) / scale, in grid_sample's [-1, 1] coordinates
+    cos, sin = torch.cos(ang) / sc, torch.sin(ang) / sc
+    tn = 2 * t / 28
+    theta = torch.stack([torch.stack([cos, sin, -(cos * tn[:, 0] + sin * tn[:, 1])], 1),
+                         torch.stack([-sin, cos, -(-sin * tn[:, 0] + cos * tn[:, 1])], 1)], 1).float()
+    grid = torch.nn.functional.affine_grid(theta, (B, 1, 28, 28), align_corners=False)
+    img = (x - background).view(B, 1, 28, 28)
+    out = torch.nn.functional.grid_sample(img, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return out.view(B, 784) + background
 
 
 def normalized(images, idx, normalize):
@@ -356,6 +381,8 @@ def main():
 
     def batches():
         if a.loader == "dataloader":
+            if d["augment"] is not None or d["noise_std"] > 0:
+                sys.exit("torch_mlp: --loader dataloader: no augmentation or noise there (use the tensor loader)")
             yield from loader
             return
         n, bs = len(Ytr), t["batch_size"]
@@ -363,7 +390,12 @@ def main():
         stop = n - n % bs if t["drop_last"] else n
         for i in range(0, stop, bs):
             idx = perm[i:i + bs]
-            yield Xtr[idx], Ytr[idx]
+            xb = Xtr[idx]
+            if d["augment"] is not None:
+                xb = random_affine(xb, d["augment"], (0.0 - mean) / std, gen)
+            if d["noise_std"] > 0:
+                xb = xb + d["noise_std"] * torch.randn(xb.shape, generator=gen)
+            yield xb, Ytr[idx]
 
     def metrics(ep, train_loss, penalty, train_acc, val, test, tre):
         row = {"epoch": ep, "train_loss": train_loss, "penalty": penalty, "train_acc": train_acc}
