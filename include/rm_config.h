@@ -10,6 +10,9 @@
 
 struct cJSON;
 
+/* Data formats (config "data.format"). */
+enum { RM_FORMAT_IDX = 0, RM_FORMAT_CSV = 1 };
+
 /* Early-stopping monitors (config "training.early_stopping.monitor"). */
 enum { RM_MONITOR_VAL_LOSS = 0, RM_MONITOR_VAL_ACC = 1, RM_MONITOR_TRAIN_LOSS = 2 };
 
@@ -29,6 +32,11 @@ typedef struct rm_config {
     int threads;
     struct {
         char dir[1024], train_images[256], train_labels[256], test_images[256], test_labels[256];
+        int format;                 /* RM_FORMAT_* */
+        char train[1024], test[1024]; /* csv: the files ("" test: split train by test_fraction) */
+        double test_fraction;
+        char label[256];            /* csv: the label column by name, or "" to go by label_index */
+        int label_index;            /* 0-based column, negative from the end (-1: the last) */
         double subset, val_fraction;
         int normalize; /* RM_NORM_* */
         struct {
@@ -44,6 +52,7 @@ typedef struct rm_config {
         double dropout[RM_MAX_HIDDEN];
         double input_dropout;
         char init_from[1024]; /* "" = seeded initialization */
+        int classes;          /* 0 = from the data; else the data must have this many */
     } model;
     struct {
         double l1, l2;
@@ -124,6 +133,9 @@ int rm_config_schedule(const rm_config *c, const char *fallback, struct rm_sched
  * monitor with no validation image). */
 int rm_config_check_counts(const rm_config *c, const char *fallback, unsigned long n_train, unsigned long n_val,
                            rm_err *e);
+
+/* Checks that need the data's class count: at most RM_MAX_CLASSES, and model.classes (when not 0) equal to it. */
+int rm_config_check_classes(const rm_config *c, const char *fallback, int classes, rm_err *e);
 
 /* The resolved config (every key) as a new cJSON object; NULL when out of memory. */
 struct cJSON *rm_config_to_json(const rm_config *c);

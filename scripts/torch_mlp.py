@@ -24,11 +24,12 @@ import split_counts  # noqa: E402
 
 DEFAULTS = {
     "name": "run", "seed": 1, "threads": 1,
-    "data": {"dir": "data/mnist", "train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
+    "data": {"format": "idx", "train": "", "test": "", "test_fraction": 0.0, "label": -1,
+             "dir": "data/mnist", "train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
              "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte", "subset": 1.0,
              "val_fraction": 0.0, "normalize": "standard", "augment": None, "noise_std": 0.0},
     "model": {"hidden": [256, 128], "activation": "relu", "norm": "none", "dropout": 0.0, "input_dropout": 0.0,
-              "init_from": ""},
+              "init_from": "", "classes": 0},
     "regularization": {"l1": 0.0, "l2": 0.0, "penalize_bias": False, "normalize": "sum", "label_smoothing": 0.0,
                        "max_norm": 0.0, "max_norm_output": False},
     "optimizer": {"name": "adam", "lr": 0.001, "momentum": 0.0, "nesterov": False, "beta1": 0.9, "beta2": 0.999,

@@ -254,7 +254,7 @@ static void test_gather(void)
     static uint8_t images[3 * 784];
     uint8_t labels[3] = {7, 8, 9};
     for (int i = 0; i < 3 * 784; i++) images[i] = (uint8_t)(i % 251);
-    rm_dataset d = {images, labels, 3};
+    rm_dataset d = {.images = images, .labels = labels, .n = 3};
     uint32_t idx[2] = {2, 0};
     static float x[2 * 784];
     uint8_t y[2];

@@ -221,6 +221,8 @@ int rm_cli_eval(int argc, char **argv)
         if (rc) return fail(&e);
     }
     if (rm_config_validate(&c, cfg_path, &e)) return fail(&e);
+    if (c.data.format != RM_FORMAT_IDX)
+        return usage("%s: a csv run; eval reads IDX data only (its test figures are in summary.json)", run);
     double norm_mean = 0.0, norm_std = 1.0;
     if (c.data.normalize == RM_NORM_DATASET && run_norm(run, &norm_mean, &norm_std, &e)) return fail(&e);
 

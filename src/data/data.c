@@ -1,4 +1,4 @@
-/* data.c - subset/validation split and uint8 -> float batch gathering. */
+/* data.c - subset/validation split and batch gathering (uint8 images through a table, float features copied). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,21 +15,21 @@ static int cmp_u32(const void *a, const void *b)
 /* Per-class quota: everything when subset is 1; otherwise total = round(subset*n) (half away from
  * zero), at least one per class, shared equally between the classes (remainder to the lowest class
  * ids), a class with too few images giving its shortfall to the others (water-filling). */
-static void class_quota(const uint32_t count[RM_CLASSES], uint32_t n, double subset, uint32_t take[RM_CLASSES])
+static void class_quota(const uint32_t *count, int classes, uint32_t n, double subset, uint32_t *take)
 {
-    memset(take, 0, RM_CLASSES * sizeof take[0]);
+    memset(take, 0, (size_t)classes * sizeof take[0]);
     if (subset >= 1.0) {
-        memcpy(take, count, RM_CLASSES * sizeof take[0]);
+        memcpy(take, count, (size_t)classes * sizeof take[0]);
         return;
     }
     uint32_t total = (uint32_t)llround(subset * (double)n), given = 0;
-    if (total < RM_CLASSES) total = RM_CLASSES;
+    if (total < (uint32_t)classes) total = (uint32_t)classes;
     for (;;) {
         uint32_t open = 0, left = total - given;
-        for (int c = 0; c < RM_CLASSES; c++) open += take[c] < count[c];
+        for (int c = 0; c < classes; c++) open += take[c] < count[c];
         if (left == 0 || open == 0) break;
         uint32_t share = left / open, extra = left % open;
-        for (int c = 0; c < RM_CLASSES; c++) {
+        for (int c = 0; c < classes; c++) {
             if (take[c] >= count[c]) continue;
             uint32_t want = share + (extra > 0 ? 1 : 0);
             if (extra > 0) extra--;
@@ -47,36 +47,36 @@ static uint32_t val_quota(double val_fraction, uint32_t taken)
     return (uint32_t)llround(val_fraction * (double)taken);
 }
 
-void rm_split_counts(const uint8_t *labels, uint32_t n, double subset, double val_fraction, uint32_t *n_train,
-                     uint32_t *n_val)
+void rm_split_counts_classes(const uint8_t *labels, uint32_t n, int classes, double subset, double val_fraction,
+                     uint32_t *n_train, uint32_t *n_val)
 {
-    uint32_t count[RM_CLASSES] = {0}, take[RM_CLASSES];
+    uint32_t count[RM_MAX_CLASSES] = {0}, take[RM_MAX_CLASSES];
     for (uint32_t i = 0; i < n; i++) count[labels[i]]++;
-    class_quota(count, n, subset, take);
+    class_quota(count, classes, n, subset, take);
     *n_train = *n_val = 0;
-    for (int c = 0; c < RM_CLASSES; c++) {
+    for (int c = 0; c < classes; c++) {
         uint32_t v = val_quota(val_fraction, take[c]);
         *n_val += v;
         *n_train += take[c] - v;
     }
 }
 
-int rm_split(const uint8_t *labels, uint32_t n, double subset, double val_fraction, rm_rng *rng,
-             uint32_t **train, uint32_t *n_train, uint32_t **val, uint32_t *n_val, rm_err *e)
+int rm_split_classes(const uint8_t *labels, uint32_t n, int classes, double subset, double val_fraction, rm_rng *rng,
+                     uint32_t **train, uint32_t *n_train, uint32_t **val, uint32_t *n_val, rm_err *e)
 {
-    uint32_t count[RM_CLASSES] = {0}, take[RM_CLASSES], start[RM_CLASSES + 1] = {0};
+    uint32_t count[RM_MAX_CLASSES] = {0}, take[RM_MAX_CLASSES], start[RM_MAX_CLASSES + 1] = {0};
     for (uint32_t i = 0; i < n; i++) count[labels[i]]++;
-    class_quota(count, n, subset, take);
+    class_quota(count, classes, n, subset, take);
     /* Per class, a seeded permutation of that class's indices; the first take[c] are used and of
      * those the first round(val_fraction * take[c]) go to validation. */
-    for (int c = 0; c < RM_CLASSES; c++) start[c + 1] = start[c] + count[c];
+    for (int c = 0; c < classes; c++) start[c + 1] = start[c] + count[c];
     uint32_t *byclass = rm_alloc(n, sizeof(uint32_t), "split indices", e);
     if (!byclass) return e->code;
-    uint32_t fill[RM_CLASSES];
-    memcpy(fill, start, sizeof fill);
+    uint32_t fill[RM_MAX_CLASSES];
+    memcpy(fill, start, (size_t)classes * sizeof fill[0]);
     for (uint32_t i = 0; i < n; i++) byclass[fill[labels[i]]++] = i;
-    uint32_t nt = 0, nv = 0, vq[RM_CLASSES];
-    for (int c = 0; c < RM_CLASSES; c++) {
+    uint32_t nt = 0, nv = 0, vq[RM_MAX_CLASSES];
+    for (int c = 0; c < classes; c++) {
         rm_rng_shuffle(rng, byclass + start[c], count[c]);
         vq[c] = val_quota(val_fraction, take[c]);
         nv += vq[c];
@@ -93,7 +93,7 @@ int rm_split(const uint8_t *labels, uint32_t n, double subset, double val_fracti
         return e->code;
     }
     uint32_t it = 0, iv = 0;
-    for (int c = 0; c < RM_CLASSES; c++) {
+    for (int c = 0; c < classes; c++) {
         const uint32_t *p = byclass + start[c];
         for (uint32_t k = 0; k < take[c]; k++) {
             if (k < vq[c])
@@ -110,6 +110,18 @@ int rm_split(const uint8_t *labels, uint32_t n, double subset, double val_fracti
     return RM_OK;
 }
 
+void rm_split_counts(const uint8_t *labels, uint32_t n, double subset, double val_fraction, uint32_t *n_train,
+                     uint32_t *n_val)
+{
+    rm_split_counts_classes(labels, n, RM_CLASSES, subset, val_fraction, n_train, n_val);
+}
+
+int rm_split(const uint8_t *labels, uint32_t n, double subset, double val_fraction, rm_rng *rng,
+             uint32_t **train, uint32_t *n_train, uint32_t **val, uint32_t *n_val, rm_err *e)
+{
+    return rm_split_classes(labels, n, RM_CLASSES, subset, val_fraction, rng, train, n_train, val, n_val, e);
+}
+
 void rm_norm_table(int kind, float lut[256])
 {
     /* ToTensor: x/255 in float; Normalize: (x - mean) / std in float. */
@@ -117,7 +129,7 @@ void rm_norm_table(int kind, float lut[256])
     const float std = kind == RM_NORM_STANDARD ? 0.3081f : 0.5f;
     for (int v = 0; v < 256; v++) {
         float u = (float)v / 255.0f;
-        lut[v] = kind == RM_NORM_UNIT ? u : (u - mean) / std;
+        lut[v] = kind == RM_NORM_NONE ? (float)v : kind == RM_NORM_UNIT ? u : (u - mean) / std;
     }
 }
 
@@ -133,6 +145,16 @@ static void gather_rows(const rm_dataset *d, const uint32_t *idx, int B, const f
     }
 }
 
+static void gather_features(const rm_dataset *d, const uint32_t *idx, int B, float *x, uint8_t *y)
+{
+    /* x: (B, dim); y: (B) */
+    const size_t dim = (size_t)d->dim;
+    for (int i = 0; i < B; i++) {
+        memcpy(x + (size_t)i * dim, d->features + (size_t)idx[i] * dim, dim * sizeof(float)); // (dim)
+        y[i] = d->labels[idx[i]];
+    }
+}
+
 typedef struct {
     const rm_dataset *d;
     const uint32_t *idx;
@@ -144,7 +166,10 @@ typedef struct {
 static void gather_range(void *ctx, long b, long e)
 {
     const gather_job *j = ctx;
-    gather_rows(j->d, j->idx + b, (int)(e - b), j->lut, j->x + b * RM_IMG_SIZE, j->y + b);
+    if (j->d->images)
+        gather_rows(j->d, j->idx + b, (int)(e - b), j->lut, j->x + b * RM_IMG_SIZE, j->y + b);
+    else
+        gather_features(j->d, j->idx + b, (int)(e - b), j->x + b * (long)j->d->dim, j->y + b);
 }
 
 void rm_gather(const rm_dataset *d, const uint32_t *idx, int B, const float lut[256], float *x, uint8_t *y)

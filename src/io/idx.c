@@ -240,6 +240,8 @@ int rm_idx_load(rm_dataset *d, const char *images_path, const char *labels_path,
         return rm_fail(e, RM_ERR_IO, "%s: %u labels but %s holds %u images", labels_path, nl, images_path, ni);
     }
     d->n = ni;
+    d->dim = RM_IMG_SIZE;
+    d->classes = RM_CLASSES;
     return RM_OK;
 }
 
@@ -247,6 +249,8 @@ int rm_idx_load_labels(rm_dataset *d, const char *labels_path, rm_err *e)
 {
     memset(d, 0, sizeof *d);
     if (labels_read(labels_path, &d->labels, &d->n, e)) return e->code;
+    d->dim = RM_IMG_SIZE;
+    d->classes = RM_CLASSES;
     return RM_OK;
 }
 
@@ -254,6 +258,6 @@ void rm_dataset_free(rm_dataset *d)
 {
     rm_free(d->images);
     rm_free(d->labels);
-    d->images = d->labels = NULL;
-    d->n = 0;
+    rm_free(d->features);
+    memset(d, 0, sizeof *d);
 }

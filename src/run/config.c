@@ -17,7 +17,8 @@
 #include "rm_schedule.h"
 
 typedef enum { K_STR, K_NAME, K_INT, K_THREADS, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL, K_INTLIST, K_PAIR,
-               K_BOOLENUM } ktype;
+               K_BOOLENUM, K_COLUMN } ktype;
+/* K_COLUMN: data.label, a column name (string) or an index (integer in [lo, hi]). */
 /* K_BOOLENUM: false, true, or one of the names after "false", "true" in names (stored as the index). */
 /* K_OPTIONAL: an object of sub-keys that may be null (off); giving it or any sub-key turns it on. */
 
@@ -33,7 +34,8 @@ typedef struct {
     const char *doc;
 } keyspec;
 
-static const char *const NORMALIZE[] = {"unit", "standard", "symmetric", "dataset", NULL};
+static const char *const NORMALIZE[] = {"unit", "standard", "symmetric", "dataset", "none", NULL};
+static const char *const FORMAT[] = {"idx", "csv", NULL};
 static const char *const ACTIVATION[] = {"relu", "tanh", "sigmoid", NULL};
 static const char *const NORM[] = {"none", "batch", "layer", NULL};
 static const char *const OPTIMIZER[] = {"sgd", "adam", "adamw", NULL};
@@ -50,6 +52,11 @@ static const keyspec KEYS[] = {
     {"name", K_NAME, F(name), S(name), 0, 0, 0, 0, NULL, "\"run\"", "run name; the run directory is `runs/<name>` unless `output.dir` is set"},
     {"seed", K_SEED, F(seed), 0, 0, 4294967295.0, 0, 0, NULL, "1", "one seed, split into independent streams for the subset/validation split, the initialization, the shuffling and the dropout masks (so changing dropout does not change the data order)"},
     {"threads", K_THREADS, F(threads), 0, 1, 64, 0, 0, NULL, "\"auto\"", "worker threads; `\"auto\"` is the number of cores online (at most 64), and the resolved config records the number used. Results do not depend on it: every product is cut into tiles fixed by its shape (each a single-threaded OpenBLAS call) and every sum over a batch runs in a fixed order, so any thread count gives the same numbers"},
+    {"data.format", K_ENUM, F(data.format), 0, 0, 0, 0, 0, FORMAT, "\"idx\"", "`idx`: MNIST-style IDX image files in `data.dir` (the keys below up to `data.test_labels`); `csv`: a numeric table with a header row (`data.train`, `data.test`, `data.test_fraction`, `data.label`; see docs/tabular.md); the input size and class count come from the data"},
+    {"data.train", K_STR, F(data.train), S(data.train), 0, 0, 0, 0, NULL, "\"\"", "csv: the training file (plain or gzip), relative to the working directory; required with `csv`"},
+    {"data.test", K_STR, F(data.test), S(data.test), 0, 0, 0, 0, NULL, "\"\"", "csv: the test file (same feature columns and classes), or `\"\"` to hold out `data.test_fraction` of `data.train` instead"},
+    {"data.test_fraction", K_NUM, F(data.test_fraction), 0, 0, 1, 0, 1, NULL, "0.0", "csv without `data.test`: the fraction of each class of `data.train` held out as the test set (round half away from zero, at least one row per class of two or more), drawn by the seed on its own stream before the subset and validation split"},
+    {"data.label", K_COLUMN, F(data.label), S(data.label), -65536, 65535, 0, 0, NULL, "-1", "csv: the label column, by header name (a string) or by 0-based index (negative counts from the end: -1 is the last column); labels are integers 0..K-1 or class names, numbered in sorted order and recorded in `summary.json`"},
     {"data.dir", K_STR, F(data.dir), S(data.dir), 0, 0, 0, 0, NULL, "\"data/mnist\"", "directory of the four IDX files, relative to the working directory"},
     {"data.train_images", K_STR, F(data.train_images), S(data.train_images), 0, 0, 0, 0, NULL, "\"train-images-idx3-ubyte\"", "file name in `data.dir`; with or without `.gz`, the reader finds either"},
     {"data.train_labels", K_STR, F(data.train_labels), S(data.train_labels), 0, 0, 0, 0, NULL, "\"train-labels-idx1-ubyte\"", "training labels"},
@@ -57,13 +64,14 @@ static const keyspec KEYS[] = {
     {"data.test_labels", K_STR, F(data.test_labels), S(data.test_labels), 0, 0, 0, 0, NULL, "\"t10k-labels-idx1-ubyte\"", "test labels"},
     {"data.subset", K_NUM, F(data.subset), 0, 0, 1, 1, 0, NULL, "1.0", "fraction of the training set used, the same number from each class and at least one image per class (see below)"},
     {"data.val_fraction", K_NUM, F(data.val_fraction), 0, 0, 1, 0, 1, NULL, "0.0", "fraction of the subset held out for validation, per class"},
-    {"data.normalize", K_ENUM, F(data.normalize), 0, 0, 0, 0, 0, NORMALIZE, "\"standard\"", "`unit` = x/255 (`ToTensor()`); `standard` = (x/255 - 0.1307)/0.3081, MNIST's own statistics; `symmetric` = (x/255 - 0.5)/0.5; `dataset` = (x/255 - mean)/std with the mean and (population) std of every pixel of the training split, recorded in `summary.json` (use it for Fashion-MNIST and other data)"},
+    {"data.normalize", K_ENUM, F(data.normalize), 0, 0, 0, 0, 0, NORMALIZE, "\"standard\"", "`unit` = x/255 (`ToTensor()`); `standard` = (x/255 - 0.1307)/0.3081, MNIST's own statistics; `symmetric` = (x/255 - 0.5)/0.5; `dataset` = (x/255 - mean)/std with the mean and (population) std of every pixel of the training split, recorded in `summary.json` (use it for Fashion-MNIST and other data); `none` = the raw values (bytes 0..255 for images). csv data takes only `none` or `dataset`, which there standardizes each feature with its own mean and population std over the training split (recorded per feature in `summary.json`)"},
     {"data.augment", K_OPTIONAL, F(data.aug.enabled), 0, 0, 0, 0, 0, NULL, "null", "random affine augmentation of the training images (never val or test), as torchvision `RandomAffine(degrees, translate, scale)`: a draw per image per epoch keyed by the seed, bilinear about the centre, zero fill; `null` is off, an object turns it on with the keys below"},
     {"data.augment.rotate", K_NUM, F(data.aug.rotate), 0, 0, 180, 0, 0, NULL, "0.0", "angle ~ U(-rotate, rotate) degrees"},
     {"data.augment.shift", K_NUM, F(data.aug.shift), 0, 0, 1, 0, 0, NULL, "0.0", "shift ~ U(-shift, shift) of the image size on each axis, rounded to whole pixels"},
     {"data.augment.scale", K_PAIR, F(data.aug.scale), 0, 0, 10, 1, 0, NULL, "[1.0, 1.0]", "scale ~ U(lo, hi) as `[lo, hi]`, 0 < lo <= hi"},
     {"data.noise_std", K_NUM, F(data.noise_std), 0, 0, INF, 0, 0, NULL, "0.0", "Gaussian noise N(0, noise_std) added to the normalized training inputs, fresh every step (keyed by the seed and step)"},
     {"model.hidden", K_HIDDEN, F(model), 0, 1, 65536, 0, 0, NULL, "[256, 128]", "hidden layer widths; `[]` is logistic regression"},
+    {"model.classes", K_INT, F(model.classes), 0, 0, RM_MAX_CLASSES, 0, 0, NULL, "0", "output classes; 0 = from the data (10 for IDX, the label count for csv); any other value must agree with the data"},
     {"model.activation", K_ENUM, F(model.activation), 0, 0, 0, 0, 0, ACTIVATION, "\"relu\"", "hidden activation"},
     {"model.norm", K_ENUM, F(model.norm), 0, 0, 0, 0, 0, NORM, "\"none\"", "`BatchNorm1d` or `LayerNorm` after each hidden Linear"},
     {"model.dropout", K_DROPOUT, F(model), 0, 0, 1, 0, 1, NULL, "0.0", "dropout after each hidden block: one rate for all, or a list with one rate per hidden layer; a rate above 0 needs a hidden layer"},
@@ -247,12 +255,29 @@ static int set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *o
                     return rm_fail(e, RM_ERR_USAGE,
                                    "%s: %s: may hold only letters, digits and . _ - = , +, got \"%s\"", origin, path, s);
         } else if (!s[0] && strcmp(path, "output.dir") != 0 && strcmp(path, "data.dir") != 0 &&
-                   strcmp(path, "model.init_from") != 0) {
+                   strcmp(path, "model.init_from") != 0 && strcmp(path, "data.train") != 0 &&
+                   strcmp(path, "data.test") != 0) {
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: must not be empty", origin, path);
         }
         memcpy(base, s, strlen(s) + 1);
         return RM_OK;
     }
+    case K_COLUMN:
+        if (cJSON_IsString(v)) {
+            if (!v->valuestring[0]) return rm_fail(e, RM_ERR_USAGE, "%s: %s: must not be empty", origin, path);
+            if (strlen(v->valuestring) >= k->size)
+                return rm_fail(e, RM_ERR_USAGE, "%s: %s: longer than %zu characters", origin, path, k->size - 1);
+            memcpy(base, v->valuestring, strlen(v->valuestring) + 1);
+            c->data.label_index = -1;
+            return RM_OK;
+        }
+        if (!cJSON_IsNumber(v))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected a column name or index, got %s", origin, path,
+                           type_name(v));
+        if (check_number(k, v, 1, origin, path, e)) return e->code;
+        base[0] = '\0';
+        c->data.label_index = (int)v->valuedouble;
+        return RM_OK;
     case K_THREADS:
         if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0) {
             *(int *)base = rm_cores_online();
@@ -642,9 +667,66 @@ int rm_config_set_flag(rm_config *c, const char *flag, const char *path, const c
     return apply_path(c, path, v, flag, e);
 }
 
+/* The data keys of one format only (the other format's must keep their defaults, so that a resolved
+ * config.json, which lists every key, reads back), and the image-only features refused on csv data. */
+static const char *const IDX_ONLY[] = {"data.dir", "data.train_images", "data.train_labels", "data.test_images",
+                                       "data.test_labels", NULL};
+static const char *const CSV_ONLY[] = {"data.train", "data.test", "data.test_fraction", "data.label", NULL};
+
+/* Whether key k (a string, number or column key) holds a value other than its default. */
+static int non_default(const rm_config *c, const keyspec *k)
+{
+    rm_config d;
+    memset(&d, 0, sizeof d);
+    cJSON *v = cJSON_Parse(k->def);
+    rm_err ignored;
+    set_key(&d, k, v, "default", &ignored); /* the table's defaults are checked by rm_config_defaults */
+    cJSON_Delete(v);
+    const char *a = (const char *)c + k->off, *b = (const char *)&d + k->off;
+    switch (k->type) {
+    case K_NUM: return *(const double *)a != *(const double *)b;
+    case K_COLUMN: return strcmp(a, b) != 0 || c->data.label_index != d.data.label_index;
+    default: return strcmp(a, b) != 0;
+    }
+}
+
+static int validate_format(const rm_config *c, const char *fallback, rm_err *e)
+{
+    const int csv = c->data.format == RM_FORMAT_CSV;
+    for (const char *const *k = csv ? IDX_ONLY : CSV_ONLY; *k; k++)
+        if (non_default(c, find_key(*k)))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: applies to data.format \"%s\" only",
+                           blame(c, fallback, KEYLIST(*k, "data.format")), *k, csv ? "idx" : "csv");
+    if (!csv) return RM_OK;
+    if (!c->data.train[0])
+        return rm_fail(e, RM_ERR_USAGE, "%s: data.train: required with data.format \"csv\"",
+                       blame(c, fallback, KEYLIST("data.train", "data.format")));
+    if (!c->data.test[0] && c->data.test_fraction == 0.0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: data.test: csv data needs a test file or data.test_fraction > 0",
+                       blame(c, fallback, KEYLIST("data.test", "data.test_fraction", "data.format")));
+    if (c->data.test[0] && c->data.test_fraction > 0.0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: data.test_fraction: applies only when data.test is \"\"",
+                       blame(c, fallback, KEYLIST("data.test_fraction", "data.test")));
+    if (c->data.normalize != RM_NORM_NONE && c->data.normalize != RM_NORM_DATASET)
+        return rm_fail(e, RM_ERR_USAGE, "%s: data.normalize: \"%s\" is for images; csv data takes \"none\" or \"dataset\"",
+                       blame(c, fallback, KEYLIST("data.normalize", "data.format")), NORMALIZE[c->data.normalize]);
+    const struct {
+        const char *key;
+        int on;
+    } image_only[] = {{"data.augment", c->data.aug.enabled},
+                      {"output.weight_images", c->output.weight_images != 0},
+                      {"output.augment_preview", c->output.augment_preview}};
+    for (size_t i = 0; i < sizeof image_only / sizeof image_only[0]; i++)
+        if (image_only[i].on)
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s: applies to images, not csv data",
+                           blame(c, fallback, KEYLIST(image_only[i].key, "data.format")), image_only[i].key);
+    return RM_OK;
+}
+
 int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e)
 {
     const int nh = c->model.n_hidden;
+    if (validate_format(c, fallback, e)) return e->code;
     if (c->model.dropout_is_list && c->model.n_dropout != nh)
         return rm_fail(e, RM_ERR_USAGE, "%s: model.dropout: %d rate%s for %d hidden layer%s",
                        blame(c, fallback, KEYLIST("model.dropout", "model.hidden")), c->model.n_dropout,
@@ -788,6 +870,17 @@ int rm_config_check_counts(const rm_config *c, const char *fallback, unsigned lo
     return RM_OK;
 }
 
+int rm_config_check_classes(const rm_config *c, const char *fallback, int classes, rm_err *e)
+{
+    if (classes > RM_MAX_CLASSES)
+        return rm_fail(e, RM_ERR_USAGE, "%s: the data has %d classes; training takes at most %d",
+                       blame(c, fallback, KEYLIST("data.train", "data.label")), classes, RM_MAX_CLASSES);
+    if (c->model.classes != 0 && c->model.classes != classes)
+        return rm_fail(e, RM_ERR_USAGE, "%s: model.classes: %d, but the data has %d classes",
+                       blame(c, fallback, KEYLIST("model.classes")), c->model.classes, classes);
+    return RM_OK;
+}
+
 /* A number printed with the fewest digits that read back as exactly the same double (cJSON's printer
  * stops at 15 digits when the value reads back within DBL_EPSILON: 0.30000000000000004 became 0.3). */
 static cJSON *exact_number(double v)
@@ -855,6 +948,7 @@ cJSON *rm_config_to_json(const rm_config *c)
             break;
         }
         case K_OPTIONAL: v = *(const int *)base ? cJSON_CreateObject() : cJSON_CreateNull(); break;
+        case K_COLUMN: v = base[0] ? cJSON_CreateString(base) : cJSON_CreateNumber(c->data.label_index); break;
         case K_DROPOUT:
             v = c->model.dropout_is_list ? exact_array(c->model.dropout, c->model.n_dropout)
                                          : exact_number(c->model.dropout[0]);
@@ -923,6 +1017,7 @@ static const char *type_text(ktype t)
     case K_PAIR: return "array [lo, hi]";
     case K_BOOLENUM: return "boolean or string";
     case K_OPTIONAL: return "object or null";
+    case K_COLUMN: return "string or integer";
     }
     return "?";
 }
@@ -967,6 +1062,10 @@ static void values_text(const keyspec *k, int code, char *buf, size_t n)
     case K_DROPOUT:
         interval_text(k, iv, sizeof iv);
         snprintf(buf, n, "each in %s", iv);
+        break;
+    case K_COLUMN:
+        interval_text(k, iv, sizeof iv);
+        snprintf(buf, n, "a column name, or an index in %s", iv);
         break;
     case K_STR:
     case K_BOOL:

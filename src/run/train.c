@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "rm_checkpoint.h"
+#include "rm_csv.h"
 #include "rm_data.h"
 #include "rm_gemm.h"
 #include "rm_loss.h"
@@ -55,6 +56,8 @@ typedef struct {
     uint32_t n_te;
     double norm_mean, norm_std;      /* data.normalize "dataset": the training split's statistics */
     float lut[256];
+    rm_csv_table table;              /* csv: the training file's names and classes (its values released) */
+    double *feat_mean, *feat_std;    /* csv with data.normalize "dataset": (dim) each feature's statistics */
 } run_state;
 
 /* The stream of the eval-mode training sample (after rm_rng.h's streams). */
@@ -112,6 +115,50 @@ static int load_set(const rm_config *c, const char *img, const char *lab, rm_dat
     if (rm_path_join(ip, sizeof ip, c->data.dir, img, e) || rm_path_join(lp, sizeof lp, c->data.dir, lab, e))
         return e->code;
     return rm_idx_load(d, ip, lp, e);
+}
+
+/* Both sets of c as datasets: the IDX files, or the csv training file with its test file or its held-out
+ * stratified test split (stream RM_STREAM_TEST_SPLIT of the seed). table keeps the csv training file's
+ * names and classes, for summary.json; the class count is checked against model.classes. */
+static int load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm_csv_table *table, rm_err *e)
+{
+    if (c->data.format == RM_FORMAT_IDX) {
+        if (load_set(c, c->data.train_images, c->data.train_labels, train, e) ||
+            load_set(c, c->data.test_images, c->data.test_labels, test, e))
+            return e->code;
+        return rm_config_check_classes(c, "config", RM_CLASSES, e);
+    }
+    rm_csv_opts o = RM_CSV_OPTS_INIT;
+    o.label = c->data.label[0] ? c->data.label : NULL;
+    o.label_index = c->data.label_index;
+    if (rm_csv_read(table, c->data.train, &o, e) || rm_config_check_classes(c, "config", table->classes, e))
+        return e->code;
+    int rc;
+    if (c->data.test[0]) {
+        rm_csv_table tt;
+        memset(&tt, 0, sizeof tt);
+        o.like = table;
+        rc = rm_csv_read(&tt, c->data.test, &o, e);
+        if (!rc) rc = rm_dataset_from_table(test, &tt, NULL, tt.n, c->data.test, e);
+        if (!rc) rc = rm_dataset_from_table(train, table, NULL, table->n, c->data.train, e);
+        rm_csv_free(&tt);
+    } else {
+        uint32_t *tr = NULL, *te = NULL, ntr = 0, nte = 0;
+        rc = rm_csv_split_stratified(table->y, table->n, table->classes, c->data.test_fraction, (uint64_t)c->seed, &tr,
+                                     &ntr, &te, &nte, e);
+        if (rc) {
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            rc = rm_fail(e, rc, "%s: %s", c->data.train, msg);
+        }
+        if (!rc) rc = rm_dataset_from_table(train, table, tr, ntr, c->data.train, e);
+        if (!rc) rc = rm_dataset_from_table(test, table, te, nte, c->data.train, e);
+        rm_free(tr);
+        rm_free(te);
+    }
+    rm_free(table->x); /* the datasets hold the values */
+    table->x = NULL;
+    return rc;
 }
 
 static int write_json(const char *path, cJSON *obj, rm_err *e)
@@ -269,6 +316,34 @@ static void add_provenance(cJSON *o, const rm_run_opts *opts, const outcome *out
     cJSON_AddStringToObject(o, "git_commit", RM_GIT_COMMIT);
 }
 
+/* csv data in summary.json: "data" (files, label column, feature names, classes and, for string labels,
+ * the class names in class-id order) and, with data.normalize "dataset", "normalize" with each
+ * feature's mean and std over the training split. */
+static void add_tabular(cJSON *o, const rm_config *c, const run_state *s)
+{
+    const rm_csv_table *t = &s->table;
+    cJSON *d = cJSON_AddObjectToObject(o, "data");
+    if (!d) return;
+    cJSON_AddStringToObject(d, "format", "csv");
+    cJSON_AddStringToObject(d, "train", c->data.train);
+    cJSON_AddStringToObject(d, "test", c->data.test);
+    cJSON_AddStringToObject(d, "label", t->label_name);
+    cJSON_AddNumberToObject(d, "label_column", t->label_column);
+    cJSON_AddNumberToObject(d, "n_features", t->d);
+    cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray((const char *const *)t->feature_names, (int)t->d));
+    cJSON_AddNumberToObject(d, "classes", t->classes);
+    cJSON_AddItemToObject(d, "class_names", t->class_names
+                                                ? cJSON_CreateStringArray((const char *const *)t->class_names, t->classes)
+                                                : cJSON_CreateNull());
+    cJSON_AddNumberToObject(d, "test_split_stream", RM_STREAM_TEST_SPLIT);
+    if (!s->feat_mean) return;
+    cJSON *nz = cJSON_AddObjectToObject(o, "normalize");
+    if (!nz) return;
+    cJSON_AddStringToObject(nz, "kind", "dataset");
+    cJSON_AddItemToObject(nz, "mean", cJSON_CreateDoubleArray(s->feat_mean, (int)t->d));
+    cJSON_AddItemToObject(nz, "std", cJSON_CreateDoubleArray(s->feat_std, (int)t->d));
+}
+
 static int write_summary(const rm_config *c, const char *dir, const run_state *s, const rm_progress *p,
                          const outcome *out, const rm_run_opts *opts, rm_err *e)
 {
@@ -307,7 +382,8 @@ static int write_summary(const rm_config *c, const char *dir, const run_state *s
     cJSON_AddNumberToObject(o, "n_params", (double)rm_params_numel(&s->model.params));
     if (out->final) add_metrics(fin, out->final, s->n_val > 0, s->n_te > 0);
     cJSON_AddNumberToObject(o, "n_train_eval", s->n_te);
-    if (c->data.normalize == RM_NORM_DATASET) {
+    if (s->train.features) add_tabular(o, c, s);
+    else if (c->data.normalize == RM_NORM_DATASET) {
         cJSON *nz = cJSON_AddObjectToObject(o, "normalize");
         if (nz) {
             cJSON_AddStringToObject(nz, "kind", "dataset");
@@ -340,6 +416,9 @@ static void free_state(run_state *s)
 {
     rm_dataset_free(&s->train);
     rm_dataset_free(&s->test);
+    rm_csv_free(&s->table);
+    rm_free(s->feat_mean);
+    rm_free(s->feat_std);
     rm_free(s->train_idx);
     rm_free(s->val_idx);
     rm_free(s->test_idx);
@@ -703,26 +782,38 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         return e->code;
     const int act_stats = c->output.weight_stats && c->model.n_hidden > 0; /* activations.csv */
 
-    /* Data: uint8 images, the checks that need the counts, the seeded split, the normalization. */
-    if (load_set(c, c->data.train_images, c->data.train_labels, &s->train, e)) return e->code;
-    if (load_set(c, c->data.test_images, c->data.test_labels, &s->test, e)) return e->code;
+    /* Data: uint8 images or float features, the checks that need the counts, the seeded split, the
+     * normalization. */
+    if (load_data(c, &s->train, &s->test, &s->table, e)) return e->code;
     const double load_s = rm_now() - t0;
+    const int D = s->train.dim, C = s->train.classes;
     uint32_t count_train, count_val;
-    rm_split_counts(s->train.labels, s->train.n, c->data.subset, c->data.val_fraction, &count_train, &count_val);
+    rm_split_counts_classes(s->train.labels, s->train.n, C, c->data.subset, c->data.val_fraction, &count_train,
+                            &count_val);
     if (rm_config_check_counts(c, "config", count_train, count_val, e)) return e->code;
     rm_rng rng;
     const uint64_t seed = (uint64_t)c->seed;
     rm_rng_seed(&rng, seed, RM_STREAM_SPLIT);
-    if (rm_split(s->train.labels, s->train.n, c->data.subset, c->data.val_fraction, &rng, &s->train_idx,
-                 &s->n_train, &s->val_idx, &s->n_val, e))
+    if (rm_split_classes(s->train.labels, s->train.n, C, c->data.subset, c->data.val_fraction, &rng, &s->train_idx,
+                         &s->n_train, &s->val_idx, &s->n_val, e))
         return e->code;
     s->test_idx = rm_alloc(s->test.n, sizeof(uint32_t), "test indices", e);
     if (!s->test_idx) return e->code;
     for (uint32_t i = 0; i < s->test.n; i++) s->test_idx[i] = i;
-    if (c->data.normalize == RM_NORM_DATASET)
+    if (s->train.features && c->data.normalize == RM_NORM_DATASET) {
+        /* each feature standardized, on every set, with the training split's statistics */
+        s->feat_mean = rm_alloc((size_t)D, sizeof(double), "feature means", e); // (D)
+        s->feat_std = rm_alloc((size_t)D, sizeof(double), "feature stds", e);   // (D)
+        if (!s->feat_mean || !s->feat_std) return e->code;
+        rm_csv_feature_stats(s->train.features, s->train.n, (uint32_t)D, s->train_idx, s->n_train, s->feat_mean,
+                             s->feat_std);
+        rm_csv_standardize(s->train.features, s->train.n, (uint32_t)D, s->feat_mean, s->feat_std);
+        rm_csv_standardize(s->test.features, s->test.n, (uint32_t)D, s->feat_mean, s->feat_std);
+    } else if (c->data.normalize == RM_NORM_DATASET) {
         rm_dataset_norm(&s->train, s->train_idx, s->n_train, s->lut, &s->norm_mean, &s->norm_std);
-    else
+    } else {
         rm_norm_table(c->data.normalize, s->lut);
+    }
     /* The eval-mode training sample: drawn once, from the split's (ascending) order, before any shuffle. */
     const int te = c->output.train_eval_samples;
     if (te != 0) {
@@ -742,7 +833,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
 
     /* Model, optimizer and every buffer of the loop. */
     rm_model_spec spec;
-    rm_config_model_spec(c, RM_IMG_SIZE, RM_CLASSES, &spec);
+    rm_config_model_spec(c, D, C, &spec);
     const int max_batch = bs > RM_EVAL_BATCH ? bs : RM_EVAL_BATCH;
     rm_model *m = &s->model;
     if (rm_model_build(m, &spec, max_batch, e)) return e->code;
@@ -753,7 +844,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     rm_optim_cfg oc;
     rm_config_optim(c, &oc);
     if (rm_optim_init(&s->opt, &oc, m->params.n, e)) return e->code;
-    s->dlogits = rm_alloc((size_t)max_batch * RM_CLASSES, sizeof(float), "loss gradient", e);
+    s->dlogits = rm_alloc((size_t)max_batch * C, sizeof(float), "loss gradient", e);
     s->labels = rm_alloc((size_t)max_batch, 1, "batch labels", e);
     s->scratch = rm_alloc(n, sizeof(int64_t), "state scratch", e);
     if (!s->dlogits || !s->labels || !s->scratch) return e->code;
@@ -893,12 +984,15 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             if (g_signal) break;
             const uint32_t at = (uint32_t)(st * bs);
             const int B = (int)(n - at < (uint32_t)bs ? n - at : (uint32_t)bs);
-            /* the batch (B, 784): augmented when asked (a draw per image and epoch), then noise per step */
-            rm_augment_gather(&aug, seed, ep, &s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
-            if (noise > 0.0f) rm_noise_add(m->input, (long)B * RM_IMG_SIZE, noise, seed, (uint64_t)s->opt.step);
+            /* the batch (B, D): images augmented when asked (a draw per image and epoch), then noise per step */
+            if (s->train.features)
+                rm_gather(&s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
+            else
+                rm_augment_gather(&aug, seed, ep, &s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
+            if (noise > 0.0f) rm_noise_add(m->input, (long)B * D, noise, seed, (uint64_t)s->opt.step);
             const float *logits = rm_model_forward(m, B, 1); // (B, classes)
             int ok;
-            double loss = rm_xent(logits, s->labels, B, RM_CLASSES, smoothing, s->dlogits, &ok);
+            double loss = rm_xent(logits, s->labels, B, C, smoothing, s->dlogits, &ok);
             rm_params_zero_grad(&m->params);
             double pen = penalized ? rm_penalty(&m->params, l1, l2, c->reg.penalize_bias, 1) : 0.0;
             if (!isfinite(loss) || !isfinite(pen)) {
@@ -1090,6 +1184,20 @@ int rm_run_check(const rm_config *c, rm_err *e)
 {
     rm_dataset d;
     char lp[2048];
+    if (c->data.format == RM_FORMAT_CSV) {
+        rm_dataset test;
+        rm_csv_table t;
+        memset(&d, 0, sizeof d);
+        memset(&test, 0, sizeof test);
+        memset(&t, 0, sizeof t);
+        uint32_t n_train = 0, n_val = 0;
+        int rc = load_data(c, &d, &test, &t, e);
+        if (!rc) rm_split_counts_classes(d.labels, d.n, d.classes, c->data.subset, c->data.val_fraction, &n_train, &n_val);
+        rm_dataset_free(&d);
+        rm_dataset_free(&test);
+        rm_csv_free(&t);
+        return rc ? rc : rm_config_check_counts(c, "config", n_train, n_val, e);
+    }
     if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
     if (rm_idx_load_labels(&d, lp, e)) return e->code;
     uint32_t n_train, n_val;
