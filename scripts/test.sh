@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up, fetch MNIST, build and run the whole test suite; then the unit, reference and smoke tests
+# Set up, fetch MNIST and iris, build and run the whole test suite; then the unit, reference and smoke tests
 # again under AddressSanitizer + UndefinedBehaviorSanitizer, then each libFuzzer target for
 # REGMNIST_FUZZ_SECONDS (default 30; 0 skips fuzzing). This is what CI runs.
 set -euo pipefail
@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export REGMNIST_REQUIRE_PNGCHECK=1 # setup.sh installs pngcheck: test_png must use it
 scripts/get-data.sh mnist
+scripts/get-data.sh iris # tests/iris.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j2
 ctest --test-dir build --output-on-failure
