@@ -127,7 +127,7 @@ lines "$tmp/err" 1; has "$tmp/err" "model.dropout: no hidden layers to drop"
 expect 2 "--config DIR" -- --config "$tmp/data" --print-config; lines "$tmp/err" 1; has "$tmp/err" "data: is a directory"
 # 15: --help-config lists allowed values and ranges, and docs/config.md holds exactly its markdown table
 expect 0 "--help-config values" -- --help-config; has "$tmp/out" "relu, tanh, sigmoid"; has "$tmp/out" "none, batch, layer"
-grep -F "model.dropout" "$tmp/out" | grep -qF "[0, 1)" && ok || no "--help-config lacks the model.dropout range"
+grep -F "model.dropout" "$tmp/out" | grep -qF "[0, 1]" && ok || no "--help-config lacks the model.dropout range"
 expect 0 "--help-config=markdown" -- --help-config=markdown
 sed -n '/^<!-- keys:begin/,/^<!-- keys:end/p' "$2/docs/config.md" | sed '1d;$d' > "$tmp/doc_keys"
 if diff "$tmp/out" "$tmp/doc_keys" > "$tmp/keys.diff"; then ok; else

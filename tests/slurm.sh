@@ -202,7 +202,7 @@ if ! PATH=/usr/bin:/bin command -v regmnist > /dev/null; then
 fi
 REGMNIST=$tmp/nope "$sweep_sh" "tiny sweep.json" 2> "$tmp/err"; same "$?" 127 "REGMNIST not a file"
 echo '{"base": "base.json", "grid": {"model.dropout": [0, 1.5]}}' > bad.json
-submit bad.json > /dev/null; same "$?" 2 "a bad spec"; has "$tmp/err" "must be in [0, 1), got 1.5"
+submit bad.json > /dev/null; same "$?" 2 "a bad spec"; has "$tmp/err" "must be in [0, 1], got 1.5"
 [[ -z $(squeue -h -o %i) ]] && ok || no "a bad spec was submitted"
 
 # --- A 4-task array of a tiny sweep finishes ---------------------------------------------------

@@ -78,7 +78,7 @@ same "$(json "$tmp/z/l2=0,dropout=0,input_dropout=0.1/seed1/summary.json" name)"
 # strict spec: every value checked before anything runs
 bad() { echo "$1" > "$tmp/specs/bad.json"; expect 2 "$2" -- sweep "$tmp/specs/bad.json" --jobs 2; has "$tmp/err" "$3"; }
 bad '{"base": "../base.json", "grid": {"model.dropout": [0, 1.5]}, "out": "'"$tmp"'/bad"}' "bad grid value" \
-  "bad.json: grid model.dropout[1]: model.dropout: must be in [0, 1), got 1.5"
+  "bad.json: grid model.dropout[1]: model.dropout: must be in [0, 1], got 1.5"
 [[ ! -e $tmp/bad ]] && ok || no "a refused sweep wrote $tmp/bad"
 bad '{"base": "../base.json", "grdi": {}}' "unknown key" "grdi: unknown key"
 bad '{"base": "../base.json", "grid": {"model.dropuot": [0]}}' "unknown config key" "model.dropuot: unknown key"
@@ -92,7 +92,7 @@ bad '{"base": "../base.json", "set": {"training.batch_size": 161}, "grid": {"tra
   "a rule that needs the data" "training.batch_size: 161 is larger than the 160 training images"
 bad '{"base": "../base.json", "grid": {"name": ["x"]}}' "name is the sweep's" "name"
 echo '{"base": "../base.json", "grid": {"model.dropout": [0, 1.5]}}' > "$tmp/specs/bad.json"
-expect 2 "--count checks the values" -- sweep "$tmp/specs/bad.json" --count; has "$tmp/err" "must be in [0, 1), got 1.5"
+expect 2 "--count checks the values" -- sweep "$tmp/specs/bad.json" --count; has "$tmp/err" "must be in [0, 1], got 1.5"
 # whole numbers keep their digits in names: 150 and 151 are two directories
 echo '{"base": "../base.json", "grid": {"training.epochs": [150, 151]}, "out": "'"$tmp"'/ep"}' > "$tmp/specs/ep.json"
 expect 0 "whole-number labels" -- sweep "$tmp/specs/ep.json" --list; has "$tmp/out" "ep/epochs=150/seed1"; has "$tmp/out" "ep/epochs=151/seed1"

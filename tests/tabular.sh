@@ -56,6 +56,14 @@ python3 -c "import json; s = json.load(open('frac/summary.json')); assert (s['n_
   && ok || no "test_fraction split counts"
 expect 0 "normalize none" -- "${base[@]}" --set data.normalize=none --out none
 python3 -c "import json; s = json.load(open('none/summary.json')); assert 'normalize' not in s, s" && ok || no "none records statistics"
+# dropout 1 trains as PyTorch's Dropout(1.0): the hidden block outputs zeros, every number stays finite
+expect 0 "dropout 1" -- "${base[@]}" --set model.dropout=1 --out drop1
+python3 - drop1/metrics.csv <<'PY' && ok || no "dropout 1 metrics"
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 20 and all(math.isfinite(float(r[k])) for r in rows for k in ("train_loss", "test_loss")), rows[-1]
+assert float(rows[-1]["train_acc"]) <= 60.0, rows[-1]  # only the output bias learns: chance level on 2 classes
+PY
 
 # config errors: exit 2, one line naming the key
 cfgerr() { # DESCRIPTION KEY ARGS...
@@ -72,6 +80,7 @@ cfgerr "no train file" "data.train: required" --set 'data.train=""'
 cfgerr "no test" "data.test: csv data needs a test file or data.test_fraction" --set 'data.test=""'
 cfgerr "test and test_fraction" "data.test_fraction: applies only when data.test is" --set data.test_fraction=0.2
 cfgerr "label wrong type" "data.label: expected a column name or index, got a boolean" --set data.label=true
+cfgerr "dropout above 1" "model.dropout: must be in [0, 1], got 1.01" --set model.dropout=1.01
 cfgerr "model.classes range" "model.classes: must be in [0, 255]" --set model.classes=256
 expect 2 "csv key on idx" -- --config base.json --set data.format=idx --print-config; lines "$tmp/err" 1
 has "$tmp/err" "data.train: applies to data.format \"csv\" only"

@@ -44,13 +44,13 @@ static void test_errors(void)
     bad("{\"training\": {\"shuffle\": 1}}", "training.shuffle: expected true or false, got a number");
     bad("{\"seed\": 1, \"seed\": 2}", "seed: duplicate key");
     bad("{\"model\": {\"norm\": \"batch\", \"norm\": \"layer\"}}", "model.norm: duplicate key");
-    bad("{\"model\": {\"dropout\": 1.2}}", "model.dropout: must be in [0, 1), got 1.2");
+    bad("{\"model\": {\"dropout\": 1.2}}", "model.dropout: must be in [0, 1], got 1.2");
     bad("{\"data\": {\"subset\": 0}}", "data.subset: must be in (0, 1], got 0");
     bad("{\"training\": {\"batch_size\": 0}}", "training.batch_size: must be in [1, 65536], got 0");
     bad("{\"threads\": 0}", "threads: must be in [1, 64], got 0");
     bad("{\"training\": {\"epochs\": 2.5}}", "training.epochs: must be an integer, got 2.5");
     bad("{\"model\": {\"hidden\": [256, 0]}}", "model.hidden[1]: must be in [1, 65536], got 0");
-    bad("{\"model\": {\"dropout\": [0.5, 1.5]}}", "model.dropout[1]: must be in [0, 1), got 1.5");
+    bad("{\"model\": {\"dropout\": [0.5, 1.5]}}", "model.dropout[1]: must be in [0, 1], got 1.5");
     bad("{\"model\": {\"activation\": \"gelu\"}}", "model.activation: expected one of relu, tanh, sigmoid, got \"gelu\"");
     bad("{\"seed\": 1}\n x", "invalid JSON at line 2, column 2");
     bad("", "invalid JSON at line 1");
@@ -126,7 +126,7 @@ static void test_set(void)
     CHECK(rm_config_set(&c, "model.dropuot=0.5", &e) == RM_ERR_USAGE);
     CHECK_CONTAINS(e.msg, "--set model.dropuot=0.5: model.dropuot: unknown key");
     CHECK(rm_config_set(&c, "model.dropout=1.2", &e) == RM_ERR_USAGE);
-    CHECK_CONTAINS(e.msg, "--set model.dropout=1.2: model.dropout: must be in [0, 1), got 1.2");
+    CHECK_CONTAINS(e.msg, "--set model.dropout=1.2: model.dropout: must be in [0, 1], got 1.2");
     CHECK(rm_config_set(&c, "noequals", &e) == RM_ERR_USAGE);
     CHECK_CONTAINS(e.msg, "expected key.path=VALUE");
     CHECK(rm_config_set(&c, "model.hidden=[512,", &e) == RM_ERR_USAGE);

@@ -1,6 +1,7 @@
 /* dropout.c - inverted dropout (scale 1/(1-p) in training, identity in eval) with masks from the
  * counter-based generator: element e of a (draw, site) is kept when rm_ctr_bits(subkey, e) >=
- * ceil(p * 2^32), so any thread can draw any part of a mask and the split never changes it. */
+ * ceil(p * 2^32), so any thread can draw any part of a mask and the split never changes it.
+ * p = 1 drops everything, as PyTorch's does: the mask is all zeros (no 1/0 scale). */
 #include <math.h>
 #include <string.h>
 
@@ -8,9 +9,16 @@
 
 uint32_t rm_dropout_threshold(float p)
 {
-    /* keep probability (2^32 - t) / 2^32 = 1 - p to within 2^-32; p in [0, 1) */
+    /* keep probability (2^32 - t) / 2^32 = 1 - p to within 2^-32, for p in [0, 1); p = 1 is
+     * dropout_scale's 0 */
     double t = ceil((double)p * 4294967296.0);
     return t >= 4294967295.0 ? 4294967295u : (uint32_t)t;
+}
+
+/* The kept elements' scale 1/(1-p); 0 for p = 1, where every element is dropped. */
+static float dropout_scale(float p)
+{
+    return p >= 1.0f ? 0.0f : 1.0f / (1.0f - p);
 }
 
 RM_VECTORIZE
@@ -31,7 +39,7 @@ static void mask_kernel(uint64_t subkey, uint32_t thr, float scale, uint32_t e0,
 
 void rm_dropout_mask(uint64_t subkey, float p, uint32_t e0, float *mask, long n)
 {
-    mask_kernel(subkey, rm_dropout_threshold(p), 1.0f / (1.0f - p), e0, mask, NULL, NULL, n);
+    mask_kernel(subkey, rm_dropout_threshold(p), dropout_scale(p), e0, mask, NULL, NULL, n);
 }
 
 RM_VECTORIZE
@@ -53,7 +61,7 @@ void rm_tile_act_dropout(int act, const float *x, float *a, int ld, int r0, int 
 {
     /* x, a, mask, d, fixed: (., ld) */
     const long n = c1 - c0;
-    const float scale = 1.0f / (1.0f - p);
+    const float scale = dropout_scale(p);
     const uint32_t thr = rm_dropout_threshold(p);
     for (int i = r0; i < r1; i++) {
         const long off = (long)i * ld + c0;

@@ -74,7 +74,7 @@ static const keyspec KEYS[] = {
     {"model.classes", K_INT, F(model.classes), 0, 0, RM_MAX_CLASSES, 0, 0, NULL, "0", "output classes; 0 = from the data (10 for IDX, the label count for csv); any other value must agree with the data"},
     {"model.activation", K_ENUM, F(model.activation), 0, 0, 0, 0, 0, ACTIVATION, "\"relu\"", "hidden activation"},
     {"model.norm", K_ENUM, F(model.norm), 0, 0, 0, 0, 0, NORM, "\"none\"", "`BatchNorm1d` or `LayerNorm` after each hidden Linear"},
-    {"model.dropout", K_DROPOUT, F(model), 0, 0, 1, 0, 1, NULL, "0.0", "dropout after each hidden block: one rate for all, or a list with one rate per hidden layer; a rate above 0 needs a hidden layer"},
+    {"model.dropout", K_DROPOUT, F(model), 0, 0, 1, 0, 0, NULL, "0.0", "dropout after each hidden block: one rate for all, or a list with one rate per hidden layer; a rate above 0 needs a hidden layer; 1 drops every unit in training (the block outputs zeros, as PyTorch's `Dropout(1.0)`)"},
     {"model.input_dropout", K_NUM, F(model.input_dropout), 0, 0, 1, 0, 1, NULL, "0.0", "dropout on the input pixels"},
     {"model.init_from", K_STR, F(model.init_from), S(model.init_from), 0, 0, 0, 0, NULL, "\"\"", "start from the weights in this `model.safetensors` (e.g. another run's, or a PyTorch `state_dict` saved as safetensors) instead of the seeded initialization; names and shapes must match the model; `\"\"` is off"},
     {"regularization.l1", K_NUM, F(reg.l1), 0, 0, INF, 0, 0, NULL, "0.0", "adds `l1 * sum(abs(w))` to the loss"},
@@ -656,7 +656,7 @@ int rm_config_set(rm_config *c, const char *assignment, rm_err *e)
         v = cJSON_CreateString(val);
         if (!v) return rm_fail(e, RM_ERR_RUN, "out of memory");
     }
-    /* Errors read "--set model.dropout=1.2: model.dropout: must be in [0, 1), got 1.2". */
+    /* Errors read "--set model.dropout=1.2: model.dropout: must be in [0, 1], got 1.2". */
     int rc = apply_path(c, path, v, origin, e);
     cJSON_Delete(v);
     return rc;
