@@ -13,7 +13,7 @@ per __getitem__ (ToTensor + Normalize) inside a DataLoader. Used by scripts/pari
 scripts/bench.sh; needs Debian's python3-torch. scripts/torch_load_model.py loads a run's model.safetensors
 into this model.
 """
-import argparse, copy, gzip, json, math, os, struct, sys, time
+import argparse, copy, csv as csvmod, gzip, json, math, os, struct, sys, time
 
 import numpy as np
 import torch
@@ -44,7 +44,7 @@ ES_DEFAULTS = {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "restore_
 # optimizer.schedule: null is a constant rate; regmnist's resolved config lists the keys of its kind.
 SCHED_KEYS = {"name", "step_size", "gamma", "milestones", "t_max", "eta_min", "monitor", "factor", "patience",
               "threshold", "cooldown", "min_lr", "warmup_epochs"}
-NORM = {"unit": (0.0, 1.0), "standard": (0.1307, 0.3081), "symmetric": (0.5, 0.5)}
+NORM = {"unit": (0.0, 1.0), "standard": (0.1307, 0.3081), "symmetric": (0.5, 0.5), "none": (0.0, 1.0 / 255.0)}
 
 
 def merge(dst, src, path=""):
@@ -114,13 +114,56 @@ def read_idx(path):
     return a.reshape(n, 784) if magic == 0x803 else a
 
 
-def split(labels, subset, val_fraction, gen):
+def read_table(path, label, like=None):
+    """A CSV file as regmnist reads it (src/io/csv.c, the well-formed case): a header, the label column by
+    name or index (negative from the end), features float(s) rounded to float32, labels integers 0..K-1 or
+    names numbered in sorted order (like: the training file's names). Returns (X (n, d) float32, y int64,
+    class names or None, feature names, classes)."""
+    opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
+    with opener(path, "rt", newline="", encoding="utf-8-sig") as f:
+        rows = list(csvmod.reader(f))
+    header, rows = rows[0], rows[1:]
+    col = header.index(label) if isinstance(label, str) else label % len(header)
+    feats = [i for i in range(len(header)) if i != col]
+    X = np.array([[float(r[i]) for i in feats] for r in rows], dtype=np.float32)
+    raw = [r[col] for r in rows]
+    try:
+        ints = [float(v) for v in raw]
+    except ValueError:
+        ints = None
+    names = like[2] if like is not None else None
+    if ints is not None and names is None:
+        y = np.array([int(v) for v in ints], np.int64)
+        classes = like[4] if like is not None else int(y.max()) + 1
+    else:
+        names = names or sorted(set(raw), key=lambda v: v.encode())
+        y = np.array([names.index(v) for v in raw], np.int64)
+        classes = len(names)
+    return X, y, names, [header[i] for i in feats], classes
+
+
+def split_test(labels, classes, fraction, gen):
+    """regmnist's stratified test split counts (rm_csv_split_stratified): of class c's m rows,
+    round(fraction * m) (halves away from zero), clamped to [1, m - 1] when m >= 2, go to test; which rows
+    is drawn here by gen (the counts match, the draws do not)."""
+    tr, te = [], []
+    for c in range(classes):
+        rows = np.nonzero(labels == c)[0]
+        m = len(rows)
+        k = min(max(split_counts.round_half_away(fraction * float(m)), 1), m - 1) if m >= 2 else 0
+        perm = rows[torch.randperm(m, generator=gen).numpy()]
+        te += list(perm[:k])
+        tr += list(perm[k:])
+    return np.sort(np.array(tr, np.int64)), np.sort(np.array(te, np.int64))
+
+
+def split(labels, subset, val_fraction, gen, classes=split_counts.CLASSES):
     """Balanced subset (equal per class, remainder to low ids) and per-class validation hold-out, the
     counts rounded as regmnist rounds them (scripts/split_counts.py: halves away from zero)."""
-    byc = [np.nonzero(labels == c)[0] for c in range(split_counts.CLASSES)]
+    byc = [np.nonzero(labels == c)[0] for c in range(classes)]
     take, nval = split_counts.split_counts([len(b) for b in byc], subset, val_fraction)
     tr, va = [], []
-    for c in range(split_counts.CLASSES):
+    for c in range(classes):
         perm = byc[c][torch.randperm(len(byc[c]), generator=gen).numpy()][:take[c]]
         va += list(perm[:nval[c]])
         tr += list(perm[nval[c]:])
@@ -166,13 +209,13 @@ class Net(torch.nn.Module):
     normK.running_var, normK.num_batches_tracked, out.weight, out.bias). Modules are created in the same
     order as before the renaming (an nn.Sequential), so the seeded init draws are unchanged."""
 
-    def __init__(self, m):
+    def __init__(self, m, in_dim=784, classes=10):
         super().__init__()
         hidden = m["hidden"]
         drops = m["dropout"] if isinstance(m["dropout"], list) else [m["dropout"]] * len(hidden)
         act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}[m["activation"]]
         self.input_drop = torch.nn.Dropout(m["input_dropout"]) if m["input_dropout"] > 0 else None
-        self.order, width = ["input_drop"], 784  # attribute names in forward order (None ones skipped)
+        self.order, width = ["input_drop"], in_dim  # attribute names in forward order (None ones skipped)
         for i, (h, p) in enumerate(zip(hidden, drops)):
             setattr(self, f"fc{i}", torch.nn.Linear(width, h))
             if m["norm"] == "batch":
@@ -183,7 +226,7 @@ class Net(torch.nn.Module):
             setattr(self, f"drop{i}", torch.nn.Dropout(p) if p > 0 else None)
             self.order += [f"fc{i}"] + ([f"norm{i}"] if m["norm"] != "none" else []) + [f"act{i}", f"drop{i}"]
             width = h
-        self.out = torch.nn.Linear(width, 10)
+        self.out = torch.nn.Linear(width, m["classes"] or classes)
         self.order.append("out")
 
     def forward(self, x):
@@ -331,13 +374,35 @@ def main():
             os.remove(os.path.join(out, stale))
 
     t0 = time.perf_counter()
-    tri, trl = read_idx(os.path.join(d["dir"], d["train_images"])), read_idx(os.path.join(d["dir"], d["train_labels"]))
-    tei, tel = read_idx(os.path.join(d["dir"], d["test_images"])), read_idx(os.path.join(d["dir"], d["test_labels"]))
+    tabular = d["format"] == "csv"
+    if tabular:  # float features; the test file, or regmnist's stratified test split of the one file
+        if a.loader != "tensor":
+            sys.exit("torch_mlp: --loader dataloader: images only (csv data uses the tensor loader)")
+        label = d["label"]
+        tab = read_table(d["train"], label)
+        tri, trl, classes = tab[0], tab[1], tab[4]
+        if d["test"]:
+            tei, tel = read_table(d["test"], label, like=tab)[:2]
+        else:
+            tr_rows, te_rows = split_test(trl, classes, d["test_fraction"],
+                                          torch.Generator().manual_seed(cfg["seed"] + 8))
+            tei, tel, tri, trl = tri[te_rows], trl[te_rows], tri[tr_rows], trl[tr_rows]
+    else:
+        classes = 10
+        tri, trl = read_idx(os.path.join(d["dir"], d["train_images"])), read_idx(os.path.join(d["dir"], d["train_labels"]))
+        tei, tel = read_idx(os.path.join(d["dir"], d["test_images"])), read_idx(os.path.join(d["dir"], d["test_labels"]))
     load_s = time.perf_counter() - t0
     torch.manual_seed(cfg["seed"])
     gen = torch.Generator().manual_seed(cfg["seed"])
-    tr_idx, va_idx = split(trl, d["subset"], d["val_fraction"], gen)
-    if d["normalize"] == "dataset":  # the training split's mean and population std of x/255, as regmnist
+    tr_idx, va_idx = split(trl, d["subset"], d["val_fraction"], gen, classes)
+    if tabular:  # "dataset": each feature's mean and population std over the training split (as float32)
+        fm, fs = tri[tr_idx].astype(np.float64).mean(0), tri[tr_idx].astype(np.float64).std(0)
+        fs[fs == 0] = 1.0
+        if d["normalize"] == "dataset":
+            tri = (tri - fm.astype(np.float32)) / fs.astype(np.float32)
+            tei = (tei - fm.astype(np.float32)) / fs.astype(np.float32)
+        norm = (fm.tolist(), fs.tolist())
+    elif d["normalize"] == "dataset":  # the training split's mean and population std of x/255, as regmnist
         counts = np.bincount(tri[tr_idx].reshape(-1), minlength=256).astype(np.float64)
         u = np.arange(256) / 255.0
         m1 = (counts * u).sum() / counts.sum()
@@ -346,21 +411,26 @@ def main():
     else:
         norm = NORM[d["normalize"]]
     mean, std = norm
+    if tabular:  # the features as they are (standardized above when asked)
+        def prep(images, idx, _norm):
+            return torch.from_numpy(np.ascontiguousarray(images[idx], dtype=np.float32))
+    else:
+        prep = normalized
     # the eval-mode training sample (output.train_eval_samples: 0 off, -1 all), drawn once
     n_te = cfg["output"]["train_eval_samples"]
     te_idx = np.sort(np.random.default_rng(cfg["seed"] + 5).permutation(tr_idx)[:n_te]) if n_te > 0 else (
         tr_idx if n_te < 0 else None)
-    Xtre, Ytre = (normalized(tri, te_idx, norm), torch.from_numpy(trl[te_idx].astype(np.int64))) \
+    Xtre, Ytre = (prep(tri, te_idx, norm), torch.from_numpy(trl[te_idx].astype(np.int64))) \
         if te_idx is not None else (None, None)
 
-    Xte, Yte = normalized(tei, np.arange(len(tel)), norm), torch.from_numpy(tel.astype(np.int64))
-    Xva, Yva = normalized(tri, va_idx, norm), torch.from_numpy(trl[va_idx].astype(np.int64))
+    Xte, Yte = prep(tei, np.arange(len(tel)), norm), torch.from_numpy(tel.astype(np.int64))
+    Xva, Yva = prep(tri, va_idx, norm), torch.from_numpy(trl[va_idx].astype(np.int64))
     if a.loader == "tensor":
-        Xtr, Ytr = normalized(tri, tr_idx, norm), torch.from_numpy(trl[tr_idx].astype(np.int64))
+        Xtr, Ytr = prep(tri, tr_idx, norm), torch.from_numpy(trl[tr_idx].astype(np.int64))
     else:
         loader = torch.utils.data.DataLoader(ImageSet(tri, trl, tr_idx, mean, std), batch_size=t["batch_size"],
                                              shuffle=t["shuffle"], drop_last=t["drop_last"], generator=gen)
-    net = Net(cfg["model"])
+    net = Net(cfg["model"], tri.shape[1], classes)
     if cfg["model"]["init_from"]:
         init, _ = read_safetensors.load(cfg["model"]["init_from"])
         net.load_state_dict({k: torch.from_numpy(v) for k, v in init.items()}, strict=True)

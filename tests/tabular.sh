@@ -64,6 +64,18 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 assert len(rows) == 20 and all(math.isfinite(float(r[k])) for r in rows for k in ("train_loss", "test_loss")), rows[-1]
 assert float(rows[-1]["train_acc"]) <= 60.0, rows[-1]  # only the output bias learns: chance level on 2 classes
 PY
+# the PyTorch twin reads the same csv and splits the same counts (when Debian's python3-torch is there)
+if /usr/bin/python3 -c "import torch" 2> /dev/null; then
+  /usr/bin/python3 "$2/scripts/torch_mlp.py" --config base.json --set 'data.test=""' --set data.test_fraction=0.25 \
+    --set data.val_fraction=0.2 --out twin --quiet 2> twin.err && ok || no "twin on csv: $(cat twin.err)"
+  "$bin" --config base.json --set 'data.test=""' --set data.test_fraction=0.25 --set data.val_fraction=0.2 --out fracv --quiet
+  python3 - twin/summary.json fracv/summary.json <<'PY' && ok || no "twin and regmnist split counts differ"
+import json, sys
+t, r = (json.load(open(p)) for p in sys.argv[1:])
+assert [t[k] for k in ("n_train", "n_val", "n_test")] == [r[k] for k in ("n_train", "n_val", "n_test")] == [24, 6, 10], (t, r)
+assert t["final"]["test_acc"] == 100.0, t["final"]
+PY
+fi
 
 # config errors: exit 2, one line naming the key
 cfgerr() { # DESCRIPTION KEY ARGS...
