@@ -47,7 +47,7 @@ def main():
         X, Y = torch_mlp.test_set(cfg["data"], summary)
     except (OSError, ValueError, KeyError, TypeError) as e:
         fail(3, f"{a.run_dir}: {e}")
-    net = torch_mlp.Net(cfg["model"])
+    net = torch_mlp.Net(cfg["model"], X.shape[1], int(summary.get("data", {}).get("classes", 10)))  # csv: the data's sizes
     try:
         net.load_state_dict({k: torch.from_numpy(v) for k, v in tensors.items()}, strict=True)
     except RuntimeError as e:

@@ -210,6 +210,7 @@ class Net(torch.nn.Module):
     order as before the renaming (an nn.Sequential), so the seeded init draws are unchanged."""
 
     def __init__(self, m, in_dim=784, classes=10):
+        """in_dim and classes: the data's (MNIST's by default); model.classes, when not 0, is the class count."""
         super().__init__()
         hidden = m["hidden"]
         drops = m["dropout"] if isinstance(m["dropout"], list) else [m["dropout"]] * len(hidden)
@@ -226,7 +227,7 @@ class Net(torch.nn.Module):
             setattr(self, f"drop{i}", torch.nn.Dropout(p) if p > 0 else None)
             self.order += [f"fc{i}"] + ([f"norm{i}"] if m["norm"] != "none" else []) + [f"act{i}", f"drop{i}"]
             width = h
-        self.out = torch.nn.Linear(width, m["classes"] or classes)
+        self.out = torch.nn.Linear(width, m.get("classes") or classes)
         self.order.append("out")
 
     def forward(self, x):
@@ -279,7 +280,18 @@ def normalized(images, idx, normalize):
 
 def test_set(d, summary=None):
     """The test images (normalized as the config says; "dataset" takes the run's summary.json
-    normalize.mean/std) and labels of a config's "data" section."""
+    normalize.mean/std) and labels of a config's "data" section. csv data: the test file, or the rows of
+    data.train the run held out (summary.json data.test_rows), standardized with its per-feature statistics."""
+    if d["format"] == "csv":
+        tab = read_table(d["train"], d["label"])
+        X, y = read_table(d["test"], d["label"], like=tab)[:2] if d["test"] else (None, None)
+        if X is None:
+            rows = np.array(summary["data"]["test_rows"], np.int64)
+            X, y = tab[0][rows], tab[1][rows]
+        if d["normalize"] == "dataset":
+            m, s = summary["normalize"]["mean"], summary["normalize"]["std"]
+            X = (X - np.array(m).astype(np.float32)) / np.array(s).astype(np.float32)
+        return torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32)), torch.from_numpy(y)
     tei, tel = read_idx(os.path.join(d["dir"], d["test_images"])), read_idx(os.path.join(d["dir"], d["test_labels"]))
     norm = d["normalize"]
     if norm == "dataset":

@@ -2,7 +2,9 @@
 # Smoke test on real tabular data: configs/iris.json (4-32-3 ReLU, SGD, batch 16, 80/20 stratified
 # split) for a few epochs with standardized features and a larger rate must run, write its files,
 # split 120/30 and reach at least 90% test accuracy at the last epoch; the same seed gives the same
-# metrics.csv, and summary.json records the feature names and the training split's statistics.
+# metrics.csv, and summary.json records the feature names and the training split's statistics. With
+# Debian's python3-torch, PyTorch loads the model and gets the same test accuracy on the same held-out
+# rows (summary.json data.test_rows).
 # usage: iris.sh REGMNIST SOURCE_DIR
 set -euo pipefail
 bin=$1 src=$2
@@ -41,4 +43,7 @@ run "$out/b"
 if ! cmp -s <(cut -d, -f1-10 "$out/a/metrics.csv") <(cut -d, -f1-10 "$out/b/metrics.csv"); then
   echo "iris: two runs with the same seed differ" >&2
   exit 1
+fi
+if /usr/bin/python3 -c "import torch" 2> /dev/null; then
+  /usr/bin/python3 "$src/scripts/torch_load_model.py" "$out/a" || { echo "iris: PyTorch's accuracy differs" >&2; exit 1; }
 fi

@@ -58,6 +58,7 @@ typedef struct {
     float lut[256];
     rm_csv_table table;              /* csv: the training file's names and classes (its values released) */
     double *feat_mean, *feat_std;    /* csv with data.normalize "dataset": (dim) each feature's statistics */
+    uint32_t *test_rows;             /* csv with data.test_fraction: (test.n) the held-out rows of data.train */
 } run_state;
 
 /* The stream of the eval-mode training sample (after rm_rng.h's streams). */
@@ -119,8 +120,10 @@ static int load_set(const rm_config *c, const char *img, const char *lab, rm_dat
 
 /* Both sets of c as datasets: the IDX files, or the csv training file with its test file or its held-out
  * stratified test split (stream RM_STREAM_TEST_SPLIT of the seed). table keeps the csv training file's
- * names and classes, for summary.json; the class count is checked against model.classes. */
-static int load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm_csv_table *table, rm_err *e)
+ * names and classes, for summary.json; the class count is checked against model.classes. With a split,
+ * *test_rows gets the held-out rows' indices in data.train (test->n, ascending; rm_free it). */
+static int load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm_csv_table *table,
+                     uint32_t **test_rows, rm_err *e)
 {
     if (c->data.format == RM_FORMAT_IDX) {
         if (load_set(c, c->data.train_images, c->data.train_labels, train, e) ||
@@ -154,7 +157,7 @@ static int load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm
         if (!rc) rc = rm_dataset_from_table(train, table, tr, ntr, c->data.train, e);
         if (!rc) rc = rm_dataset_from_table(test, table, te, nte, c->data.train, e);
         rm_free(tr);
-        rm_free(te);
+        *test_rows = te;
     }
     rm_free(table->x); /* the datasets hold the values */
     table->x = NULL;
@@ -336,6 +339,10 @@ static void add_tabular(cJSON *o, const rm_config *c, const run_state *s)
                                                 ? cJSON_CreateStringArray((const char *const *)t->class_names, t->classes)
                                                 : cJSON_CreateNull());
     cJSON_AddNumberToObject(d, "test_split_stream", RM_STREAM_TEST_SPLIT);
+    if (s->test_rows) { /* the held-out rows (0-based data rows of data.train), so others can rebuild the test set */
+        cJSON *rows = cJSON_AddArrayToObject(d, "test_rows");
+        for (uint32_t i = 0; rows && i < s->test.n; i++) cJSON_AddItemToArray(rows, cJSON_CreateNumber(s->test_rows[i]));
+    }
     if (!s->feat_mean) return;
     cJSON *nz = cJSON_AddObjectToObject(o, "normalize");
     if (!nz) return;
@@ -419,6 +426,7 @@ static void free_state(run_state *s)
     rm_csv_free(&s->table);
     rm_free(s->feat_mean);
     rm_free(s->feat_std);
+    rm_free(s->test_rows);
     rm_free(s->train_idx);
     rm_free(s->val_idx);
     rm_free(s->test_idx);
@@ -784,7 +792,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
 
     /* Data: uint8 images or float features, the checks that need the counts, the seeded split, the
      * normalization. */
-    if (load_data(c, &s->train, &s->test, &s->table, e)) return e->code;
+    if (load_data(c, &s->train, &s->test, &s->table, &s->test_rows, e)) return e->code;
     const double load_s = rm_now() - t0;
     const int D = s->train.dim, C = s->train.classes;
     uint32_t count_train, count_val;
@@ -1190,8 +1198,9 @@ int rm_run_check(const rm_config *c, rm_err *e)
         memset(&d, 0, sizeof d);
         memset(&test, 0, sizeof test);
         memset(&t, 0, sizeof t);
-        uint32_t n_train = 0, n_val = 0;
-        int rc = load_data(c, &d, &test, &t, e);
+        uint32_t n_train = 0, n_val = 0, *test_rows = NULL;
+        int rc = load_data(c, &d, &test, &t, &test_rows, e);
+        rm_free(test_rows);
         if (!rc) rm_split_counts_classes(d.labels, d.n, d.classes, c->data.subset, c->data.val_fraction, &n_train, &n_val);
         rm_dataset_free(&d);
         rm_dataset_free(&test);
