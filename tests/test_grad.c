@@ -505,9 +505,51 @@ static void test_thread_invariance(void)
     printf("  %-28s same bits with 1-4 threads\n", "model steps + eval");
 }
 
+/* A penalty over 3.2M values: more tasks than one pool job takes (several windows), the same bits at
+ * 1-3 threads, the value of a plain double sum, and the gradient l1 sign(w) + 2 l2 w written in place
+ * of a pending zero_grad. */
+static void test_penalty_large(void)
+{
+    rm_err e;
+    rm_params p = {0};
+    rm_params_add(&p, "fc0.weight", 2000, 1600, 1, &e);
+    rm_params_add(&p, "fc0.bias", 1, 2000, 0, &e);
+    CHECK(rm_params_alloc(&p, 1, &e) == RM_OK);
+    unsigned st = 7;
+    for (size_t i = 0; i < p.n; i++) {
+        st = st * 1664525u + 1013904223u;
+        p.data[i] = (float)(st >> 8) / 8388608.0f - 1.0f;
+    }
+    double s1 = 0.0, s2 = 0.0;
+    for (size_t i = 0; i < 2000 * 1600; i++) {
+        s1 += fabs(p.data[i]);
+        s2 += (double)p.data[i] * p.data[i];
+    }
+    double first = 0.0;
+    for (int threads = 1; threads <= 3; threads++) {
+        CHECK(rm_pool_start(threads, &e) == RM_OK);
+        rm_params_zero_grad(&p);
+        const double v = rm_penalty(&p, 0.5f, 0.25f, 0, 1);
+        rm_pool_stop();
+        if (threads == 1) first = v;
+        CHECK(v == first);
+        CHECK_NEAR(v, 0.5 * s1 + 0.25 * s2, 1e-9 * (0.5 * s1 + 0.25 * s2));
+        const size_t at[3] = {0, 1234567, 2000 * 1600 - 1};
+        for (int k = 0; k < 3; k++) {
+            const float w = p.data[at[k]];
+            CHECK(p.grad[at[k]] == 0.5f * (float)((w > 0.0f) - (w < 0.0f)) + 0.5f * w);
+        }
+        const rm_tensor_info *bias = &p.t[1]; /* not penalized: its gradient stays zero */
+        CHECK(p.grad[bias->off] == 0.0f && p.grad[bias->off + bias->n - 1] == 0.0f);
+    }
+    printf("  %-28s %zu values, same bits with 1-3 threads\n", "penalty (several windows)", p.n);
+    rm_params_free(&p);
+}
+
 int main(void)
 {
     test_thread_invariance();
+    test_penalty_large();
     test_checker_rejects_bad();
     test_linear();
     test_activations();

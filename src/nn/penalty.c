@@ -2,7 +2,6 @@
  * The sums run over fixed blocks of each tensor (partial sums in 8 double lanes), added in block
  * order, so the value does not depend on which thread summed which block. */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "rm_loss.h"
@@ -88,37 +87,42 @@ static void pen_task(void *ctx, long t)
     if (g) block_grad(w, g, n, j->l1, 2.0f * j->l2, j->write);
 }
 
+/* Tasks [base, base + count) of a window, numbered from 0 by the pool. */
+static void pen_window_task(void *ctx, long t)
+{
+    const pen_job *j = ctx;
+    pen_task(ctx, j->base + t);
+}
+
+#define WINDOW 256 /* tasks per pool job: their partial sums live on the stack (no allocation per step) */
+
 double rm_penalty(rm_params *p, float l1, float l2, int all, int add_grad)
 {
-    pen_job j = {p, l1, l2, all, add_grad && p->grad, add_grad && p->grad && p->grad_zero, {0}, NULL, 0};
+    double part[2 * WINDOW], s1 = 0.0, s2 = 0.0;
+    pen_job j = {p, l1, l2, all, add_grad && p->grad, add_grad && p->grad && p->grad_zero, {0}, part, 0};
     int tasks = 0;
     for (int k = 0; k < p->count; k++) {
         j.first[k] = tasks;
         if (penalized(&j, k) || j.write) tasks += (int)((p->t[k].n + BLOCK - 1) / BLOCK);
     }
     j.first[p->count] = tasks;
-    double local[64], s1 = 0.0, s2 = 0.0;
-    j.part = tasks <= 32 ? local : malloc((size_t)tasks * 2 * sizeof(double));
-    if (j.part) {
+    /* windows of tasks, each one pool job, then their partial sums in task order: the same sums
+     * whatever the thread count and however many windows a model needs */
+    int k = 0;
+    for (int t0 = 0; t0 < tasks; t0 += WINDOW) {
+        const int t1 = tasks - t0 < WINDOW ? tasks : t0 + WINDOW;
+        j.base = t0;
         rm_job job = {0};
-        rm_job_add(&job, pen_task, &j, tasks);
+        rm_job_add(&job, pen_window_task, &j, t1 - t0);
         rm_pool_job(&job);
-    }
-    for (int k = 0; k < p->count; k++)
-        for (int t = j.first[k]; t < j.first[k + 1]; t++) {
-            const double *part = j.part ? j.part + 2 * t : local;
-            if (!j.part) { /* out of memory for the partial sums: one task at a time, in order */
-                pen_job one = j;
-                one.part = local;
-                one.base = t;
-                pen_task(&one, t);
-            }
+        for (int t = t0; t < t1; t++) {
+            while (t >= j.first[k + 1]) k++;
             if (penalized(&j, k)) {
-                s1 += part[0];
-                s2 += part[1];
+                s1 += part[2 * (t - t0)];
+                s2 += part[2 * (t - t0) + 1];
             }
         }
-    if (j.part && j.part != local) free(j.part);
+    }
     if (j.write) p->grad_zero = 0;
     return (double)l1 * s1 + (double)l2 * s2;
 }
