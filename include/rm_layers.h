@@ -1,5 +1,6 @@
-/* rm_layers.h - layer kinds and their kernels: whole-batch forward/backward functions, and the tile
- * kernels (a block of rows or columns, with a row stride) that the model fuses into its products. */
+/* rm_layers.h - layer kinds: an ops table each (what the model's fused steps call, tile by tile),
+ * and their kernels: whole-batch forward/backward functions, and the tile kernels (a block of rows
+ * or columns, with a row stride) that the ops run on the tiles of the products. */
 #ifndef RM_LAYERS_H
 #define RM_LAYERS_H
 
@@ -11,16 +12,52 @@
 /* Activation kinds (config "model.activation"). */
 enum { RM_ACT_RELU = 0, RM_ACT_TANH = 1, RM_ACT_SIGMOID = 2 };
 
-/* Layer kinds. */
-enum { RM_LAYER_LINEAR = 0, RM_LAYER_ACT = 1, RM_LAYER_DROPOUT = 2, RM_LAYER_BATCHNORM = 3, RM_LAYER_LAYERNORM = 4 };
-
 /* PyTorch's defaults for the norm layers. */
 #define RM_NORM_EPS 1e-5f
 #define RM_BN_MOMENTUM 0.1f
 
+typedef struct rm_layer rm_layer;
+
+/* One tile of a training or evaluation step: rows [r0, r1) x columns [c0, c1) of a layer's (B, out)
+ * buffers, and what its kernels need to know about the step. */
+typedef struct rm_tile {
+    int B, r0, r1, c0, c1;
+    int train;           /* train mode: batch statistics, dropout */
+    int acc;             /* backward: 1 adds into the parameter gradients, 0 writes them (marked zero) */
+    const rm_rng *key;   /* dropout: the counter-based key (rm_ctr_*) ... */
+    uint64_t draw;       /* ... and this training pass's draw number */
+} rm_tile;
+
+/* What a tile must hold whole for a kernel: any block, whole rows, or whole columns of the batch. */
+enum { RM_WHOLE_NONE = 0, RM_WHOLE_ROWS = 1, RM_WHOLE_COLS = 2 };
+
+/* What every layer kind provides to the model's fused steps; passed by pointer. A block is a Linear
+ * layer and the kinds after it; each runs on the tiles of the block's products as they finish. */
+typedef struct rm_layer_ops {
+    const char *kind;
+    int fwd_whole_train, fwd_whole_eval; /* RM_WHOLE_* a forward tile must hold, by mode */
+    /* y = f(x) on a tile; x (B, out) is the previous layer's output. Linear: fills the tile with the
+     * bias before the product adds x W^T (rm_gemm). */
+    void (*forward)(rm_layer *l, const float *x, const rm_tile *t);
+    /* In place on whole columns of g (B, out): the output gradient becomes the input gradient, and
+     * the parameter gradients are added (acc) or written. Linear: its bias gradient only (the
+     * products give dW and dx). NULL for LayerNorm, which needs the two kernels below. */
+    void (*backward)(rm_layer *l, float *g, const rm_tile *t);
+    /* LayerNorm: the input gradient into dx on whole rows, then the parameter gradients on whole columns. */
+    void (*backward_rows)(rm_layer *l, const float *g, float *dx, const rm_tile *t);
+    void (*backward_cols)(rm_layer *l, const float *g, const rm_tile *t);
+} rm_layer_ops;
+
+/* Ops tables, one per layer kind. */
+extern const rm_layer_ops rm_linear_ops;
+extern const rm_layer_ops rm_activation_ops;
+extern const rm_layer_ops rm_dropout_ops;
+extern const rm_layer_ops rm_batchnorm_ops;
+extern const rm_layer_ops rm_layernorm_ops;
+
 /* One layer with its buffers; shapes are per batch of B samples. */
-typedef struct rm_layer {
-    int kind;              /* RM_LAYER_* */
+struct rm_layer {
+    const rm_layer_ops *ops; /* its kind */
     int in, out;           /* features per sample in and out */
     float *y;              /* (B, out) output; a dropout layer's only in training (eval passes its input on) */
     float *w, *b;          /* linear: W (out, in), b (out); norms: gamma (out), beta (out) */
@@ -35,7 +72,7 @@ typedef struct rm_layer {
     float p;               /* dropout rate */
     int act;               /* activation kind */
     int site;              /* dropout: its number in the model (input dropout first), for the draws */
-} rm_layer;
+};
 
 /* Linear: y (B,OUT) = x (B,IN) W^T + b. */
 void rm_linear_forward(const float *x, const float *W, const float *b, float *y, int B, int in, int out);

@@ -81,3 +81,20 @@ void rm_tile_act_dropout_backward(int act, const float *a, const float *mask, fl
         act_dropout_backward_row(act, a + off, mask ? mask + off : NULL, t + off, c1 - c0);
     }
 }
+
+/* Ops: the activation of a tile, and its derivative (from the saved output) on whole columns. */
+static void activation_forward(rm_layer *l, const float *x, const rm_tile *t)
+{
+    for (int i = t->r0; i < t->r1; i++) {
+        const long off = (long)i * l->out + t->c0;
+        rm_act_forward(l->act, x + off, l->y + off, t->c1 - t->c0);
+    }
+}
+
+static void activation_backward(rm_layer *l, float *g, const rm_tile *t)
+{
+    rm_tile_act_dropout_backward(l->act, l->y, NULL, g, l->out, 0, t->B, t->c0, t->c1);
+}
+
+const rm_layer_ops rm_activation_ops = {"activation", RM_WHOLE_NONE, RM_WHOLE_NONE, activation_forward,
+                                        activation_backward, NULL, NULL};

@@ -142,3 +142,21 @@ void rm_batchnorm_backward(const float *dy, const float *xhat, const float *gamm
             xr[j] = gamma[j] * invstd[j] * (dr[j] - sum_dy[j] * inv_b - hr[j] * sum_dyh[j] * inv_b);
     }
 }
+
+/* Ops: training statistics need whole columns of the batch; eval mode works on any tile. */
+static void batchnorm_forward(rm_layer *l, const float *x, const rm_tile *t)
+{
+    if (t->train)
+        rm_tile_bn_train(x, l->out, t->B, t->c0, t->c1, l->w, l->b, l->y, l->xhat, l->mu, l->invstd, l->run_mean,
+                         l->run_var);
+    else
+        rm_tile_bn_eval(x, l->out, t->r0, t->r1, t->c0, t->c1, l->w, l->b, l->run_mean, l->run_var, l->y);
+}
+
+static void batchnorm_backward(rm_layer *l, float *g, const rm_tile *t)
+{
+    rm_tile_bn_backward(g, l->xhat, l->out, t->B, t->c0, t->c1, l->w, l->invstd, l->dw, l->db, l->mu, t->acc);
+}
+
+const rm_layer_ops rm_batchnorm_ops = {"batchnorm", RM_WHOLE_COLS, RM_WHOLE_NONE, batchnorm_forward,
+                                       batchnorm_backward, NULL, NULL};

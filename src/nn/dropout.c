@@ -79,3 +79,23 @@ void rm_tile_act_dropout(int act, const float *x, float *a, int ld, int r0, int 
         }
     }
 }
+
+/* Ops: forward draws this pass's mask on the tile (element i * out + j of the layer's site) and
+ * scales; backward multiplies the gradient by the same mask. */
+static void dropout_forward(rm_layer *l, const float *x, const rm_tile *t)
+{
+    const uint64_t subkey = rm_ctr_subkey(t->key, t->draw, (uint32_t)l->site);
+    rm_tile_act_dropout(0, x, NULL, l->out, t->r0, t->r1, t->c0, t->c1, l->mask, l->y, subkey, l->p, l->fixed_mask);
+}
+
+static void dropout_backward(rm_layer *l, float *g, const rm_tile *t)
+{
+    /* g: (B, out), columns [c0, c1) of every row, in place */
+    for (int i = 0; i < t->B; i++) {
+        const long off = (long)i * l->out + t->c0;
+        rm_dropout_backward(l->mask + off, g + off, g + off, t->c1 - t->c0);
+    }
+}
+
+const rm_layer_ops rm_dropout_ops = {"dropout", RM_WHOLE_NONE, RM_WHOLE_NONE, dropout_forward, dropout_backward,
+                                     NULL, NULL};

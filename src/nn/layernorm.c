@@ -83,3 +83,22 @@ void rm_layernorm_backward(const float *dy, const float *xhat, const float *gamm
     rm_tile_ln_backward_params(dy, xhat, N, B, 0, N, dgamma, dbeta, 1);
     if (dx) rm_tile_ln_backward_rows(dy, xhat, N, 0, B, gamma, invstd, dx);
 }
+
+/* Ops: a row's statistics need the whole row; backward runs as two passes (rows, then columns). */
+static void layernorm_forward(rm_layer *l, const float *x, const rm_tile *t)
+{
+    rm_tile_ln_rows(x, l->out, t->r0, t->r1, l->w, l->b, l->y, l->xhat, l->mu, l->invstd);
+}
+
+static void layernorm_backward_rows(rm_layer *l, const float *g, float *dx, const rm_tile *t)
+{
+    rm_tile_ln_backward_rows(g, l->xhat, l->out, t->r0, t->r1, l->w, l->invstd, dx);
+}
+
+static void layernorm_backward_cols(rm_layer *l, const float *g, const rm_tile *t)
+{
+    rm_tile_ln_backward_params(g, l->xhat, l->out, t->B, t->c0, t->c1, l->dw, l->db, t->acc);
+}
+
+const rm_layer_ops rm_layernorm_ops = {"layernorm", RM_WHOLE_ROWS, RM_WHOLE_ROWS, layernorm_forward, NULL,
+                                       layernorm_backward_rows, layernorm_backward_cols};

@@ -58,3 +58,19 @@ void rm_linear_backward(const float *x, const float *W, const float *dy, float *
     /* dx (B,IN) = dy (B,OUT) W (OUT,IN) */
     if (dx) rm_gemm(0, 0, B, in, out, 1.0f, dy, W, 0.0f, dx);
 }
+
+/* Ops: forward fills the tile with the bias (the product then adds x W^T on it); backward is the
+ * bias gradient db (+)= sum over rows of g, on whole columns; dW and dx come from the products. */
+static void linear_forward(rm_layer *l, const float *x, const rm_tile *t)
+{
+    (void)x;
+    rm_tile_fill_bias(l->y, l->out, l->b, t->r0, t->r1, t->c0, t->c1);
+}
+
+static void linear_backward(rm_layer *l, float *g, const rm_tile *t)
+{
+    rm_tile_colsum(g, l->out, t->B, t->c0, t->c1, l->db, t->acc);
+}
+
+const rm_layer_ops rm_linear_ops = {"linear", RM_WHOLE_NONE, RM_WHOLE_NONE, linear_forward, linear_backward, NULL,
+                                    NULL};

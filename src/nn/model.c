@@ -5,8 +5,9 @@
  * norm, the activation and the dropout mask to that block while it is in cache. Backward, the tiles
  * of the product that gives a block's output gradient apply the dropout mask, the activation's
  * derivative, BatchNorm's backward and the bias gradient the same way, and a block's weight and
- * input gradients are one job. LayerNorm needs whole rows: when the product's tiles hold columns it
- * runs as a job of its own.
+ * input gradients are one job. Every layer runs through its kind's ops table (rm_layer_ops): the
+ * table says what a tile must hold whole (BatchNorm in training whole columns, LayerNorm whole
+ * rows); when the product's tiles do not, the chain runs as a job of its own.
  *
  * Nothing depends on the thread count: product tiles are fixed by the shapes (rm_gemm), sums over
  * the batch run in row order inside one task, and dropout masks come from the counter-based
@@ -22,11 +23,11 @@
 #define ROWS_PER_TASK 16  /* row jobs (input dropout, LayerNorm) */
 #define COLS_PER_TASK 256 /* column jobs (bias gradients, LayerNorm parameter gradients) */
 
-static int push(rm_model *m, int kind, int in, int out)
+static int push(rm_model *m, const rm_layer_ops *ops, int in, int out)
 {
     rm_layer *l = &m->layers[m->n_layers];
     memset(l, 0, sizeof *l);
-    l->kind = kind;
+    l->ops = ops;
     l->in = in;
     l->out = out;
     return m->n_layers++;
@@ -56,7 +57,7 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
     int cur = s->in_dim, max_w = s->in_dim;
     char name[16];
     if (s->input_dropout > 0.0f) {
-        m->in_drop = push(m, RM_LAYER_DROPOUT, cur, cur);
+        m->in_drop = push(m, &rm_dropout_ops, cur, cur);
         m->layers[m->in_drop].p = s->input_dropout;
         m->layers[m->in_drop].site = m->n_drop++;
     }
@@ -67,7 +68,7 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
         rm_block *bk = &m->blocks[m->n_blocks++];
         bk->norm = bk->act = bk->drop = -1;
         wiring *w = &wire[nw++];
-        w->layer = bk->lin = push(m, RM_LAYER_LINEAR, cur, h);
+        w->layer = bk->lin = push(m, &rm_linear_ops, cur, h);
         const char *base = last ? "out" : name;
         char lname[48];
         if (!last) snprintf(name, sizeof name, "fc%d", i);
@@ -80,7 +81,7 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
         if (last) break;
         if (s->norm != RM_MNORM_NONE) {
             w = &wire[nw++];
-            w->layer = bk->norm = push(m, s->norm == RM_MNORM_BATCH ? RM_LAYER_BATCHNORM : RM_LAYER_LAYERNORM, h, h);
+            w->layer = bk->norm = push(m, s->norm == RM_MNORM_BATCH ? &rm_batchnorm_ops : &rm_layernorm_ops, h, h);
             snprintf(lname, sizeof lname, "norm%d.weight", i);
             w->w = rm_params_add(&m->params, lname, 1, h, 0, e);
             snprintf(lname, sizeof lname, "norm%d.bias", i);
@@ -95,10 +96,10 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
                 if (w->rm == (size_t)-1 || w->rv == (size_t)-1) return e->code;
             }
         }
-        bk->act = push(m, RM_LAYER_ACT, h, h);
+        bk->act = push(m, &rm_activation_ops, h, h);
         m->layers[bk->act].act = s->act;
         if (s->dropout[i] > 0.0f) {
-            bk->drop = push(m, RM_LAYER_DROPOUT, h, h);
+            bk->drop = push(m, &rm_dropout_ops, h, h);
             m->layers[bk->drop].p = s->dropout[i];
             m->layers[bk->drop].site = m->n_drop++;
         }
@@ -111,7 +112,7 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
         l->b = m->params.data + wire[k].b;
         l->dw = m->params.grad + wire[k].w;
         l->db = m->params.grad + wire[k].b;
-        if (l->kind == RM_LAYER_BATCHNORM) {
+        if (l->ops == &rm_batchnorm_ops) {
             l->run_mean = m->buffers.data + wire[k].rm;
             l->run_var = m->buffers.data + wire[k].rv;
         }
@@ -123,15 +124,15 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
     for (int i = 0; i < m->n_layers; i++) {
         rm_layer *l = &m->layers[i];
         if (alloc_floats(&l->y, B * l->out, "activations", e)) return e->code;
-        if (l->kind == RM_LAYER_BATCHNORM || l->kind == RM_LAYER_LAYERNORM) {
-            long stat = l->kind == RM_LAYER_BATCHNORM ? l->out : B;
+        if (l->ops == &rm_batchnorm_ops || l->ops == &rm_layernorm_ops) {
+            long stat = l->ops == &rm_batchnorm_ops ? l->out : B;
             if (alloc_floats(&l->xhat, B * l->out, "norm cache", e)) return e->code;
             if (alloc_floats(&l->mu, 2 * (stat > l->out ? stat : l->out), "norm statistics", e)) return e->code;
             if (alloc_floats(&l->invstd, stat, "norm statistics", e)) return e->code;
-            if (l->kind == RM_LAYER_LAYERNORM && alloc_floats(&l->dbuf, B * l->out, "norm gradient", e))
+            if (l->ops == &rm_layernorm_ops && alloc_floats(&l->dbuf, B * l->out, "norm gradient", e))
                 return e->code;
         }
-        if (l->kind == RM_LAYER_DROPOUT && alloc_floats(&l->mask, B * l->out, "dropout mask", e)) return e->code;
+        if (l->ops == &rm_dropout_ops && alloc_floats(&l->mask, B * l->out, "dropout mask", e)) return e->code;
     }
     return RM_OK;
 }
@@ -143,7 +144,7 @@ void rm_model_init(rm_model *m, uint64_t seed)
     rm_ctr_seed(&m->dropout_rng, seed, RM_STREAM_DROPOUT);
     for (int i = 0; i < m->n_layers; i++) {
         rm_layer *l = &m->layers[i];
-        if (l->kind == RM_LAYER_LINEAR) {
+        if (l->ops == &rm_linear_ops) {
             /* kaiming_uniform_(a=sqrt(5)) gives bound 1/sqrt(fan_in) for W, and the same for b */
             const float bound = 1.0f / sqrtf((float)l->in);
             long nw = (long)l->in * l->out;
@@ -184,41 +185,64 @@ static const float *block_in(rm_model *m, int k, int train)
 typedef struct {
     rm_model *m;
     int k, B, train, acc;
-    uint64_t subkey; /* the block's dropout draw (training) */
-    float *t;        /* backward: the block's output gradient, turned into its linear output's */
+    uint64_t draw; /* the training pass's dropout draw */
+    float *t;      /* backward: the block's output gradient, turned into its linear output's */
 } step;
 
+static rm_tile tile_of(const step *s, int r0, int r1, int c0, int c1)
+{
+    const rm_tile t = {s->B, r0, r1, c0, c1, s->train, s->acc, &s->m->dropout_rng, s->draw};
+    return t;
+}
+
+/* The layers after block k's Linear that run in this mode, in order: norm, activation, dropout (in
+ * training only: in eval mode dropout is the identity). Returns their count. */
+static int chain(rm_model *m, int k, int train, rm_layer *out[3])
+{
+    const rm_block *bk = &m->blocks[k];
+    const int idx[3] = {bk->norm, bk->act, train ? bk->drop : -1};
+    int n = 0;
+    for (int i = 0; i < 3; i++)
+        if (idx[i] >= 0) out[n++] = &m->layers[idx[i]];
+    return n;
+}
+
+/* What a forward tile of block k's chain must hold whole in this mode (RM_WHOLE_*; a block has at
+ * most one norm, the only kind that needs more than any tile). */
+static int chain_whole(rm_model *m, int k, int train)
+{
+    rm_layer *ls[3];
+    const int n = chain(m, k, train, ls);
+    int whole = RM_WHOLE_NONE;
+    for (int i = 0; i < n; i++) {
+        const int w = train ? ls[i]->ops->fwd_whole_train : ls[i]->ops->fwd_whole_eval;
+        if (w != RM_WHOLE_NONE) whole = w;
+    }
+    return whole;
+}
+
+/* Block k's Linear on a tile before its product: the bias. */
 static void fwd_pre(void *ctx, int r0, int r1, int c0, int c1)
 {
     const step *s = ctx;
-    const rm_layer *l = &s->m->layers[s->m->blocks[s->k].lin];
-    rm_tile_fill_bias(l->y, l->out, l->b, r0, r1, c0, c1);
+    rm_layer *lin = &s->m->layers[s->m->blocks[s->k].lin];
+    const rm_tile t = tile_of(s, r0, r1, c0, c1);
+    lin->ops->forward(lin, NULL, &t);
 }
 
-/* Norm, activation and dropout of block k on a tile of its linear output (BatchNorm in training
- * needs whole columns, LayerNorm whole rows). */
+/* The layers after block k's Linear, each through its ops, on a tile of the Linear's output. */
 static void fwd_post(void *ctx, int r0, int r1, int c0, int c1)
 {
     const step *s = ctx;
     rm_model *m = s->m;
-    const rm_block *bk = &m->blocks[s->k];
-    const rm_layer *lin = &m->layers[bk->lin];
-    rm_layer *nl = layer(m, bk->norm), *al = &m->layers[bk->act], *dl = layer(m, bk->drop);
-    const int h = lin->out;
-    const float *src = lin->y;
-    if (nl) {
-        if (nl->kind == RM_LAYER_LAYERNORM)
-            rm_tile_ln_rows(lin->y, h, r0, r1, nl->w, nl->b, nl->y, nl->xhat, nl->mu, nl->invstd);
-        else if (s->train)
-            rm_tile_bn_train(lin->y, h, s->B, c0, c1, nl->w, nl->b, nl->y, nl->xhat, nl->mu, nl->invstd,
-                             nl->run_mean, nl->run_var);
-        else
-            rm_tile_bn_eval(lin->y, h, r0, r1, c0, c1, nl->w, nl->b, nl->run_mean, nl->run_var, nl->y);
-        src = nl->y;
+    rm_layer *ls[3];
+    const int n = chain(m, s->k, s->train, ls);
+    const rm_tile t = tile_of(s, r0, r1, c0, c1);
+    const float *x = m->layers[m->blocks[s->k].lin].y; // (B, out)
+    for (int i = 0; i < n; i++) {
+        ls[i]->ops->forward(ls[i], x, &t);
+        x = ls[i]->y;
     }
-    const int drop = s->train && dl;
-    rm_tile_act_dropout(al->act, src, al->y, h, r0, r1, c0, c1, drop ? dl->mask : NULL, drop ? dl->y : NULL,
-                        s->subkey, drop ? dl->p : 0.0f, drop ? dl->fixed_mask : NULL);
 }
 
 static void fwd_rows_task(void *ctx, long t)
@@ -233,8 +257,8 @@ static void in_drop_task(void *ctx, long t)
     const step *s = ctx;
     rm_layer *l = &s->m->layers[s->m->in_drop];
     const int r0 = (int)t * ROWS_PER_TASK, r1 = r0 + ROWS_PER_TASK < s->B ? r0 + ROWS_PER_TASK : s->B;
-    rm_tile_act_dropout(0, s->m->input, NULL, l->out, r0, r1, 0, l->out, l->mask, l->y, s->subkey, l->p,
-                        l->fixed_mask);
+    const rm_tile tl = tile_of(s, r0, r1, 0, l->out);
+    l->ops->forward(l, s->m->input, &tl);
 }
 
 static long row_tasks(int B) { return (B + ROWS_PER_TASK - 1) / ROWS_PER_TASK; }
@@ -245,23 +269,22 @@ const float *rm_model_forward(rm_model *m, int B, int train)
     uint64_t draw = 0;
     if (train && m->n_drop > 0) draw = rm_ctr_next_draw(&m->dropout_rng);
     if (train && m->in_drop >= 0) {
-        step s = {m, -1, B, train, 0, rm_ctr_subkey(&m->dropout_rng, draw, (uint32_t)m->layers[m->in_drop].site), NULL};
+        step s = {m, -1, B, train, 0, draw, NULL};
         rm_job j = {0};
         rm_job_add(&j, in_drop_task, &s, row_tasks(B));
         rm_pool_job(&j);
     }
     for (int k = 0; k < m->n_blocks; k++) {
-        const rm_block *bk = &m->blocks[k];
-        rm_layer *lin = &m->layers[bk->lin], *nl = layer(m, bk->norm), *dl = layer(m, bk->drop);
+        rm_layer *lin = &m->layers[m->blocks[k].lin];
         const int hidden = k < m->n_blocks - 1;
-        step s = {m, k, B, train, 0, 0, NULL};
-        if (train && dl) s.subkey = rm_ctr_subkey(&m->dropout_rng, draw, (uint32_t)dl->site);
-        const int bn_train = nl && nl->kind == RM_LAYER_BATCHNORM && train;
+        const int whole = hidden ? chain_whole(m, k, train) : RM_WHOLE_NONE;
+        step s = {m, k, B, train, 0, draw, NULL};
+        /* y (B,OUT) = bias, then += x (B,IN) W^T, then the chain, tile by tile */
         rm_gemm_op op = {0, 1, B, lin->out, lin->in, 1.0f, 1.0f, block_in(m, k, train), lin->w, lin->y,
-                         bn_train ? RM_SPLIT_COLS : RM_SPLIT_AUTO, fwd_pre, NULL, &s, 0, 0, 0};
+                         whole == RM_WHOLE_COLS ? RM_SPLIT_COLS : RM_SPLIT_AUTO, fwd_pre, NULL, &s, 0, 0, 0};
         rm_gemm_plan(&op);
-        /* LayerNorm needs whole rows: fused only when the tiles are blocks of rows */
-        const int rows_pass = hidden && nl && nl->kind == RM_LAYER_LAYERNORM && !op.by_rows;
+        /* a chain that needs whole rows is fused only when the tiles are blocks of rows */
+        const int rows_pass = whole == RM_WHOLE_ROWS && !op.by_rows;
         if (hidden && !rows_pass) op.post = fwd_post;
         rm_job j = {0};
         rm_job_add_gemm(&j, &op);
@@ -275,49 +298,54 @@ const float *rm_model_forward(rm_model *m, int B, int train)
     return m->layers[m->blocks[m->n_blocks - 1].lin].y;
 }
 
-/* Backward through block k's dropout, activation and norm on whole columns of its output gradient
- * s->t (in place), and its bias gradient unless LayerNorm leaves that for later. */
+/* Backward through block k's chain, last layer first, on whole columns of its output gradient s->t
+ * (in place), then its Linear's bias gradient; a chain with LayerNorm stops there (its backward is
+ * a job of its own, after which the bias gradient follows). */
 static void bwd_post(void *ctx, int r0, int r1, int c0, int c1)
 {
     (void)r0;
     (void)r1; /* whole columns: rows [0, B) */
     const step *s = ctx;
     rm_model *m = s->m;
-    const rm_block *bk = &m->blocks[s->k];
-    rm_layer *lin = &m->layers[bk->lin], *nl = layer(m, bk->norm), *al = &m->layers[bk->act];
-    const rm_layer *dl = layer(m, bk->drop);
-    const int h = lin->out;
-    rm_tile_act_dropout_backward(al->act, al->y, dl ? dl->mask : NULL, s->t, h, 0, s->B, c0, c1);
-    if (nl && nl->kind == RM_LAYER_LAYERNORM) return;
-    if (nl)
-        rm_tile_bn_backward(s->t, nl->xhat, h, s->B, c0, c1, nl->w, nl->invstd, nl->dw, nl->db, nl->mu, s->acc);
-    rm_tile_colsum(s->t, h, s->B, c0, c1, lin->db, s->acc);
+    rm_layer *ls[3];
+    const int n = chain(m, s->k, 1, ls);
+    const rm_tile t = tile_of(s, 0, s->B, c0, c1);
+    for (int i = n - 1; i >= 0; i--) {
+        if (!ls[i]->ops->backward) return;
+        ls[i]->ops->backward(ls[i], s->t, &t);
+    }
+    rm_layer *lin = &m->layers[m->blocks[s->k].lin];
+    lin->ops->backward(lin, s->t, &t);
 }
 
-/* Column tasks: a linear layer's bias gradient from s->t. */
+/* Column tasks: a Linear layer's bias gradient from s->t. */
 static void db_task(void *ctx, long t)
 {
     const step *s = ctx;
     rm_layer *lin = &s->m->layers[s->m->blocks[s->k].lin];
     const int c0 = (int)t * COLS_PER_TASK, c1 = c0 + COLS_PER_TASK < lin->out ? c0 + COLS_PER_TASK : lin->out;
-    rm_tile_colsum(s->t, lin->out, s->B, c0, c1, lin->db, s->acc);
+    const rm_tile tl = tile_of(s, 0, s->B, c0, c1);
+    lin->ops->backward(lin, s->t, &tl);
 }
 
-/* LayerNorm backward of block k: rows give its input gradient (into dbuf), columns its parameters'. */
-static void ln_rows_task(void *ctx, long t)
+/* A norm that needs two passes (LayerNorm): rows give its input gradient (into dbuf), columns its
+ * parameters'. */
+static void norm_rows_task(void *ctx, long t)
 {
     const step *s = ctx;
-    const rm_layer *nl = &s->m->layers[s->m->blocks[s->k].norm];
+    rm_layer *nl = &s->m->layers[s->m->blocks[s->k].norm];
     const int r0 = (int)t * ROWS_PER_TASK, r1 = r0 + ROWS_PER_TASK < s->B ? r0 + ROWS_PER_TASK : s->B;
-    rm_tile_ln_backward_rows(s->t, nl->xhat, nl->out, r0, r1, nl->w, nl->invstd, nl->dbuf);
+    const rm_tile tl = tile_of(s, r0, r1, 0, nl->out);
+    nl->ops->backward_rows(nl, s->t, nl->dbuf, &tl);
 }
 
-static void ln_cols_task(void *ctx, long t)
+static void norm_cols_task(void *ctx, long t)
 {
     const step *s = ctx;
     rm_layer *nl = &s->m->layers[s->m->blocks[s->k].norm];
     const int c0 = (int)t * COLS_PER_TASK, c1 = c0 + COLS_PER_TASK < nl->out ? c0 + COLS_PER_TASK : nl->out;
-    rm_tile_ln_backward_params(s->t, nl->xhat, nl->out, s->B, c0, c1, nl->dw, nl->db, s->acc);
+    const rm_tile tl = tile_of(s, 0, s->B, c0, c1);
+    nl->ops->backward_cols(nl, s->t, &tl);
 }
 
 void rm_model_backward(rm_model *m, const float *dlogits, int B)
@@ -338,19 +366,19 @@ void rm_model_backward(rm_model *m, const float *dlogits, int B)
         rm_gemm_op dw = {1, 0, lin->out, lin->in, B, 1.0f, acc ? 1.0f : 0.0f, cur.t, block_in(m, k, 1), lin->dw,
                          RM_SPLIT_AUTO, NULL, NULL, NULL, 0, 0, 0};
         rm_job_add_gemm(&j, &dw);
-        /* dx (B,IN) = dz (B,OUT) W (OUT,IN), then block k-1's backward on whole columns of it */
+        /* dx (B,IN) = dz (B,OUT) W (OUT,IN), then block k-1's chain backward on whole columns of it */
         rm_gemm_op dx = {0, 0, B, lin->in, lin->out, 1.0f, 0.0f, cur.t, lin->w, prev.t, RM_SPLIT_COLS, NULL, bwd_post,
                          &prev, 0, 0, 0};
         if (need_dx) rm_job_add_gemm(&j, &dx);
         rm_pool_job(&j);
         if (!need_dx) break;
         nb ^= 1;
-        const rm_layer *nl = layer(m, m->blocks[k - 1].norm);
+        rm_layer *nl = layer(m, m->blocks[k - 1].norm);
         db_pending = 0;
-        if (nl && nl->kind == RM_LAYER_LAYERNORM) {
+        if (nl && !nl->ops->backward) {
             rm_job r = {0};
-            rm_job_add(&r, ln_rows_task, &prev, row_tasks(B));
-            rm_job_add(&r, ln_cols_task, &prev, col_tasks(nl->out));
+            rm_job_add(&r, norm_rows_task, &prev, row_tasks(B));
+            rm_job_add(&r, norm_cols_task, &prev, col_tasks(nl->out));
             rm_pool_job(&r);
             prev.t = nl->dbuf;
             db_pending = 1;
@@ -364,7 +392,7 @@ int rm_model_dropout_layers(rm_model *m, rm_layer **out, int max)
 {
     int n = 0;
     for (int i = 0; i < m->n_layers && n < max; i++)
-        if (m->layers[i].kind == RM_LAYER_DROPOUT) out[n++] = &m->layers[i];
+        if (m->layers[i].ops == &rm_dropout_ops) out[n++] = &m->layers[i];
     return n;
 }
 
