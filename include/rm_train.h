@@ -66,6 +66,10 @@ void rm_dataset_norm(const rm_dataset *d, const uint32_t *idx, uint32_t n, float
 /* The table (x/255 - mean)/std in float, as torchvision's ToTensor and Normalize compute it. */
 void rm_norm_lut(double mean, double std, float lut[256]);
 
+/* The data sets of c as a run loads them (train, test; released with rm_dataset_free): the IDX files, or
+ * the csv files with the run's held-out test split, unnormalized; checks the class count. */
+int rm_run_load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm_err *e);
+
 /* The checks a run makes before writing anything that need the data (the training labels). */
 int rm_run_check(const rm_config *c, rm_err *e);
 

@@ -96,7 +96,25 @@ cfgerr "dropout above 1" "model.dropout: must be in [0, 1], got 1.01" --set mode
 cfgerr "model.classes range" "model.classes: must be in [0, 255]" --set model.classes=256
 expect 2 "csv key on idx" -- --config base.json --set data.format=idx --print-config; lines "$tmp/err" 1
 has "$tmp/err" "data.train: applies to data.format \"csv\" only"
-expect 2 "eval refuses a csv run" -- eval run; lines "$tmp/err" 1; has "$tmp/err" "csv run"
+# eval: the run's own test set (a test file, or the held-out rows) and splits, standardized as the run was
+evalcheck() { # DESCRIPTION RUN_DIR SPLIT WANT_N [METRIC]: eval.json's n, and its accuracy against summary.json's
+  local what=$1 dir=$2 split=$3 want_n=$4 metric=${5:-}
+  expect 0 "$what" -- eval "$dir" --split "$split" --out "ev_${dir}_$split" --quiet
+  python3 - "ev_${dir}_$split/eval.json" "$dir/summary.json" "$want_n" "$metric" <<'PY' && ok || no "$what: eval.json"
+import json, sys
+ev, s = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert ev["n"] == int(sys.argv[3]), ev
+if sys.argv[4]:
+    assert abs(ev["accuracy"] - s["final"][sys.argv[4]]) < 1e-9 and abs(ev["loss"] - s["final"][sys.argv[4].replace("acc", "loss")]) < 1e-6, (ev, s["final"])
+assert len(ev["per_class_accuracy"]) == 2, ev
+PY
+}
+evalcheck "eval csv test file" run test 12 test_acc
+evalcheck "eval csv held-out rows" frac test 10 test_acc
+evalcheck "eval csv train split" frac train 30 train_eval_acc
+expect 0 "csv run with a validation split" -- "${base[@]}" --set data.val_fraction=0.25 --out val
+evalcheck "eval csv val split" val val 10 val_acc
+expect 0 "eval csv, normalize none" -- eval none --quiet; has none/eval.json '"accuracy":'
 
 # loader errors: exit 3, one line naming the file
 loaderr() { # DESCRIPTION FILE TEXT ARGS...

@@ -1,6 +1,6 @@
 /* cli_eval.c - `regmnist eval RUN_DIR`: score a run's model.safetensors on its test, validation or
- * training split (or on other IDX data of the same shape through --set data.*), print the loss and
- * accuracy, and write eval.json (loss, accuracy, per-class accuracy) and confusion.csv. */
+ * training split (IDX or csv; or on other data of the same shape through --set data.*), print the loss
+ * and accuracy, and write eval.json (loss, accuracy, per-class accuracy) and confusion.csv. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,15 +50,22 @@ static int usage(const char *what, const char *arg)
     return RM_ERR_USAGE;
 }
 
-/* The images of the split: the test files, or the run's own split of the training files. */
+/* The samples of the split: the test files (csv: the test file or the run's held-out rows), or the
+ * run's own split of the training files. */
 static int load_split(const rm_config *c, int split, rm_dataset *d, uint32_t **idx, uint32_t *n, rm_err *e)
 {
     char ip[2048], lp[2048];
     const int test = split == SPLIT_TEST;
-    if (rm_path_join(ip, sizeof ip, c->data.dir, test ? c->data.test_images : c->data.train_images, e) ||
-        rm_path_join(lp, sizeof lp, c->data.dir, test ? c->data.test_labels : c->data.train_labels, e) ||
-        rm_idx_load(d, ip, lp, e))
+    if (c->data.format == RM_FORMAT_CSV) {
+        rm_dataset other;
+        int rc = rm_run_load_data(c, test ? &other : d, test ? d : &other, e);
+        rm_dataset_free(&other);
+        if (rc) return rc;
+    } else if (rm_path_join(ip, sizeof ip, c->data.dir, test ? c->data.test_images : c->data.train_images, e) ||
+               rm_path_join(lp, sizeof lp, c->data.dir, test ? c->data.test_labels : c->data.train_labels, e) ||
+               rm_idx_load(d, ip, lp, e)) {
         return e->code;
+    }
     if (test) {
         *idx = rm_alloc(d->n, sizeof(uint32_t), "test indices", e);
         if (!*idx) return e->code;
@@ -69,7 +76,8 @@ static int load_split(const rm_config *c, int split, rm_dataset *d, uint32_t **i
     rm_rng rng;
     uint32_t *train = NULL, *val = NULL, nt = 0, nv = 0;
     rm_rng_seed(&rng, (uint64_t)c->seed, RM_STREAM_SPLIT);
-    if (rm_split(d->labels, d->n, c->data.subset, c->data.val_fraction, &rng, &train, &nt, &val, &nv, e)) {
+    if (rm_split_classes(d->labels, d->n, d->classes, c->data.subset, c->data.val_fraction, &rng, &train, &nt, &val,
+                         &nv, e)) {
         rm_free(train);
         rm_free(val);
         return e->code;
@@ -84,6 +92,43 @@ static int load_split(const rm_config *c, int split, rm_dataset *d, uint32_t **i
     *n = split == SPLIT_VAL ? nv : nt;
     rm_free(split == SPLIT_VAL ? train : val);
     return RM_OK;
+}
+
+/* csv with data.normalize "dataset": standardize d's features with the per-feature mean and std the run
+ * measured (summary.json normalize.mean and normalize.std, arrays of d->dim numbers). */
+static int csv_norm(const char *run, rm_dataset *d, rm_err *e)
+{
+    char path[2048];
+    if (rm_path_join(path, sizeof path, run, "summary.json", e)) return e->code;
+    FILE *f = rm_fopen(path, "rb", e);
+    if (!f) return e->code;
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    cJSON *o = cJSON_Parse(text);
+    const cJSON *nz = cJSON_GetObjectItemCaseSensitive(o, "normalize");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(nz, "mean"), *s = cJSON_GetObjectItemCaseSensitive(nz, "std");
+    double *mean = rm_alloc((size_t)d->dim, sizeof(double), "feature means", e); // (dim)
+    double *std = rm_alloc((size_t)d->dim, sizeof(double), "feature stds", e);   // (dim)
+    int ok = mean && std && cJSON_IsArray(m) && cJSON_IsArray(s) && cJSON_GetArraySize(m) == d->dim &&
+             cJSON_GetArraySize(s) == d->dim;
+    for (int j = 0; ok && j < d->dim; j++) {
+        const cJSON *mj = cJSON_GetArrayItem(m, j), *sj = cJSON_GetArrayItem(s, j);
+        ok = cJSON_IsNumber(mj) && cJSON_IsNumber(sj) && sj->valuedouble > 0;
+        if (ok) {
+            mean[j] = mj->valuedouble;
+            std[j] = sj->valuedouble;
+        }
+    }
+    cJSON_Delete(o);
+    if (ok) rm_csv_standardize(d->features, d->n, (uint32_t)d->dim, mean, std);
+    rm_free(mean);
+    rm_free(std);
+    if (ok) return RM_OK;
+    return mean && std ? rm_fail(e, RM_ERR_IO, "%s: lacks normalize.mean and normalize.std for %d features, which "
+                                               "data.normalize \"dataset\" needs", path, d->dim)
+                       : e->code;
 }
 
 /* data.normalize "dataset": the mean and std the run measured, from its summary.json. */
@@ -221,21 +266,23 @@ int rm_cli_eval(int argc, char **argv)
         if (rc) return fail(&e);
     }
     if (rm_config_validate(&c, cfg_path, &e)) return fail(&e);
-    if (c.data.format != RM_FORMAT_IDX)
-        return usage("%s: a csv run; eval reads IDX data only (its test figures are in summary.json)", run);
+    const int csv = c.data.format == RM_FORMAT_CSV;
     double norm_mean = 0.0, norm_std = 1.0;
-    if (c.data.normalize == RM_NORM_DATASET && run_norm(run, &norm_mean, &norm_std, &e)) return fail(&e);
+    if (!csv && c.data.normalize == RM_NORM_DATASET && run_norm(run, &norm_mean, &norm_std, &e)) return fail(&e);
 
     rm_dataset d = {0};
     uint32_t *idx = NULL, n = 0;
     rm_model m;
     memset(&m, 0, sizeof m);
     uint8_t *labels = NULL;
-    long conf[RM_CLASSES * RM_CLASSES];
+    long *conf = NULL; // (classes, classes)
     int rc = load_split(&c, split, &d, &idx, &n, &e);
+    if (!rc && csv && c.data.normalize == RM_NORM_DATASET) rc = csv_norm(run, &d, &e);
+    if (!rc && !(conf = rm_alloc((size_t)d.classes * (size_t)d.classes, sizeof(long), "confusion counts", &e)))
+        rc = e.code;
     if (!rc) {
         rm_model_spec spec;
-        rm_config_model_spec(&c, RM_IMG_SIZE, RM_CLASSES, &spec);
+        rm_config_model_spec(&c, d.dim, d.classes, &spec);
         rc = rm_model_build(&m, &spec, RM_EVAL_BATCH, &e);
     }
     if (!rc) rc = rm_st_load_model(&m, model_path, NULL, &e);
@@ -251,11 +298,13 @@ int rm_cli_eval(int argc, char **argv)
         rm_eval_result r = rm_evaluate(&m, &d, idx, n, lut, labels, conf, NULL);
         rm_pool_stop();
         if (!quiet)
-            printf("regmnist: %s: %s loss %.6g, accuracy %.2f%% (%u images from %s)\n", run, SPLITS[split], r.loss,
-                   r.acc, n, c.data.dir);
+            printf("regmnist: %s: %s loss %.6g, accuracy %.2f%% (%u %s from %s)\n", run, SPLITS[split], r.loss,
+                   r.acc, n, csv ? "rows" : "images", csv ? (split == SPLIT_TEST && c.data.test[0] ? c.data.test : c.data.train)
+                                                         : c.data.dir);
         rc = rm_mkdirs(out, &e);
-        if (!rc) rc = write_outputs(out, run, model_path, split, &c, n, r, conf, RM_CLASSES, &e);
+        if (!rc) rc = write_outputs(out, run, model_path, split, &c, n, r, conf, d.classes, &e);
     }
+    rm_free(conf);
     rm_free(labels);
     rm_model_free(&m);
     rm_free(idx);

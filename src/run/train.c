@@ -164,6 +164,23 @@ static int load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm
     return rc;
 }
 
+int rm_run_load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm_err *e)
+{
+    rm_csv_table t;
+    uint32_t *test_rows = NULL;
+    memset(&t, 0, sizeof t);
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    int rc = load_data(c, train, test, &t, &test_rows, e);
+    rm_csv_free(&t);
+    rm_free(test_rows);
+    if (rc) {
+        rm_dataset_free(train);
+        rm_dataset_free(test);
+    }
+    return rc;
+}
+
 static int write_json(const char *path, cJSON *obj, rm_err *e)
 {
     char *text = cJSON_Print(obj);
@@ -1194,17 +1211,11 @@ int rm_run_check(const rm_config *c, rm_err *e)
     char lp[2048];
     if (c->data.format == RM_FORMAT_CSV) {
         rm_dataset test;
-        rm_csv_table t;
-        memset(&d, 0, sizeof d);
-        memset(&test, 0, sizeof test);
-        memset(&t, 0, sizeof t);
-        uint32_t n_train = 0, n_val = 0, *test_rows = NULL;
-        int rc = load_data(c, &d, &test, &t, &test_rows, e);
-        rm_free(test_rows);
+        uint32_t n_train = 0, n_val = 0;
+        int rc = rm_run_load_data(c, &d, &test, e);
         if (!rc) rm_split_counts_classes(d.labels, d.n, d.classes, c->data.subset, c->data.val_fraction, &n_train, &n_val);
         rm_dataset_free(&d);
         rm_dataset_free(&test);
-        rm_csv_free(&t);
         return rc ? rc : rm_config_check_counts(c, "config", n_train, n_val, e);
     }
     if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
