@@ -94,21 +94,33 @@ static int load_split(const rm_config *c, int split, rm_dataset *d, uint32_t **i
     return RM_OK;
 }
 
-/* csv with data.normalize "dataset": standardize d's features with the per-feature mean and std the run
- * measured (summary.json normalize.mean and normalize.std, arrays of d->dim numbers). */
-static int csv_norm(const char *run, rm_dataset *d, rm_err *e)
+/* The run's summary.json parsed (cJSON_Delete it; NULL with e set when unreadable; its path in path), and
+ * its normalize.mean and normalize.std (NULL when absent). */
+static cJSON *summary_norm(const char *run, char *path, size_t np, const cJSON **mean, const cJSON **std, rm_err *e)
 {
-    char path[2048];
-    if (rm_path_join(path, sizeof path, run, "summary.json", e)) return e->code;
+    if (rm_path_join(path, np, run, "summary.json", e)) return NULL;
     FILE *f = rm_fopen(path, "rb", e);
-    if (!f) return e->code;
+    if (!f) return NULL;
     static char text[1 << 20];
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     text[n] = '\0';
     cJSON *o = cJSON_Parse(text);
     const cJSON *nz = cJSON_GetObjectItemCaseSensitive(o, "normalize");
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(nz, "mean"), *s = cJSON_GetObjectItemCaseSensitive(nz, "std");
+    *mean = cJSON_GetObjectItemCaseSensitive(nz, "mean");
+    *std = cJSON_GetObjectItemCaseSensitive(nz, "std");
+    if (!o) rm_fail(e, RM_ERR_IO, "%s: not valid JSON", path);
+    return o;
+}
+
+/* csv with data.normalize "dataset": standardize d's features with the per-feature mean and std the run
+ * measured (summary.json normalize.mean and normalize.std, arrays of d->dim numbers). */
+static int csv_norm(const char *run, rm_dataset *d, rm_err *e)
+{
+    char path[2048];
+    const cJSON *m, *s;
+    cJSON *o = summary_norm(run, path, sizeof path, &m, &s, e);
+    if (!o) return e->code;
     double *mean = rm_alloc((size_t)d->dim, sizeof(double), "feature means", e); // (dim)
     double *std = rm_alloc((size_t)d->dim, sizeof(double), "feature stds", e);   // (dim)
     int ok = mean && std && cJSON_IsArray(m) && cJSON_IsArray(s) && cJSON_GetArraySize(m) == d->dim &&
@@ -123,28 +135,22 @@ static int csv_norm(const char *run, rm_dataset *d, rm_err *e)
     }
     cJSON_Delete(o);
     if (ok) rm_csv_standardize(d->features, d->n, (uint32_t)d->dim, mean, std);
+    const int allocated = mean && std;
     rm_free(mean);
     rm_free(std);
     if (ok) return RM_OK;
-    return mean && std ? rm_fail(e, RM_ERR_IO, "%s: lacks normalize.mean and normalize.std for %d features, which "
-                                               "data.normalize \"dataset\" needs", path, d->dim)
-                       : e->code;
+    return allocated ? rm_fail(e, RM_ERR_IO, "%s: lacks normalize.mean and normalize.std for %d features, which "
+                                             "data.normalize \"dataset\" needs", path, d->dim)
+                     : e->code;
 }
 
 /* data.normalize "dataset": the mean and std the run measured, from its summary.json. */
 static int run_norm(const char *run, double *mean, double *std, rm_err *e)
 {
     char path[2048];
-    if (rm_path_join(path, sizeof path, run, "summary.json", e)) return e->code;
-    FILE *f = rm_fopen(path, "rb", e);
-    if (!f) return e->code;
-    static char text[1 << 20];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    cJSON *o = cJSON_Parse(text);
-    const cJSON *nz = cJSON_GetObjectItemCaseSensitive(o, "normalize");
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(nz, "mean"), *s = cJSON_GetObjectItemCaseSensitive(nz, "std");
+    const cJSON *m, *s;
+    cJSON *o = summary_norm(run, path, sizeof path, &m, &s, e);
+    if (!o) return e->code;
     int ok = cJSON_IsNumber(m) && cJSON_IsNumber(s) && s->valuedouble > 0;
     if (ok) {
         *mean = m->valuedouble;
