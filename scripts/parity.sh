@@ -4,7 +4,8 @@
 # stopping restored the best epoch, summary.json's final.test_acc), then a load check: the twin loads
 # each regmnist run's model.safetensors of the first seed and must get its test accuracy within 0.02.
 # usage: scripts/parity.sh [--seeds "1 2 3"] [--build DIR] [--out DIR] [--summarize-only] [CONFIG...]
-# Needs a build (cmake) and Debian's python3-torch (scripts/setup.sh --torch); MNIST in data/mnist.
+# Needs a build (cmake) and Debian's python3-torch (scripts/setup.sh --torch); MNIST in data/mnist,
+# iris in data/iris (scripts/get-data.sh iris).
 # The table averages exactly the --seeds given (other seed dirs under --out are ignored; a missing one
 # is an error). --summarize-only skips training and the load check and tabulates the runs already
 # under --out. A failed run stops the script; a failed load check exits 1 after the table is written.
@@ -18,14 +19,14 @@ while (($#)); do
     --build) build=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --summarize-only) summarize_only=1; shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) configs+=("$1"); shift ;;
   esac
 done
 ((${#configs[@]})) || configs=(configs/tutorial_plain.json configs/tutorial_l2.json configs/tutorial_dropout.json
   configs/tutorial_shallow.json configs/l2_dropout.json configs/batchnorm.json configs/layernorm.json
   configs/sgd_momentum_wd.json configs/early_stop.json configs/label_smoothing.json configs/maxnorm_dropout.json
-  configs/cosine.json configs/l1_mean.json)
+  configs/cosine.json configs/l1_mean.json configs/iris.json)
 read -ra seed_list <<< "$seeds"
 ((${#seed_list[@]})) || { echo "parity: --seeds: no seeds given" >&2; exit 2; }
 [[ $(printf '%s\n' "${seed_list[@]}" | sort | uniq -d) == "" ]] \
