@@ -56,6 +56,25 @@ python3 -c "import json; s = json.load(open('frac/summary.json')); assert (s['n_
   && ok || no "test_fraction split counts"
 expect 0 "normalize none" -- "${base[@]}" --set data.normalize=none --out none
 python3 -c "import json; s = json.load(open('none/summary.json')); assert 'normalize' not in s, s" && ok || no "none records statistics"
+# any thread count gives the same numbers; an interrupted run resumes to the uninterrupted run's numbers
+# (metrics.csv without its seconds column, and the tensor bytes of model.safetensors: its metadata
+# records the config, whose threads and output.dir differ)
+same_tensors() { python3 -c '
+import struct, sys
+def body(p):
+    b = open(p, "rb").read()
+    return b[8 + struct.unpack("<Q", b[:8])[0]:]
+sys.exit(body(sys.argv[1]) != body(sys.argv[2]) or not body(sys.argv[1]))' "$1" "$2"; }
+expect 0 "csv run, 3 threads" -- "${base[@]}" --set model.dropout=0.3 --threads 3 --out t3
+expect 0 "csv run, 1 thread" -- "${base[@]}" --set model.dropout=0.3 --threads 1 --out t1
+cmp -s <(cut -d, -f1-10 t1/metrics.csv) <(cut -d, -f1-10 t3/metrics.csv) && same_tensors t1/model.safetensors t3/model.safetensors \
+  && ok || no "csv run differs between 1 and 3 threads"
+REGMNIST_TEST_SIGTERM_AFTER_STEPS=23 "$bin" "${base[@]}" --set model.dropout=0.3 --threads 1 --out sig 2> sig.err
+[[ $? -eq 143 ]] && ok || no "SIGTERM hook: $(cat sig.err)"
+expect 0 "csv resume" -- --resume sig --quiet
+cmp -s <(cut -d, -f1-10 t1/metrics.csv) <(cut -d, -f1-10 sig/metrics.csv) && same_tensors t1/model.safetensors sig/model.safetensors \
+  && ok || no "resumed csv run differs from the uninterrupted one"
+
 # dropout 1 trains as PyTorch's Dropout(1.0): the hidden block outputs zeros, every number stays finite
 expect 0 "dropout 1" -- "${base[@]}" --set model.dropout=1 --out drop1
 python3 - drop1/metrics.csv <<'PY' && ok || no "dropout 1 metrics"
