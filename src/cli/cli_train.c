@@ -24,9 +24,10 @@ const char rm_cli_usage[] =
 #define USAGE rm_cli_usage
 
 static const char HELP[] =
-    "Train an MLP on MNIST-family IDX data from a JSON config; write metrics.csv,\n"
-    "config.json, summary.json, model.safetensors and state.safetensors into the run\n"
-    "directory. `regmnist eval --help` describes evaluating a saved model.\n"
+    "Train an MLP on MNIST-family IDX data, or on a numeric CSV table (data.format csv),\n"
+    "from a JSON config; write metrics.csv, config.json, summary.json, model.safetensors\n"
+    "and state.safetensors into the run directory. `regmnist eval --help` describes\n"
+    "evaluating a saved model.\n"
     "\n"
     "  --config FILE        the experiment (keys in docs/config.md; --help-config lists them)\n"
     "  --set key.path=JSON  override one key, e.g. --set model.hidden=[512,256],\n"
@@ -42,8 +43,8 @@ static const char HELP[] =
     "  --force              replace another run's files in the run directory (a run\n"
     "                       otherwise refuses a directory that holds another run)\n"
     "  --quiet              no progress on stderr (errors are still printed)\n"
-    "  --print-config       check the config (reading the training labels for the rules\n"
-    "                       that depend on the data), print it resolved as JSON to stdout\n"
+    "  --print-config       check the config (reading the training labels or csv file for\n"
+    "                       the rules that depend on the data), print it resolved as JSON to stdout\n"
     "                       and exit; without --config, print the defaults\n"
     "  --help-config        list every config key with its type, default, range and meaning;\n"
     "                       =markdown prints the table of docs/config.md\n"
