@@ -39,6 +39,13 @@ mean, std = s["normalize"]["mean"], s["normalize"]["std"]
 assert len(mean) == 4 and 5.0 < mean[0] < 6.5 and 0.5 < std[0] < 1.1 and 1.0 < mean[2] < 5.0, s["normalize"]
 print(f"iris: ok, test accuracy {acc:.2f}%")
 PY
+# model.classes must agree with the data: 3 here, and MNIST's 10 on IDX (checked before any data is read)
+"$bin" --config "$src/configs/iris.json" --set "data.train=\"$csv\"" --set model.classes=3 --print-config > /dev/null \
+  || { echo "iris: model.classes 3 refused" >&2; exit 1; }
+if "$bin" --config "$src/configs/baseline.json" --set model.classes=3 --print-config > /dev/null 2> "$out/err" || ! grep -qF "model.classes: 3, but the data has 10 classes" "$out/err"; then
+  echo "iris: model.classes 3 on IDX data: $(cat "$out/err")" >&2
+  exit 1
+fi
 run "$out/b"
 if ! cmp -s <(cut -d, -f1-10 "$out/a/metrics.csv") <(cut -d, -f1-10 "$out/b/metrics.csv"); then
   echo "iris: two runs with the same seed differ" >&2

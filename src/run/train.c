@@ -1218,6 +1218,7 @@ int rm_run_check(const rm_config *c, rm_err *e)
         rm_dataset_free(&test);
         return rc ? rc : rm_config_check_counts(c, "config", n_train, n_val, e);
     }
+    if (rm_config_check_classes(c, "config", RM_CLASSES, e)) return e->code;
     if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
     if (rm_idx_load_labels(&d, lp, e)) return e->code;
     uint32_t n_train, n_val;
