@@ -11,4 +11,8 @@
  * directory or an open failure is an RM_ERR_IO error naming path (NULL returned). */
 gzFile rm_gzopen(const char *path, struct stat *st, rm_err *e);
 
+/* zlib's error message for f (its code into *zerr) without the "path: " or "<fd:N>: " prefix zlib
+ * adds, so a caller's "path: message" names the file once. */
+const char *rm_gz_msg(gzFile f, const char *path, int *zerr);
+
 #endif

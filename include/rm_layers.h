@@ -129,9 +129,6 @@ void rm_tile_colsum(const float *x, int ld, int B, int c0, int c1, float *s, int
  * the same layout) and d = a * mask. */
 void rm_tile_act_dropout(int act, const float *x, float *a, int ld, int r0, int r1, int c0, int c1, float *mask,
                          float *d, uint64_t subkey, float p, const uint8_t *fixed);
-/* In place over a tile: t = act'(a) * (mask ? t * mask : t). */
-void rm_tile_act_dropout_backward(int act, const float *a, const float *mask, float *t, int ld, int r0, int r1,
-                                  int c0, int c1);
 /* BatchNorm train over whole columns [c0, c1) of x (B rows). */
 void rm_tile_bn_train(const float *x, int ld, int B, int c0, int c1, const float *gamma, const float *beta,
                       float *y, float *xhat, float *mu, float *invstd, float *run_mean, float *run_var);

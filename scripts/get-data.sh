@@ -218,11 +218,16 @@ fallback_fashion() { # dest work
   say "fashion: copied from $how"
 }
 
-fetch() { # set dest
-  local set=$1 dest=$2 n got missing=0 work
+# Create dest and check the files of a set already there: a file whose SHA-256 is wrong is deleted.
+# Sets MISSING to the number of files still to fetch; says so when none is.
+MISSING=0
+check_present() { # set dest name...
+  local set=$1 dest=$2 n got
+  shift 2
   if [[ -e $dest && ! -d $dest ]]; then die "$set: $dest exists and is not a directory"; fi
   mkdir -p -- "$dest" || die "$set: cannot create $dest"
-  for n in "${NAMES[@]}"; do
+  MISSING=0
+  for n in "$@"; do
     if [[ -e $dest/$n || -L $dest/$n ]]; then
       [[ -f $dest/$n ]] || die "$set: $dest/$n exists and is not a regular file"
       got=$(sha256_of "$dest/$n") || die "$set: cannot read $dest/$n"
@@ -230,12 +235,15 @@ fetch() { # set dest
       say "$set: $dest/$n has SHA-256 $got, expected ${SUM[$set/$n]}: deleting it and fetching again"
       rm -f -- "$dest/$n" || die "$set: cannot delete $dest/$n"
     fi
-    missing=$((missing + 1))
+    MISSING=$((MISSING + 1))
   done
-  if ((missing == 0)); then
-    say "$set: already present and verified"
-    return 0
-  fi
+  if ((MISSING == 0)); then say "$set: already present and verified"; fi
+}
+
+fetch() { # set dest
+  local set=$1 dest=$2 n work
+  check_present "$set" "$dest" "${NAMES[@]}"
+  ((MISSING > 0)) || return 0
   work=$(mktemp -d "${TMPDIR:-/tmp}/get-data.XXXXXX") || die "cannot create a temporary directory"
   CLEANUP+=("$work")
   try_mirrors "$set" "$dest" "$work" || "fallback_$set" "$dest" "$work"
@@ -361,24 +369,10 @@ tab_convert() {
 
 TAB_WORK=''
 fetch_tabular() { # set dest
-  local set=$1 dest=$2 n got missing=0 src plain tmp_csv tmp_cls names rows feats k
+  local set=$1 dest=$2 n got src plain tmp_csv tmp_cls names rows feats k
   names=("$set.csv" classes.txt)
-  if [[ -e $dest && ! -d $dest ]]; then die "$set: $dest exists and is not a directory"; fi
-  mkdir -p -- "$dest" || die "$set: cannot create $dest"
-  for n in "${names[@]}"; do
-    if [[ -e $dest/$n || -L $dest/$n ]]; then
-      [[ -f $dest/$n ]] || die "$set: $dest/$n exists and is not a regular file"
-      got=$(sha256_of "$dest/$n") || die "$set: cannot read $dest/$n"
-      [[ $got == "${SUM[$set/$n]}" ]] && continue
-      say "$set: $dest/$n has SHA-256 $got, expected ${SUM[$set/$n]}: deleting it and writing it again"
-      rm -f -- "$dest/$n" || die "$set: cannot delete $dest/$n"
-    fi
-    missing=$((missing + 1))
-  done
-  if ((missing == 0)); then
-    say "$set: already present and verified"
-    return 0
-  fi
+  check_present "$set" "$dest" "${names[@]}"
+  ((MISSING > 0)) || return 0
   if [[ -z $TAB_WORK ]]; then
     TAB_WORK=$(mktemp -d "${TMPDIR:-/tmp}/get-data.XXXXXX") || die "cannot create a temporary directory"
     CLEANUP+=("$TAB_WORK")

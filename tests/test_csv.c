@@ -11,27 +11,14 @@
 #include <zlib.h>
 
 #include "rm_csv.h"
+#include "test_files.h"
 #include "test_util.h"
 
 static char dir[64];
 
-/* Write n bytes to dir/name (gzip-compressed when gz); returns the path (one of 8 rotating buffers). */
 static const char *put_n(const char *name, const char *b, size_t n, int gz)
 {
-    static char paths[8][256];
-    static int slot;
-    char *path = paths[slot++ % 8];
-    snprintf(path, 256, "%s/%s", dir, name);
-    if (gz) {
-        gzFile f = gzopen(path, "wb");
-        gzwrite(f, b, (unsigned)n);
-        gzclose(f);
-    } else {
-        FILE *f = fopen(path, "wb");
-        fwrite(b, 1, n, f);
-        fclose(f);
-    }
-    return path;
+    return t_write_file(dir, name, b, n, gz);
 }
 
 static const char *put(const char *name, const char *text) { return put_n(name, text, strlen(text), 0); }

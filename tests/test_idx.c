@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "rm_data.h"
+#include "test_files.h"
 #include "test_util.h"
 
 static char dir[64];
@@ -19,23 +20,9 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-/* Write bytes to dir/name, gzip-compressed when gz. Returns the path (static buffer per call slot). */
 static const char *write_file(const char *name, const uint8_t *b, size_t n, int gz)
 {
-    static char paths[8][256];
-    static int slot;
-    char *path = paths[slot++ % 8];
-    snprintf(path, 256, "%s/%s", dir, name);
-    if (gz) {
-        gzFile f = gzopen(path, "wb");
-        gzwrite(f, b, (unsigned)n);
-        gzclose(f);
-    } else {
-        FILE *f = fopen(path, "wb");
-        fwrite(b, 1, n, f);
-        fclose(f);
-    }
-    return path;
+    return t_write_file(dir, name, b, n, gz);
 }
 
 /* An image file of n 28x28 images (pixel = (i + j) % 256) with the given magic and dims. */

@@ -26,19 +26,6 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* Reading the file */
 
-/* zlib's message without the "path: " or "<fd:N>: " prefix it adds. */
-static const char *gz_msg(gzFile f, const char *path, int *zerr)
-{
-    const char *m = gzerror(f, zerr);
-    size_t n = strlen(path);
-    if (strncmp(m, "<fd:", 4) == 0 && strchr(m, '>'))
-        n = (size_t)(strchr(m, '>') - m) + 1;
-    else if (strncmp(m, path, n) != 0)
-        return m;
-    if (m[n] == ':' && m[n + 1] == ' ') m += n + 2;
-    return m;
-}
-
 /* A gzip file's buffer starts at GZ_RATIO times its compressed size (at least GZ_START) and doubles. */
 #define GZ_START ((size_t)1 << 16)
 #define GZ_RATIO 8
@@ -85,12 +72,12 @@ static int read_all(const char *path, char **out, size_t *len, rm_err *e)
         int got = gzread(f, buf + have, ask > (1u << 30) ? (1u << 30) : (unsigned)ask);
         int zerr;
         if (got < 0) {
-            const char *msg = gz_msg(f, path, &zerr);
+            const char *msg = rm_gz_msg(f, path, &zerr);
             rc = rm_fail(e, RM_ERR_IO, "%s: corrupt or unreadable (%s)", path, msg);
             goto out;
         }
         if (got == 0) {
-            const char *msg = gz_msg(f, path, &zerr);
+            const char *msg = rm_gz_msg(f, path, &zerr);
             if (zerr != Z_OK && zerr != Z_STREAM_END) {
                 rc = rm_fail(e, RM_ERR_IO, "%s: corrupt or truncated gzip data (%s)", path, msg);
                 goto out;

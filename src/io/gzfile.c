@@ -29,3 +29,17 @@ gzFile rm_gzopen(const char *path, struct stat *st, rm_err *e)
     gzbuffer(f, 1u << 17);
     return f;
 }
+
+/* zlib's message without the "path: " or "<fd:N>: " prefix it adds. */
+const char *rm_gz_msg(gzFile f, const char *path, int *zerr)
+{
+    const char *m = gzerror(f, zerr);
+    size_t n = strlen(path);
+    if (strncmp(m, "<fd:", 4) == 0 && strchr(m, '>'))
+        n = (size_t)(strchr(m, '>') - m) + 1;
+    else if (strncmp(m, path, n) != 0)
+        return m;
+    if (m[n] == ':' && m[n + 1] == ' ') m += n + 2;
+    return m;
+}
+

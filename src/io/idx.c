@@ -26,19 +26,6 @@ int rm_idx_find(const char *path, char *found, size_t n, rm_err *e)
     return rm_fail(e, RM_ERR_IO, "%s: not found (nor %s); fetch the data with scripts/get-data.sh", path, found);
 }
 
-/* zlib's message without the "path: " or "<fd:N>: " prefix it adds. */
-static const char *gz_msg(gzFile f, const char *path, int *zerr)
-{
-    const char *m = gzerror(f, zerr);
-    size_t n = strlen(path);
-    if (strncmp(m, "<fd:", 4) == 0 && strchr(m, '>'))
-        n = (size_t)(strchr(m, '>') - m) + 1;
-    else if (strncmp(m, path, n) != 0)
-        return m;
-    if (m[n] == ':' && m[n + 1] == ' ') m += n + 2;
-    return m;
-}
-
 /* gzread exactly n bytes; any short read is "truncated" or the zlib error. */
 static int gz_read_exact(gzFile f, const char *path, void *buf, size_t n, const char *what, rm_err *e)
 {
@@ -48,12 +35,12 @@ static int gz_read_exact(gzFile f, const char *path, void *buf, size_t n, const 
         int got = gzread(f, p, chunk);
         if (got < 0) {
             int zerr;
-            const char *msg = gz_msg(f, path, &zerr);
+            const char *msg = rm_gz_msg(f, path, &zerr);
             return rm_fail(e, RM_ERR_IO, "%s: corrupt or unreadable (%s) while reading %s", path, msg, what);
         }
         if (got == 0) {
             int zerr;
-            const char *msg = gz_msg(f, path, &zerr);
+            const char *msg = rm_gz_msg(f, path, &zerr);
             if (zerr != Z_OK && zerr != Z_STREAM_END)
                 return rm_fail(e, RM_ERR_IO, "%s: corrupt or truncated gzip data (%s) while reading %s", path,
                                msg, what);
@@ -116,12 +103,12 @@ static int read_payload(gzFile f, const char *path, uint32_t count, size_t item,
         int got = gzread(f, *data + have, ask > (1u << 30) ? (1u << 30) : (unsigned)ask);
         if (got < 0) {
             int zerr;
-            const char *msg = gz_msg(f, path, &zerr);
+            const char *msg = rm_gz_msg(f, path, &zerr);
             return rm_fail(e, RM_ERR_IO, "%s: corrupt or unreadable (%s) while reading data", path, msg);
         }
         if (got == 0) {
             int zerr;
-            const char *msg = gz_msg(f, path, &zerr);
+            const char *msg = rm_gz_msg(f, path, &zerr);
             if (zerr != Z_OK && zerr != Z_STREAM_END)
                 return rm_fail(e, RM_ERR_IO, "%s: corrupt or truncated gzip data (%s) while reading data", path,
                                msg);
@@ -187,7 +174,7 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
     int got = gzread(f, &extra, 1);
     if (got != 0) {
         int zerr;
-        const char *msg = gz_msg(f, path, &zerr);
+        const char *msg = rm_gz_msg(f, path, &zerr);
         rc = got > 0 ? rm_fail(e, RM_ERR_IO,
                                "%s: trailing bytes after the %u %s the header claims; the header and the data "
                                "disagree",
@@ -197,7 +184,7 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
     }
     {
         int zerr;
-        const char *msg = gz_msg(f, path, &zerr);
+        const char *msg = rm_gz_msg(f, path, &zerr);
         if (zerr != Z_OK && zerr != Z_STREAM_END) {
             rc = rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (%s)", path, msg);
             goto out;

@@ -195,6 +195,20 @@ static rm_tile tile_of(const step *s, int r0, int r1, int c0, int c1)
     return t;
 }
 
+/* Row task t: rows [16t, 16t + 16) of the batch, every column of a width. */
+static rm_tile row_tile(const step *s, long t, int width)
+{
+    const int r0 = (int)t * ROWS_PER_TASK, r1 = r0 + ROWS_PER_TASK < s->B ? r0 + ROWS_PER_TASK : s->B;
+    return tile_of(s, r0, r1, 0, width);
+}
+
+/* Column task t: columns [256t, 256t + 256) of a width, every row of the batch. */
+static rm_tile col_tile(const step *s, long t, int width)
+{
+    const int c0 = (int)t * COLS_PER_TASK, c1 = c0 + COLS_PER_TASK < width ? c0 + COLS_PER_TASK : width;
+    return tile_of(s, 0, s->B, c0, c1);
+}
+
 /* The layers after block k's Linear that run in this mode, in order: norm, activation, dropout (in
  * training only: in eval mode dropout is the identity). Returns their count. */
 static int chain(rm_model *m, int k, int train, rm_layer *out[3])
@@ -248,16 +262,15 @@ static void fwd_post(void *ctx, int r0, int r1, int c0, int c1)
 static void fwd_rows_task(void *ctx, long t)
 {
     const step *s = ctx;
-    const int r0 = (int)t * ROWS_PER_TASK, r1 = r0 + ROWS_PER_TASK < s->B ? r0 + ROWS_PER_TASK : s->B;
-    fwd_post(ctx, r0, r1, 0, s->m->layers[s->m->blocks[s->k].lin].out);
+    const rm_tile tl = row_tile(s, t, s->m->layers[s->m->blocks[s->k].lin].out);
+    fwd_post(ctx, tl.r0, tl.r1, tl.c0, tl.c1);
 }
 
 static void in_drop_task(void *ctx, long t)
 {
     const step *s = ctx;
     rm_layer *l = &s->m->layers[s->m->in_drop];
-    const int r0 = (int)t * ROWS_PER_TASK, r1 = r0 + ROWS_PER_TASK < s->B ? r0 + ROWS_PER_TASK : s->B;
-    const rm_tile tl = tile_of(s, r0, r1, 0, l->out);
+    const rm_tile tl = row_tile(s, t, l->out);
     l->ops->forward(l, s->m->input, &tl);
 }
 
@@ -323,8 +336,7 @@ static void db_task(void *ctx, long t)
 {
     const step *s = ctx;
     rm_layer *lin = &s->m->layers[s->m->blocks[s->k].lin];
-    const int c0 = (int)t * COLS_PER_TASK, c1 = c0 + COLS_PER_TASK < lin->out ? c0 + COLS_PER_TASK : lin->out;
-    const rm_tile tl = tile_of(s, 0, s->B, c0, c1);
+    const rm_tile tl = col_tile(s, t, lin->out);
     lin->ops->backward(lin, s->t, &tl);
 }
 
@@ -334,8 +346,7 @@ static void norm_rows_task(void *ctx, long t)
 {
     const step *s = ctx;
     rm_layer *nl = &s->m->layers[s->m->blocks[s->k].norm];
-    const int r0 = (int)t * ROWS_PER_TASK, r1 = r0 + ROWS_PER_TASK < s->B ? r0 + ROWS_PER_TASK : s->B;
-    const rm_tile tl = tile_of(s, r0, r1, 0, nl->out);
+    const rm_tile tl = row_tile(s, t, nl->out);
     nl->ops->backward_rows(nl, s->t, nl->dbuf, &tl);
 }
 
@@ -343,8 +354,7 @@ static void norm_cols_task(void *ctx, long t)
 {
     const step *s = ctx;
     rm_layer *nl = &s->m->layers[s->m->blocks[s->k].norm];
-    const int c0 = (int)t * COLS_PER_TASK, c1 = c0 + COLS_PER_TASK < nl->out ? c0 + COLS_PER_TASK : nl->out;
-    const rm_tile tl = tile_of(s, 0, s->B, c0, c1);
+    const rm_tile tl = col_tile(s, t, nl->out);
     nl->ops->backward_cols(nl, s->t, &tl);
 }
 
