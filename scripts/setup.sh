@@ -1,29 +1,33 @@
 #!/usr/bin/env bash
-# Install what regmnist needs on Debian (12 "bookworm" or later): the compiler, CMake, zlib,
-# cJSON and OpenBLAS, plus npm for the offline MNIST source, and clang with its runtime libraries
-# (libFuzzer and the sanitizers; clang-14 and libclang-rt-14-dev on Debian 12) for scripts/fuzz.sh,
-# protobuf-compiler (protoc) to check TensorBoard event files in the tests, gnuplot-nox for
-# scripts/plot.sh and python3 for the shell tests.
-# With --torch also Debian's PyTorch (python3-torch 1.13), needed only for the reference generator,
-# the parity report and the benchmark. Packages already installed are left alone; runs apt-get
-# through sudo when not root.
+# Install what regmnist needs on Debian (12 "bookworm" or later): the packages of scripts/packages.txt
+# (the one table of them; tests/deps.sh checks that every program the scripts and tests call is
+# there or on every Debian system). Set "base": the compiler, CMake, zlib, cJSON and OpenBLAS, npm
+# for the offline MNIST source, clang with its runtime libraries (libFuzzer and the sanitizers) for
+# scripts/fuzz.sh, protoc to check TensorBoard event files, gnuplot and column for scripts/plot.sh,
+# man-db for the man page test, git, and python3 for the shell tests.
+# With --torch also set "torch": Debian's PyTorch (python3-torch 1.13), needed only for the
+# reference generator, the parity report and the benchmark. Packages already installed are left
+# alone; runs apt-get through sudo when not root.
 set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-pkgs=(build-essential cmake pkg-config zlib1g-dev libcjson-dev libopenblas-dev curl ca-certificates protobuf-compiler
-  gnuplot-nox python3 pngcheck
-  clang libclang-rt-dev)
+sets=" base "
 case "${1:-}" in
-  --torch) pkgs+=(python3-torch python3-numpy time) ;;
+  --torch) sets+="torch " ;;
   "") ;;
   -h|--help) echo "usage: scripts/setup.sh [--torch]"; exit 0 ;;
   *) echo "setup: unknown argument '$1' (usage: scripts/setup.sh [--torch])" >&2; exit 2 ;;
 esac
-command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+while read -r pkg set _; do
+  [[ -z $pkg || $pkg == \#* || $sets != *" $set "* ]] && continue
+  have=
+  IFS='|' read -ra alts <<< "$pkg"
+  for a in "${alts[@]}"; do installed "$a" && have=1; done
+  [[ -n $have ]] || missing+=("${alts[0]}")
+done < "$top/scripts/packages.txt"
 if ((${#missing[@]} == 0)); then
   echo "setup: all packages present" >&2
   exit 0

@@ -14,7 +14,8 @@ cmake --install "$build" --prefix "$tmp/prefix" > "$tmp/install.log" 2>&1 && ok 
 [[ -x $bin ]] && ok || no "no bin/regmnist"
 [[ -s $tmp/prefix/share/regmnist/configs/l2_dropout.json ]] && ok || no "configs not installed"
 [[ -s $tmp/prefix/share/regmnist/configs/sweeps/seed_table.json ]] && ok || no "sweep specs not installed"
-man -l "$tmp/prefix/share/man/man1/regmnist.1" > "$tmp/man.txt" 2> /dev/null || groff -man -Tutf8 "$tmp/prefix/share/man/man1/regmnist.1" > "$tmp/man.txt" 2> /dev/null
+# man-db (scripts/packages.txt) renders it; piped, man strips the overstrike bold
+man -l "$tmp/prefix/share/man/man1/regmnist.1" > "$tmp/man.txt" 2> "$tmp/man.err" && ok || no "man -l failed: $(cat "$tmp/man.err")"
 for w in --resume --force --print-config "EXIT STATUS" REGMNIST_CONFIG_PATH summarize compare sweep eval 130; do
   has "$tmp/man.txt" "$w"
 done
