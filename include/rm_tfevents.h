@@ -49,6 +49,12 @@ double rm_tfevents_wall_time(void);
  * ".1", ".2", ... suffix when that name is taken), then write and flush the file_version record. */
 int rm_tfevents_open(rm_tfevents *w, const char *dir, rm_err *e);
 
+/* Take up a resumed run's event file in dir (the last events.out.tfevents.* by name): keep its records
+ * through last_step, cut off the rest (a torn last record, the epochs trained again) and append after
+ * them, so that each step appears once. A record with a bad checksum is an error (RM_ERR_IO); with no
+ * event file in dir it is rm_tfevents_open. */
+int rm_tfevents_resume(rm_tfevents *w, const char *dir, int64_t last_step, rm_err *e);
+
 /* Append a scalar Event: tag (1 to RM_TFEVENTS_MAX_TAG bytes of UTF-8, no control characters) = value at step. */
 int rm_tfevents_scalar(rm_tfevents *w, const char *tag, int64_t step, double wall_time, float value, rm_err *e);
 

@@ -119,7 +119,8 @@ has "$tmp/err" "data.train: applies to data.format \"csv\" only"
 evalcheck() { # DESCRIPTION RUN_DIR SPLIT WANT_N [METRIC]: eval.json's n, and its accuracy against summary.json's
   local what=$1 dir=$2 split=$3 want_n=$4 metric=${5:-}
   expect 0 "$what" -- eval "$dir" --split "$split" --out "ev_${dir}_$split" --quiet
-  python3 - "ev_${dir}_$split/eval.json" "$dir/summary.json" "$want_n" "$metric" <<'PY' && ok || no "$what: eval.json"
+  local name=eval_$split.json; [[ $split == test ]] && name=eval.json
+  python3 - "ev_${dir}_$split/$name" "$dir/summary.json" "$want_n" "$metric" <<'PY' && ok || no "$what: eval.json"
 import json, sys
 ev, s = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert ev["n"] == int(sys.argv[3]), ev

@@ -651,6 +651,52 @@ static int write_example(const char *out)
     return rc ? 1 : 0;
 }
 
+/* A resumed run takes up its event file: the records through the saved step stay, a torn last record
+ * and the steps trained again go, new ones follow, and each step appears once (issue 16). */
+static void test_resume(void)
+{
+    char sub[128];
+    snprintf(sub, sizeof sub, "%s/resume", dir);
+    rm_tfevents w;
+    rm_err e = {0};
+    CHECK(rm_tfevents_open(&w, sub, &e) == RM_OK);
+    for (int ep = 1; ep <= 5; ep++) CHECK(rm_tfevents_scalar(&w, "loss/train", ep, 1.0, (float)ep, &e) == RM_OK);
+    char path[4096];
+    snprintf(path, sizeof path, "%s", w.path);
+    CHECK(rm_tfevents_close(&w, &e) == RM_OK);
+    FILE *f = fopen(path, "ab"); /* a killed run's torn record */
+    fwrite("\x30\0\0\0\0\0\0\0", 1, 8, f);
+    fclose(f);
+    CHECK(rm_tfevents_resume(&w, sub, 3, &e) == RM_OK);
+    CHECK(strcmp(w.path, path) == 0);
+    for (int ep = 4; ep <= 6; ep++) CHECK(rm_tfevents_scalar(&w, "loss/train", ep, 2.0, (float)(10 * ep), &e) == RM_OK);
+    CHECK(rm_tfevents_close(&w, &e) == RM_OK);
+    size_t n = 0;
+    uint8_t *b = slurp(path, &n);
+    static event evs[32];
+    char why[256] = "";
+    int k = b ? read_records(b, n, evs, 32, why, sizeof why) : -1;
+    if (k < 0) fprintf(stderr, "  resumed file: %s\n", why);
+    CHECK(k == 7); /* the version record and steps 1..6 */
+    for (int i = 1; i < k && i < 7; i++) {
+        CHECK(evs[i].step == i);
+        CHECK(evs[i].simple == (float)(i <= 3 ? i : 10 * i));
+    }
+    /* a bad checksum in a kept record is an error naming the file, not a silent cut */
+    b[12 + 24 + 4 + 14] ^= 1;
+    f = fopen(path, "wb");
+    fwrite(b, 1, n, f);
+    fclose(f);
+    CHECK(rm_tfevents_resume(&w, sub, 6, &e) == RM_ERR_IO);
+    CHECK_CONTAINS(e.msg, "record 1: bad data checksum");
+    CHECK(w.f == NULL);
+    free(b);
+    /* no event file yet: a new one */
+    snprintf(sub, sizeof sub, "%s/resume-empty", dir);
+    CHECK(rm_tfevents_resume(&w, sub, 3, &e) == RM_OK && w.f != NULL);
+    CHECK(rm_tfevents_close(&w, &e) == RM_OK);
+}
+
 static int rm_tree(const char *path)
 {
     char cmd[512];
@@ -670,6 +716,7 @@ int main(int argc, char **argv)
     test_crc();
     test_round_trip();
     test_errors();
+    test_resume();
     rm_tree(dir);
     return t_done("test_tfevents");
 }

@@ -1,6 +1,7 @@
 /* cli_eval.c - `regmnist eval RUN_DIR`: score a run's model.safetensors on its test, validation or
  * training split (IDX or csv; or on other data of the same shape through --set data.*), print the loss
- * and accuracy, and write eval.json (loss, accuracy, per-class accuracy) and confusion.csv. */
+ * and accuracy, and write eval.json (loss, accuracy, per-class accuracy) and confusion.csv, or
+ * eval_<split>.json and confusion_<split>.csv for the val and train splits. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +21,14 @@
 
 static const char HELP[] =
     "Evaluate a run's saved model (RUN_DIR/model.safetensors, with RUN_DIR/config.json) in\n"
-    "eval mode; print the loss and accuracy; write eval.json and confusion.csv.\n"
+    "eval mode; print the loss and accuracy; write eval.json and confusion.csv (the test\n"
+    "split), or eval_val.json and confusion_val.csv, eval_train.json and confusion_train.csv.\n"
     "\n"
     "  --split test|val|train  which images (default test); val and train are the run's\n"
     "                          own split of the training files (same seed, subset, fraction)\n"
     "  --set data.KEY=JSON     other data of the same shape, e.g. --set data.dir=data/fashion\n"
     "                          (only data.* keys may change)\n"
-    "  --out DIR               where eval.json and confusion.csv go (default RUN_DIR)\n"
+    "  --out DIR               where the eval and confusion files go (default RUN_DIR)\n"
     "  --threads N             worker threads, a number or auto (default the run's)\n"
     "  --quiet                 print nothing but errors\n"
     "\n"
@@ -191,7 +193,13 @@ static int write_outputs(const char *out, const char *run, const char *model_pat
     if (!text) return rm_fail(e, RM_ERR_RUN, "out of memory");
     size_t len = strlen(text);
     text[len] = '\n';
-    int rc = rm_path_join(path, sizeof path, out, "eval.json", e);
+    /* One pair of files per split, so evaluating one split keeps another's (issue 16): the test split's
+     * are eval.json and confusion.csv, the others' eval_val.json, confusion_train.csv, ... */
+    char json_name[32], csv_name[32];
+    const char *sfx = split == SPLIT_TEST ? "" : SPLITS[split];
+    snprintf(json_name, sizeof json_name, "eval%s%s.json", sfx[0] ? "_" : "", sfx);
+    snprintf(csv_name, sizeof csv_name, "confusion%s%s.csv", sfx[0] ? "_" : "", sfx);
+    int rc = rm_path_join(path, sizeof path, out, json_name, e);
     if (!rc) rc = rm_write_atomic(path, text, len + 1, e);
     cJSON_free(text);
     if (rc) return rc;
@@ -204,9 +212,9 @@ static int write_outputs(const char *out, const char *run, const char *model_pat
         for (int q = 0; q < C && at < sizeof csv; q++)
             at += (size_t)snprintf(csv + at, sizeof csv - at, ",%ld", conf[t * C + q]);
     }
-    if (at + 1 >= sizeof csv) return rm_fail(e, RM_ERR_RUN, "confusion.csv: too large");
+    if (at + 1 >= sizeof csv) return rm_fail(e, RM_ERR_RUN, "%s: too large", csv_name);
     csv[at++] = '\n';
-    if (rm_path_join(path, sizeof path, out, "confusion.csv", e)) return e->code;
+    if (rm_path_join(path, sizeof path, out, csv_name, e)) return e->code;
     return rm_write_atomic(path, csv, at, e);
 }
 

@@ -14,7 +14,7 @@
 const char rm_cli_usage[] =
     "usage: regmnist [train] --config FILE [--set key.path=JSON]... [--out DIR] [--seed N]\n"
     "                [--threads N] [--force] [--quiet] [--print-config]\n"
-    "       regmnist --resume RUN_DIR [--set training.epochs=N] [--quiet]\n"
+    "       regmnist --resume RUN_DIR [--set training.epochs=N] [--threads N] [--quiet]\n"
     "       regmnist eval RUN_DIR [--split test|val|train] [--set data.KEY=JSON]... [--out DIR]\n"
     "       regmnist sweep SPEC [--count | --list | --task-id N | --jobs N] [--threads N] [--quiet]\n"
     "       regmnist summarize DIR... [--format md|csv] [--out DIR] [--metric LIST] [--quiet]\n"
@@ -39,7 +39,7 @@ static const char HELP[] =
     "                       the number of cores, the default; results do not depend on it)\n"
     "  --resume RUN_DIR     continue an interrupted run from its last completed epoch\n"
     "                       (RUN_DIR/config.json and state.safetensors); only\n"
-    "                       --set training.epochs=N may change the config\n"
+    "                       --set training.epochs=N and --threads may change the config\n"
     "  --force              replace another run's files in the run directory (a run\n"
     "                       otherwise refuses a directory that holds another run)\n"
     "  --quiet              no progress on stderr (errors are still printed)\n"

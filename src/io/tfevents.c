@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "rm_tfevents.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -303,11 +304,10 @@ static void host_name(char *out, size_t n)
     if (!out[0]) snprintf(out, n, "localhost");
 }
 
-int rm_tfevents_open(rm_tfevents *w, const char *dir, rm_err *e)
+/* Zero w and give it the histogram edges and counts. */
+static int init_writer(rm_tfevents *w, rm_err *e)
 {
     memset(w, 0, sizeof *w);
-    if (!dir || !dir[0]) return rm_fail(e, RM_ERR_IO, "tfevents: no directory given");
-    if (rm_mkdirs(dir, e)) return e->code;
     w->n_edges = default_edges(NULL);
     w->edges = rm_alloc(w->n_edges, sizeof *w->edges, "histogram edges", e);
     w->counts = w->edges ? rm_alloc(w->n_edges - 1, sizeof *w->counts, "histogram counts", e) : NULL;
@@ -316,6 +316,15 @@ int rm_tfevents_open(rm_tfevents *w, const char *dir, rm_err *e)
         return e->code;
     }
     default_edges(w->edges);
+    return RM_OK;
+}
+
+int rm_tfevents_open(rm_tfevents *w, const char *dir, rm_err *e)
+{
+    memset(w, 0, sizeof *w);
+    if (!dir || !dir[0]) return rm_fail(e, RM_ERR_IO, "tfevents: no directory given");
+    if (rm_mkdirs(dir, e)) return e->code;
+    if (init_writer(w, e)) return e->code;
 
     char host[256], name[512];
     host_name(host, sizeof host);
@@ -357,6 +366,117 @@ int rm_tfevents_open(rm_tfevents *w, const char *dir, rm_err *e)
         return code;
     }
     return RM_OK;
+}
+
+/* The step of a serialized Event (field 2, a varint; 0 when absent), or -1 when it is not a valid message. */
+static int64_t event_step(const uint8_t *p, const uint8_t *end)
+{
+    int64_t step = 0;
+    while (p < end) {
+        uint64_t key = 0, v = 0;
+        for (int s = 0; p < end && s < 64; s += 7) { /* the key */
+            key |= (uint64_t)(*p & 0x7f) << s;
+            if (!(*p++ & 0x80)) break;
+            if (s == 63) return -1;
+        }
+        switch (key & 7) {
+        case 0:
+            for (int s = 0;; s += 7) {
+                if (p >= end || s > 63) return -1;
+                v |= (uint64_t)(*p & 0x7f) << s;
+                if (!(*p++ & 0x80)) break;
+            }
+            if (key >> 3 == 2) step = (int64_t)v;
+            break;
+        case 1:
+            if (end - p < 8) return -1;
+            p += 8;
+            break;
+        case 5:
+            if (end - p < 4) return -1;
+            p += 4;
+            break;
+        case 2:
+            for (int s = 0;; s += 7) {
+                if (p >= end || s > 63) return -1;
+                v |= (uint64_t)(*p & 0x7f) << s;
+                if (!(*p++ & 0x80)) break;
+            }
+            if (v > (uint64_t)(end - p)) return -1;
+            p += v;
+            break;
+        default:
+            return -1;
+        }
+    }
+    return step;
+}
+
+int rm_tfevents_resume(rm_tfevents *w, const char *dir, int64_t last_step, rm_err *e)
+{
+    /* The run's event file: the last by name (names start with the creation time, zero-padded). */
+    char name[512] = "";
+    DIR *d = opendir(dir);
+    if (d) {
+        for (struct dirent *x; (x = readdir(d));)
+            if (strncmp(x->d_name, "events.out.tfevents.", 20) == 0 && strlen(x->d_name) < sizeof name &&
+                strcmp(x->d_name, name) > 0)
+                snprintf(name, sizeof name, "%s", x->d_name);
+        closedir(d);
+    }
+    if (!name[0]) return rm_tfevents_open(w, dir, e);
+    if (init_writer(w, e)) return e->code;
+    if (rm_path_join(w->path, sizeof w->path, dir, name, e)) goto fail;
+    FILE *f = rm_fopen(w->path, "r+b", e);
+    if (!f) goto fail;
+    w->f = f;
+    /* Keep the records through last_step; a torn record at the end (a killed run) and the records of
+     * epochs after the saved state (they are trained again) are cut off. A bad checksum is an error. */
+    long keep = 0;
+    for (long rec = 0;; rec++) {
+        uint8_t head[12], tail[4];
+        if (fread(head, 1, 12, f) != 12) break;
+        uint64_t len = 0;
+        for (int i = 7; i >= 0; i--) len = len << 8 | head[i];
+        uint32_t want = (uint32_t)head[8] | (uint32_t)head[9] << 8 | (uint32_t)head[10] << 16 | (uint32_t)head[11] << 24;
+        if (rm_crc32c_masked(head, 8) != want) {
+            rm_fail(e, RM_ERR_IO, "%s: record %ld: bad length checksum", w->path, rec);
+            goto fail;
+        }
+        if (len > ((uint64_t)1 << 30)) {
+            rm_fail(e, RM_ERR_IO, "%s: record %ld: length %llu is too large", w->path, rec, (unsigned long long)len);
+            goto fail;
+        }
+        uint8_t *buf = reserve(w, (size_t)len, e);
+        if (!buf) goto fail;
+        if (fread(buf, 1, (size_t)len, f) != len || fread(tail, 1, 4, f) != 4) break;
+        want = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 | (uint32_t)tail[3] << 24;
+        int64_t step = event_step(buf, buf + len);
+        if (rm_crc32c_masked(buf, (size_t)len) != want || step < 0) {
+            rm_fail(e, RM_ERR_IO, "%s: record %ld: %s", w->path, rec, step < 0 ? "not an Event" : "bad data checksum");
+            goto fail;
+        }
+        if (rec == 0 && step != 0) {
+            rm_fail(e, RM_ERR_IO, "%s: does not start with a file_version record", w->path);
+            goto fail;
+        }
+        if (step > last_step) break;
+        keep += 16 + (long)len;
+    }
+    if (keep == 0) {
+        rm_fail(e, RM_ERR_IO, "%s: holds no complete record", w->path);
+        goto fail;
+    }
+    if (fflush(f) != 0 || ftruncate(fileno(f), keep) != 0 || fseek(f, keep, SEEK_SET) != 0) {
+        rm_fail(e, RM_ERR_IO, "%s: cannot cut to %ld bytes: %s", w->path, keep, strerror(errno ? errno : EIO));
+        goto fail;
+    }
+    return RM_OK;
+fail:;
+    int code = e->code;
+    rm_err ignored = {0};
+    rm_tfevents_close(w, &ignored);
+    return code;
 }
 
 int rm_tfevents_scalar(rm_tfevents *w, const char *tag, int64_t step, double wall_time, float value, rm_err *e)

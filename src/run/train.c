@@ -513,23 +513,57 @@ static int config_difference(const char *saved, const char *now, int ignore, cha
     return r;
 }
 
-/* A resumed run may change training.epochs only (output.dir is where the run now is). */
+/* A resumed run may change training.epochs, and threads, which cannot change a result
+ * (tests/thread_invariance.sh; output.dir is where the run now is). */
 static int same_config_but_epochs(const char *saved, const char *now, const char *where, rm_err *e)
 {
     char key[256];
-    int r = config_difference(saved, now, IGNORE_EPOCHS, key, sizeof key);
+    int r = config_difference(saved, now, IGNORE_EPOCHS | IGNORE_THREADS, key, sizeof key);
     if (r < 0) return rm_fail(e, RM_ERR_IO, "%s: the saved config is not valid JSON", where);
     if (r > 0)
         return rm_fail(e, RM_ERR_USAGE,
-                       "%s: %s differs from the interrupted run's; a resumed run may change only training.epochs",
+                       "%s: %s differs from the interrupted run's; a resumed run may change only training.epochs "
+                       "and threads",
                        where, key);
     return RM_OK;
 }
 
-/* The files a run writes in its directory. */
+/* The files a run (and eval) writes in its directory: these names, and the families of RUN_FAMILIES
+ * (prefix, suffix): TensorBoard's event files, weight images per layer and epoch, eval files per split. */
 static const char *const RUN_FILES[] = {"metrics.csv", "config.json", "summary.json", "model.safetensors",
                                         "state.safetensors", "eval.json", "confusion.csv", "augment.png",
-                                        "weights.csv", "activations.csv", "weights_fc0.png", NULL};
+                                        "weights.csv", "activations.csv", NULL};
+static const char *const RUN_FAMILIES[][2] = {
+    {"events.out.tfevents.", ""}, {"weights_", ".png"}, {"eval_", ".json"}, {"confusion_", ".csv"}};
+
+static int is_run_file(const char *name)
+{
+    for (int i = 0; RUN_FILES[i]; i++)
+        if (strcmp(name, RUN_FILES[i]) == 0) return 1;
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof RUN_FAMILIES / sizeof RUN_FAMILIES[0]; i++) {
+        size_t a = strlen(RUN_FAMILIES[i][0]), b = strlen(RUN_FAMILIES[i][1]);
+        if (n > a + b && strncmp(name, RUN_FAMILIES[i][0], a) == 0 && strcmp(name + n - b, RUN_FAMILIES[i][1]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* How many of a run's files dir holds; with remove set, unlink them too. */
+static int run_files(const char *dir, int remove)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int count = 0;
+    char path[2048];
+    for (struct dirent *x; (x = readdir(d));) {
+        if (!is_run_file(x->d_name)) continue;
+        count++;
+        if (remove && snprintf(path, sizeof path, "%s/%s", dir, x->d_name) < (int)sizeof path) unlink(path);
+    }
+    closedir(d);
+    return count;
+}
 
 /* A whole small file as a NUL-terminated string (NULL if absent or unreadable). */
 static char *slurp(const char *dir, const char *name)
@@ -555,13 +589,9 @@ static int exists_in(const char *dir, const char *name)
 /* A fresh run may use dir only if it holds no other run's files; --force removes them. */
 static int claim_dir(const char *dir, const char *config_text, int force, rm_err *e)
 {
-    int any = 0;
-    for (int i = 0; RUN_FILES[i]; i++) any |= exists_in(dir, RUN_FILES[i]);
-    if (!any) return RM_OK;
+    if (!run_files(dir, 0)) return RM_OK;
     if (force) {
-        char path[2048];
-        for (int i = 0; RUN_FILES[i]; i++)
-            if (snprintf(path, sizeof path, "%s/%s", dir, RUN_FILES[i]) < (int)sizeof path) unlink(path);
+        run_files(dir, 1);
         return RM_OK;
     }
     char *summary = slurp(dir, "summary.json"), *saved = slurp(dir, "config.json");
@@ -585,9 +615,7 @@ static int claim_dir(const char *dir, const char *config_text, int force, rm_err
                        "or --force to start over",
                        dir, status, dir);
     /* An attempt of this very config that completed no epoch: nothing to keep, start over. */
-    char path[2048];
-    for (int i = 0; RUN_FILES[i]; i++)
-        if (snprintf(path, sizeof path, "%s/%s", dir, RUN_FILES[i]) < (int)sizeof path) unlink(path);
+    run_files(dir, 1);
     return RM_OK;
 }
 
@@ -595,9 +623,7 @@ int rm_run_dir_state(const rm_config *c, rm_err *e)
 {
     char dir[1024], key[256];
     rm_config_out_dir(c, dir, sizeof dir);
-    int any = 0;
-    for (int i = 0; RUN_FILES[i]; i++) any |= exists_in(dir, RUN_FILES[i]);
-    if (!any) return RM_DIR_EMPTY;
+    if (!run_files(dir, 0)) return RM_DIR_EMPTY;
     cJSON *j = rm_config_to_json(c);
     char *now = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
@@ -648,12 +674,28 @@ static int truncate_csv(const char *path, int epoch, int rows_per_epoch, rm_err 
     if (!f) return e->code;
     char *text = NULL, line[1 << 16];
     size_t len = 0, cap = 0;
-    long kept = 0, lineno = 0;
+    long kept = 0, lineno = 0, last = -1;
     int rc = RM_OK;
     while (fgets(line, sizeof line, f)) {
         size_t n = strlen(line);
         if (n == 0 || line[n - 1] != '\n') break; /* a torn last line of a killed run */
-        if (lineno++ > 0 && atoi(line) > epoch) continue;
+        if (lineno++ > 0) {
+            /* A row starts with its epoch, in order: 1, 2, ... one row each (metrics.csv), or from
+             * 0 or 1 on, several rows each (weights.csv, activations.csv). Anything else is not ours. */
+            char *end;
+            errno = 0;
+            long ep = strtol(line, &end, 10);
+            int in_order = rows_per_epoch > 0 ? ep == (last < 0 ? 1 : last + 1)
+                                              : (last < 0 ? ep == 0 || ep == 1 : ep == last || ep == last + 1);
+            if (end == line || *end != ',' || errno || !in_order) {
+                line[strcspn(line, "\r\n")] = '\0';
+                rc = rm_fail(e, RM_ERR_IO, "%s: line %ld: expected a row of epoch %ld, got '%.40s'", path, lineno,
+                             last < 0 ? 1 : last + 1, line);
+                break;
+            }
+            last = ep;
+            if (ep > epoch) continue; /* written after the state's last epoch: that epoch is re-run */
+        }
         if (len + n + 1 > cap) {
             cap = (len + n + 1) * 2;
             char *t = realloc(text, cap);
@@ -973,7 +1015,9 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         }
         if (!o->resume) fputs(RM_ACTIVATIONS_CSV_HEADER, s->acsv);
     }
-    if (c->output.tensorboard && rm_tfevents_open(&s->tb, dir, e)) {
+    /* A resumed run appends to its event file, cut to the saved epoch: each epoch appears once. */
+    if (c->output.tensorboard &&
+        (o->resume ? rm_tfevents_resume(&s->tb, dir, p.epoch, e) : rm_tfevents_open(&s->tb, dir, e))) {
         fclose(csv);
         return e->code;
     }
