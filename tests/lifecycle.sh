@@ -22,6 +22,10 @@ cat > "$tmp/es.json" <<JSON
 JSON
 
 # --- Early stopping: patience runs out; the best epoch's model is restored and re-measured.
+# Each epoch's line shows the watched metric, the best so far and the patience used (issue 16).
+expect 0 "progress lines" -- --config "$tmp/es.json" --out "$tmp/pl" --set training.epochs=2
+grep -E '^epoch 1/2 .* val_loss [0-9.]+ \(best [0-9.]+ at epoch 1, wait 0/3\)  [0-9.]+ s$' "$tmp/err" > /dev/null && ok ||
+  no "epoch 1's line lacks the early-stopping watch: $(cat "$tmp/err")"
 expect 0 "patience" -- --config "$tmp/es.json" --out "$tmp/p" --quiet
 same "$(json "$tmp/p/summary.json" stop_reason)" patience "stop_reason"
 stopped=$(json "$tmp/p/summary.json" stopped_epoch) best=$(json "$tmp/p/summary.json" best_epoch)

@@ -1148,10 +1148,11 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             fprintf(stderr, "epoch %d/%d  loss %.4f  train %.2f%%", ep, c->train.epochs, row.train_loss,
                     row.train_acc);
             if (s->n_val) fprintf(stderr, "  val %.2f%%", row.val.acc);
-            fprintf(stderr, "  test %.2f%%  %.2f s\n", row.test.acc, row.seconds);
+            fprintf(stderr, "  test %.2f%%", row.test.acc); /* the line ends after early stopping's watch */
         }
         if (!isfinite(row.test.loss)) {
             char v[32], hint[256];
+            if (!o->quiet) fputc('\n', stderr);
             rc = rm_fail(e, RM_ERR_RUN, "diverged: test loss is %s at epoch %d; %s", num_text(row.test.loss, v, sizeof v),
                          ep, divergence_hint(c, row.train_loss, row.penalty, hint, sizeof hint));
             stop = STOP_DIVERGED;
@@ -1164,6 +1165,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
             int r = rm_early_stop_update(&p.es, ep, watched);
             if (r == RM_ES_NAN) {
                 char v[32], hint[256];
+                if (!o->quiet) fputc('\n', stderr);
                 rc = rm_fail(e, RM_ERR_RUN, "diverged: %s is %s at epoch %d; %s", MONITOR_NAME[c->train.es.monitor],
                              num_text(watched, v, sizeof v), ep,
                              divergence_hint(c, row.train_loss, row.penalty, hint, sizeof hint));
@@ -1176,6 +1178,16 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
                 memcpy(s->best_buffers, m->buffers.data, m->buffers.n * sizeof(float));
             }
             if (r == RM_ES_STOP) stop = STOP_PATIENCE;
+        }
+        if (!o->quiet) {
+            /* early stopping's metric, the best so far and the patience used */
+            if (es_on)
+                fprintf(stderr, "  %s %.4g (best %.4g at epoch %d, wait %d/%d)", MONITOR_NAME[c->train.es.monitor],
+                        c->train.es.monitor == RM_MONITOR_VAL_LOSS  ? row.val.loss
+                        : c->train.es.monitor == RM_MONITOR_VAL_ACC ? row.val.acc
+                                                                    : row.train_loss,
+                        p.es.best, p.es.best_epoch, p.es.wait, c->train.es.patience);
+            fprintf(stderr, "  %.2f s\n", row.seconds);
         }
         /* The schedule steps after the epoch (and after early stopping's watch), as
          * scheduler.step() closes a PyTorch epoch; plateau watches its own monitor. */
