@@ -108,7 +108,11 @@ int rm_config_apply(rm_config *c, const struct cJSON *root, const char *origin, 
  * a name with a '/' is used as given. Writes the path found into out; the error lists where it looked. */
 int rm_config_find(const char *name, const char *sub, char *out, size_t n, rm_err *e);
 
-/* Read and apply a config file: strict JSON, no trailing text, no duplicate or unknown keys. */
+/* The offset of the first \u0000 escape inside a JSON string of text, or -1: cJSON would cut the string
+ * there, so every reader of user JSON refuses it. */
+long rm_json_nul_at(const char *text);
+
+/* Read and apply a config file: strict JSON, no trailing text, no duplicate or unknown keys, no NUL. */
 int rm_config_load(rm_config *c, const char *path, rm_err *e);
 
 /* Apply one "--set key.path=JSON" (a bare word is taken as a string); errors and later checks name

@@ -50,6 +50,13 @@ echo '{"model": {"dropuot": 0.5}}' > "$tmp/bad.json"
 expect 2 "unknown key" -- --config "$tmp/bad.json"; lines "$tmp/err" 1
 has "$tmp/err" "bad.json: model.dropuot: unknown key"
 expect 2 "--set typo" -- --config "$cfg" --set model.dropuot=0.5; has "$tmp/err" "model.dropuot: unknown key"
+# NUL inside a string would cut it ("a\u0000b" ran as runs/a): refused in files and --set (issue 16)
+printf '{"name": "a\\u0000b"}' > "$tmp/nul.json"
+expect 2 "NUL in a config string" -- --config "$tmp/nul.json" --print-config; lines "$tmp/err" 1
+has "$tmp/err" "nul.json: a string holds \u0000 at line 1, column 12"
+expect 2 "NUL in a --set string" -- --print-config --set 'data.dir="d\u0000x"'
+has "$tmp/err" "--set data.dir=\"d\u0000x\": a string holds \u0000"
+expect 0 "an escaped backslash before u0000 is no NUL" -- --print-config --set 'data.dir="d\\u0000x"'
 expect 2 "--seed not a number" -- --config "$cfg" --seed abc; has "$tmp/err" "--seed"
 expect 0 "--print-config" -- --config "$cfg" --set model.hidden=[7,5] --print-config
 has "$tmp/out" '"hidden":'; tr -d ' \n\t' < "$tmp/out" | grep -qF '"hidden":[7,5]' && ok || no "print-config lacks the --set value"

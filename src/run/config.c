@@ -529,9 +529,32 @@ static void line_col(const char *text, size_t off, int *line, int *col)
     }
 }
 
-/* Parse text strictly: one JSON value and nothing after it but white space. */
+long rm_json_nul_at(const char *text)
+{
+    int in_string = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '"') {
+            in_string = !in_string;
+        } else if (in_string && *p == '\\') {
+            if (p[1] == 'u' && p[2] == '0' && p[3] == '0' && p[4] == '0' && p[5] == '0') return (long)(p - text);
+            if (p[1]) p++; /* the escaped character: \" does not end the string */
+        }
+    }
+    return -1;
+}
+
+/* Parse text strictly: one JSON value and nothing after it but white space, and no NUL in a string
+ * (cJSON would cut the string there: "a\u0000b" would become "a"). */
 static cJSON *parse_strict(const char *text, const char *origin, rm_err *e)
 {
+    long nul = rm_json_nul_at(text);
+    if (nul >= 0) {
+        int line, col;
+        line_col(text, (size_t)nul, &line, &col);
+        rm_fail(e, RM_ERR_USAGE, "%s: a string holds \\u0000 at line %d, column %d: NUL is not allowed in a string",
+                origin, line, col);
+        return NULL;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (!root) {
@@ -645,6 +668,8 @@ int rm_config_set(rm_config *c, const char *assignment, rm_err *e)
     const char *val = eq + 1;
     char origin[512]; /* errors and later checks name the whole assignment */
     snprintf(origin, sizeof origin, "--set %s", assignment);
+    if (rm_json_nul_at(val) >= 0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: a string holds \\u0000: NUL is not allowed in a string", origin);
     cJSON *v = cJSON_ParseWithOpts(val, NULL, 1);
     if (!v) {
         /* A bare word (letters, digits, _ . / -) is a string: --set optimizer.name=sgd */
