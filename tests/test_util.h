@@ -41,10 +41,13 @@ static int t_failures = 0, t_checks = 0;
     } while (0)
 
 /* Print the tally and return the process status. */
+/* The test's status: failing when a check failed, and when nothing was checked at all (a test whose
+ * cases were all skipped or compiled out proves nothing). */
 static int t_done(const char *name)
 {
     printf("%s: %d checks, %d failed\n", name, t_checks, t_failures);
-    return t_failures ? 1 : 0;
+    if (t_checks == 0) fprintf(stderr, "%s: no check ran\n", name);
+    return t_failures || t_checks == 0 ? 1 : 0;
 }
 
 #endif
