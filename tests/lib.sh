@@ -12,4 +12,12 @@ expect() {
 }
 has() { if grep -qF -- "$2" "$1"; then ok; else no "expected '$2' in $1: $(cat "$1")"; fi; }
 lines() { local n; n=$(wc -l < "$1"); if [[ $n -eq $2 ]]; then ok; else no "$1 has $n lines, want $2: $(cat "$1")"; fi; }
+# same GOT WANT DESCRIPTION: a value equals the expected one
+same() { if [[ "$1" == "$2" ]]; then ok; else no "$3: '$1' != '$2'"; fi; }
+# json FILE a.b.c: a value of a JSON file, by its dotted path
+json() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v=v[k]
+print(v)' "$1" "$2"; }
+# rows CSV: the rows below the header
+rows() { echo $(($(wc -l < "$1") - 1)); }
 finish() { echo "$pass passed, $fail failed"; [[ $fail -eq 0 ]]; }

@@ -13,7 +13,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/lib.sh"
 cd "$tmp" || exit 1
-same() { if [[ "$1" == "$2" ]]; then ok; else no "$3: '$1' != '$2'"; fi; }
 # pycheck DESCRIPTION -- python code (sys.argv[1:] = ARGS): prints nothing when fine, else the problem
 pycheck() {
   local what=$1; shift 2
