@@ -38,7 +38,8 @@ def read_table(path):
             pkgs[line[0]] = line[1]
             for p in line[2:]:
                 if p != "-":
-                    progs[p] = (line[0], line[1])
+                    prog, _, owner = p.partition("@")  # program@owner: owned by a dependency
+                    progs[prog] = (owner or line[0], line[1])
     return progs, pkgs
 
 
