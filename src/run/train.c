@@ -535,8 +535,9 @@ static const char *const RUN_FILES[] = {"metrics.csv", "config.json", "summary.j
 static char *slurp(const char *dir, const char *name)
 {
     char path[2048];
+    rm_err e;
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return NULL;
-    FILE *f = fopen(path, "rb");
+    FILE *f = rm_fopen(path, "rb", &e); /* a regular file only: a FIFO would block */
     if (!f) return NULL;
     char *buf = malloc(1 << 20);
     size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
