@@ -110,12 +110,13 @@ void rm_norm_lut(double mean, double std, float lut[256])
     for (int v = 0; v < 256; v++) lut[v] = ((float)v / 255.0f - fm) / fs; /* as rm_norm_table: ToTensor, Normalize */
 }
 
-static int load_set(const rm_config *c, const char *img, const char *lab, rm_dataset *d, rm_err *e)
+/* One IDX set; a training set (training) must hold at least 2 classes. */
+static int load_set(const rm_config *c, const char *img, const char *lab, int training, rm_dataset *d, rm_err *e)
 {
     char ip[2048], lp[2048];
     if (rm_path_join(ip, sizeof ip, c->data.dir, img, e) || rm_path_join(lp, sizeof lp, c->data.dir, lab, e))
         return e->code;
-    return rm_idx_load(d, ip, lp, e);
+    return rm_idx_load(d, ip, lp, e) || (training && rm_idx_require_classes(d, lp, e)) ? e->code : RM_OK;
 }
 
 /* Both sets of c as datasets: the IDX files, or the csv training file with its test file or its held-out
@@ -126,8 +127,8 @@ static int load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm
                      uint32_t **test_rows, rm_err *e)
 {
     if (c->data.format == RM_FORMAT_IDX) {
-        if (load_set(c, c->data.train_images, c->data.train_labels, train, e) ||
-            load_set(c, c->data.test_images, c->data.test_labels, test, e))
+        if (load_set(c, c->data.train_images, c->data.train_labels, 1, train, e) ||
+            load_set(c, c->data.test_images, c->data.test_labels, 0, test, e))
             return e->code;
         return rm_config_check_classes(c, "config", RM_CLASSES, e);
     }
@@ -1222,6 +1223,10 @@ int rm_run_check(const rm_config *c, rm_err *e)
     if (rm_config_check_classes(c, "config", RM_CLASSES, e)) return e->code;
     if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
     if (rm_idx_load_labels(&d, lp, e)) return e->code;
+    if (rm_idx_require_classes(&d, lp, e)) {
+        rm_dataset_free(&d);
+        return e->code;
+    }
     uint32_t n_train, n_val;
     rm_split_counts(d.labels, d.n, c->data.subset, c->data.val_fraction, &n_train, &n_val);
     rm_dataset_free(&d);
