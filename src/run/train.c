@@ -861,7 +861,12 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     /* Model, optimizer and every buffer of the loop. */
     rm_model_spec spec;
     rm_config_model_spec(c, D, C, &spec);
-    const int max_batch = bs > RM_EVAL_BATCH ? bs : RM_EVAL_BATCH;
+    /* the largest batch the loop and the evaluations use, from the data: a few wide rows need no more */
+    uint32_t n_eval = s->test.n;
+    if (s->n_val > n_eval) n_eval = s->n_val;
+    if (s->n_te > n_eval) n_eval = s->n_te;
+    const int train_batch = (uint32_t)bs < n ? bs : (int)n, eval_batch = rm_eval_batch(n_eval);
+    const int max_batch = train_batch > eval_batch ? train_batch : eval_batch;
     rm_model *m = &s->model;
     if (rm_model_build(m, &spec, max_batch, e)) return e->code;
     rm_model_init(m, seed);
