@@ -162,7 +162,7 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
         goto out;
     }
     size_t want = (size_t)*count * item, cap;
-    if (gzdirect(f) && S_ISREG(st.st_mode)) {
+    if (gzdirect(f)) { /* rm_gzopen opens regular files only: st_size is the file's length */
         /* raw file: its size says how much data there is; a truthful header is allocated once */
         unsigned long long have = (size_t)st.st_size > hlen ? (unsigned long long)st.st_size - hlen : 0;
         if (have != want) {
@@ -171,7 +171,7 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
         }
         cap = want;
     } else {
-        size_t packed = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+        size_t packed = (size_t)st.st_size;
         cap = packed < GZ_START / GZ_RATIO ? GZ_START : packed < want / GZ_RATIO ? packed * GZ_RATIO : want;
     }
     if ((rc = read_payload(f, path, *count, item, cap, data, e))) goto out;
