@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 /* Exit/status codes, returned up to main and used as the process exit code. */
 enum {
@@ -37,7 +38,14 @@ void *rm_alloc(size_t n, size_t size, const char *what, rm_err *e);
 /* Free memory from rm_alloc (NULL is fine). */
 void rm_free(void *p);
 
-/* fopen that records "path: strerror" on failure. */
+/* Open an input file read-only (close-on-exec) and fstat it into *st (st may be NULL). Only a regular
+ * file is taken: a FIFO, device, socket or directory is refused at once, without blocking (a FIFO is
+ * opened non-blocking, and blocking reads are restored for a regular file). On failure records an
+ * RM_ERR_IO error "path: problem", sets errno (ENOENT for a missing file) and returns -1. */
+int rm_open_input(const char *path, struct stat *st, rm_err *e);
+
+/* fopen that records "path: strerror" on failure; a read-only mode opens through rm_open_input, so
+ * only a regular file is read. */
 FILE *rm_fopen(const char *path, const char *mode, rm_err *e);
 
 /* fclose that reports write errors (e.g. disk full) as "path: ...". */

@@ -50,6 +50,15 @@ void rm_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, c
  * regmnist's pool at the start of every run. */
 void rm_blas_set_threads(int n);
 
+/* Set aside the address space OpenBLAS's work buffers take for nthreads threads calling it at once
+ * (OpenBLAS retries a failed mapping forever); the first rm_job_add_gemm hands it back. Fails with
+ * an RM_ERR_RUN out-of-memory error when the address space (ulimit -v) has no room. rm_pool_start
+ * calls it. */
+int rm_blas_reserve(int nthreads, rm_err *e);
+
+/* Hand back the space rm_blas_reserve set aside (if still held). */
+void rm_blas_release(void);
+
 /* The BLAS in use, e.g. "OpenBLAS 0.3.21 ... (core: SkylakeX)", into buf. */
 void rm_blas_describe(char *buf, int n);
 

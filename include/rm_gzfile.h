@@ -8,7 +8,8 @@
 #include "rm_common.h"
 
 /* Open path for reading through zlib with a 128 KiB buffer, filling *st; a missing file, a
- * directory or an open failure is an RM_ERR_IO error naming path (NULL returned). */
+ * directory, FIFO or other file that is not a regular one (rm_open_input), or an open failure is an
+ * RM_ERR_IO error naming path (NULL returned). */
 gzFile rm_gzopen(const char *path, struct stat *st, rm_err *e);
 
 /* zlib's error message for f (its code into *zerr) without the "path: " or "<fd:N>: " prefix zlib

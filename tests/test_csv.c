@@ -177,7 +177,11 @@ static void test_errors(void)
     char missing[128];
     snprintf(missing, sizeof missing, "%s/nothere.csv", dir);
     expect_err_opts(missing, NULL, "not found", NULL);
-    expect_err_opts(dir, NULL, "Is a directory", NULL);
+    expect_err_opts(dir, NULL, "is a directory, not a regular file", NULL);
+    char fifo[128]; /* a FIFO would block open() until a writer came: refused at once */
+    snprintf(fifo, sizeof fifo, "%s/fifo.csv", dir);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    expect_err_opts(fifo, NULL, "is a FIFO (named pipe), not a regular file", NULL);
     expect_err("empty.csv", "", "empty file", "header row");
     expect_err("bomonly.csv", "\xef\xbb\xbf", "empty file", NULL);
     expect_err("headeronly.csv", "a,b,label\n", "no data rows", "only the header");

@@ -1,8 +1,10 @@
 /* test_idx.c - the IDX reader (raw and gzip) with each malformed case giving its own error (headers
- * that lie about their item count included), the subset/validation split and batch gathering. */
+ * that lie about their item count or claim more than RM_IDX_MAX_ITEMS included; FIFOs and directories;
+ * one-class training labels), the subset/validation split and batch gathering. */
 #define _DEFAULT_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -151,11 +153,19 @@ static void test_lying_header(void)
     snprintf(lp, sizeof lp, "%s", write_file("lab6", lab, nl, 0));
     char gi[300], gl[300];
     for (int gz = 0; gz <= 1; gz++) {
-        /* 6 images present, the header claiming 0xFFFFFFFF, then 1000 */
+        /* 6 images present, the header claiming 0xFFFFFFFF or one over the limit: refused from the header
+         * alone; the limit itself, then 1000: refused as the data runs out */
         size_t ni = make_images(img, 0x803, 6, 28, 28);
         put32(img + 4, 0xFFFFFFFFu);
         snprintf(gi, sizeof gi, "%s", write_file(gz ? "huge.gz" : "huge", img, ni, gz));
-        expect_disagree(gi, lp, gz ? "huge.gz" : "huge", "claims 4294967295 images but the file holds only 6");
+        expect_error(gi, lp, gz ? "huge.gz" : "huge",
+                     "the header claims 4294967295 images, more than the 16777216 an IDX file may hold here");
+        put32(img + 4, RM_IDX_MAX_ITEMS + 1);
+        snprintf(gi, sizeof gi, "%s", write_file(gz ? "over.gz" : "over", img, ni, gz));
+        expect_error(gi, lp, gz ? "over.gz" : "over", "the header claims 16777217 images, more than the 16777216");
+        put32(img + 4, RM_IDX_MAX_ITEMS);
+        snprintf(gi, sizeof gi, "%s", write_file(gz ? "limit.gz" : "limit", img, ni, gz));
+        expect_disagree(gi, lp, gz ? "limit.gz" : "limit", "claims 16777216 images but the file holds only 6");
         put32(img + 4, 1000);
         snprintf(gi, sizeof gi, "%s", write_file(gz ? "i1000.gz" : "i1000", img, ni, gz));
         expect_disagree(gi, lp, gz ? "i1000.gz" : "i1000", "claims 1000 images but the file holds only 6");
@@ -164,7 +174,10 @@ static void test_lying_header(void)
         snprintf(gi, sizeof gi, "%s", write_file(gz ? "img6.gz" : "img6", img, ni, gz));
         put32(lab + 4, 0xFFFFFFFFu);
         snprintf(gl, sizeof gl, "%s", write_file(gz ? "lhuge.gz" : "lhuge", lab, nl, gz));
-        expect_disagree(gi, gl, gz ? "lhuge.gz" : "lhuge", "claims 4294967295 labels but the file holds only 6");
+        expect_error(gi, gl, gz ? "lhuge.gz" : "lhuge", "the header claims 4294967295 labels, more than the");
+        put32(lab + 4, RM_IDX_MAX_ITEMS);
+        snprintf(gl, sizeof gl, "%s", write_file(gz ? "llimit.gz" : "llimit", lab, nl, gz));
+        expect_disagree(gi, gl, gz ? "llimit.gz" : "llimit", "claims 16777216 labels but the file holds only 6");
         put32(lab + 4, 7);
         snprintf(gl, sizeof gl, "%s", write_file(gz ? "l7.gz" : "l7", lab, nl, gz));
         expect_disagree(gi, gl, gz ? "l7.gz" : "l7", "claims 7 labels but the file holds only 6");
@@ -183,6 +196,41 @@ static void test_lying_header(void)
     rm_err e = {0};
     CHECK(rm_idx_load(&d, gi, gl, &e) == RM_OK);
     CHECK(d.n == 3000 && memcmp(d.images, big + 16, 3000 * 784) == 0 && d.labels[2999] == 9);
+    rm_dataset_free(&d);
+}
+
+/* Only regular files are read: a FIFO (which would block open() forever) or a directory is refused at
+ * once with an error naming it; a training set of one class is refused as CSV's are. */
+static void test_not_regular_and_one_class(void)
+{
+    char fifo[300], lp[300], ip[300];
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    size_t ni = make_images(img, 0x803, 5, 28, 28), nl = make_labels(lab, 5);
+    snprintf(ip, sizeof ip, "%s", write_file("one5", img, ni, 0));
+    snprintf(lp, sizeof lp, "%s", write_file("lab5", lab, nl, 0));
+    expect_error(fifo, lp, fifo, "is a FIFO (named pipe), not a regular file");
+    expect_error(ip, fifo, fifo, "is a FIFO (named pipe), not a regular file");
+    expect_error(dir, lp, dir, "is a directory, not a regular file");
+    rm_err e = {0};
+    CHECK(rm_fopen(fifo, "rb", &e) == NULL);
+    CHECK_CONTAINS(e.msg, "is a FIFO");
+    FILE *f = rm_fopen(lp, "rb", &e); /* a regular file reads as before, blocking */
+    CHECK(f != NULL && fgetc(f) == 0 && fclose(f) == 0);
+
+    rm_dataset d;
+    CHECK(rm_idx_load(&d, ip, lp, &e) == RM_OK && rm_idx_require_classes(&d, lp, &e) == RM_OK);
+    rm_dataset_free(&d);
+    for (int i = 0; i < 5; i++) lab[8 + i] = 7;
+    snprintf(lp, sizeof lp, "%s", write_file("lab7s", lab, nl, 0));
+    CHECK(rm_idx_load(&d, ip, lp, &e) == RM_OK);
+    CHECK(rm_idx_require_classes(&d, lp, &e) == RM_ERR_IO);
+    CHECK_CONTAINS(e.msg, lp);
+    CHECK_CONTAINS(e.msg, "one class only: every one of the 5 labels is 7 (at least 2 classes are needed)");
+    rm_dataset_free(&d);
+    lab[8 + 4] = 0; /* a second class, in the last label only */
+    snprintf(lp, sizeof lp, "%s", write_file("lab7s0", lab, nl, 0));
+    CHECK(rm_idx_load(&d, ip, lp, &e) == RM_OK && rm_idx_require_classes(&d, lp, &e) == RM_OK);
     rm_dataset_free(&d);
 }
 
@@ -257,6 +305,7 @@ int main(void)
     if (!mkdtemp(dir)) return 1;
     test_reader();
     test_lying_header();
+    test_not_regular_and_one_class();
     test_split();
     test_gather();
     char cmd[128];

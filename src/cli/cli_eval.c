@@ -297,10 +297,10 @@ int rm_cli_eval(int argc, char **argv)
     if (!rc) {
         rm_model_spec spec;
         rm_config_model_spec(&c, d.dim, d.classes, &spec);
-        rc = rm_model_build(&m, &spec, RM_EVAL_BATCH, &e);
+        rc = rm_model_build(&m, &spec, rm_eval_batch(n), &e);
     }
     if (!rc) rc = rm_st_load_model(&m, model_path, NULL, &e);
-    if (!rc && !(labels = rm_alloc(RM_EVAL_BATCH, 1, "labels", &e))) rc = e.code;
+    if (!rc && !(labels = rm_alloc((size_t)rm_eval_batch(n), 1, "labels", &e))) rc = e.code;
     if (!rc) rc = rm_pool_start(c.threads, &e);
     if (!rc) {
         float lut[256];

@@ -3,6 +3,7 @@
 #include "rm_common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,54 @@ void *rm_alloc(size_t n, size_t size, const char *what, rm_err *e)
 
 void rm_free(void *p) { free(p); }
 
+/* What a file that is not a regular file is, for the error. */
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO (named pipe)" : S_ISCHR(m) ? "a character device"
+           : S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+int rm_open_input(const char *path, struct stat *st, rm_err *e)
+{
+    struct stat own;
+    if (!st) st = &own;
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        int err = errno;
+        rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(err));
+        errno = err;
+        return -1;
+    }
+    int err = fstat(fd, st) != 0 ? errno : 0, flags = err ? 0 : fcntl(fd, F_GETFL);
+    if (!err && S_ISREG(st->st_mode) && (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)) err = errno;
+    if (err || !S_ISREG(st->st_mode)) {
+        close(fd);
+        if (err)
+            rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(err));
+        else
+            rm_fail(e, RM_ERR_IO, "%s: is %s, not a regular file (regmnist reads only regular files)", path,
+                    file_kind(st->st_mode));
+        errno = err ? err : S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
 FILE *rm_fopen(const char *path, const char *mode, rm_err *e)
 {
+    if (mode[0] == 'r' && !strchr(mode, '+')) {
+        int fd = rm_open_input(path, NULL, e);
+        if (fd < 0) return NULL;
+        FILE *f = fdopen(fd, mode);
+        if (!f) {
+            int err = errno;
+            close(fd);
+            rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(err));
+            errno = err;
+        }
+        return f;
+    }
     FILE *f = fopen(path, mode);
     if (!f) rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(errno));
     return f;

@@ -7,10 +7,12 @@
  * differently, so an element's last bits depend on where the call's edges fall. Cutting a product
  * per thread count (as regmnist did before) changed results between --threads 1, 2 and 3; with
  * shape-fixed tiles every element comes from the same call sequence whatever the thread count. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "rm_gemm.h"
 
 #include <cblas.h>
 #include <stdio.h>
+#include <sys/mman.h>
 
 /* Stops OpenBLAS's worker threads; exported by its pthreads builds (Debian's). Weak, so a BLAS
  * without it still links. */
@@ -70,8 +72,42 @@ void rm_gemm_task(void *vop, long t)
     if (j->post) j->post(j->ctx, r0, r1, c0, c1);
 }
 
+/* OpenBLAS maps a work buffer (128 MiB of address space on x86-64; BUFFER_SIZE in its build) for each
+ * call that runs while all earlier buffers are in use, the first time, and keeps it; when that
+ * mapping fails (under ulimit -v) it retries forever. So the pool sets aside as much address space as
+ * its threads' buffers take before regmnist allocates anything (rm_blas_reserve), and hands it back
+ * just before the first product: an address-space limit is then met by regmnist's own checked
+ * allocations (out of memory, exit 1), never inside OpenBLAS. */
+#define BLAS_BUFFER ((size_t)129 << 20) /* 128 MiB and a page, with room to spare */
+
+static void *reserved;
+static size_t reserved_len;
+
+int rm_blas_reserve(int nthreads, rm_err *e)
+{
+    rm_blas_release();
+    size_t len = (size_t)nthreads * BLAS_BUFFER;
+    void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return rm_fail(e, RM_ERR_RUN,
+                       "out of memory: no room for OpenBLAS's work buffers (%d thread%s x 128 MiB of address space; "
+                       "see ulimit -v, or use fewer --threads)",
+                       nthreads, nthreads == 1 ? "" : "s");
+    reserved = p;
+    reserved_len = len;
+    return RM_OK;
+}
+
+void rm_blas_release(void)
+{
+    if (!reserved) return;
+    munmap(reserved, reserved_len);
+    reserved = NULL;
+}
+
 void rm_job_add_gemm(rm_job *j, rm_gemm_op *op)
 {
+    if (reserved) rm_blas_release(); /* the first product: OpenBLAS maps its buffers into this room */
     rm_gemm_plan(op);
     rm_job_add(j, rm_gemm_task, op, op->ntiles);
 }

@@ -9,6 +9,8 @@
  * job (whose context may be gone). */
 #include "rm_pool.h"
 
+#include "rm_gemm.h"
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -131,6 +133,10 @@ int rm_pool_start(int nthreads, rm_err *e)
         }
         P.nthreads = k + 1;
     }
+    if (rm_blas_reserve(nthreads, e)) { /* after the threads' stacks, before any of regmnist's buffers */
+        rm_pool_stop();
+        return e->code;
+    }
     return RM_OK;
 }
 
@@ -208,4 +214,5 @@ void rm_pool_stop(void)
     P.ctx = NULL;
     P.job = NULL;
     P.running = 0;
+    rm_blas_release();
 }

@@ -9,15 +9,9 @@
 
 gzFile rm_gzopen(const char *path, struct stat *st, rm_err *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = rm_open_input(path, st, e);
     if (fd < 0) {
-        rm_fail(e, RM_ERR_IO, "%s: %s", path, errno == ENOENT ? "not found" : strerror(errno));
-        return NULL;
-    }
-    int bad = fstat(fd, st) != 0 ? errno : S_ISDIR(st->st_mode) ? EISDIR : 0;
-    if (bad) {
-        close(fd);
-        rm_fail(e, RM_ERR_IO, "%s: %s", path, strerror(bad));
+        if (errno == ENOENT) rm_fail(e, RM_ERR_IO, "%s: not found", path);
         return NULL;
     }
     gzFile f = gzdopen(fd, "rb");

@@ -156,8 +156,13 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
         rc = rm_fail(e, RM_ERR_IO, "%s: holds no items", path);
         goto out;
     }
+    if (*count > RM_IDX_MAX_ITEMS) { /* before a byte of the payload is read: a gzip bomb ends here */
+        rc = rm_fail(e, RM_ERR_IO, "%s: the header claims %u %s, more than the %u an IDX file may hold here", path,
+                     *count, item == 1 ? "labels" : "images", RM_IDX_MAX_ITEMS);
+        goto out;
+    }
     size_t want = (size_t)*count * item, cap;
-    if (gzdirect(f) && S_ISREG(st.st_mode)) {
+    if (gzdirect(f)) { /* rm_gzopen opens regular files only: st_size is the file's length */
         /* raw file: its size says how much data there is; a truthful header is allocated once */
         unsigned long long have = (size_t)st.st_size > hlen ? (unsigned long long)st.st_size - hlen : 0;
         if (have != want) {
@@ -166,7 +171,7 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
         }
         cap = want;
     } else {
-        size_t packed = S_ISREG(st.st_mode) ? (size_t)st.st_size : 0;
+        size_t packed = (size_t)st.st_size;
         cap = packed < GZ_START / GZ_RATIO ? GZ_START : packed < want / GZ_RATIO ? packed * GZ_RATIO : want;
     }
     if ((rc = read_payload(f, path, *count, item, cap, data, e))) goto out;
@@ -230,6 +235,14 @@ int rm_idx_load(rm_dataset *d, const char *images_path, const char *labels_path,
     d->dim = RM_IMG_SIZE;
     d->classes = RM_CLASSES;
     return RM_OK;
+}
+
+int rm_idx_require_classes(const rm_dataset *d, const char *labels_path, rm_err *e)
+{
+    for (uint32_t i = 1; i < d->n; i++)
+        if (d->labels[i] != d->labels[0]) return RM_OK;
+    return rm_fail(e, RM_ERR_IO, "%s: one class only: every one of the %u labels is %u (at least 2 classes are needed)",
+                   labels_path, d->n, d->n ? d->labels[0] : 0);
 }
 
 int rm_idx_load_labels(rm_dataset *d, const char *labels_path, rm_err *e)

@@ -5,6 +5,8 @@
 
 #include "rm_loss.h"
 
+int rm_eval_batch(uint32_t n) { return n == 0 ? 1 : n < RM_EVAL_BATCH ? (int)n : RM_EVAL_BATCH; }
+
 rm_eval_result rm_evaluate(rm_model *m, const rm_dataset *d, const uint32_t *idx, uint32_t n, const float lut[256],
                            uint8_t *labels, long *confusion, rm_act_acc *acts)
 {

@@ -96,10 +96,13 @@ static cJSON *read_json(const char *dir, const char *name, int *absent, char *pr
         snprintf(problem, np, "%s: path too long", name);
         return NULL;
     }
-    FILE *f = fopen(path, "rb");
+    rm_err fe;
+    FILE *f = rm_fopen(path, "rb", &fe); /* a regular file only: a FIFO would block */
     if (!f) {
+        size_t k = strlen(path);
+        const char *why = strncmp(fe.msg, path, k) == 0 ? fe.msg + k + 2 : fe.msg; /* fe.msg: "path: problem" */
         if (errno == ENOENT) *absent = 1;
-        else snprintf(problem, np, "%s: %s", name, strerror(errno));
+        else snprintf(problem, np, "%s: %.200s", name, why);
         return NULL;
     }
     struct stat st;

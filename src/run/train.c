@@ -110,12 +110,13 @@ void rm_norm_lut(double mean, double std, float lut[256])
     for (int v = 0; v < 256; v++) lut[v] = ((float)v / 255.0f - fm) / fs; /* as rm_norm_table: ToTensor, Normalize */
 }
 
-static int load_set(const rm_config *c, const char *img, const char *lab, rm_dataset *d, rm_err *e)
+/* One IDX set; a training set (training) must hold at least 2 classes. */
+static int load_set(const rm_config *c, const char *img, const char *lab, int training, rm_dataset *d, rm_err *e)
 {
     char ip[2048], lp[2048];
     if (rm_path_join(ip, sizeof ip, c->data.dir, img, e) || rm_path_join(lp, sizeof lp, c->data.dir, lab, e))
         return e->code;
-    return rm_idx_load(d, ip, lp, e);
+    return rm_idx_load(d, ip, lp, e) || (training && rm_idx_require_classes(d, lp, e)) ? e->code : RM_OK;
 }
 
 /* Both sets of c as datasets: the IDX files, or the csv training file with its test file or its held-out
@@ -126,8 +127,8 @@ static int load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm
                      uint32_t **test_rows, rm_err *e)
 {
     if (c->data.format == RM_FORMAT_IDX) {
-        if (load_set(c, c->data.train_images, c->data.train_labels, train, e) ||
-            load_set(c, c->data.test_images, c->data.test_labels, test, e))
+        if (load_set(c, c->data.train_images, c->data.train_labels, 1, train, e) ||
+            load_set(c, c->data.test_images, c->data.test_labels, 0, test, e))
             return e->code;
         return rm_config_check_classes(c, "config", RM_CLASSES, e);
     }
@@ -569,8 +570,9 @@ static int run_files(const char *dir, int remove)
 static char *slurp(const char *dir, const char *name)
 {
     char path[2048];
+    rm_err e;
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return NULL;
-    FILE *f = fopen(path, "rb");
+    FILE *f = rm_fopen(path, "rb", &e); /* a regular file only: a FIFO would block */
     if (!f) return NULL;
     char *buf = malloc(1 << 20);
     size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
@@ -901,7 +903,12 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     /* Model, optimizer and every buffer of the loop. */
     rm_model_spec spec;
     rm_config_model_spec(c, D, C, &spec);
-    const int max_batch = bs > RM_EVAL_BATCH ? bs : RM_EVAL_BATCH;
+    /* the largest batch the loop and the evaluations use, from the data: a few wide rows need no more */
+    uint32_t n_eval = s->test.n;
+    if (s->n_val > n_eval) n_eval = s->n_val;
+    if (s->n_te > n_eval) n_eval = s->n_te;
+    const int train_batch = (uint32_t)bs < n ? bs : (int)n, eval_batch = rm_eval_batch(n_eval);
+    const int max_batch = train_batch > eval_batch ? train_batch : eval_batch;
     rm_model *m = &s->model;
     if (rm_model_build(m, &spec, max_batch, e)) return e->code;
     rm_model_init(m, seed);
@@ -1277,6 +1284,10 @@ int rm_run_check(const rm_config *c, rm_err *e)
     if (rm_config_check_classes(c, "config", RM_CLASSES, e)) return e->code;
     if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
     if (rm_idx_load_labels(&d, lp, e)) return e->code;
+    if (rm_idx_require_classes(&d, lp, e)) {
+        rm_dataset_free(&d);
+        return e->code;
+    }
     uint32_t n_train, n_val;
     rm_split_counts(d.labels, d.n, c->data.subset, c->data.val_fraction, &n_train, &n_val);
     rm_dataset_free(&d);
