@@ -93,6 +93,16 @@ bad '{"base": "../base.json", "set": {"training.batch_size": 161}, "grid": {"tra
 bad '{"base": "../base.json", "grid": {"name": ["x"]}}' "name is the sweep's" "name"
 echo '{"base": "../base.json", "grid": {"model.dropout": [0, 1.5]}}' > "$tmp/specs/bad.json"
 expect 2 "--count checks the values" -- sweep "$tmp/specs/bad.json" --count; has "$tmp/err" "must be in [0, 1], got 1.5"
+# the run count is capped, not overflowed: 16 keys x 16 values is 2^64 runs (issue 16, item 6)
+python3 -c 'import json,sys; json.dump({"base": "../base.json", "out": sys.argv[1],
+  "grid": {"model.k%d" % k: list(range(16)) for k in range(16)}}, open(sys.argv[2], "w"))' "$tmp/huge" "$tmp/specs/huge.json"
+expect 2 "2^64 runs: --count" -- sweep "$tmp/specs/huge.json" --count
+has "$tmp/err" "huge.json: 1.84e+19 runs (grid x zip x seeds), more than the limit of 100000 runs per sweep"
+expect 2 "2^64 runs: --jobs" -- sweep "$tmp/specs/huge.json" --jobs 2
+[[ ! -e $tmp/huge ]] && ok || no "a sweep past the limit wrote $tmp/huge"
+python3 -c 'import json,sys; json.dump({"base": "../base.json", "seeds": list(range(1, 5)),
+  "grid": {"regularization.l2": list(range(160)), "optimizer.lr": list(range(1, 158))}}, open(sys.argv[1], "w"))' "$tmp/specs/over.json"
+expect 2 "100480 runs" -- sweep "$tmp/specs/over.json" --count; has "$tmp/err" "100480 runs (grid x zip x seeds), more than the limit"
 # whole numbers keep their digits in names: 150 and 151 are two directories
 echo '{"base": "../base.json", "grid": {"training.epochs": [150, 151]}, "out": "'"$tmp"'/ep"}' > "$tmp/specs/ep.json"
 expect 0 "whole-number labels" -- sweep "$tmp/specs/ep.json" --list; has "$tmp/out" "ep/epochs=150/seed1"; has "$tmp/out" "ep/epochs=151/seed1"

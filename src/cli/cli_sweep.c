@@ -47,7 +47,8 @@ static const char HELP[] =
     "base is relative to the spec's directory; out to the working directory (default\n"
     "runs/<name>). Run i's directory is OUT/<key=value,...>/seed<S>; the sweep directory gets\n"
     "sweep.json and index.csv. Runs are numbered with the seeds innermost, then zip, then\n"
-    "the grid keys with the last one fastest.\n";
+    "the grid keys with the last one fastest. A sweep has at most 100000 runs (grid x zip x\n"
+    "seeds; more is a usage error, exit 2).\n";
 
 typedef struct {
     char name[128], base[2048], out[1024];
@@ -271,11 +272,14 @@ static int parse_spec(sweep *w, const char *path, rm_err *e)
         }
         snprintf(w->label[k], sizeof w->label[k], "%s", clash ? w->key[k] : shortname);
     }
-    w->ncombos = 1;
-    for (int k = 0; k < w->ngrid; k++) w->ncombos *= w->nlevels[k];
-    if (w->nzip) w->ncombos *= w->nzip;
-    w->nruns = w->ncombos * w->nseeds;
-    if (w->nruns > MAX_RUNS) return rm_fail(e, RM_ERR_USAGE, "%s: %ld runs, more than %d", path, w->nruns, MAX_RUNS);
+    /* The run count, checked against MAX_RUNS factor by factor (16 keys of 256 values would overflow). */
+    double total = w->nseeds * (w->nzip ? (double)w->nzip : 1.0);
+    for (int k = 0; k < w->ngrid; k++) total *= w->nlevels[k];
+    if (total > MAX_RUNS)
+        return rm_fail(e, RM_ERR_USAGE, "%s: %.*g runs (grid x zip x seeds), more than the limit of %d runs per sweep",
+                       path, total < 1e15 ? 15 : 3, total, MAX_RUNS);
+    w->ncombos = (long)(total / w->nseeds);
+    w->nruns = (long)total;
     return RM_OK;
 }
 
@@ -346,29 +350,52 @@ static int build_run(const sweep *w, const char *spec_path, long i, rm_config *c
     return rm_config_validate(c, spec_path, e);
 }
 
+typedef struct {
+    char *label;
+    long combo;
+} combo_label;
+
+static int by_label(const void *a, const void *b)
+{
+    const combo_label *x = a, *y = b;
+    int c = strcmp(x->label, y->label);
+    return c ? c : (x->combo > y->combo) - (x->combo < y->combo);
+}
+
+/* Distinct directories: labels that collapse (e.g. "a b" and "a_b") would share one. Sorted, so
+ * that a sweep of MAX_RUNS runs is checked in a moment. */
+static int check_dirs(const sweep *w, const char *spec_path, rm_err *e)
+{
+    combo_label *v = calloc((size_t)w->ncombos, sizeof *v);
+    int rc = v ? RM_OK : rm_fail(e, RM_ERR_RUN, "out of memory");
+    char buf[1024];
+    for (long i = 0; !rc && i < w->ncombos; i++) {
+        int level[MAX_KEYS], s;
+        decode(w, i * w->nseeds, level, &s);
+        varied_label(w, level, buf, sizeof buf);
+        v[i].combo = i;
+        if (!(v[i].label = strdup(buf))) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
+    }
+    if (!rc) qsort(v, (size_t)w->ncombos, sizeof *v, by_label);
+    for (long i = 1; !rc && i < w->ncombos; i++)
+        if (strcmp(v[i - 1].label, v[i].label) == 0)
+            rc = rm_fail(e, RM_ERR_USAGE, "%s: runs %ld and %ld would share the directory %s/%s", spec_path,
+                         v[i - 1].combo * w->nseeds, v[i].combo * w->nseeds, w->out, v[i].label);
+    for (long i = 0; v && i < w->ncombos; i++) free(v[i].label);
+    free(v);
+    return rc;
+}
+
 /* Check every run's config (and, with data, the rules that need it) before anything runs. */
 static int check_all(const sweep *w, const char *spec_path, int with_data, rm_err *e)
 {
     static rm_config c;
-    char dir[2048], first[2048];
+    char dir[2048];
     for (long i = 0; i < w->nruns; i++) {
         if (build_run(w, spec_path, i, &c, dir, sizeof dir, e)) return e->code;
         if (with_data && rm_run_check(&c, e)) return e->code;
     }
-    /* distinct directories: labels that collapse (e.g. "a b" and "a_b") would share one */
-    for (long i = 0; i < w->ncombos; i++) {
-        int li[MAX_KEYS], lj[MAX_KEYS], s;
-        decode(w, i * w->nseeds, li, &s);
-        varied_label(w, li, first, sizeof first);
-        for (long j = 0; j < i; j++) {
-            decode(w, j * w->nseeds, lj, &s);
-            varied_label(w, lj, dir, sizeof dir);
-            if (strcmp(first, dir) == 0)
-                return rm_fail(e, RM_ERR_USAGE, "%s: runs %ld and %ld would share the directory %s/%s", spec_path,
-                               j * w->nseeds, i * w->nseeds, w->out, first);
-        }
-    }
-    return RM_OK;
+    return check_dirs(w, spec_path, e);
 }
 
 /* A word for a POSIX shell: single-quoted unless it is plain. */
