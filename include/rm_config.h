@@ -108,6 +108,10 @@ int rm_config_apply(rm_config *c, const struct cJSON *root, const char *origin, 
  * a name with a '/' is used as given. Writes the path found into out; the error lists where it looked. */
 int rm_config_find(const char *name, const char *sub, char *out, size_t n, rm_err *e);
 
+/* Parse text strictly as one JSON object (a config, or what names, e.g. "sweep spec"): errors name
+ * origin with the line and column of invalid JSON, or the type found instead of an object. */
+struct cJSON *rm_config_parse_object(const char *text, const char *origin, const char *what, rm_err *e);
+
 /* Read and apply a config file: strict JSON, no trailing text, no duplicate or unknown keys. */
 int rm_config_load(rm_config *c, const char *path, rm_err *e);
 

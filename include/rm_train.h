@@ -52,6 +52,9 @@ typedef struct rm_run_opts {
  * (SIGINT/SIGTERM) returns 128 + the signal number after writing summary.json. */
 int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e);
 
+/* The file in a run directory that a run holds a write lock (fcntl F_SETLK) on for its life. */
+#define RM_LOCK_FILE ".regmnist.lock"
+
 /* What a run directory holds for a config (see rm_run_dir_state). */
 enum { RM_DIR_EMPTY = 0, RM_DIR_DONE = 1, RM_DIR_RESUMABLE = 2, RM_DIR_OTHER = 3 };
 

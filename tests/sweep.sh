@@ -61,6 +61,55 @@ REGMNIST_TEST_SIGTERM_AFTER_STEPS=12 "$bin" sweep "$spec" --task-id 3 --quiet 2>
 expect 0 "resumed task" -- sweep "$spec" --task-id 3; has "$tmp/err" "resuming"
 same "$(json "$tmp/runs/l2=0,dropout=0.3/seed2/summary.json" resumed_after_epoch)" 1 "resumed after epoch 1"
 
+# two sweeps at once on one spec: a run the other holds is running elsewhere, waited for, not failed;
+# both exit 0 (issue 16, item 10)
+cat > "$tmp/specs/two.json" <<JSON
+{"base": "../base.json", "grid": {"regularization.l2": [0, 1e-4, 1e-3], "model.dropout": [0, 0.3]}, "seeds": [1, 2],
+ "out": "$tmp/two"}
+JSON
+"$bin" sweep "$tmp/specs/two.json" --jobs 2 2> "$tmp/two1.err" & p1=$!
+"$bin" sweep "$tmp/specs/two.json" --jobs 2 2> "$tmp/two2.err" & p2=$!
+wait $p1; same "$?" 0 "the first of two sweeps at once: $(cat "$tmp/two1.err")"
+wait $p2; same "$?" 0 "the second of two sweeps at once: $(cat "$tmp/two2.err")"
+n=0; for s in "$tmp"/two/*/seed*/summary.json; do [[ $(json "$s" status) == ok ]] && n=$((n + 1)); done
+same "$n" 12 "12 finished runs of two sweeps at once"
+# a run held by another process (here a lock taken by hand, as a run takes it): --task-id says so with
+# exit 75; --jobs runs the others, waits for it and then runs it
+lockdir="$tmp/two/l2=0,dropout=0/seed3"
+sed -i 's/"seeds": \[1, 2\]/"seeds": [3]/' "$tmp/specs/two.json"
+mkdir -p "$lockdir"
+python3 -c 'import fcntl,sys,time; f=open(sys.argv[1],"a"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2],"w").close()
+time.sleep(float(sys.argv[3]))' "$lockdir/.regmnist.lock" "$tmp/locked" 3 & holder=$!
+for _ in $(seq 50); do [[ -e $tmp/locked ]] && break; sleep 0.1; done
+expect 75 "--task-id of a run held elsewhere" -- sweep "$tmp/specs/two.json" --task-id 0
+has "$tmp/err" "run 0 ($lockdir): running elsewhere (another process holds $lockdir/.regmnist.lock)"
+[[ ! -e $lockdir/config.json ]] && ok || no "--task-id wrote into a run dir held elsewhere"
+expect 0 "--jobs waits for a run held elsewhere" -- sweep "$tmp/specs/two.json" --jobs 2
+has "$tmp/err" "run 0 ($lockdir): running elsewhere (process $holder holds it); waiting for it"
+has "$tmp/err" "6 runs done"
+kill -0 $holder 2> /dev/null && no "the sweep ended before the run held elsewhere was free" || ok
+same "$(json "$lockdir/summary.json" status)" ok "the waited-for run, run once free"
+wait $holder
+# killing the sweep's parent alone stops its runs too (PR_SET_PDEATHSIG), which keep their last epoch
+alive() { [[ -e /proc/$1/stat ]] && [[ $(cut -d' ' -f3 "/proc/$1/stat") != Z ]]; }
+sed 's/"epochs": 2,/"epochs": 100000,/' "$tmp/base.json" > "$tmp/long.json"
+echo '{"base": "../long.json", "seeds": [1, 2], "out": "'"$tmp"'/long"}' > "$tmp/specs/long.json"
+"$bin" sweep "$tmp/specs/long.json" --jobs 2 --quiet 2> "$tmp/long.err" & sp=$!
+kids=
+for _ in $(seq 100); do
+  kids=$(cat /proc/$sp/task/*/children 2> /dev/null); [[ $(wc -w <<< "$kids") -eq 2 && -e $tmp/long/seed2/metrics.csv ]] && break; sleep 0.1
+done
+same "$(wc -w <<< "$kids")" 2 "two runs started"
+kill -9 $sp; wait $sp 2> /dev/null
+for _ in $(seq 100); do gone=1; for k in $kids; do alive "$k" && gone=0; done; ((gone)) && break; sleep 0.1; done
+same "$gone" 1 "the runs ended with their killed sweep"
+for k in $kids; do alive "$k" && kill "$k"; done # (left running, they would train 100000 epochs)
+for sd in seed1 seed2; do
+  same "$(json "$tmp/long/$sd/summary.json" status)" interrupted "$sd stopped as by SIGTERM"
+  python3 -c 'import fcntl,sys; fcntl.lockf(open(sys.argv[1],"a"), fcntl.LOCK_EX | fcntl.LOCK_NB)' "$tmp/long/$sd/.regmnist.lock" \
+    && ok || no "$sd is still locked after its sweep was killed"
+done
+
 # zip varies keys together; a failing run does not stop the others; the sweep then exits 1
 cat > "$tmp/specs/z.json" <<JSON
 {"base": "../base.json", "zip": {"model.dropout": [0, 0.5, 0], "model.input_dropout": [0, 0.2, 0]},
@@ -71,9 +120,24 @@ expect 2 "zip runs sharing a dir" -- sweep "$tmp/specs/z.json" --jobs 2; has "$t
 sed -i 's/\[0, 0.2, 0\]/[0, 0.2, 0.1]/' "$tmp/specs/z.json"
 expect 0 "zip count" -- sweep "$tmp/specs/z.json" --count; same "$(cat "$tmp/out")" 6 "2 grid x 3 zip"
 expect 1 "a failing run" -- sweep "$tmp/specs/z.json" --jobs 2 --quiet; has "$tmp/err" "3 of 6 runs failed"
+has "$tmp/err" "run 3 ($tmp/z/l2=1e300,dropout=0,input_dropout=0/seed1) failed (exit 1); see its summary.json"
 same "$(json "$tmp/z/l2=0,dropout=0.5,input_dropout=0.2/seed1/summary.json" status)" ok "the others finished"
 same "$(json "$tmp/z/l2=1e300,dropout=0,input_dropout=0/seed1/summary.json" status)" diverged "the failing run"
 same "$(json "$tmp/z/l2=0,dropout=0,input_dropout=0.1/seed1/summary.json" name)" "z,l2=0,dropout=0,input_dropout=0.1" "name from the file name"
+
+# a run that fails before it has a summary.json is reported so, not sent to its summary.json (issue 16, item 11)
+echo '{"base": "../base.json", "grid": {"model.dropout": [0, 0.1]}, "out": "'"$tmp"'/nodir"}' > "$tmp/specs/nodir.json"
+mkdir -p "$tmp/nodir"; touch "$tmp/nodir/dropout=0.1" # a file where run 1's directory goes
+expect 1 "a run whose directory cannot be made" -- sweep "$tmp/specs/nodir.json" --jobs 1 --quiet
+has "$tmp/err" "run 1 ($tmp/nodir/dropout=0.1/seed1) failed (exit 3) before writing summary.json (its error is above)"
+has "$tmp/err" "nodir/dropout=0.1"; has "$tmp/err" "1 of 2 runs failed"
+no_summary=$(grep -c "see its summary.json" "$tmp/err"); same "$no_summary" 0 "no summary.json to see"
+# a spec that is not JSON says where; one that is not an object says what it is
+printf '{"base": "../base.json",\n "grid": {"model.dropout": [0, 0.1]},\n "seeds": [1, 2,]}\n' > "$tmp/specs/nojson.json"
+expect 2 "invalid JSON in a spec" -- sweep "$tmp/specs/nojson.json" --count; has "$tmp/err" "nojson.json: invalid JSON at line 3, column 17"
+echo '[{"base": "../base.json"}]' > "$tmp/specs/nojson.json"
+expect 2 "a spec that is an array" -- sweep "$tmp/specs/nojson.json" --count
+has "$tmp/err" "nojson.json: the sweep spec must be a JSON object, got an array"
 
 # strict spec: every value checked before anything runs
 bad() { echo "$1" > "$tmp/specs/bad.json"; expect 2 "$2" -- sweep "$tmp/specs/bad.json" --jobs 2; has "$tmp/err" "$3"; }

@@ -545,6 +545,17 @@ static cJSON *parse_strict(const char *text, const char *origin, rm_err *e)
     return root;
 }
 
+cJSON *rm_config_parse_object(const char *text, const char *origin, const char *what, rm_err *e)
+{
+    cJSON *root = parse_strict(text, origin, e);
+    if (root && !cJSON_IsObject(root)) {
+        rm_fail(e, RM_ERR_USAGE, "%s: the %s must be a JSON object, got %s", origin, what, type_name(root));
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
 /* The installed configs: share/regmnist/configs beside the binary's bin/ (so an install can move). */
 static void installed_configs(char *out, size_t n)
 {
