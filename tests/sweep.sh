@@ -54,6 +54,17 @@ before=$(stat -c %Y.%s "$tmp/runs/l2=0,dropout=0/seed1/metrics.csv")
 expect 0 "re-run" -- sweep "$spec" --jobs 2 --quiet
 same "$(stat -c %Y.%s "$tmp/runs/l2=0,dropout=0/seed1/metrics.csv")" "$before" "a finished run was not redone"
 expect 0 "--task-id on a finished run" -- sweep "$spec" --task-id 0; has "$tmp/err" "already done"
+# a run made by an older regmnist whose config.json lacks a key since added (at its default) is the
+# same config, resolved with today's defaults: still finished, not another run's (issue 16, item 17)
+cfg="$tmp/runs/l2=0,dropout=0/seed1/config.json"
+same "$(json "$cfg" data.noise_std)" 0 "data.noise_std at its default"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); del c["data"]["noise_std"]; del c["output"]["weight_images"]
+json.dump(c, open(sys.argv[1], "w"), indent=2)' "$cfg"
+expect 0 "a finished run of an older version: --task-id" -- sweep "$spec" --task-id 0; has "$tmp/err" "already done"
+expect 0 "a finished run of an older version: --jobs" -- sweep "$spec" --jobs 2
+has "$tmp/err" "8 runs done"
+same "$(stat -c %Y.%s "$tmp/runs/l2=0,dropout=0/seed1/metrics.csv")" "$before" "the older version's run was not redone"
+grep -q noise_std "$cfg" && no "the older run's config.json was rewritten" || ok
 expect 2 "--task-id out of range" -- sweep "$spec" --task-id 8; has "$tmp/err" "the sweep has 8 runs"
 # an interrupted run is resumed by its task, and ends equal to the run left alone
 rm -rf "$tmp/runs/l2=0,dropout=0.3/seed2"

@@ -488,11 +488,34 @@ static int first_difference(const cJSON *a, const cJSON *b, const char *prefix, 
 
 enum { IGNORE_EPOCHS = 1, IGNORE_THREADS = 2 };
 
-/* Compare two resolved configs (JSON text) but for output.dir (and training.epochs / threads as the
- * IGNORE_* flags ask): 0 when the same, 1 with the first differing key in key, -1 when one is not JSON. */
+/* A saved config (a run's config.json, perhaps written by an older regmnist that lacked some keys)
+ * resolved with today's defaults; as it stands when it does not load today (a key since removed),
+ * NULL when it is not JSON. */
+static cJSON *resolve_saved(const char *saved)
+{
+    cJSON *j = cJSON_Parse(saved), *out = NULL;
+    rm_config *c = j ? malloc(sizeof *c) : NULL;
+    rm_err ignored;
+    if (c) {
+        rm_config_defaults(c);
+        cJSON *r = rm_config_apply(c, j, "config.json", &ignored) == RM_OK ? rm_config_to_json(c) : NULL;
+        char *text = r ? cJSON_PrintUnformatted(r) : NULL; /* as text: numbers are raw JSON in r */
+        out = text ? cJSON_Parse(text) : NULL;
+        cJSON_free(text);
+        cJSON_Delete(r);
+        free(c);
+    }
+    if (!out) return j;
+    cJSON_Delete(j);
+    return out;
+}
+
+/* Compare a saved config with a resolved one (JSON text), both resolved with today's defaults, but
+ * for output.dir (and training.epochs / threads as the IGNORE_* flags ask): 0 when the same, 1 with
+ * the first differing key in key, -1 when one is not JSON. */
 static int config_difference(const char *saved, const char *now, int ignore, char *key, size_t n)
 {
-    cJSON *a = cJSON_Parse(saved), *b = cJSON_Parse(now);
+    cJSON *a = resolve_saved(saved), *b = cJSON_Parse(now);
     int r = -1;
     if (a && b) {
         cJSON *oa = cJSON_GetObjectItemCaseSensitive(a, "output"), *ob = cJSON_GetObjectItemCaseSensitive(b, "output");
