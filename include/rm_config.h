@@ -122,6 +122,9 @@ int rm_config_set(rm_config *c, const char *assignment, rm_err *e);
 /* Set one key from a command-line flag (--seed, --threads, --out), named flag in errors. */
 int rm_config_set_flag(rm_config *c, const char *flag, const char *path, const struct cJSON *v, rm_err *e);
 
+/* The origin (file or --set) that last set key, or fallback when it has its default. */
+const char *rm_config_origin_of(const rm_config *c, const char *fallback, const char *key);
+
 /* Checks across keys (dropout list length, nesterov needs momentum, ...). Each error names the
  * origin (file or --set) that last set one of the keys involved; fallback when none was set. */
 int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e);

@@ -48,6 +48,9 @@ static const char HELP[] =
     "  --threads N      threads per run, a number or auto (= the cores; default: the base\n"
     "                   config's with --task-id, the machine's cores / N with --jobs); results\n"
     "                   do not depend on it\n"
+    "  --max-memory SIZE  the most memory one run may need, e.g. 4G (powers of 1024; default:\n"
+    "                   the machine's physical memory); with --jobs N each run gets SIZE / N.\n"
+    "                   Every run is checked against it before anything runs (exit 2)\n"
     "  --quiet          no progress on stderr\n"
     "\n"
     "Spec (JSON): {\"name\": \"l2_vs_dropout\", \"base\": \"../baseline.json\",\n"
@@ -404,14 +407,15 @@ static int check_dirs(const sweep *w, const char *spec_path, rm_err *e)
     return rc;
 }
 
-/* Check every run's config (and, with data, the rules that need it) before anything runs. */
-static int check_all(const sweep *w, const char *spec_path, int with_data, rm_err *e)
+/* Check every run's config (and, given a memory limit, the rules that need the data and that each
+ * run fits in the limit) before anything runs. */
+static int check_all(const sweep *w, const char *spec_path, const rm_mem_limit *with_data, rm_err *e)
 {
     static rm_config c;
     char dir[2048];
     for (long i = 0; i < w->nruns; i++) {
         if (build_run(w, spec_path, i, &c, dir, sizeof dir, e)) return e->code;
-        if (with_data && rm_run_check(&c, e)) return e->code;
+        if (with_data && rm_run_check(&c, with_data, e)) return e->code;
     }
     return check_dirs(w, spec_path, e);
 }
@@ -791,7 +795,7 @@ static int whole(const char *flag, const char *s, long lo, long hi, long *out)
 
 int rm_cli_sweep(int argc, char **argv)
 {
-    const char *spec_path = NULL, *threads = NULL;
+    const char *spec_path = NULL, *threads = NULL, *max_memory = NULL;
     int list = 0, count = 0, quiet = 0;
     long task = -1, jobs = 0, nthreads = 0;
     for (int i = 1; i < argc; i++) {
@@ -805,9 +809,11 @@ int rm_cli_sweep(int argc, char **argv)
             count = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
-        } else if (!strcmp(a, "--task-id") || !strcmp(a, "--jobs") || !strcmp(a, "--threads")) {
+        } else if (!strcmp(a, "--task-id") || !strcmp(a, "--jobs") || !strcmp(a, "--threads") ||
+                   !strcmp(a, "--max-memory")) {
             if (i + 1 >= argc) return usage("%s needs a value", a);
             const char *v = argv[++i];
+            if (!strcmp(a, "--max-memory")) max_memory = v;
             if (!strcmp(a, "--task-id") && whole(a, v, 0, MAX_RUNS, &task)) return RM_ERR_USAGE;
             if (!strcmp(a, "--jobs") && whole(a, v, 1, 256, &jobs)) return RM_ERR_USAGE;
             if (!strcmp(a, "--threads")) {
@@ -827,11 +833,18 @@ int rm_cli_sweep(int argc, char **argv)
     if (list + count + (task >= 0) + (jobs > 0) > 1) return usage("%s", "give one of --list, --count, --task-id, --jobs");
     static sweep w;
     rm_err e = {0};
+    rm_mem_limit limit; /* for each run: with --jobs N, an Nth */
+    rm_mem_limit_default(&limit);
+    if (max_memory && rm_mem_limit_parse(&limit, "--max-memory", max_memory, &e)) return fail(&e);
+    if (jobs > 1) {
+        limit.bytes = floor(limit.bytes / (double)jobs);
+        snprintf(limit.what, sizeof limit.what, "%s / --jobs %ld", max_memory ? "--max-memory" : "the machine's memory", jobs);
+    }
     static char found[4200];
     if (rm_config_find(spec_path, "sweeps", found, sizeof found, &e)) return fail(&e);
     spec_path = found;
     int rc = parse_spec(&w, spec_path, &e);
-    if (!rc) rc = check_all(&w, spec_path, !count, &e); /* --count checks the configs too, not the data */
+    if (!rc) rc = check_all(&w, spec_path, count ? NULL : &limit, &e); /* --count checks the configs, not the data */
     if (rc) {
         cJSON_Delete(w.spec);
         return fail(&e);
@@ -855,9 +868,11 @@ int rm_cli_sweep(int argc, char **argv)
         if (jobs == 0) jobs = 1;
         const long cores = rm_cores_online();
         if (!nthreads) nthreads = cores / jobs > 1 ? cores / jobs : 1;
-        char tbuf[16];
+        char tbuf[16], mbuf[32];
         snprintf(tbuf, sizeof tbuf, "%ld", nthreads);
-        char *args[] = {"--threads", tbuf, "--quiet", NULL};
+        snprintf(mbuf, sizeof mbuf, "%.0f", limit.bytes);
+        char *args[] = {"--threads", tbuf, "--quiet", "--max-memory", mbuf, NULL};
+        if (!isfinite(limit.bytes)) args[3] = NULL; /* no physical memory known: no limit */
         rc = write_index(&w, &e) ? fail(&e) : run_all(&w, spec_path, (int)jobs, args, quiet);
     }
     cJSON_Delete(w.spec);

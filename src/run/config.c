@@ -446,6 +446,11 @@ static const char *blame(const rm_config *c, const char *fallback, const char *c
 }
 #define KEYLIST(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+const char *rm_config_origin_of(const rm_config *c, const char *fallback, const char *key)
+{
+    return blame(c, fallback, KEYLIST(key));
+}
+
 static int apply_section(rm_config *c, const cJSON *obj, const char *prefix, const char *origin, rm_err *e);
 
 /* Apply value v at path: a section takes an object of its keys, a key takes its value. */

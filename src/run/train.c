@@ -1228,26 +1228,43 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     return RM_OK;
 }
 
-int rm_run_check(const rm_config *c, rm_err *e)
+int rm_run_check(const rm_config *c, const rm_mem_limit *limit, rm_err *e)
 {
-    rm_dataset d;
+    rm_dataset d, test;
     char lp[2048];
+    uint32_t n_train = 0, n_val = 0;
+    rm_data_shape shape = {0, 0, 0, 0, RM_IMG_SIZE, RM_CLASSES, 1};
     if (c->data.format == RM_FORMAT_CSV) {
-        rm_dataset test;
-        uint32_t n_train = 0, n_val = 0;
         int rc = rm_run_load_data(c, &d, &test, e);
-        if (!rc) rm_split_counts_classes(d.labels, d.n, d.classes, c->data.subset, c->data.val_fraction, &n_train, &n_val);
+        if (!rc) {
+            rm_split_counts_classes(d.labels, d.n, d.classes, c->data.subset, c->data.val_fraction, &n_train, &n_val);
+            shape = (rm_data_shape){d.n, test.n, n_train, n_val, d.dim, d.classes, 0};
+        }
         rm_dataset_free(&d);
         rm_dataset_free(&test);
-        return rc ? rc : rm_config_check_counts(c, "config", n_train, n_val, e);
+        if (rc) return rc;
+    } else {
+        char found[2100];
+        if (rm_config_check_classes(c, "config", RM_CLASSES, e)) return e->code;
+        /* a missing images file first, as a run's loading reports it */
+        if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_images, e) || rm_idx_find(lp, found, sizeof found, e))
+            return e->code;
+        if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
+        if (rm_idx_load_labels(&d, lp, e)) return e->code;
+        rm_split_counts(d.labels, d.n, c->data.subset, c->data.val_fraction, &n_train, &n_val);
+        shape.n_file = d.n;
+        rm_dataset_free(&d);
+        if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.test_images, e) || rm_idx_find(lp, found, sizeof found, e))
+            return e->code;
+        if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.test_labels, e)) return e->code;
+        if (rm_idx_load_labels(&test, lp, e)) return e->code;
+        shape.n_test = test.n;
+        rm_dataset_free(&test);
+        shape.n_train = n_train;
+        shape.n_val = n_val;
     }
-    if (rm_config_check_classes(c, "config", RM_CLASSES, e)) return e->code;
-    if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
-    if (rm_idx_load_labels(&d, lp, e)) return e->code;
-    uint32_t n_train, n_val;
-    rm_split_counts(d.labels, d.n, c->data.subset, c->data.val_fraction, &n_train, &n_val);
-    rm_dataset_free(&d);
-    return rm_config_check_counts(c, "config", n_train, n_val, e);
+    if (rm_config_check_counts(c, "config", n_train, n_val, e)) return e->code;
+    return limit ? rm_check_memory(c, &shape, limit, "config", e) : RM_OK;
 }
 
 int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e)
