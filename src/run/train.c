@@ -644,7 +644,7 @@ int rm_run_dir_state(const rm_config *c, rm_err *e)
 static int lock_dir(const char *dir, rm_err *e)
 {
     char path[2048];
-    if (snprintf(path, sizeof path, "%s/.regmnist.lock", dir) >= (int)sizeof path) {
+    if (snprintf(path, sizeof path, "%s/%s", dir, RM_LOCK_FILE) >= (int)sizeof path) {
         rm_fail(e, RM_ERR_USAGE, "%s: path too long", dir);
         return -1;
     }
