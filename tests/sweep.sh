@@ -90,7 +90,7 @@ lockdir="$tmp/two/l2=0,dropout=0/seed3"
 sed -i 's/"seeds": \[1, 2\]/"seeds": [3]/' "$tmp/specs/two.json"
 mkdir -p "$lockdir"
 python3 -c 'import fcntl,sys,time; f=open(sys.argv[1],"a"); fcntl.lockf(f, fcntl.LOCK_EX); open(sys.argv[2],"w").close()
-time.sleep(float(sys.argv[3]))' "$lockdir/.regmnist.lock" "$tmp/locked" 3 & holder=$!
+time.sleep(float(sys.argv[3])); open(sys.argv[4],"w").close()' "$lockdir/.regmnist.lock" "$tmp/locked" 3 "$tmp/released" & holder=$!
 for _ in $(seq 50); do [[ -e $tmp/locked ]] && break; sleep 0.1; done
 expect 75 "--task-id of a run held elsewhere" -- sweep "$tmp/specs/two.json" --task-id 0
 has "$tmp/err" "run 0 ($lockdir): running elsewhere (another process holds $lockdir/.regmnist.lock)"
@@ -98,7 +98,7 @@ has "$tmp/err" "run 0 ($lockdir): running elsewhere (another process holds $lock
 expect 0 "--jobs waits for a run held elsewhere" -- sweep "$tmp/specs/two.json" --jobs 2
 has "$tmp/err" "run 0 ($lockdir): running elsewhere (process $holder holds it); waiting for it"
 has "$tmp/err" "6 runs done"
-kill -0 $holder 2> /dev/null && no "the sweep ended before the run held elsewhere was free" || ok
+[[ -e $tmp/released ]] && ok || no "the sweep ended before the run held elsewhere was free"
 same "$(json "$lockdir/summary.json" status)" ok "the waited-for run, run once free"
 wait $holder
 # killing the sweep's parent alone stops its runs too (PR_SET_PDEATHSIG), which keep their last epoch
