@@ -112,6 +112,11 @@ int rm_config_find(const char *name, const char *sub, char *out, size_t n, rm_er
  * there, so every reader of user JSON refuses it. */
 long rm_json_nul_at(const char *text);
 
+/* Parse text strictly as one JSON object (a config, or what names, e.g. "sweep spec"): errors name
+ * origin with the line and column of invalid JSON, a NUL in a string, or the type found instead of an
+ * object. */
+struct cJSON *rm_config_parse_object(const char *text, const char *origin, const char *what, rm_err *e);
+
 /* Read and apply a config file: strict JSON, no trailing text, no duplicate or unknown keys, no NUL. */
 int rm_config_load(rm_config *c, const char *path, rm_err *e);
 
@@ -121,6 +126,9 @@ int rm_config_set(rm_config *c, const char *assignment, rm_err *e);
 
 /* Set one key from a command-line flag (--seed, --threads, --out), named flag in errors. */
 int rm_config_set_flag(rm_config *c, const char *flag, const char *path, const struct cJSON *v, rm_err *e);
+
+/* The origin (file or --set) that last set key, or fallback when it has its default. */
+const char *rm_config_origin_of(const rm_config *c, const char *fallback, const char *key);
 
 /* Checks across keys (dropout list length, nesterov needs momentum, ...). Each error names the
  * origin (file or --set) that last set one of the keys involved; fallback when none was set. */

@@ -53,6 +53,11 @@ typedef struct rm_model {
 /* Build layers and allocate every buffer; parameters start at zero until rm_model_init. */
 int rm_model_build(rm_model *m, const rm_model_spec *spec, int max_batch, rm_err *e);
 
+/* The bytes rm_model_build allocates for spec and max_batch (parameters, gradients, buffers and
+ * activations), and the parameter and buffer floats in *n_params, *n_buffers (each may be NULL);
+ * computed without allocating, in double so that no width overflows. */
+double rm_model_bytes(const rm_model_spec *spec, int max_batch, double *n_params, double *n_buffers);
+
 /* PyTorch's default init from the seed's init stream: Linear W, b ~ U(-1/sqrt(in), 1/sqrt(in));
  * norms gamma 1, beta 0; running mean 0, var 1. Also keys the dropout stream. */
 void rm_model_init(rm_model *m, uint64_t seed);

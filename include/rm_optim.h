@@ -27,6 +27,9 @@ typedef struct rm_optim {
 /* Optimizer kind from its config name, or -1. */
 int rm_optim_from_name(const char *name);
 
+/* The state buffers of n floats the optimizer keeps: 0 (SGD), 1 (SGD with momentum) or 2 (Adam, AdamW). */
+int rm_optim_buffers(const rm_optim_cfg *cfg);
+
 /* Allocate state for n parameters (zeroed; step 0). */
 int rm_optim_init(rm_optim *o, const rm_optim_cfg *cfg, size_t n, rm_err *e);
 

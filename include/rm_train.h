@@ -10,6 +10,7 @@
 #include "rm_data.h"
 #include "rm_early_stop.h"
 #include "rm_evaluate.h"
+#include "rm_memory.h"
 
 #define RM_VERSION "0.2.0"
 
@@ -52,6 +53,9 @@ typedef struct rm_run_opts {
  * (SIGINT/SIGTERM) returns 128 + the signal number after writing summary.json. */
 int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e);
 
+/* The file in a run directory that a run holds a write lock (fcntl F_SETLK) on for its life. */
+#define RM_LOCK_FILE ".regmnist.lock"
+
 /* What a run directory holds for a config (see rm_run_dir_state). */
 enum { RM_DIR_EMPTY = 0, RM_DIR_DONE = 1, RM_DIR_RESUMABLE = 2, RM_DIR_OTHER = 3 };
 
@@ -70,7 +74,8 @@ void rm_norm_lut(double mean, double std, float lut[256]);
  * the csv files with the run's held-out test split, unnormalized; checks the class count. */
 int rm_run_load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm_err *e);
 
-/* The checks a run makes before writing anything that need the data (the training labels). */
-int rm_run_check(const rm_config *c, rm_err *e);
+/* The checks a run makes before writing anything that need the data (the training and test labels,
+ * or the csv data), and, given a limit, that the run fits in it (rm_check_memory). */
+int rm_run_check(const rm_config *c, const struct rm_mem_limit *limit, rm_err *e);
 
 #endif

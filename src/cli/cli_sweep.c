@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -33,12 +37,20 @@ static const char HELP[] =
     "                   `regmnist sweep S --list | parallel -j 2 --joblog sweep.log --resume`\n"
     "  --task-id N      run the Nth run (0-based; Slurm: $SLURM_ARRAY_TASK_ID): skipped when\n"
     "                   its directory holds the finished run, resumed when it holds an\n"
-    "                   unfinished one of the same config\n"
+    "                   unfinished one of the same config; exit 75 when another process\n"
+    "                   holds its directory (the run is running elsewhere)\n"
     "  --jobs N         run every run here, N processes at a time (default 1), going on past a\n"
-    "                   failed run; exit 1 if any failed\n"
+    "                   failed run; exit 1 if any failed. A run another process holds (another\n"
+    "                   sweep's, a run by hand) is running elsewhere: the others go on, and it is\n"
+    "                   waited for, then taken up (skipped when it finished). The runs stop\n"
+    "                   (as on SIGTERM, keeping their last epoch) when the sweep dies, even by\n"
+    "                   SIGKILL\n"
     "  --threads N      threads per run, a number or auto (= the cores; default: the base\n"
     "                   config's with --task-id, the machine's cores / N with --jobs); results\n"
     "                   do not depend on it\n"
+    "  --max-memory SIZE  the most memory one run may need, e.g. 4G (powers of 1024; default:\n"
+    "                   the machine's physical memory); with --jobs N each run gets SIZE / N.\n"
+    "                   Every run is checked against it before anything runs (exit 2)\n"
     "  --quiet          no progress on stderr\n"
     "\n"
     "Spec (JSON): {\"name\": \"l2_vs_dropout\", \"base\": \"../baseline.json\",\n"
@@ -47,7 +59,8 @@ static const char HELP[] =
     "base is relative to the spec's directory; out to the working directory (default\n"
     "runs/<name>). Run i's directory is OUT/<key=value,...>/seed<S>; the sweep directory gets\n"
     "sweep.json and index.csv. Runs are numbered with the seeds innermost, then zip, then\n"
-    "the grid keys with the last one fastest.\n";
+    "the grid keys with the last one fastest. A sweep has at most 100000 runs (grid x zip x\n"
+    "seeds; more is a usage error, exit 2).\n";
 
 typedef struct {
     char name[128], base[2048], out[1024];
@@ -176,10 +189,9 @@ static int parse_spec(sweep *w, const char *path, rm_err *e)
     memset(w, 0, sizeof *w);
     char *text = read_text(path, e);
     if (!text) return e->code;
-    const char *end = NULL;
-    w->spec = cJSON_ParseWithOpts(text, &end, 1);
+    w->spec = rm_config_parse_object(text, path, "sweep spec", e);
     free(text);
-    if (!cJSON_IsObject(w->spec)) return rm_fail(e, RM_ERR_USAGE, "%s: not a JSON object", path);
+    if (!w->spec) return e->code;
     if (check_unique(w->spec, path, "", e)) return e->code;
     static const char *const KNOWN[] = {"name", "base", "set", "grid", "zip", "seeds", "out", NULL};
     for (const cJSON *it = w->spec->child; it; it = it->next) {
@@ -271,11 +283,14 @@ static int parse_spec(sweep *w, const char *path, rm_err *e)
         }
         snprintf(w->label[k], sizeof w->label[k], "%s", clash ? w->key[k] : shortname);
     }
-    w->ncombos = 1;
-    for (int k = 0; k < w->ngrid; k++) w->ncombos *= w->nlevels[k];
-    if (w->nzip) w->ncombos *= w->nzip;
-    w->nruns = w->ncombos * w->nseeds;
-    if (w->nruns > MAX_RUNS) return rm_fail(e, RM_ERR_USAGE, "%s: %ld runs, more than %d", path, w->nruns, MAX_RUNS);
+    /* The run count, checked against MAX_RUNS factor by factor (16 keys of 256 values would overflow). */
+    double total = w->nseeds * (w->nzip ? (double)w->nzip : 1.0);
+    for (int k = 0; k < w->ngrid; k++) total *= w->nlevels[k];
+    if (total > MAX_RUNS)
+        return rm_fail(e, RM_ERR_USAGE, "%s: %.*g runs (grid x zip x seeds), more than the limit of %d runs per sweep",
+                       path, total < 1e15 ? 15 : 3, total, MAX_RUNS);
+    w->ncombos = (long)(total / w->nseeds);
+    w->nruns = (long)total;
     return RM_OK;
 }
 
@@ -307,6 +322,18 @@ static void varied_label(const sweep *w, const int level[MAX_KEYS], char *buf, s
     if (!w->nkeys) snprintf(buf, n, "base");
 }
 
+/* Run i's directory, OUT/<varied>/seed<S> (OUT/seed<S> when nothing varies); 0 when it does not fit. */
+static int run_dir(const sweep *w, long i, char *dir, size_t dn)
+{
+    int level[MAX_KEYS], si;
+    char varied[1024];
+    decode(w, i, level, &si);
+    varied_label(w, level, varied, sizeof varied);
+    int k = w->nkeys ? snprintf(dir, dn, "%s/%s/seed%.0f", w->out, varied, w->seeds[si])
+                     : snprintf(dir, dn, "%s/seed%.0f", w->out, w->seeds[si]);
+    return k >= 0 && (size_t)k < dn;
+}
+
 /* Build run i's config: base file, set, its varied values, its seed, name and directory. Origins
  * name the spec so that errors say which value caused them. */
 static int build_run(const sweep *w, const char *spec_path, long i, rm_config *c, char *dir, size_t dn, rm_err *e)
@@ -333,9 +360,7 @@ static int build_run(const sweep *w, const char *spec_path, long i, rm_config *c
     cJSON_Delete(seed);
     if (rc) return rc;
     int k = w->nkeys ? snprintf(name, sizeof name, "%s,%s", w->name, varied) : snprintf(name, sizeof name, "%s", w->name);
-    int kd = w->nkeys ? snprintf(dir, dn, "%s/%s/seed%.0f", w->out, varied, w->seeds[si])
-                      : snprintf(dir, dn, "%s/seed%.0f", w->out, w->seeds[si]);
-    if (k >= (int)sizeof name || kd >= (int)dn) return rm_fail(e, RM_ERR_USAGE, "%s: run %ld: name or directory too long", spec_path, i);
+    if (k >= (int)sizeof name || !run_dir(w, i, dir, dn)) return rm_fail(e, RM_ERR_USAGE, "%s: run %ld: name or directory too long", spec_path, i);
     snprintf(origin, sizeof origin, "%s: name", spec_path);
     cJSON *nv = cJSON_CreateString(name), *dv = cJSON_CreateString(dir);
     rc = rm_config_set_flag(c, origin, "name", nv, e);
@@ -346,29 +371,53 @@ static int build_run(const sweep *w, const char *spec_path, long i, rm_config *c
     return rm_config_validate(c, spec_path, e);
 }
 
-/* Check every run's config (and, with data, the rules that need it) before anything runs. */
-static int check_all(const sweep *w, const char *spec_path, int with_data, rm_err *e)
+typedef struct {
+    char *label;
+    long combo;
+} combo_label;
+
+static int by_label(const void *a, const void *b)
+{
+    const combo_label *x = a, *y = b;
+    int c = strcmp(x->label, y->label);
+    return c ? c : (x->combo > y->combo) - (x->combo < y->combo);
+}
+
+/* Distinct directories: labels that collapse (e.g. "a b" and "a_b") would share one. Sorted, so
+ * that a sweep of MAX_RUNS runs is checked in a moment. */
+static int check_dirs(const sweep *w, const char *spec_path, rm_err *e)
+{
+    combo_label *v = calloc((size_t)w->ncombos, sizeof *v);
+    int rc = v ? RM_OK : rm_fail(e, RM_ERR_RUN, "out of memory");
+    char buf[1024];
+    for (long i = 0; !rc && i < w->ncombos; i++) {
+        int level[MAX_KEYS], s;
+        decode(w, i * w->nseeds, level, &s);
+        varied_label(w, level, buf, sizeof buf);
+        v[i].combo = i;
+        if (!(v[i].label = strdup(buf))) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
+    }
+    if (!rc) qsort(v, (size_t)w->ncombos, sizeof *v, by_label);
+    for (long i = 1; !rc && i < w->ncombos; i++)
+        if (strcmp(v[i - 1].label, v[i].label) == 0)
+            rc = rm_fail(e, RM_ERR_USAGE, "%s: runs %ld and %ld would share the directory %s/%s", spec_path,
+                         v[i - 1].combo * w->nseeds, v[i].combo * w->nseeds, w->out, v[i].label);
+    for (long i = 0; v && i < w->ncombos; i++) free(v[i].label);
+    free(v);
+    return rc;
+}
+
+/* Check every run's config (and, given a memory limit, the rules that need the data and that each
+ * run fits in the limit) before anything runs. */
+static int check_all(const sweep *w, const char *spec_path, const rm_mem_limit *with_data, rm_err *e)
 {
     static rm_config c;
-    char dir[2048], first[2048];
+    char dir[2048];
     for (long i = 0; i < w->nruns; i++) {
         if (build_run(w, spec_path, i, &c, dir, sizeof dir, e)) return e->code;
-        if (with_data && rm_run_check(&c, e)) return e->code;
+        if (with_data && rm_run_check(&c, with_data, e)) return e->code;
     }
-    /* distinct directories: labels that collapse (e.g. "a b" and "a_b") would share one */
-    for (long i = 0; i < w->ncombos; i++) {
-        int li[MAX_KEYS], lj[MAX_KEYS], s;
-        decode(w, i * w->nseeds, li, &s);
-        varied_label(w, li, first, sizeof first);
-        for (long j = 0; j < i; j++) {
-            decode(w, j * w->nseeds, lj, &s);
-            varied_label(w, lj, dir, sizeof dir);
-            if (strcmp(first, dir) == 0)
-                return rm_fail(e, RM_ERR_USAGE, "%s: runs %ld and %ld would share the directory %s/%s", spec_path,
-                               j * w->nseeds, i * w->nseeds, w->out, first);
-        }
-    }
-    return RM_OK;
+    return check_dirs(w, spec_path, e);
 }
 
 /* A word for a POSIX shell: single-quoted unless it is plain. */
@@ -479,7 +528,44 @@ static int write_index(const sweep *w, rm_err *e)
     return rc;
 }
 
-/* Run i here: skip it when done, resume it when unfinished, else start it. */
+/* The exit status of `--task-id i` when another process holds run i's lock (sysexits' EX_TEMPFAIL):
+ * the run is running elsewhere; try again once it ends. */
+#define EXIT_ELSEWHERE 75
+
+/* Lock run directory dir (created if need be) for this process before looking into it, as rm_run
+ * will (a process may take its own lock again); the lock lasts until the process exits, so the
+ * descriptor is kept open. 0 when taken, -1 when another process holds it, else an error status. */
+static int take_lock(const char *dir, rm_err *e)
+{
+    char path[2200];
+    if (rm_mkdirs(dir, e)) return e->code;
+    if (snprintf(path, sizeof path, "%s/%s", dir, RM_LOCK_FILE) >= (int)sizeof path)
+        return rm_fail(e, RM_ERR_USAGE, "%s: path too long", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return rm_fail(e, RM_ERR_IO, "%s: cannot create the lock file: %s", path, strerror(errno));
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) == 0) return 0;
+    int err = errno;
+    close(fd);
+    if (err == EACCES || err == EAGAIN) return -1;
+    return rm_fail(e, RM_ERR_IO, "%s: cannot lock: %s", path, strerror(err));
+}
+
+/* The process holding run directory dir's lock: its pid (-1 when not known), or 0 when none does. */
+static pid_t lock_holder(const char *dir)
+{
+    char path[2200];
+    if (snprintf(path, sizeof path, "%s/%s", dir, RM_LOCK_FILE) >= (int)sizeof path) return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0; /* no lock file: no run was ever started there */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    pid_t p = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? (fl.l_pid > 0 ? fl.l_pid : -1) : 0;
+    close(fd);
+    return p;
+}
+
+/* Run i here: skip it when done, resume it when unfinished, else start it; EXIT_ELSEWHERE when
+ * another process holds its directory. */
 static int run_task(const sweep *w, const char *spec_path, long i, const char *threads, int quiet, int argc,
                     char **argv)
 {
@@ -492,6 +578,13 @@ static int run_task(const sweep *w, const char *spec_path, long i, const char *t
         int rc = rm_config_set_flag(&c, "--threads", "threads", v, &e);
         cJSON_Delete(v);
         if (rc || rm_config_validate(&c, spec_path, &e)) return fail(&e);
+    }
+    int held = take_lock(dir, &e);
+    if (held > 0) return fail(&e);
+    if (held < 0) {
+        fprintf(stderr, "regmnist: sweep: run %ld (%s): running elsewhere (another process holds %s/%s)\n", i, dir, dir,
+                RM_LOCK_FILE);
+        return EXIT_ELSEWHERE;
     }
     int state = rm_run_dir_state(&c, &e);
     if (state < 0) return fail(&e);
@@ -521,8 +614,57 @@ static int run_task(const sweep *w, const char *spec_path, long i, const char *t
 static volatile sig_atomic_t g_stop;
 static void on_stop(int sig) { g_stop = sig; }
 
-/* Run every run as a child process (`regmnist sweep SPEC --task-id i`), jobs at a time. */
-static int run_all(const sweep *w, const char *spec_path, int jobs, int threads, int quiet)
+/* Start run i as a child, `regmnist sweep SPEC --task-id i` with args; the child gets SIGTERM
+ * (and so stops after its current step, keeping its last epoch) when this process dies. */
+static pid_t start_child(const char *self, const char *spec_path, long i, char *const *args)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%ld", i);
+    const pid_t parent = getpid();
+    pid_t p = fork();
+    if (p != 0) return p;
+    char *argv[16] = {(char *)self, "sweep", (char *)spec_path, "--task-id", id};
+    int k = 5;
+    for (int j = 0; args[j] && k < 15; j++) argv[k++] = args[j];
+    argv[k] = NULL;
+    /* PR_SET_PDEATHSIG holds across exec; a parent that died before it was set shows as a new ppid */
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent) _exit(128 + SIGTERM);
+    execv(self, argv);
+    _exit(127);
+}
+
+/* Wait a quarter of a second (less when a signal comes). */
+static void nap(void)
+{
+    struct timespec ts = {0, 250 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* Why run i (in dir) failed, from what the child left: its summary.json, when it wrote one after
+ * started, or its exit status and the error it printed above. */
+static void report_failure(long i, const char *dir, int status, time_t started, int tty)
+{
+    char path[2200];
+    struct stat st;
+    int fresh = snprintf(path, sizeof path, "%s/summary.json", dir) < (int)sizeof path && stat(path, &st) == 0 &&
+                st.st_mtime >= started;
+    const char *clear = tty ? "\r\033[K" : "";
+    if (WIFSIGNALED(status))
+        fprintf(stderr, "%sregmnist: sweep: run %ld (%s) was killed by signal %d (%s)%s\n", clear, i, dir,
+                WTERMSIG(status), strsignal(WTERMSIG(status)), fresh ? "; see its summary.json" : ", before writing summary.json");
+    else if (fresh)
+        fprintf(stderr, "%sregmnist: sweep: run %ld (%s) failed (exit %d); see its summary.json\n", clear, i, dir,
+                WEXITSTATUS(status));
+    else
+        fprintf(stderr, "%sregmnist: sweep: run %ld (%s) failed (exit %d) before writing summary.json (its error is above)\n",
+                clear, i, dir, WEXITSTATUS(status));
+}
+
+/* Run every run as a child process (`regmnist sweep SPEC --task-id i`), jobs at a time. A run whose
+ * directory another process holds (another sweep's, or a run by hand) is running elsewhere: it
+ * waits, while the others go on, until that process ends, then its task takes it up (skipped when
+ * it finished, resumed when it was interrupted). */
+static int run_all(const sweep *w, const char *spec_path, int jobs, char *const *args, int quiet)
 {
     char self[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -536,70 +678,98 @@ static int run_all(const sweep *w, const char *spec_path, int jobs, int threads,
     sigaction(SIGTERM, &sa, &old_term);
     pid_t *pid = calloc((size_t)jobs, sizeof *pid);
     long *task = calloc((size_t)jobs, sizeof *task);
-    if (!pid || !task) {
+    time_t *since = calloc((size_t)jobs, sizeof *since);
+    long *waiting = calloc((size_t)w->nruns, sizeof *waiting); /* runs running elsewhere, in order */
+    if (!pid || !task || !since || !waiting) {
         free(pid);
         free(task);
+        free(since);
+        free(waiting);
         return fprintf(stderr, "regmnist: sweep: out of memory\n"), RM_ERR_RUN;
     }
-    long next = 0, done = 0, failed = 0;
+    long next = 0, done = 0, failed = 0, nwait = 0;
     int running = 0, tty = isatty(fileno(stderr)) && !quiet;
     const double t0 = rm_now();
-    char tbuf[16];
-    snprintf(tbuf, sizeof tbuf, "%d", threads);
-    while ((next < w->nruns && !g_stop) || running > 0) {
-        while (running < jobs && next < w->nruns && !g_stop) {
+    char dir[2048];
+    int stopping = 0;
+    while ((next < w->nruns || nwait > 0 || running > 0) && !(g_stop && running == 0)) {
+        int changed = 0;
+        if (g_stop && !stopping) {
+            stopping = 1;
+            for (int k = 0; k < jobs; k++)
+                if (pid[k]) kill(pid[k], SIGTERM); /* each run keeps its last epoch and stops */
+        }
+        while (running < jobs && !g_stop) {
+            long i = -1;
+            if (next < w->nruns) { /* the next run in order, unless it is running elsewhere */
+                i = next++;
+                pid_t holder = run_dir(w, i, dir, sizeof dir) ? lock_holder(dir) : 0;
+                if (holder) {
+                    waiting[nwait++] = i;
+                    changed = 1;
+                    char who[64] = "another process";
+                    if (holder > 0) snprintf(who, sizeof who, "process %ld", (long)holder);
+                    if (!quiet)
+                        fprintf(stderr, "%sregmnist: sweep: run %ld (%s): running elsewhere (%s holds it); waiting for it\n",
+                                tty ? "\r\033[K" : "", i, dir, who);
+                    continue;
+                }
+            } else { /* then a waiting run whose directory is free now */
+                for (long k = 0; k < nwait && i < 0; k++)
+                    if (run_dir(w, waiting[k], dir, sizeof dir) && !lock_holder(dir)) {
+                        i = waiting[k];
+                        memmove(waiting + k, waiting + k + 1, (size_t)(nwait - k - 1) * sizeof *waiting);
+                        nwait--;
+                    }
+                if (i < 0) break;
+            }
             int slot = 0;
             while (pid[slot]) slot++;
-            char id[32];
-            snprintf(id, sizeof id, "%ld", next);
-            pid_t p = fork();
-            if (p == 0) {
-                execl(self, self, "sweep", spec_path, "--task-id", id, "--threads", tbuf, "--quiet", (char *)NULL);
-                _exit(127);
-            }
+            since[slot] = time(NULL);
+            pid_t p = start_child(self, spec_path, i, args);
             if (p < 0) {
-                fprintf(stderr, "regmnist: sweep: cannot start run %ld: %s\n", next, strerror(errno));
+                fprintf(stderr, "regmnist: sweep: cannot start run %ld: %s\n", i, strerror(errno));
                 failed++;
-                next++;
                 continue;
             }
             pid[slot] = p;
-            task[slot] = next++;
+            task[slot] = i;
             running++;
         }
+        /* Block for a child, except while runs wait for other processes: then look again soon. */
         int status;
-        pid_t p = waitpid(-1, &status, 0);
-        if (p < 0) {
-            if (errno == EINTR) {
-                for (int k = 0; k < jobs; k++)
-                    if (pid[k]) kill(pid[k], SIGTERM); /* each run keeps its last epoch and stops */
-                continue;
-            }
-            break;
+        pid_t p = running > 0 ? waitpid(-1, &status, nwait > 0 && running < jobs ? WNOHANG : 0) : 0;
+        if (p < 0 && errno == EINTR) continue;
+        if (p < 0) break;
+        if (p == 0 && !changed) {
+            nap();
+            continue;
         }
-        for (int k = 0; k < jobs; k++)
+        for (int k = 0; p > 0 && k < jobs; k++)
             if (pid[k] == p) {
                 pid[k] = 0;
                 running--;
-                int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-                if (ok)
+                if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
                     done++;
-                else if (!g_stop) {
+                } else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ELSEWHERE) {
+                    waiting[nwait++] = task[k]; /* taken by another process since we looked */
+                } else if (!g_stop) {
                     failed++;
-                    fprintf(stderr, "%sregmnist: sweep: run %ld failed (exit %d); see its summary.json\n",
-                            tty ? "\r\033[K" : "", task[k], WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+                    if (run_dir(w, task[k], dir, sizeof dir)) report_failure(task[k], dir, status, since[k], tty);
                 }
             }
         if (!quiet) {
             long fin = done + failed;
             double el = rm_now() - t0, eta = fin ? el / (double)fin * (double)(w->nruns - fin) : 0;
-            fprintf(stderr, "%ssweep %s: %ld done, %ld failed, %d running, %ld total, ETA %.0f s%s", tty ? "\r\033[K" : "",
-                    w->name, done, failed, running, w->nruns, eta, tty ? "" : "\n");
+            fprintf(stderr, "%ssweep %s: %ld done, %ld failed, %d running, %ld waiting, %ld total, ETA %.0f s%s",
+                    tty ? "\r\033[K" : "", w->name, done, failed, running, nwait, w->nruns, eta, tty ? "" : "\n");
         }
     }
     if (tty) fputc('\n', stderr);
     free(pid);
     free(task);
+    free(since);
+    free(waiting);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (g_stop) {
@@ -625,7 +795,7 @@ static int whole(const char *flag, const char *s, long lo, long hi, long *out)
 
 int rm_cli_sweep(int argc, char **argv)
 {
-    const char *spec_path = NULL, *threads = NULL;
+    const char *spec_path = NULL, *threads = NULL, *max_memory = NULL;
     int list = 0, count = 0, quiet = 0;
     long task = -1, jobs = 0, nthreads = 0;
     for (int i = 1; i < argc; i++) {
@@ -639,9 +809,11 @@ int rm_cli_sweep(int argc, char **argv)
             count = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
-        } else if (!strcmp(a, "--task-id") || !strcmp(a, "--jobs") || !strcmp(a, "--threads")) {
+        } else if (!strcmp(a, "--task-id") || !strcmp(a, "--jobs") || !strcmp(a, "--threads") ||
+                   !strcmp(a, "--max-memory")) {
             if (i + 1 >= argc) return usage("%s needs a value", a);
             const char *v = argv[++i];
+            if (!strcmp(a, "--max-memory")) max_memory = v;
             if (!strcmp(a, "--task-id") && whole(a, v, 0, MAX_RUNS, &task)) return RM_ERR_USAGE;
             if (!strcmp(a, "--jobs") && whole(a, v, 1, 256, &jobs)) return RM_ERR_USAGE;
             if (!strcmp(a, "--threads")) {
@@ -661,11 +833,18 @@ int rm_cli_sweep(int argc, char **argv)
     if (list + count + (task >= 0) + (jobs > 0) > 1) return usage("%s", "give one of --list, --count, --task-id, --jobs");
     static sweep w;
     rm_err e = {0};
+    rm_mem_limit limit; /* for each run: with --jobs N, an Nth */
+    rm_mem_limit_default(&limit);
+    if (max_memory && rm_mem_limit_parse(&limit, "--max-memory", max_memory, &e)) return fail(&e);
+    if (jobs > 1) {
+        limit.bytes = floor(limit.bytes / (double)jobs);
+        snprintf(limit.what, sizeof limit.what, "%s / --jobs %ld", max_memory ? "--max-memory" : "the machine's memory", jobs);
+    }
     static char found[4200];
     if (rm_config_find(spec_path, "sweeps", found, sizeof found, &e)) return fail(&e);
     spec_path = found;
     int rc = parse_spec(&w, spec_path, &e);
-    if (!rc) rc = check_all(&w, spec_path, !count, &e); /* --count checks the configs too, not the data */
+    if (!rc) rc = check_all(&w, spec_path, count ? NULL : &limit, &e); /* --count checks the configs, not the data */
     if (rc) {
         cJSON_Delete(w.spec);
         return fail(&e);
@@ -689,7 +868,12 @@ int rm_cli_sweep(int argc, char **argv)
         if (jobs == 0) jobs = 1;
         const long cores = rm_cores_online();
         if (!nthreads) nthreads = cores / jobs > 1 ? cores / jobs : 1;
-        rc = write_index(&w, &e) ? fail(&e) : run_all(&w, spec_path, (int)jobs, (int)nthreads, quiet);
+        char tbuf[16], mbuf[32];
+        snprintf(tbuf, sizeof tbuf, "%ld", nthreads);
+        snprintf(mbuf, sizeof mbuf, "%.0f", limit.bytes);
+        char *args[] = {"--threads", tbuf, "--quiet", "--max-memory", mbuf, NULL};
+        if (!isfinite(limit.bytes)) args[3] = NULL; /* no physical memory known: no limit */
+        rc = write_index(&w, &e) ? fail(&e) : run_all(&w, spec_path, (int)jobs, args, quiet);
     }
     cJSON_Delete(w.spec);
     return rc;

@@ -13,10 +13,12 @@
 
 const char rm_cli_usage[] =
     "usage: regmnist [train] --config FILE [--set key.path=JSON]... [--out DIR] [--seed N]\n"
-    "                [--threads N] [--force] [--quiet] [--print-config]\n"
-    "       regmnist --resume RUN_DIR [--set training.epochs=N] [--threads N] [--quiet]\n"
+    "                [--threads N] [--max-memory SIZE] [--force] [--quiet] [--print-config]\n"
+    "       regmnist --resume RUN_DIR [--set training.epochs=N] [--threads N] [--max-memory SIZE]\n"
+    "                [--quiet]\n"
     "       regmnist eval RUN_DIR [--split test|val|train] [--set data.KEY=JSON]... [--out DIR]\n"
-    "       regmnist sweep SPEC [--count | --list | --task-id N | --jobs N] [--threads N] [--quiet]\n"
+    "       regmnist sweep SPEC [--count | --list | --task-id N | --jobs N] [--threads N]\n"
+    "                [--max-memory SIZE] [--quiet]\n"
     "       regmnist summarize DIR... [--format md|csv] [--out DIR] [--metric LIST] [--quiet]\n"
     "       regmnist compare A B [--metric NAME] [--which final|best]\n"
     "       regmnist --print-config [--set key.path=JSON]...\n"
@@ -37,15 +39,21 @@ static const char HELP[] =
     "  --seed N             overrides seed (a whole decimal number)\n"
     "  --threads N          overrides threads (worker threads: a whole decimal number, or auto for\n"
     "                       the number of cores, the default; results do not depend on it)\n"
+    "  --max-memory SIZE    the most memory a run may need, e.g. 4G, 512M (powers of 1024;\n"
+    "                       default: the machine's physical memory); a run (and --print-config)\n"
+    "                       estimates what it allocates from the config and the data's size\n"
+    "                       (parameters, gradients, optimizer state, activations of a batch and\n"
+    "                       of an evaluation chunk, the data) and refuses to start past it (exit 2)\n"
     "  --resume RUN_DIR     continue an interrupted run from its last completed epoch\n"
     "                       (RUN_DIR/config.json and state.safetensors); only\n"
     "                       --set training.epochs=N and --threads may change the config\n"
     "  --force              replace another run's files in the run directory (a run\n"
     "                       otherwise refuses a directory that holds another run)\n"
     "  --quiet              no progress on stderr (errors are still printed)\n"
-    "  --print-config       check the config (reading the training labels or csv file for\n"
-    "                       the rules that depend on the data), print it resolved as JSON to stdout\n"
-    "                       and exit; without --config, print the defaults\n"
+    "  --print-config       check the config (reading the labels or csv file for the rules\n"
+    "                       that depend on the data, and the memory it needs), print it\n"
+    "                       resolved as JSON to stdout and exit; without --config, print the\n"
+    "                       defaults\n"
     "  --help-config        list every config key with its type, default, range and meaning;\n"
     "                       =markdown prints the table of docs/config.md\n"
     "  --help, --version    this text / the version, on stdout\n"
@@ -89,7 +97,7 @@ static int apply_whole(rm_config *c, const char *flag, const char *path, const c
 
 int rm_cli_train(int argc, char **argv)
 {
-    const char *config = NULL, *out = NULL, *seed = NULL, *threads = NULL, *resume = NULL;
+    const char *config = NULL, *out = NULL, *seed = NULL, *threads = NULL, *resume = NULL, *max_memory = NULL;
     const char *sets[256];
     int nsets = 0, quiet = 0, print = 0, force = 0;
     for (int i = 1; i < argc; i++) {
@@ -103,7 +111,7 @@ int rm_cli_train(int argc, char **argv)
             a = name;
         }
         int takes = !strcmp(a, "--config") || !strcmp(a, "--set") || !strcmp(a, "--out") || !strcmp(a, "--seed") ||
-                    !strcmp(a, "--threads") || !strcmp(a, "--resume");
+                    !strcmp(a, "--threads") || !strcmp(a, "--resume") || !strcmp(a, "--max-memory");
         if (!strcmp(a, "--help-config")) {
             if (val && strcmp(val, "markdown") != 0) return usage_error("--help-config takes no value or =markdown, got '%s'", val);
             if (!val) printf("Config keys (JSON): type, default, range or values, meaning (docs/config.md has more):\n");
@@ -139,6 +147,8 @@ int rm_cli_train(int argc, char **argv)
             seed = val;
         } else if (!strcmp(a, "--threads")) {
             threads = val;
+        } else if (!strcmp(a, "--max-memory")) {
+            max_memory = val;
         } else if (!strcmp(a, "--force")) {
             force = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
@@ -179,8 +189,12 @@ int rm_cli_train(int argc, char **argv)
                                           : apply_whole(&c, "--threads", "threads", threads, &e);
     if (!rc && out) rc = apply_flag(&c, resume ? "--resume" : "--out", "output.dir", cJSON_CreateString(out), &e);
     if (!rc) rc = rm_config_validate(&c, fallback, &e);
-    /* Rules that need the data (split counts, batch sizes), as a run checks them; not for the defaults. */
-    if (!rc && print && config) rc = rm_run_check(&c, &e);
+    /* Rules that need the data (split counts, batch sizes) and the memory the run needs, before a run
+     * allocates anything; not for the defaults. */
+    rm_mem_limit limit;
+    rm_mem_limit_default(&limit);
+    if (!rc && max_memory) rc = rm_mem_limit_parse(&limit, "--max-memory", max_memory, &e);
+    if (!rc && config) rc = rm_run_check(&c, &limit, &e);
     if (rc) {
         fprintf(stderr, "regmnist: %s\n", e.msg);
         return e.code;

@@ -137,6 +137,42 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
     return RM_OK;
 }
 
+/* Floats of a tensor of n added after used floats (rm_params_add aligns each tensor to 16 floats). */
+static double tensor_after(double used, double n)
+{
+    return floor((used + 15) / 16) * 16 + n;
+}
+
+double rm_model_bytes(const rm_model_spec *s, int max_batch, double *n_params, double *n_buffers)
+{
+    /* The sizes rm_model_build allocates (rm_alloc's rounding to 64 bytes aside), in floats. */
+    const double B = max_batch;
+    double P = 0, Bf = 0, act = 0;
+    int cur = s->in_dim, max_w = s->in_dim;
+    if (s->input_dropout > 0.0f) act += 2 * B * cur; /* its output and mask */
+    for (int i = 0; i <= s->n_hidden; i++) {
+        const int last = i == s->n_hidden, h = last ? s->classes : s->hidden[i];
+        if (h > max_w) max_w = h;
+        P = tensor_after(tensor_after(P, (double)h * cur), h); /* weight, bias */
+        act += B * h;                                         /* the linear layer's output */
+        cur = h;
+        if (last) break;
+        if (s->norm != RM_MNORM_NONE) {
+            const double stat = s->norm == RM_MNORM_BATCH ? h : B;
+            P = tensor_after(tensor_after(P, h), h);
+            if (s->norm == RM_MNORM_BATCH) Bf = tensor_after(tensor_after(Bf, h), h);
+            act += 2 * B * h + 2 * (stat > h ? stat : h) + stat; /* output, xhat, mu, invstd */
+            if (s->norm == RM_MNORM_LAYER) act += B * h;          /* its gradient buffer */
+        }
+        act += B * h;                                    /* the activation's output */
+        if (s->dropout[i] > 0.0f) act += 2 * B * h;      /* output and mask */
+    }
+    act += B * s->in_dim + 2 * B * max_w; /* the input batch, the two gradient buffers */
+    if (n_params) *n_params = P;
+    if (n_buffers) *n_buffers = Bf;
+    return 4 * (2 * P + Bf + act); /* parameters and gradients, buffers, activations */
+}
+
 void rm_model_init(rm_model *m, uint64_t seed)
 {
     rm_rng r;

@@ -14,16 +14,22 @@ int rm_optim_from_name(const char *name)
     return -1;
 }
 
+int rm_optim_buffers(const rm_optim_cfg *cfg)
+{
+    return (cfg->kind != RM_OPT_SGD || cfg->momentum != 0.0f) + (cfg->kind != RM_OPT_SGD);
+}
+
 int rm_optim_init(rm_optim *o, const rm_optim_cfg *cfg, size_t n, rm_err *e)
 {
     memset(o, 0, sizeof *o);
     o->cfg = *cfg;
     o->n = n;
-    if (cfg->kind != RM_OPT_SGD || cfg->momentum != 0.0f) {
+    const int buffers = rm_optim_buffers(cfg);
+    if (buffers >= 1) {
         o->m = rm_alloc(n, sizeof(float), "optimizer state", e);
         if (!o->m) return e->code;
     }
-    if (cfg->kind != RM_OPT_SGD) {
+    if (buffers == 2) {
         o->v = rm_alloc(n, sizeof(float), "optimizer state", e);
         if (!o->v) return e->code;
     }

@@ -446,6 +446,11 @@ static const char *blame(const rm_config *c, const char *fallback, const char *c
 }
 #define KEYLIST(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+const char *rm_config_origin_of(const rm_config *c, const char *fallback, const char *key)
+{
+    return blame(c, fallback, KEYLIST(key));
+}
+
 static int apply_section(rm_config *c, const cJSON *obj, const char *prefix, const char *origin, rm_err *e);
 
 /* Apply value v at path: a section takes an object of its keys, a key takes its value. */
@@ -564,6 +569,17 @@ static cJSON *parse_strict(const char *text, const char *origin, rm_err *e)
         if (ep && ep >= text && ep <= text + strlen(text)) off = (size_t)(ep - text);
         line_col(text, off, &line, &col);
         rm_fail(e, RM_ERR_USAGE, "%s: invalid JSON at line %d, column %d", origin, line, col);
+    }
+    return root;
+}
+
+cJSON *rm_config_parse_object(const char *text, const char *origin, const char *what, rm_err *e)
+{
+    cJSON *root = parse_strict(text, origin, e);
+    if (root && !cJSON_IsObject(root)) {
+        rm_fail(e, RM_ERR_USAGE, "%s: the %s must be a JSON object, got %s", origin, what, type_name(root));
+        cJSON_Delete(root);
+        return NULL;
     }
     return root;
 }

@@ -489,11 +489,34 @@ static int first_difference(const cJSON *a, const cJSON *b, const char *prefix, 
 
 enum { IGNORE_EPOCHS = 1, IGNORE_THREADS = 2 };
 
-/* Compare two resolved configs (JSON text) but for output.dir (and training.epochs / threads as the
- * IGNORE_* flags ask): 0 when the same, 1 with the first differing key in key, -1 when one is not JSON. */
+/* A saved config (a run's config.json, perhaps written by an older regmnist that lacked some keys)
+ * resolved with today's defaults; as it stands when it does not load today (a key since removed),
+ * NULL when it is not JSON. */
+static cJSON *resolve_saved(const char *saved)
+{
+    cJSON *j = cJSON_Parse(saved), *out = NULL;
+    rm_config *c = j ? malloc(sizeof *c) : NULL;
+    rm_err ignored;
+    if (c) {
+        rm_config_defaults(c);
+        cJSON *r = rm_config_apply(c, j, "config.json", &ignored) == RM_OK ? rm_config_to_json(c) : NULL;
+        char *text = r ? cJSON_PrintUnformatted(r) : NULL; /* as text: numbers are raw JSON in r */
+        out = text ? cJSON_Parse(text) : NULL;
+        cJSON_free(text);
+        cJSON_Delete(r);
+        free(c);
+    }
+    if (!out) return j;
+    cJSON_Delete(j);
+    return out;
+}
+
+/* Compare a saved config with a resolved one (JSON text), both resolved with today's defaults, but
+ * for output.dir (and training.epochs / threads as the IGNORE_* flags ask): 0 when the same, 1 with
+ * the first differing key in key, -1 when one is not JSON. */
 static int config_difference(const char *saved, const char *now, int ignore, char *key, size_t n)
 {
-    cJSON *a = cJSON_Parse(saved), *b = cJSON_Parse(now);
+    cJSON *a = resolve_saved(saved), *b = cJSON_Parse(now);
     int r = -1;
     if (a && b) {
         cJSON *oa = cJSON_GetObjectItemCaseSensitive(a, "output"), *ob = cJSON_GetObjectItemCaseSensitive(b, "output");
@@ -649,7 +672,7 @@ int rm_run_dir_state(const rm_config *c, rm_err *e)
 static int lock_dir(const char *dir, rm_err *e)
 {
     char path[2048];
-    if (snprintf(path, sizeof path, "%s/.regmnist.lock", dir) >= (int)sizeof path) {
+    if (snprintf(path, sizeof path, "%s/%s", dir, RM_LOCK_FILE) >= (int)sizeof path) {
         rm_fail(e, RM_ERR_USAGE, "%s: path too long", dir);
         return -1;
     }
@@ -1268,30 +1291,47 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     return RM_OK;
 }
 
-int rm_run_check(const rm_config *c, rm_err *e)
+int rm_run_check(const rm_config *c, const rm_mem_limit *limit, rm_err *e)
 {
-    rm_dataset d;
+    rm_dataset d, test;
     char lp[2048];
+    uint32_t n_train = 0, n_val = 0;
+    rm_data_shape shape = {0, 0, 0, 0, RM_IMG_SIZE, RM_CLASSES, 1};
     if (c->data.format == RM_FORMAT_CSV) {
-        rm_dataset test;
-        uint32_t n_train = 0, n_val = 0;
         int rc = rm_run_load_data(c, &d, &test, e);
-        if (!rc) rm_split_counts_classes(d.labels, d.n, d.classes, c->data.subset, c->data.val_fraction, &n_train, &n_val);
+        if (!rc) {
+            rm_split_counts_classes(d.labels, d.n, d.classes, c->data.subset, c->data.val_fraction, &n_train, &n_val);
+            shape = (rm_data_shape){d.n, test.n, n_train, n_val, d.dim, d.classes, 0};
+        }
         rm_dataset_free(&d);
         rm_dataset_free(&test);
-        return rc ? rc : rm_config_check_counts(c, "config", n_train, n_val, e);
-    }
-    if (rm_config_check_classes(c, "config", RM_CLASSES, e)) return e->code;
-    if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
-    if (rm_idx_load_labels(&d, lp, e)) return e->code;
-    if (rm_idx_require_classes(&d, lp, e)) {
+        if (rc) return rc;
+    } else {
+        char found[2100];
+        if (rm_config_check_classes(c, "config", RM_CLASSES, e)) return e->code;
+        /* a missing images file first, as a run's loading reports it */
+        if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_images, e) || rm_idx_find(lp, found, sizeof found, e))
+            return e->code;
+        if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.train_labels, e)) return e->code;
+        if (rm_idx_load_labels(&d, lp, e)) return e->code;
+        if (rm_idx_require_classes(&d, lp, e)) {
+            rm_dataset_free(&d);
+            return e->code;
+        }
+        rm_split_counts(d.labels, d.n, c->data.subset, c->data.val_fraction, &n_train, &n_val);
+        shape.n_file = d.n;
         rm_dataset_free(&d);
-        return e->code;
+        if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.test_images, e) || rm_idx_find(lp, found, sizeof found, e))
+            return e->code;
+        if (rm_path_join(lp, sizeof lp, c->data.dir, c->data.test_labels, e)) return e->code;
+        if (rm_idx_load_labels(&test, lp, e)) return e->code;
+        shape.n_test = test.n;
+        rm_dataset_free(&test);
+        shape.n_train = n_train;
+        shape.n_val = n_val;
     }
-    uint32_t n_train, n_val;
-    rm_split_counts(d.labels, d.n, c->data.subset, c->data.val_fraction, &n_train, &n_val);
-    rm_dataset_free(&d);
-    return rm_config_check_counts(c, "config", n_train, n_val, e);
+    if (rm_config_check_counts(c, "config", n_train, n_val, e)) return e->code;
+    return limit ? rm_check_memory(c, &shape, limit, "config", e) : RM_OK;
 }
 
 int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e)
