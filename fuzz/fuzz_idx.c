@@ -22,7 +22,7 @@
 #include <zlib.h>
 
 #include "fuzz_common.h"
-#include "rm_data.h"
+#include "rm_idx.h"
 
 static fz_file g_img, g_lab;
 static uint8_t *g_buf; /* encoder output, grown as needed */

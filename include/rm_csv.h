@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "rm_common.h"
+#include "rm_data.h"
 
 #define RM_CSV_MAX_LINE ((size_t)1 << 20)   /* longest record, in bytes without its line end (1 MiB) */
 #define RM_CSV_MAX_BYTES ((size_t)1 << 30)  /* largest file, in bytes after gzip decompression (1 GiB) */
@@ -93,5 +94,10 @@ void rm_csv_feature_stats(const float *x, uint32_t n_all, uint32_t d, const uint
 /* Standardize x (n, d) in place: x = (x - mean) / std per feature, in float with mean and std rounded to
  * float first (as (x - mean) / std on float32 tensors). */
 void rm_csv_standardize(float *x, uint32_t n, uint32_t d, const double *mean, const double *std);
+
+/* A feature dataset of the rows (ascending file rows; NULL: all n rows) of table t, read from path: labels
+ * as uint8, so more than RM_MAX_CLASSES classes is an error naming path. */
+int rm_dataset_from_table(rm_dataset *d, const rm_csv_table *t, const uint32_t *rows, uint32_t n, const char *path,
+                          rm_err *e);
 
 #endif

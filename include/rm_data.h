@@ -1,12 +1,11 @@
-/* rm_data.h - IDX files through zlib, datasets of uint8 images or float features, the
- * subset/validation split and batch gathering. */
+/* rm_data.h - datasets of uint8 images or float features, the subset/validation split and batch
+ * gathering. The files they come from are read in io/: rm_idx.h (IDX), rm_csv.h (CSV tables). */
 #ifndef RM_DATA_H
 #define RM_DATA_H
 
 #include <stdint.h>
 
 #include "rm_common.h"
-#include "rm_csv.h"
 #include "rm_rng.h"
 
 #define RM_IMG_SIDE 28
@@ -27,30 +26,6 @@ typedef struct rm_dataset {
 
 /* Normalization kinds (config "data.normalize"). */
 enum { RM_NORM_UNIT = 0, RM_NORM_STANDARD = 1, RM_NORM_SYMMETRIC = 2, RM_NORM_DATASET = 3, RM_NORM_NONE = 4 };
-
-/* Most items (images or labels) an IDX file may claim in its header: 2^24, 13.2 GB of 28x28 images,
- * over 130 times MNIST's 60000 (its format allows 2^32 - 1). A larger claim is refused before any of
- * the payload is read. */
-#define RM_IDX_MAX_ITEMS (1u << 24)
-
-/* Find a data file: path as given, else with ".gz" added or removed. Writes the found path. */
-int rm_idx_find(const char *path, char *found, size_t n, rm_err *e);
-
-/* Load an IDX image file (magic 0x803, 28x28) and its label file (magic 0x801), gz or raw,
- * checking exact lengths, counts of at most RM_IDX_MAX_ITEMS, equal counts and labels < 10. */
-int rm_idx_load(rm_dataset *d, const char *images_path, const char *labels_path, rm_err *e);
-
-/* A training set needs at least 2 classes: an RM_ERR_IO error naming labels_path when every label of
- * d is the same (as the CSV reader's "one class only"). */
-int rm_idx_require_classes(const rm_dataset *d, const char *labels_path, rm_err *e);
-
-/* Load only a label file (images stays NULL): for checks that need the class counts. */
-int rm_idx_load_labels(rm_dataset *d, const char *labels_path, rm_err *e);
-
-/* A feature dataset of the rows (ascending file rows; NULL: all n rows) of table t, read from path: labels
- * as uint8, so more than RM_MAX_CLASSES classes is an error naming path. */
-int rm_dataset_from_table(rm_dataset *d, const rm_csv_table *t, const uint32_t *rows, uint32_t n, const char *path,
-                          rm_err *e);
 
 /* Release a dataset. */
 void rm_dataset_free(rm_dataset *d);

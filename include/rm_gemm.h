@@ -56,6 +56,13 @@ void rm_blas_set_threads(int n);
  * calls it. */
 int rm_blas_reserve(int nthreads, rm_err *e);
 
+/* Start the pool's nthreads threads (rm_pool_start), then set aside OpenBLAS's buffer room for them
+ * (rm_blas_reserve): how a run or an evaluation starts its compute. */
+int rm_gemm_start(int nthreads, rm_err *e);
+
+/* Stop the pool and hand back any room still set aside. */
+void rm_gemm_stop(void);
+
 /* Hand back the space rm_blas_reserve set aside (if still held). */
 void rm_blas_release(void);
 

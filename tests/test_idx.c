@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "rm_data.h"
+#include "rm_idx.h"
 #include "test_files.h"
 #include "test_util.h"
 

@@ -11,7 +11,9 @@
 
 #include "rm_cli.h"
 #include "rm_config.h"
+#include "rm_csv.h"
 #include "rm_data.h"
+#include "rm_idx.h"
 #include "rm_evaluate.h"
 #include "rm_gemm.h"
 #include "rm_model.h"
@@ -301,7 +303,7 @@ int rm_cli_eval(int argc, char **argv)
     }
     if (!rc) rc = rm_st_load_model(&m, model_path, NULL, &e);
     if (!rc && !(labels = rm_alloc((size_t)rm_eval_batch(n), 1, "labels", &e))) rc = e.code;
-    if (!rc) rc = rm_pool_start(c.threads, &e);
+    if (!rc) rc = rm_gemm_start(c.threads, &e);
     if (!rc) {
         float lut[256];
         if (c.data.normalize == RM_NORM_DATASET) /* the statistics of the run's own training split */
@@ -310,7 +312,7 @@ int rm_cli_eval(int argc, char **argv)
             rm_norm_table(c.data.normalize, lut);
         rm_blas_set_threads(1);
         rm_eval_result r = rm_evaluate(&m, &d, idx, n, lut, labels, conf, NULL);
-        rm_pool_stop();
+        rm_gemm_stop();
         if (!quiet)
             printf("regmnist: %s: %s loss %.6g, accuracy %.2f%% (%u %s from %s)\n", run, SPLITS[split], r.loss,
                    r.acc, n, csv ? "rows" : "images", csv ? (split == SPLIT_TEST && c.data.test[0] ? c.data.test : c.data.train)

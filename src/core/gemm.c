@@ -105,6 +105,22 @@ void rm_blas_release(void)
     reserved = NULL;
 }
 
+int rm_gemm_start(int nthreads, rm_err *e)
+{
+    if (rm_pool_start(nthreads, e)) return e->code;
+    if (rm_blas_reserve(nthreads, e)) { /* after the threads' stacks, before any of regmnist's buffers */
+        rm_pool_stop();
+        return e->code;
+    }
+    return RM_OK;
+}
+
+void rm_gemm_stop(void)
+{
+    rm_pool_stop();
+    rm_blas_release();
+}
+
 void rm_job_add_gemm(rm_job *j, rm_gemm_op *op)
 {
     if (reserved) rm_blas_release(); /* the first product: OpenBLAS maps its buffers into this room */

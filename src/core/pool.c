@@ -9,7 +9,6 @@
  * job (whose context may be gone). */
 #include "rm_pool.h"
 
-#include "rm_gemm.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -133,10 +132,6 @@ int rm_pool_start(int nthreads, rm_err *e)
         }
         P.nthreads = k + 1;
     }
-    if (rm_blas_reserve(nthreads, e)) { /* after the threads' stacks, before any of regmnist's buffers */
-        rm_pool_stop();
-        return e->code;
-    }
     return RM_OK;
 }
 
@@ -214,5 +209,4 @@ void rm_pool_stop(void)
     P.ctx = NULL;
     P.job = NULL;
     P.running = 0;
-    rm_blas_release();
 }

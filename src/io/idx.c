@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "rm_data.h"
+#include "rm_idx.h"
 #include "rm_gzfile.h"
 
 int rm_idx_find(const char *path, char *found, size_t n, rm_err *e)

@@ -20,6 +20,7 @@
 #include "rm_checkpoint.h"
 #include "rm_csv.h"
 #include "rm_data.h"
+#include "rm_idx.h"
 #include "rm_gemm.h"
 #include "rm_loss.h"
 #include "rm_model.h"
@@ -1347,10 +1348,10 @@ int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e)
     g_signal = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    int rc = rm_pool_start(c->threads, e);
+    int rc = rm_gemm_start(c->threads, e);
     if (!rc) {
         rc = run(c, o, &s, e);
-        rm_pool_stop();
+        rm_gemm_stop();
     }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

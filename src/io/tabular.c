@@ -1,7 +1,7 @@
 /* tabular.c - datasets of float features from CSV tables: the rows of a split copied out, labels as uint8. */
 #include <string.h>
 
-#include "rm_data.h"
+#include "rm_csv.h"
 
 int rm_dataset_from_table(rm_dataset *d, const rm_csv_table *t, const uint32_t *rows, uint32_t n, const char *path,
                           rm_err *e)
