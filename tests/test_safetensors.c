@@ -581,6 +581,12 @@ static void test_model(void)
     CHECK(rm_st_write(vp, v, n, NULL, 0, &e) == RM_OK);
     expect_load_fails(&b, vp, "norm0.num_batches_tracked: dtype F32 in the file, the model has I64", NULL, NULL);
 
+    static const int64_t minus_one = -1;
+    memcpy(v, tt, sizeof v);
+    v[ibn].data = &minus_one;
+    CHECK(rm_st_write(vp, v, n, NULL, 0, &e) == RM_OK);
+    expect_load_fails(&b, vp, "tensor 'norm0.num_batches_tracked': -1 is not a batch count", NULL, NULL);
+
     memcpy(v, tt, sizeof v);
     v[ibn] = v[n - 1]; /* drop it */
     CHECK(rm_st_write(vp, v, n - 1, NULL, 0, &e) == RM_OK);

@@ -814,8 +814,12 @@ int rm_st_load_model(rm_model *m, const char *path, int64_t *bn_batches, rm_err 
         snprintf(name, sizeof name, "%.*s%s", p, m->buffers.t[i].name, BN_COUNT);
         const rm_st_entry *x;
         rc = expect(&f, path, name, RM_ST_I64, 0, none, &x, e);
+        int64_t count = 0;
+        if (!rc) memcpy(&count, x->data, sizeof count); /* may be unaligned in a foreign file */
+        if (!rc && count < 0)
+            rc = rm_fail(e, RM_ERR_IO, "%s: tensor '%s': %lld is not a batch count", path, name, (long long)count);
         if (!rc && !have) {
-            memcpy(&first, x->data, sizeof first); /* may be unaligned in a foreign file */
+            first = count;
             have = 1;
         }
     }
