@@ -262,7 +262,8 @@ static int check_watch(const rm_checkpoint *k, const rm_progress *p, const rm_ea
     if (!k->best_params || p->epoch == 0) {
         if (s->best_epoch != 0) return rm_fail(e, RM_ERR_IO, "%s: es.best_epoch = %d, expected 0", path, s->best_epoch);
         if (s->wait != 0) return rm_fail(e, RM_ERR_IO, "%s: es.wait = %d, expected 0", path, s->wait);
-        if (s->best != init->best) return rm_fail(e, RM_ERR_IO, "%s: es.best = %g, expected %g", path, s->best, init->best);
+        if (s->best != init->best)
+            return rm_fail(e, RM_ERR_IO, "%s: es.best = %g, expected %g", path, s->best, init->best);
     } else {
         if (s->best_epoch < 1)
             return rm_fail(e, RM_ERR_IO, "%s: es.best_epoch = %d is not in [1, %d]", path, s->best_epoch, p->epoch);

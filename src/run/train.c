@@ -1187,7 +1187,8 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     if (ended && p.epoch > 0 && !crc) {
         const int64_t bn = final.epoch == p.epoch ? p.bn_batches : p.bn_batches - (int64_t)(p.epoch - final.epoch) * steps;
         char *mcfg = model_config(s->config_text);
-        crc = mcfg ? rm_st_save_model(model_path, m, bn, mcfg, RM_VERSION, &e2) : rm_fail(&e2, RM_ERR_RUN, "out of memory");
+        crc = mcfg ? rm_st_save_model(model_path, m, bn, mcfg, RM_VERSION, &e2)
+                   : rm_fail(&e2, RM_ERR_RUN, "out of memory");
         cJSON_free(mcfg);
         if (!crc && c->output.weight_images) crc = weight_image(dir, &m->params, 0, &e2);
     }
