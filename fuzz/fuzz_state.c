@@ -7,7 +7,8 @@
  *   byte 0, bit 0: before loading, rewrite every "crc32:NAME":"xxxxxxxx" in F's header with the CRC-32
  *       of NAME's data (same length, so nothing moves), so that mutated tensor data reaches the checks
  *       behind the checksums (train_idx, the RNG states, non-finite values)
- * Properties: a failure is RM_ERR_IO with a one-line message naming the file; a success leaves the run
+ * Properties: a failure is RM_ERR_IO with a one-line message naming the file, without control bytes
+ * (rm_fail escapes the file's); a success leaves the run
  * resumable: train_idx a permutation of the split, every parameter and moment finite (optim.v >= 0),
  * the shuffle state not all zero, epoch within [0, 3], the early-stopping watch and the rows consistent
  * with it, and (when rm_checkpoint_check passes) the step, sample and batch counts those of epoch
@@ -177,6 +178,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = rm_checkpoint_load(g_file.path, &k, &p, &cfg, &e);
     if (rc) {
         fz_check_err(&e, RM_ERR_IO, "rm_checkpoint_load");
+        for (const char *c = e.msg; *c; c++)
+            FZ_CHECK((unsigned char)*c >= 0x20 && *c != 0x7f, "a control byte in the message: %s", e.msg);
         FZ_CHECK(fz_names(e.msg, g_file.path), "the message does not name the file: %s", e.msg);
         FZ_CHECK(cfg == NULL, "a config text kept on failure");
         if (fz_verbose()) fprintf(stderr, "rejected: %s\n", e.msg);

@@ -48,6 +48,8 @@ resume_bad "epoch huge" meta epoch 99999999999999999999; has "$tmp/err" "epoch: 
 resume_bad "epoch negative" meta epoch -5; has "$tmp/err" "epoch: '-5' is not an integer in [0, 3]"
 resume_bad "epoch past the saved config's" meta epoch 4; has "$tmp/err" "epoch: '4' is not an integer in [0, 3]"
 resume_bad "epoch not a number" meta epoch 2.5; has "$tmp/err" "epoch: '2.5' is not an integer"
+resume_bad "epoch with a newline" meta epoch $'1\n2'; has "$tmp/err" "epoch: '1\\n2' is not an integer"; lines "$tmp/err" 1
+resume_bad "schedule with a newline" meta schedule $'epoch=3\nlr=1'; has "$tmp/err" 'cannot parse "epoch=3\nlr=1"'; lines "$tmp/err" 1
 resume_bad "step 1e30" meta optim.step 1e30; has "$tmp/err" "optim.step: '1e30' is not an integer"
 resume_bad "step off by one" meta optim.step 31 set rng.dropout 2 31; has "$tmp/err" "optim.step = 31, but 3 epochs of 10 steps make 30"
 resume_bad "samples negative" meta samples -160; has "$tmp/err" "samples: '-160' is not an integer in [0, "
