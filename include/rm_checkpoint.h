@@ -22,14 +22,25 @@ typedef struct rm_checkpoint {
     float *best_buffers; /* (model->buffers.n) */
     int64_t *scratch;    /* (n_train) */
     rm_schedule *sched;  /* the learning-rate schedule's state */
+    uint32_t n_images;   /* images in the training data: train_idx's values are below it */
+    long steps_per_epoch, samples_per_epoch; /* a training epoch's optimizer steps and samples */
+    int64_t bn_base;     /* bn_batches before the first epoch (model.init_from's), or -1 when unknown */
 } rm_checkpoint;
 
 /* Write the state atomically to path, with the resolved config text for checks on resume. */
 int rm_checkpoint_save(const char *path, const rm_checkpoint *k, const rm_progress *p, const char *config_json,
                        rm_err *e);
 
-/* Read path into k's tensors and p; every size must match k's (else RM_ERR_IO naming the tensor).
- * *config_json gets a malloc'd copy of the saved config text (free with free()). */
+/* Read path into k's tensors and p, trusting nothing (else RM_ERR_IO naming the file and the tensor or
+ * field): exactly k's tensors, sizes, verified checksums, finite values (optim.v >= 0); train_idx a
+ * permutation of the split's index set, which k->train_idx must hold on entry (values < n_images);
+ * integer fields in range (epoch <= the saved config's training.epochs); the early-stopping watch
+ * (p->es initialized on entry), rows, RNG states (k->model seeded on entry) and schedule consistent
+ * with the epoch. *config_json gets a malloc'd copy of the saved config text (free with free()). */
 int rm_checkpoint_load(const char *path, rm_checkpoint *k, rm_progress *p, char **config_json, rm_err *e);
+
+/* After rm_checkpoint_load and the config comparison: the counts the config implies, optim.step and
+ * bn_batches (from bn_base) epoch * steps_per_epoch, samples epoch * samples_per_epoch; else RM_ERR_IO. */
+int rm_checkpoint_check(const rm_checkpoint *k, const rm_progress *p, const char *path, rm_err *e);
 
 #endif

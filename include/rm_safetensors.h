@@ -18,6 +18,7 @@
 #define RM_ST_MAX_META 4096             /* most __metadata__ entries in a file */
 #define RM_ST_NAME_MAX 127              /* longest tensor name, in bytes */
 #define RM_ST_MAX_HEADER 100000000ull   /* largest JSON header accepted, in bytes (100 MB) */
+#define RM_ST_CRC_PREFIX "crc32:"       /* __metadata__ key prefix of a tensor's checksum */
 
 /* Element types (safetensors "F32" and "I64"). */
 enum { RM_ST_F32 = 0, RM_ST_I64 = 1 };
@@ -50,19 +51,27 @@ typedef struct rm_st_file {
     int n_meta;          /* __metadata__ entries */
     const char **meta;   /* (2 * n_meta) key, value, key, value... */
     char *meta_text;     /* storage for the metadata strings */
+    int n_checked;       /* tensors whose stored checksum was verified */
 } rm_st_file;
 
 /* Write tensors (in the order given, contiguous; list I64 before F32 to keep each naturally aligned) and meta_kv
- * (n_meta key/value pairs, i.e. 2 * n_meta strings) to path atomically: temp file, fsync, rename, fsync dir. */
+ * (n_meta key/value pairs, i.e. 2 * n_meta strings) to path atomically: temp file, fsync, rename, fsync dir.
+ * __metadata__ also gets "crc32:<name>" = the CRC-32 (zlib's) of each tensor's bytes as 8 lowercase hex
+ * digits; those keys are reserved. */
 int rm_st_write(const char *path, const rm_st_tensor *t, int n, const char *const *meta_kv, int n_meta,
                 rm_err *e);
 
-/* Read the whole file at path into f and validate it; every malformed file is RM_ERR_IO naming path. */
+/* Read the whole file at path into f and validate it; every malformed file is RM_ERR_IO naming path.
+ * Every "crc32:<name>" checksum present is verified (a file without them, e.g. PyTorch's, is fine). */
 int rm_st_read(rm_st_file *f, const char *path, rm_err *e);
 
 /* Validate the n bytes at buf as a safetensors file named name (for messages) into f; buf is borrowed
  * and must outlive f. rm_st_read's core, exposed for tests and the fuzzer. */
 int rm_st_parse(rm_st_file *f, const uint8_t *buf, size_t n, const char *name, rm_err *e);
+
+/* RM_OK when every value of x (an F32 tensor; others pass) is finite (and >= 0 when nonneg), else
+ * RM_ERR_IO naming path, the tensor and the first bad element. */
+int rm_st_check_finite(const rm_st_entry *x, const char *path, int nonneg, rm_err *e);
 
 /* The tensor called name, or NULL. */
 const rm_st_entry *rm_st_find(const rm_st_file *f, const char *name);
@@ -80,7 +89,8 @@ int rm_st_save_model(const char *path, const rm_model *m, int64_t bn_batches, co
                      const char *version, rm_err *e);
 
 /* Load every parameter and buffer of m from path (names, dtypes and shapes must match exactly, no extra
- * tensors); *bn_batches (NULL ok) gets the first num_batches_tracked. On error m is left unchanged. */
+ * tensors, every value finite, checksums verified when present); *bn_batches (NULL ok) gets the first
+ * num_batches_tracked. On error m is left unchanged. */
 int rm_st_load_model(rm_model *m, const char *path, int64_t *bn_batches, rm_err *e);
 
 #endif

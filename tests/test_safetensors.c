@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "rm_safetensors.h"
 #include "test_util.h"
@@ -166,7 +167,11 @@ static void test_round_trip(void)
     x = rm_st_find(&f, "empty");
     CHECK(x && x->ndim == 2 && x->shape[0] == 0 && x->shape[1] == 5 && x->nbytes == 0);
     CHECK(rm_st_find(&f, "nope") == NULL);
-    CHECK(f.n_meta == 2);
+    CHECK(f.n_meta == 2 + 5 && f.n_checked == 5); /* config, version and a checksum per tensor */
+    char crc[16];
+    snprintf(crc, sizeof crc, "%08lx", crc32(0L, (const Bytef *)v, 16));
+    CHECK(rm_st_meta(&f, "crc32:vec") && strcmp(rm_st_meta(&f, "crc32:vec"), crc) == 0);
+    CHECK(rm_st_meta(&f, "crc32:empty") && strcmp(rm_st_meta(&f, "crc32:empty"), "00000000") == 0);
     CHECK(rm_st_meta(&f, "config") && strcmp(rm_st_meta(&f, "config"), config) == 0);
     CHECK(rm_st_meta(&f, "regmnist_version") && strcmp(rm_st_meta(&f, "regmnist_version"), "0.1.0") == 0);
     CHECK(rm_st_meta(&f, "nope") == NULL);
@@ -181,6 +186,48 @@ static void test_round_trip(void)
 
 /* Files written by others: unpadded odd-length header, spaces around, tensors stored in another order
  * than the header lists them, a zero-size tensor at an offset, unknown keys in an entry, a 127-byte name. */
+/* Checksums: the writer's crc32:<name> entries are reserved; the reader refuses a wrong, malformed or
+ * orphan one, and counts the verified ones. */
+static void test_checksums(void)
+{
+    rm_err e = {0};
+    const float w[2] = {1.5f, -2.0f};
+    rm_st_tensor t = {"w", RM_ST_F32, 1, {2}, w};
+    const char *p = in_dir("sum.safetensors");
+    const char *kv[2] = {"crc32:w", "00000000"};
+    CHECK(rm_st_write(p, &t, 1, kv, 1, &e) == RM_ERR_IO);
+    CHECK_CONTAINS(e.msg, "metadata key 'crc32:w' is reserved for checksums");
+    /* hand-made headers: the CRC-32 of the 8 bytes 00 00 c0 3f 00 00 00 c0 (1.5f, -2.0f) */
+    char good[16], hdr[256];
+    snprintf(good, sizeof good, "%08lx", crc32(0L, (const Bytef *)w, 8));
+    const char *cases[][2] = {{good, NULL},
+                              {"0badf00d", "tensor 'w': CRC-32 mismatch (stored 0badf00d, data "},
+                              {"12345", "tensor 'w': checksum '12345' is not 8 lowercase hex digits"},
+                              {"ABCDEF01", "tensor 'w': checksum 'ABCDEF01' is not 8 lowercase hex digits"}};
+    for (int i = 0; i < 4; i++) {
+        snprintf(hdr, sizeof hdr,
+                 "{\"__metadata__\":{\"crc32:w\":\"%s\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+                 cases[i][0]);
+        const char *q = write_st_n("sum_case", hdr, strlen(hdr), 0);
+        FILE *fp = fopen(q, "ab");
+        if (fp) {
+            fwrite(w, 1, 8, fp);
+            fclose(fp);
+        }
+        rm_st_file f;
+        if (!cases[i][1]) {
+            CHECK(rm_st_read(&f, q, &e) == RM_OK && f.n_checked == 1);
+            rm_st_free(&f);
+        } else {
+            expect_bad(q, cases[i][1]);
+        }
+    }
+    snprintf(hdr, sizeof hdr,
+             "{\"__metadata__\":{\"crc32:v\":\"%s\"},\"w\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}",
+             good);
+    expect_bad(write_st("sum_orphan", hdr, 0), "__metadata__ 'crc32:v' is the checksum of a tensor the file does not hold");
+}
+
 static void test_foreign(void)
 {
     const char *hdr = " {\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12],\"x\":null},"
@@ -193,6 +240,7 @@ static void test_foreign(void)
     if (verbose && e.code) printf("  %s\n", e.msg);
     const rm_st_entry *a = rm_st_find(&f, "a"), *b = rm_st_find(&f, "b");
     CHECK(f.n == 3 && a && b && a->data[0] == 0 && a->data[7] == 7 && b->nbytes == 4 && b->data[0] == 8);
+    CHECK(f.n_checked == 0); /* no checksums (PyTorch writes none): fine */
     rm_st_free(&f);
 
     char name[128], buf[512];
@@ -533,6 +581,12 @@ static void test_model(void)
     CHECK(rm_st_write(vp, v, n, NULL, 0, &e) == RM_OK);
     expect_load_fails(&b, vp, "norm0.num_batches_tracked: dtype F32 in the file, the model has I64", NULL, NULL);
 
+    static const int64_t minus_one = -1;
+    memcpy(v, tt, sizeof v);
+    v[ibn].data = &minus_one;
+    CHECK(rm_st_write(vp, v, n, NULL, 0, &e) == RM_OK);
+    expect_load_fails(&b, vp, "tensor 'norm0.num_batches_tracked': -1 is not a batch count", NULL, NULL);
+
     memcpy(v, tt, sizeof v);
     v[ibn] = v[n - 1]; /* drop it */
     CHECK(rm_st_write(vp, v, n - 1, NULL, 0, &e) == RM_OK);
@@ -547,6 +601,37 @@ static void test_model(void)
     v[n] = (rm_st_tensor){"fc9.weight", RM_ST_F32, 2, {2, 2}, zeros};
     CHECK(rm_st_write(vp, v, n + 1, NULL, 0, &e) == RM_OK);
     expect_load_fails(&b, vp, "unexpected tensor 'fc9.weight'", NULL, NULL);
+
+    /* non-finite values are refused, naming the tensor */
+    static float bad[64];
+    const float nonfinite[3] = {NAN, INFINITY, -INFINITY};
+    for (int k = 0; k < 3; k++) {
+        memcpy(bad, tt[iw].data, 80);
+        bad[7] = nonfinite[k];
+        memcpy(v, tt, sizeof v);
+        v[iw].data = bad;
+        CHECK(rm_st_write(vp, v, n, NULL, 0, &e) == RM_OK);
+        expect_load_fails(&b, vp, "tensor 'fc1.weight': element 7 is", "not a finite number", NULL);
+    }
+
+    /* a flipped bit in a tensor is caught by its checksum; a file without checksums still loads */
+    CHECK(rm_st_write(vp, tt, n, NULL, 0, &e) == RM_OK);
+    CHECK(rm_st_load_model(&b, vp, NULL, &e) == RM_OK);
+    {
+        FILE *fp = fopen(vp, "r+b");
+        rm_st_file g;
+        CHECK(fp && rm_st_read(&g, vp, &e) == RM_OK);
+        const rm_st_entry *xw = rm_st_find(&g, "fc1.weight");
+        long at = xw ? (long)(xw->data - g.buf) + 9 : 0;
+        uint8_t byte = xw ? xw->data[9] ^ 0x10 : 0;
+        rm_st_free(&g);
+        if (fp) {
+            fseek(fp, at, SEEK_SET);
+            fputc(byte, fp);
+            fclose(fp);
+        }
+        expect_load_fails(&b, vp, "tensor 'fc1.weight': CRC-32 mismatch", "the file is corrupt", NULL);
+    }
 
     memcpy(v, tt, sizeof v);
     v[n] = (rm_st_tensor){"norm7.num_batches_tracked", RM_ST_I64, 0, {0}, zeros};
@@ -662,6 +747,7 @@ int main(int argc, char **argv)
     }
     test_round_trip();
     test_foreign();
+    test_checksums();
     test_malformed();
     test_model();
     test_atomic();

@@ -14,10 +14,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* Tensor data is copied as raw bytes in both directions, which is only right on a little-endian host
  * (x86-64, aarch64 as usually run). The header length is encoded byte by byte and is portable. */
@@ -205,6 +207,46 @@ static int sync_dir(const char *path, rm_err *e)
     return RM_OK;
 }
 
+/* The CRC-32 (zlib's, as Python's zlib.crc32) of n bytes, in pieces that fit zlib's uInt. */
+static uint32_t crc_of(const uint8_t *p, size_t n)
+{
+    uLong c = crc32(0L, Z_NULL, 0);
+    while (n > 0) {
+        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        c = crc32(c, p, k);
+        p += k;
+        n -= k;
+    }
+    return (uint32_t)c;
+}
+
+#define CRC_SLOT 160 /* bytes per checksum's key and value text: >= prefix + name + NUL + 9 */
+
+/* meta_kv (n_meta pairs) followed by one RM_ST_CRC_PREFIX<name> -> 8 hex digits pair per tensor, in
+ * kv (2 * (n_meta + n) strings) with the text in text (n * CRC_SLOT bytes). */
+
+static int add_checksums(const char *path, const rm_st_tensor *t, int n, const uint64_t *bytes,
+                         const char *const *meta_kv, int n_meta, const char **kv, char *text, rm_err *e)
+{
+    const size_t plen = sizeof RM_ST_CRC_PREFIX - 1;
+    char c1[72];
+    for (int i = 0; i < n_meta; i++) {
+        if (strncmp(meta_kv[2 * i], RM_ST_CRC_PREFIX, plen) == 0)
+            return rm_fail(e, RM_ERR_IO, "%s: metadata key '%s' is reserved for checksums", path,
+                           clean(c1, meta_kv[2 * i]));
+        kv[2 * i] = meta_kv[2 * i];
+        kv[2 * i + 1] = meta_kv[2 * i + 1];
+    }
+    for (int i = 0; i < n; i++) {
+        char *key = text + (size_t)i * CRC_SLOT, *val = key + plen + RM_ST_NAME_MAX + 2;
+        snprintf(key, plen + RM_ST_NAME_MAX + 1, "%s%s", RM_ST_CRC_PREFIX, t[i].name);
+        snprintf(val, 9, "%08" PRIx32, crc_of(t[i].data, (size_t)bytes[i]));
+        kv[2 * (n_meta + i)] = key;
+        kv[2 * (n_meta + i) + 1] = val;
+    }
+    return RM_OK;
+}
+
 int rm_st_write(const char *path, const rm_st_tensor *t, int n, const char *const *meta_kv, int n_meta,
                 rm_err *e)
 {
@@ -214,7 +256,22 @@ int rm_st_write(const char *path, const rm_st_tensor *t, int n, const char *cons
         rm_free(bytes);
         return e->code;
     }
-    char *json = build_header(t, n, bytes, meta_kv, n_meta);
+    if (n_meta + n > RM_ST_MAX_META) {
+        rm_free(bytes);
+        return rm_fail(e, RM_ERR_IO, "%s: cannot write %d metadata entries and %d checksums (at most %d)", path,
+                       n_meta, n, RM_ST_MAX_META);
+    }
+    const char **kv = rm_alloc((size_t)(2 * (n_meta + n) + 1), sizeof *kv, "metadata", e);
+    char *kv_text = kv ? rm_alloc((size_t)(n > 0 ? n : 1), CRC_SLOT, "checksums", e) : NULL;
+    if (!kv_text || add_checksums(path, t, n, bytes, meta_kv, n_meta, kv, kv_text, e)) {
+        rm_free(kv_text);
+        rm_free(kv);
+        rm_free(bytes);
+        return e->code;
+    }
+    char *json = build_header(t, n, bytes, kv, n_meta + n);
+    rm_free(kv_text);
+    rm_free(kv);
     if (!json) {
         rm_free(bytes);
         return rm_fail(e, RM_ERR_IO, "%s: out of memory building the header", path);
@@ -462,6 +519,40 @@ static int check_tiling(const rm_st_file *f, const uint8_t *data, uint64_t data_
     return rc;
 }
 
+/* Every RM_ST_CRC_PREFIX<name> entry of __metadata__ must name a tensor and hold the CRC-32 of its bytes
+ * as 8 lowercase hex digits; f->n_checked counts the tensors so verified. */
+static int check_sums(rm_st_file *f, const char *file, rm_err *e)
+{
+    const size_t plen = sizeof RM_ST_CRC_PREFIX - 1;
+    char c1[72];
+    for (int i = 0; i < f->n_meta; i++) {
+        const char *key = f->meta[2 * i], *val = f->meta[2 * i + 1];
+        if (strncmp(key, RM_ST_CRC_PREFIX, plen) != 0) continue;
+        const rm_st_entry *x = rm_st_find(f, key + plen);
+        if (!x)
+            return rm_fail(e, RM_ERR_IO, "%s: __metadata__ '%s' is the checksum of a tensor the file does not hold",
+                           file, clean(c1, key));
+        uint32_t want = 0;
+        int ok = strlen(val) == 8;
+        for (int k = 0; ok && k < 8; k++) {
+            char ch = val[k];
+            ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+            want = want << 4 | (uint32_t)(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+        }
+        if (!ok)
+            return rm_fail(e, RM_ERR_IO, "%s: tensor '%s': checksum '%s' is not 8 lowercase hex digits", file,
+                           clean(c1, x->name), val);
+        uint32_t got = crc_of(x->data, x->nbytes);
+        if (got != want)
+            return rm_fail(e, RM_ERR_IO,
+                           "%s: tensor '%s': CRC-32 mismatch (stored %08" PRIx32 ", data %08" PRIx32
+                           "): the file is corrupt",
+                           file, clean(c1, x->name), want, got);
+        f->n_checked++;
+    }
+    return RM_OK;
+}
+
 static int parse_root(rm_st_file *f, const cJSON *root, const uint8_t *data, uint64_t data_len, const char *file,
                       rm_err *e)
 {
@@ -485,7 +576,8 @@ static int parse_root(rm_st_file *f, const cJSON *root, const uint8_t *data, uin
         if (parse_entry(c, &f->t[f->n], data, data_len, file, e)) return e->code;
         f->n++;
     }
-    return check_tiling(f, data, data_len, file, e);
+    if (check_tiling(f, data, data_len, file, e)) return e->code;
+    return check_sums(f, file, e);
 }
 
 int rm_st_parse(rm_st_file *f, const uint8_t *buf, size_t n, const char *name, rm_err *e)
@@ -557,6 +649,20 @@ int rm_st_read(rm_st_file *f, const char *path, rm_err *e)
         return e->code;
     }
     f->buf = buf;
+    return RM_OK;
+}
+
+int rm_st_check_finite(const rm_st_entry *x, const char *path, int nonneg, rm_err *e)
+{
+    if (x->dtype != RM_ST_F32) return RM_OK;
+    char c1[72];
+    for (size_t i = 0; i < x->nbytes / 4; i++) {
+        float v;
+        memcpy(&v, x->data + 4 * i, 4); /* may be unaligned */
+        if (!isfinite(v) || (nonneg && v < 0.0f))
+            return rm_fail(e, RM_ERR_IO, "%s: tensor '%s': element %zu is %g, %s", path, clean(c1, x->name), i,
+                           (double)v, nonneg ? "not a finite non-negative number" : "not a finite number");
+    }
     return RM_OK;
 }
 
@@ -699,6 +805,7 @@ int rm_st_load_model(rm_model *m, const char *path, int64_t *bn_batches, rm_err 
             int nd = torch_shape(ti, shape);
             const rm_st_entry *x;
             rc = expect(&f, path, ti->name, RM_ST_F32, nd, shape, &x, e);
+            if (!rc) rc = rm_st_check_finite(x, path, 0, e);
         }
     for (int i = 0; i < m->buffers.count && !rc; i++) {
         int p = bn_prefix(m->buffers.t[i].name);
@@ -707,8 +814,12 @@ int rm_st_load_model(rm_model *m, const char *path, int64_t *bn_batches, rm_err 
         snprintf(name, sizeof name, "%.*s%s", p, m->buffers.t[i].name, BN_COUNT);
         const rm_st_entry *x;
         rc = expect(&f, path, name, RM_ST_I64, 0, none, &x, e);
+        int64_t count = 0;
+        if (!rc) memcpy(&count, x->data, sizeof count); /* may be unaligned in a foreign file */
+        if (!rc && count < 0)
+            rc = rm_fail(e, RM_ERR_IO, "%s: tensor '%s': %lld is not a batch count", path, name, (long long)count);
         if (!rc && !have) {
-            memcpy(&first, x->data, sizeof first); /* may be unaligned in a foreign file */
+            first = count;
             have = 1;
         }
     }

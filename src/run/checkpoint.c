@@ -4,7 +4,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "rm_checkpoint.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,8 +80,10 @@ int rm_checkpoint_save(const char *path, const rm_checkpoint *k, const rm_progre
     return rm_st_write(path, t, n, meta, (int)(sizeof meta / sizeof meta[0] / 2), e);
 }
 
-/* Copy tensor name (n values of dtype) out of f; a missing or mis-sized tensor is an error. */
-static int take(const rm_st_file *f, const char *path, const char *name, int dtype, size_t n, void *out, rm_err *e)
+/* Copy tensor name (n values of dtype) out of f; a missing or mis-sized tensor is an error, and so is a
+ * non-finite F32 value (or a negative one when nonneg). */
+static int take(const rm_st_file *f, const char *path, const char *name, int dtype, size_t n, void *out, int nonneg,
+                rm_err *e)
 {
     const rm_st_entry *t = rm_st_find(f, name);
     if (!t) return rm_fail(e, RM_ERR_IO, "%s: tensor %s is missing", path, name);
@@ -86,6 +91,7 @@ static int take(const rm_st_file *f, const char *path, const char *name, int dty
         return rm_fail(e, RM_ERR_IO, "%s: %s: expected %s [%zu], got %s [%lld]; was this state saved by another config?",
                        path, name, dtype == RM_ST_F32 ? "F32" : "I64", n, t->dtype == RM_ST_F32 ? "F32" : "I64",
                        t->ndim == 1 ? (long long)t->shape[0] : -1LL);
+    if (rm_st_check_finite(t, path, nonneg, e)) return e->code;
     memcpy(out, t->data, t->nbytes);
     return RM_OK;
 }
@@ -98,7 +104,24 @@ static int meta_num(const rm_st_file *f, const char *path, const char *key, doub
     if (!s) return rm_fail(e, RM_ERR_IO, "%s: __metadata__ lacks %s", path, key);
     errno = 0;
     *out = strtod(s, &end);
-    if (!s[0] || *end) return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: not a number: '%s'", path, key, s);
+    if (!s[0] || *end) return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: not a number: '%.64s'", path, key, s);
+    return RM_OK;
+}
+
+/* A metadata integer in [lo, hi], written in decimal digits; anything else is an error naming key. */
+static int meta_int(const rm_st_file *f, const char *path, const char *key, long long lo, long long hi,
+                    long long *out, rm_err *e)
+{
+    const char *s = rm_st_meta(f, key);
+    if (!s) return rm_fail(e, RM_ERR_IO, "%s: __metadata__ lacks %s", path, key);
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    int digits = (s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9');
+    if (!digits || *end || errno == ERANGE || v < lo || v > hi)
+        return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: '%.64s' is not an integer in [%lld, %lld]", path, key, s,
+                       lo, hi);
+    *out = v;
     return RM_OK;
 }
 
@@ -111,9 +134,25 @@ static int meta_row(const rm_st_file *f, const char *path, const char *key, rm_e
     for (int i = 0; i < ROW_FIELDS; i++) {
         const char *at = end;
         x[i] = strtod(at, &end);
-        if (end == at) return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: malformed row '%s'", path, key, s);
+        if (end == at) return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: malformed row '%.64s'", path, key, s);
     }
-    if (*end) return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: malformed row '%s'", path, key, s);
+    if (*end) return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: malformed row '%.64s'", path, key, s);
+    /* the epoch a whole number; losses of a saved epoch finite (val's may be absent: 0); accuracies
+     * percentages; the wall time non-negative */
+    if (!(x[0] >= 0 && x[0] <= INT_MAX && x[0] == (double)(int)x[0]))
+        return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: epoch '%g' is not a whole number", path, key, x[0]);
+    static const int finite[] = {1, 2, 5, 7, 9}, pct[] = {3, 6, 8, 10};
+    for (size_t i = 0; i < sizeof finite / sizeof *finite; i++)
+        if (!isfinite(x[finite[i]]))
+            return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: field %d is %g, not a finite number", path, key,
+                           finite[i] + 1, x[finite[i]]);
+    for (size_t i = 0; i < sizeof pct / sizeof *pct; i++)
+        if (!(x[pct[i]] >= 0.0 && x[pct[i]] <= 100.0))
+            return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: field %d is %g, not a percentage", path, key,
+                           pct[i] + 1, x[pct[i]]);
+    if (!(x[4] >= 0.0 && isfinite(x[4])))
+        return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: seconds %g is not a finite non-negative number", path, key,
+                       x[4]);
     memset(r, 0, sizeof *r);
     r->epoch = (int)x[0];
     r->train_loss = x[1];
@@ -129,59 +168,207 @@ static int meta_row(const rm_st_file *f, const char *path, const char *key, rm_e
     return RM_OK;
 }
 
+/* The names of the tensors k's state holds, in the order rm_checkpoint_save writes them; returns the count. */
+static int state_names(const rm_checkpoint *k, const char *names[10])
+{
+    int n = 0;
+    names[n++] = "params";
+    if (k->model->buffers.n) names[n++] = "buffers";
+    if (k->opt->m) names[n++] = "optim.m";
+    if (k->opt->v) names[n++] = "optim.v";
+    if (k->best_params) names[n++] = "best.params";
+    if (k->best_buffers && k->model->buffers.n) names[n++] = "best.buffers";
+    names[n++] = "train_idx";
+    names[n++] = "rng.shuffle";
+    names[n++] = "rng.dropout";
+    return n;
+}
+
+/* The file holds exactly the tensors k's state has, each with a verified checksum. */
+static int check_tensor_set(const rm_st_file *f, const rm_checkpoint *k, const char *path, rm_err *e)
+{
+    const char *names[10];
+    int n = state_names(k, names);
+    for (int i = 0; i < f->n; i++) {
+        int known = 0;
+        for (int j = 0; j < n && !known; j++) known = strcmp(f->t[i].name, names[j]) == 0;
+        if (!known)
+            return rm_fail(e, RM_ERR_IO, "%s: unexpected tensor '%.64s': this run's state has no such tensor", path,
+                           f->t[i].name);
+    }
+    for (int j = 0; j < n; j++)
+        if (!rm_st_find(f, names[j])) return rm_fail(e, RM_ERR_IO, "%s: tensor %s is missing", path, names[j]);
+    if (f->n_checked != f->n)
+        for (int i = 0; i < f->n; i++) {
+            char key[RM_ST_NAME_MAX + 16];
+            snprintf(key, sizeof key, "%s%s", RM_ST_CRC_PREFIX, f->t[i].name);
+            if (!rm_st_meta(f, key))
+                return rm_fail(e, RM_ERR_IO, "%s: tensor %s has no checksum (__metadata__ %s)", path, f->t[i].name,
+                               key);
+        }
+    return RM_OK;
+}
+
+/* The loaded order (k->scratch) must be a permutation of the split's index set (k->train_idx on entry):
+ * every value an image index, in the set, none repeated. Then it becomes k->train_idx. */
+static int take_order(rm_checkpoint *k, const char *path, rm_err *e)
+{
+    uint8_t *mark = rm_alloc(k->n_images ? k->n_images : 1, 1, "train_idx check", e); /* 1: in the split, 2: seen */
+    if (!mark) return e->code;
+    memset(mark, 0, k->n_images);
+    for (uint32_t i = 0; i < k->n_train; i++)
+        if (k->train_idx[i] < k->n_images) mark[k->train_idx[i]] = 1;
+    int rc = RM_OK;
+    for (uint32_t i = 0; i < k->n_train && !rc; i++) {
+        const int64_t v = k->scratch[i];
+        if (v < 0 || v >= (int64_t)k->n_images)
+            rc = rm_fail(e, RM_ERR_IO, "%s: train_idx[%u] = %lld is not an image index (the data has %u images)", path,
+                         i, (long long)v, k->n_images);
+        else if (mark[v] == 2)
+            rc = rm_fail(e, RM_ERR_IO, "%s: train_idx[%u] = %lld is repeated: the epoch order is not a permutation",
+                         path, i, (long long)v);
+        else if (mark[v] == 0)
+            rc = rm_fail(e, RM_ERR_IO, "%s: train_idx[%u] = %lld is not in this run's training split", path, i,
+                         (long long)v);
+        else
+            mark[v] = 2;
+    }
+    rm_free(mark);
+    if (rc) return rc;
+    for (uint32_t i = 0; i < k->n_train; i++) k->train_idx[i] = (uint32_t)k->scratch[i];
+    return RM_OK;
+}
+
+/* training.epochs of the saved config text, or -1 when it has none. */
+static long long saved_epochs(const char *cfg)
+{
+    cJSON *root = cJSON_Parse(cfg);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "training");
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(t, "epochs");
+    long long v = cJSON_IsNumber(ep) && ep->valuedouble >= 0 && ep->valuedouble <= INT_MAX &&
+                          ep->valuedouble == (double)(long long)ep->valuedouble
+                      ? (long long)ep->valuedouble
+                      : -1;
+    cJSON_Delete(root);
+    return v;
+}
+
+/* The early-stopping watch: without early stopping it is as initialized; with it, epoch's best epoch
+ * (the first epoch is always a best), wait the epochs since, a finite best value. */
+static int check_watch(const rm_checkpoint *k, const rm_progress *p, const rm_early_stop *init, const char *path,
+                       rm_err *e)
+{
+    const rm_early_stop *s = &p->es;
+    if (!k->best_params || p->epoch == 0) {
+        if (s->best_epoch != 0) return rm_fail(e, RM_ERR_IO, "%s: es.best_epoch = %d, expected 0", path, s->best_epoch);
+        if (s->wait != 0) return rm_fail(e, RM_ERR_IO, "%s: es.wait = %d, expected 0", path, s->wait);
+        if (s->best != init->best)
+            return rm_fail(e, RM_ERR_IO, "%s: es.best = %g, expected %g", path, s->best, init->best);
+    } else {
+        if (s->best_epoch < 1)
+            return rm_fail(e, RM_ERR_IO, "%s: es.best_epoch = %d is not in [1, %d]", path, s->best_epoch, p->epoch);
+        if (s->wait != p->epoch - s->best_epoch)
+            return rm_fail(e, RM_ERR_IO, "%s: es.wait = %d, but epoch %d is %d after es.best_epoch", path, s->wait,
+                           p->epoch, p->epoch - s->best_epoch);
+        if (!isfinite(s->best)) return rm_fail(e, RM_ERR_IO, "%s: es.best = %g is not finite", path, s->best);
+    }
+    if (p->last.epoch != p->epoch)
+        return rm_fail(e, RM_ERR_IO, "%s: row.last is epoch %d, but the state is at epoch %d", path, p->last.epoch,
+                       p->epoch);
+    if (p->best.epoch != s->best_epoch)
+        return rm_fail(e, RM_ERR_IO, "%s: row.best is epoch %d, but es.best_epoch is %d", path, p->best.epoch,
+                       s->best_epoch);
+    return RM_OK;
+}
+
+/* The RNG states: the shuffle stream's xoshiro256** state is never all zero; the dropout stream keeps the
+ * model's key (from the seed), a zero s[3] and, with dropout, one draw per training step. */
+static int check_rngs(const rm_checkpoint *k, const int64_t rs[4], const int64_t rd[4], long step, const char *path,
+                      rm_err *e)
+{
+    if (!(rs[0] | rs[1] | rs[2] | rs[3]))
+        return rm_fail(e, RM_ERR_IO, "%s: rng.shuffle is all zero, not a xoshiro256** state", path);
+    const rm_rng *key = &k->model->dropout_rng;
+    const int64_t draws = k->model->n_drop > 0 ? step : 0;
+    if ((uint64_t)rd[0] != key->s[0] || (uint64_t)rd[1] != key->s[1] || rd[3] != 0)
+        return rm_fail(e, RM_ERR_IO, "%s: rng.dropout does not hold this run's dropout key", path);
+    if (rd[2] != draws)
+        return rm_fail(e, RM_ERR_IO, "%s: rng.dropout counts %lld draws, expected %lld (one per training step%s)",
+                       path, (long long)rd[2], (long long)draws, k->model->n_drop > 0 ? "" : " with dropout");
+    return RM_OK;
+}
+
 int rm_checkpoint_load(const char *path, rm_checkpoint *k, rm_progress *p, char **config_json, rm_err *e)
 {
     rm_st_file f;
     *config_json = NULL;
     if (rm_st_read(&f, path, e)) return e->code;
     rm_model *m = k->model;
+    const rm_early_stop init = p->es;
     int rc = RM_OK;
     const char *fmt = rm_st_meta(&f, "format");
     if (!fmt || strcmp(fmt, STATE_FORMAT) != 0) {
-        rc = rm_fail(e, RM_ERR_IO, "%s: not a regmnist state file (format '%s', expected '%s')", path,
+        rc = rm_fail(e, RM_ERR_IO, "%s: not a regmnist state file (format '%.64s', expected '%s')", path,
                      fmt ? fmt : "none", STATE_FORMAT);
         goto out;
     }
-    int64_t rs[4], rd[4];
-    if ((rc = take(&f, path, "params", RM_ST_F32, m->params.n, m->params.data, e))) goto out;
-    if (m->buffers.n && (rc = take(&f, path, "buffers", RM_ST_F32, m->buffers.n, m->buffers.data, e))) goto out;
-    if (k->opt->m && (rc = take(&f, path, "optim.m", RM_ST_F32, k->opt->n, k->opt->m, e))) goto out;
-    if (k->opt->v && (rc = take(&f, path, "optim.v", RM_ST_F32, k->opt->n, k->opt->v, e))) goto out;
-    if (k->best_params && (rc = take(&f, path, "best.params", RM_ST_F32, m->params.n, k->best_params, e))) goto out;
-    if (k->best_buffers && m->buffers.n &&
-        (rc = take(&f, path, "best.buffers", RM_ST_F32, m->buffers.n, k->best_buffers, e)))
+    if ((rc = check_tensor_set(&f, k, path, e))) goto out;
+    const char *cfg = rm_st_meta(&f, "config");
+    const long long max_epoch = cfg ? saved_epochs(cfg) : -1;
+    if (max_epoch < 0) {
+        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ config: %s", path, cfg ? "no training.epochs" : "missing");
         goto out;
-    if ((rc = take(&f, path, "train_idx", RM_ST_I64, k->n_train, k->scratch, e))) goto out;
-    if ((rc = take(&f, path, "rng.shuffle", RM_ST_I64, 4, rs, e))) goto out;
-    if ((rc = take(&f, path, "rng.dropout", RM_ST_I64, 4, rd, e))) goto out;
-    for (uint32_t i = 0; i < k->n_train; i++) {
-        if (k->scratch[i] < 0 || k->scratch[i] > UINT32_MAX) {
-            rc = rm_fail(e, RM_ERR_IO, "%s: train_idx[%u] = %lld is not an image index", path, i,
-                         (long long)k->scratch[i]);
+    }
+    int64_t rs[4], rd[4];
+    if ((rc = take(&f, path, "params", RM_ST_F32, m->params.n, m->params.data, 0, e))) goto out;
+    if (m->buffers.n && (rc = take(&f, path, "buffers", RM_ST_F32, m->buffers.n, m->buffers.data, 0, e))) goto out;
+    if (k->opt->m && (rc = take(&f, path, "optim.m", RM_ST_F32, k->opt->n, k->opt->m, 0, e))) goto out;
+    if (k->opt->v && (rc = take(&f, path, "optim.v", RM_ST_F32, k->opt->n, k->opt->v, 1, e))) goto out;
+    if (k->best_params && (rc = take(&f, path, "best.params", RM_ST_F32, m->params.n, k->best_params, 0, e)))
+        goto out;
+    if (k->best_buffers && m->buffers.n &&
+        (rc = take(&f, path, "best.buffers", RM_ST_F32, m->buffers.n, k->best_buffers, 0, e)))
+        goto out;
+    if ((rc = take(&f, path, "train_idx", RM_ST_I64, k->n_train, k->scratch, 0, e))) goto out;
+    if ((rc = take(&f, path, "rng.shuffle", RM_ST_I64, 4, rs, 0, e))) goto out;
+    if ((rc = take(&f, path, "rng.dropout", RM_ST_I64, 4, rd, 0, e))) goto out;
+    if ((rc = take_order(k, path, e))) goto out;
+
+    long long epoch, step, samples, bn, best_epoch, wait;
+    double secs[3];
+    if ((rc = meta_int(&f, path, "epoch", 0, max_epoch, &epoch, e)) ||
+        (rc = meta_int(&f, path, "optim.step", 0, LONG_MAX, &step, e)) ||
+        (rc = meta_int(&f, path, "samples", 0, LONG_MAX, &samples, e)) ||
+        (rc = meta_int(&f, path, "bn_batches", 0, INT64_MAX, &bn, e)) ||
+        (rc = meta_int(&f, path, "es.best_epoch", 0, epoch, &best_epoch, e)) ||
+        (rc = meta_int(&f, path, "es.wait", 0, epoch, &wait, e)))
+        goto out;
+    const char *dkeys[3] = {"train_seconds", "eval_seconds", "es.best"};
+    for (int i = 0; i < 3; i++) {
+        if ((rc = meta_num(&f, path, dkeys[i], &secs[i], e))) goto out;
+        if (i < 2 && !(secs[i] >= 0 && isfinite(secs[i]))) {
+            rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: %g is not a finite non-negative number", path, dkeys[i],
+                         secs[i]);
             goto out;
         }
-        k->train_idx[i] = (uint32_t)k->scratch[i];
     }
+    if ((rc = check_rngs(k, rs, rd, (long)step, path, e))) goto out;
+    if ((rc = meta_row(&f, path, "row.last", &p->last, e)) || (rc = meta_row(&f, path, "row.best", &p->best, e)))
+        goto out;
+    p->epoch = (int)epoch;
+    k->opt->step = (long)step;
+    p->samples = (long)samples;
+    p->train_s = secs[0];
+    p->eval_s = secs[1];
+    p->bn_batches = (int64_t)bn;
+    p->es.best = secs[2];
+    p->es.best_epoch = (int)best_epoch;
+    p->es.wait = (int)wait;
+    if ((rc = check_watch(k, p, &init, path, e))) goto out;
     for (int i = 0; i < 4; i++) {
         k->shuffle->s[i] = (uint64_t)rs[i];
         m->dropout_rng.s[i] = (uint64_t)rd[i];
     }
-    double x[9];
-    const char *keys[9] = {"epoch", "optim.step", "samples", "train_seconds", "eval_seconds",
-                           "bn_batches", "es.best", "es.best_epoch", "es.wait"};
-    for (int i = 0; i < 9; i++)
-        if ((rc = meta_num(&f, path, keys[i], &x[i], e))) goto out;
-    if ((rc = meta_row(&f, path, "row.last", &p->last, e)) || (rc = meta_row(&f, path, "row.best", &p->best, e)))
-        goto out;
-    p->epoch = (int)x[0];
-    k->opt->step = (long)x[1];
-    p->samples = (long)x[2];
-    p->train_s = x[3];
-    p->eval_s = x[4];
-    p->bn_batches = (int64_t)x[5];
-    p->es.best = x[6];
-    p->es.best_epoch = (int)x[7];
-    p->es.wait = (int)x[8];
     const char *sched = rm_st_meta(&f, "schedule");
     if (!sched) {
         rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ lacks schedule", path);
@@ -193,9 +380,9 @@ int rm_checkpoint_load(const char *path, rm_checkpoint *k, rm_progress *p, char 
         rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ schedule: %s", path, msg);
         goto out;
     }
-    const char *cfg = rm_st_meta(&f, "config");
-    if (!cfg) {
-        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ lacks config", path);
+    if (k->sched->epoch != p->epoch) {
+        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ schedule: at epoch %ld, the state at epoch %d", path,
+                     k->sched->epoch, p->epoch);
         goto out;
     }
     *config_json = strdup(cfg);
@@ -203,4 +390,20 @@ int rm_checkpoint_load(const char *path, rm_checkpoint *k, rm_progress *p, char 
 out:
     rm_st_free(&f);
     return rc;
+}
+
+int rm_checkpoint_check(const rm_checkpoint *k, const rm_progress *p, const char *path, rm_err *e)
+{
+    const long long ep = p->epoch, steps = ep * k->steps_per_epoch, samples = ep * k->samples_per_epoch;
+    if (k->opt->step != steps)
+        return rm_fail(e, RM_ERR_IO, "%s: optim.step = %ld, but %lld epochs of %ld steps make %lld", path, k->opt->step,
+                       ep, k->steps_per_epoch, steps);
+    if (p->samples != samples)
+        return rm_fail(e, RM_ERR_IO, "%s: samples = %ld, but %lld epochs of %ld samples make %lld", path, p->samples,
+                       ep, k->samples_per_epoch, samples);
+    if (k->bn_base >= 0 ? p->bn_batches != k->bn_base + steps : p->bn_batches < steps)
+        return rm_fail(e, RM_ERR_IO, "%s: bn_batches = %lld, but %lld epochs of %ld steps make %s%lld", path,
+                       (long long)p->bn_batches, ep, k->steps_per_epoch, k->bn_base >= 0 ? "" : "at least ",
+                       (long long)(k->bn_base >= 0 ? k->bn_base + steps : steps));
+    return RM_OK;
 }

@@ -553,6 +553,19 @@ static int same_config_but_epochs(const char *saved, const char *now, const char
     return RM_OK;
 }
 
+/* The config text model.safetensors records: the run's without output.dir and threads, so that the
+ * model depends neither on where its run lives nor on the thread count (a moved run, or one resumed
+ * with other --threads, saves the same bytes). NULL when out of memory. */
+static char *model_config(const char *config_text)
+{
+    cJSON *j = cJSON_Parse(config_text);
+    cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "output"), "dir");
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "threads");
+    char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    return t;
+}
+
 /* The files a run (and eval) writes in its directory: these names, and the families of RUN_FAMILIES
  * (prefix, suffix): TensorBoard's event files, weight images per layer and epoch, eval files per split. */
 static const char *const RUN_FILES[] = {"metrics.csv", "config.json", "summary.json", "model.safetensors",
@@ -958,7 +971,8 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     rm_schedule_cfg scfg;
     if (rm_config_schedule(c, "config", &scfg, e) || rm_schedule_init(&s->sched, &scfg, e)) return e->code;
     rm_checkpoint ck = {m,        &s->opt,         &s->shuffle, s->train_idx, n, s->best_params, s->best_buffers,
-                        s->scratch, &s->sched};
+                        s->scratch, &s->sched, s->train.n, steps, c->train.drop_last ? steps * bs : (long)n,
+                        c->model.init_from[0] ? -1 : 0};
     cJSON *resolved = rm_config_to_json(c);
     s->config_text = resolved ? cJSON_PrintUnformatted(resolved) : NULL;
     if (!s->config_text) {
@@ -983,6 +997,7 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         char *saved = NULL;
         rc = rm_checkpoint_load(state_path, &ck, &p, &saved, e);
         if (!rc) rc = same_config_but_epochs(saved, s->config_text, state_path, e);
+        if (!rc) rc = rm_checkpoint_check(&ck, &p, state_path, e);
         free(saved);
         if (!rc && es_on && p.es.wait >= c->train.es.patience)
             rc = rm_fail(e, RM_ERR_USAGE, "%s: the run stopped early at epoch %d (patience); nothing to resume", dir,
@@ -1260,7 +1275,10 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
     }
     if (ended && p.epoch > 0 && !crc) {
         const int64_t bn = final.epoch == p.epoch ? p.bn_batches : p.bn_batches - (int64_t)(p.epoch - final.epoch) * steps;
-        crc = rm_st_save_model(model_path, m, bn, s->config_text, RM_VERSION, &e2);
+        char *mcfg = model_config(s->config_text);
+        crc = mcfg ? rm_st_save_model(model_path, m, bn, mcfg, RM_VERSION, &e2)
+                   : rm_fail(&e2, RM_ERR_RUN, "out of memory");
+        cJSON_free(mcfg);
         if (!crc && c->output.weight_images) crc = weight_image(dir, &m->params, 0, &e2);
     }
     const char *signame = g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal";
