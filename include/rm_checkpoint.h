@@ -8,7 +8,7 @@
 #include "rm_optim.h"
 #include "rm_rng.h"
 #include "rm_schedule.h"
-#include "rm_train.h"
+#include "rm_progress.h"
 
 /* What a checkpoint holds besides the progress: the live tensors of a run. best_params and
  * best_buffers may be NULL (no early stopping); scratch holds n_train int64 values. */
