@@ -55,4 +55,11 @@ void rm_norm_table(int kind, float lut[256]);
  * lut, features copied as they are (lut unused). */
 void rm_gather(const rm_dataset *d, const uint32_t *idx, int B, const float lut[256], float *x, uint8_t *y);
 
+/* data.normalize "dataset": the mean and population std of x/255 over the n images idx of d, and the
+ * normalization table (x/255 - mean)/std they give. */
+void rm_dataset_norm(const rm_dataset *d, const uint32_t *idx, uint32_t n, float lut[256], double *mean, double *std);
+
+/* The table (x/255 - mean)/std in float, as torchvision's ToTensor and Normalize compute it. */
+void rm_norm_lut(double mean, double std, float lut[256]);
+
 #endif

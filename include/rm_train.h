@@ -36,19 +36,4 @@ enum { RM_DIR_EMPTY = 0, RM_DIR_DONE = 1, RM_DIR_RESUMABLE = 2, RM_DIR_OTHER = 3
  * state to resume, or anything else; the thread count is not compared. -1 on error. */
 int rm_run_dir_state(const rm_config *c, rm_err *e);
 
-/* data.normalize "dataset": the mean and population std of x/255 over the n images idx of d, and the
- * normalization table (x/255 - mean)/std they give. */
-void rm_dataset_norm(const rm_dataset *d, const uint32_t *idx, uint32_t n, float lut[256], double *mean, double *std);
-
-/* The table (x/255 - mean)/std in float, as torchvision's ToTensor and Normalize compute it. */
-void rm_norm_lut(double mean, double std, float lut[256]);
-
-/* The data sets of c as a run loads them (train, test; released with rm_dataset_free): the IDX files, or
- * the csv files with the run's held-out test split, unnormalized; checks the class count. */
-int rm_run_load_data(const rm_config *c, rm_dataset *train, rm_dataset *test, rm_err *e);
-
-/* The checks a run makes before writing anything that need the data (the training and test labels,
- * or the csv data), and, given a limit, that the run fits in it (rm_check_memory). */
-int rm_run_check(const rm_config *c, const struct rm_mem_limit *limit, rm_err *e);
-
 #endif

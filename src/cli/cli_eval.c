@@ -19,6 +19,7 @@
 #include "rm_model.h"
 #include "rm_pool.h"
 #include "rm_safetensors.h"
+#include "rm_prepare.h"
 #include "rm_train.h"
 
 static const char HELP[] =

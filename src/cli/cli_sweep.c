@@ -22,6 +22,7 @@
 #include "rm_cli.h"
 #include "rm_config.h"
 #include "rm_gemm.h"
+#include "rm_prepare.h"
 #include "rm_train.h"
 
 #define MAX_KEYS 16    /* varied keys (grid plus zip) */

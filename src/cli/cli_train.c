@@ -9,6 +9,7 @@
 #include "rm_common.h"
 #include "rm_config.h"
 #include "rm_gemm.h"
+#include "rm_prepare.h"
 #include "rm_train.h"
 
 const char rm_cli_usage[] =

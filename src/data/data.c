@@ -177,3 +177,29 @@ void rm_gather(const rm_dataset *d, const uint32_t *idx, int B, const float lut[
     gather_job j = {d, idx, lut, x, y};
     rm_pool_run(gather_range, &j, B, 16);
 }
+
+void rm_dataset_norm(const rm_dataset *d, const uint32_t *idx, uint32_t n, float lut[256], double *mean, double *std)
+{
+    /* Exact: count each byte value over the images, then the moments of x/255 from the histogram. */
+    uint64_t hist[256] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *img = d->images + (size_t)idx[i] * RM_IMG_SIZE; // (784)
+        for (int j = 0; j < RM_IMG_SIZE; j++) hist[img[j]]++;
+    }
+    double total = (double)n * RM_IMG_SIZE, s1 = 0.0, s2 = 0.0;
+    for (int v = 0; v < 256; v++) {
+        const double u = v / 255.0;
+        s1 += (double)hist[v] * u;
+        s2 += (double)hist[v] * u * u;
+    }
+    *mean = total > 0 ? s1 / total : 0.0;
+    double var = total > 0 ? s2 / total - *mean * *mean : 0.0;
+    *std = var > 0 ? sqrt(var) : 1.0; /* a constant image set normalizes to 0, not to NaN */
+    rm_norm_lut(*mean, *std, lut);
+}
+
+void rm_norm_lut(double mean, double std, float lut[256])
+{
+    const float fm = (float)mean, fs = (float)std;
+    for (int v = 0; v < 256; v++) lut[v] = ((float)v / 255.0f - fm) / fs; /* as rm_norm_table: ToTensor, Normalize */
+}
