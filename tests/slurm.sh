@@ -145,10 +145,10 @@ done
 echo "slurm: private Slurm up in $((SECONDS - t_start)) s (ports $ctld_port, $d_port)"
 
 source "$src/tests/lib.sh"
-# json FILE KEY: a top-level string or number of cJSON's pretty-printed summary.json (no python: it
-# can take a second to start on a busy machine)
-json() { sed -n "s/^\t\"$2\":\t\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" 2> /dev/null | head -1; }
-same() { if [[ "$1" == "$2" ]]; then ok; else no "$3: '$1' != '$2'"; fi; }
+# key_value FILE KEY: a top-level string or number of cJSON's pretty-printed summary.json, empty when the
+# file or the key is missing (not lib.sh's json: no python, which can take a second to start on a busy
+# machine, and no error for an absent key such as resumed_after_epoch)
+key_value() { sed -n "s/^\t\"$2\":\t\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}\$/\1/p" "$1" 2> /dev/null | head -1; }
 # drained JID [TIMEOUT]: wait until the job array has left squeue (polled every 0.2 s)
 drained() {
   local jid=$1 end=$((SECONDS + ${2:-90})) out
@@ -164,7 +164,7 @@ drained() {
 epochs() {
   local m=$1/metrics.csv end=$((SECONDS + ${3:-60}))
   while ((SECONDS < end)); do
-    [[ -f $m && $(($(wc -l < "$m") - 1)) -ge $2 ]] && return 0
+    [[ -f $m && $(rows "$m") -ge $2 ]] && return 0
     sleep 0.05
   done
   no "$1: fewer than $2 epochs after ${3:-60} s"
@@ -211,14 +211,14 @@ t0=$SECONDS
 jid=$(submit "tiny sweep.json" -c 1); submitted "$jid"
 drained "$jid" 90
 n=0
-for d in runs/tiny/dropout={0,0.3}/seed{1,2}; do [[ $(json "$d/summary.json" status) == ok ]] && n=$((n + 1)); done
+for d in runs/tiny/dropout={0,0.3}/seed{1,2}; do [[ $(key_value "$d/summary.json" status) == ok ]] && n=$((n + 1)); done
 same "$n" 4 "finished runs of the array (logs: $(cat slurm-"$jid"_*.out 2> /dev/null | grep -v '^epoch' | tail -5))"
 n=0; for i in 0 1 2 3; do [[ -s slurm-${jid}_$i.out ]] && n=$((n + 1)); done
 same "$n" 4 "one log per task"
 echo "slurm: 4-task array done in $((SECONDS - t0)) s"
 if "$bin" summarize runs/tiny > "$tmp/out" 2> "$tmp/err"; then
   has "$tmp/err" "4 runs"
-  same "$(($(wc -l < runs/tiny/summary.csv) - 1))" 4 "summary.csv rows"
+  same "$(rows runs/tiny/summary.csv)" 4 "summary.csv rows"
   has "$tmp/out" "0.3"
 else
   echo "slurm: note: 'regmnist summarize' did not run ($(head -1 "$tmp/err")): its check is skipped"
@@ -246,20 +246,20 @@ log 0 > "$tmp/log0"; log 1 > "$tmp/log1"; log 2 > "$tmp/log2"
 # task 0: Slurm's SIGTERM reached regmnist, which kept its epoch; the requeued task resumed it
 has "$tmp/log0" "DUE TO JOB REQUEUE"; has "$tmp/log0" "interrupted by SIGTERM: $r0/state.safetensors keeps epoch"
 has "$tmp/log0" ", start 2,"
-same "$(json "$r0/summary.json" status)" ok "requeued run"
-[[ $(json "$r0/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "requeued run: resumed_after_epoch '$(json "$r0/summary.json" resumed_after_epoch)'"
+same "$(key_value "$r0/summary.json" status)" ok "requeued run"
+[[ $(key_value "$r0/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "requeued run: resumed_after_epoch '$(key_value "$r0/summary.json" resumed_after_epoch)'"
 if grep -q "SIGTERM, forwarded" "$tmp/log0"; then no "task 0: SIGTERM forwarded on top of Slurm's own"; else ok; fi
 # task 1: the warning stopped the run and the task requeued itself
 has "$tmp/log1" "time limit near"; has "$tmp/log1" "requeueing to resume"; has "$tmp/log1" ", start 2,"
-same "$(json "$r1/summary.json" status)" ok "self-requeued run"
-[[ $(json "$r1/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "self-requeued run: resumed_after_epoch '$(json "$r1/summary.json" resumed_after_epoch)'"
+same "$(key_value "$r1/summary.json" status)" ok "self-requeued run"
+[[ $(key_value "$r1/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "self-requeued run: resumed_after_epoch '$(key_value "$r1/summary.json" resumed_after_epoch)'"
 # task 2: SIGTERM to the batch shell alone was forwarded; the run is interrupted, not requeued
 has "$tmp/log2" "SIGTERM, forwarded"; has "$tmp/log2" "interrupted by SIGTERM: $r2/state.safetensors keeps epoch"
-same "$(json "$r2/summary.json" status)" interrupted "SIGTERM'd run"
+same "$(key_value "$r2/summary.json" status)" interrupted "SIGTERM'd run"
 [[ -f $r2/state.safetensors && ! -e $r2/model.safetensors ]] && ok || no "SIGTERM'd run: files $(ls "$r2")"
 # task 3: left alone
-same "$(json "$r3/summary.json" status)" ok "untouched run"
-same "$(json "$r3/summary.json" resumed_after_epoch)" "" "untouched run not resumed"
+same "$(key_value "$r3/summary.json" status)" ok "untouched run"
+same "$(key_value "$r3/summary.json" resumed_after_epoch)" "" "untouched run not resumed"
 echo "slurm: pre-emption array done in $((SECONDS - t0)) s"
 
 # --- Submitting the sweep again skips the finished runs and resumes the interrupted one ----------
@@ -269,8 +269,8 @@ jid=$(submit long.json -c 1); submitted "$jid"
 drained "$jid" 90
 for i in 0 1 3; do has "slurm-${jid}_$i.out" "already done"; done
 has "slurm-${jid}_2.out" "resuming"
-same "$(json "$r2/summary.json" status)" ok "resumed run"
-[[ $(json "$r2/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "resumed run: resumed_after_epoch '$(json "$r2/summary.json" resumed_after_epoch)'"
+same "$(key_value "$r2/summary.json" status)" ok "resumed run"
+[[ $(key_value "$r2/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "resumed run: resumed_after_epoch '$(key_value "$r2/summary.json" resumed_after_epoch)'"
 same "$(stat -c %Y.%s "$r0/metrics.csv" "$r3/metrics.csv")" "$before" "finished runs untouched"
 echo "slurm: resubmitted array done in $((SECONDS - t0)) s; total $((SECONDS - t_start)) s"
 

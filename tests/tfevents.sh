@@ -10,9 +10,7 @@
 set -u
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-no() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+source "$(dirname "$0")/lib.sh"
 
 if ! command -v protoc > /dev/null; then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get > /dev/null; then
@@ -248,5 +246,4 @@ for target in "$@"; do
     fi
   done
 done
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+finish
