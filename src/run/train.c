@@ -62,6 +62,24 @@ typedef struct {
     rm_csv_table table;              /* csv: the training file's names and classes (its values released) */
     double *feat_mean, *feat_std;    /* csv with data.normalize "dataset": (dim) each feature's statistics */
     uint32_t *test_rows;             /* csv with data.test_fraction: (test.n) the held-out rows of data.train */
+    /* The run's settings, paths and progress, fixed before the first epoch but for p. */
+    const rm_config *c;
+    const rm_run_opts *o;
+    double t0, load_s;               /* the start (rm_now), and the seconds loading the data took */
+    time_t started;
+    int tty, es_on, act_stats, resumed_from;
+    uint64_t seed;
+    int D, C, bs;                    /* inputs and classes per sample, the batch size */
+    uint32_t n;                      /* training samples (n_train) */
+    long steps;                      /* optimizer steps per epoch */
+    float l1, l2;                    /* the penalties' weights, divided by their count in the "mean" form */
+    rm_augment_cfg aug;
+    long hook_steps, steps_here;     /* the SIGTERM test hook (docs/testing.md) */
+    char dir[1024], csv_path[2048], state_path[2048], model_path[2048], wcsv_path[2048], acsv_path[2048];
+    cJSON *resolved;                 /* the resolved config, as config.json holds it */
+    FILE *csv;                       /* metrics.csv */
+    rm_progress p;                   /* where the run stands */
+    rm_checkpoint ck;                /* what state.safetensors holds */
 } run_state;
 
 /* The stream of the eval-mode training sample (after rm_rng.h's streams). */
@@ -362,6 +380,8 @@ static void free_state(run_state *s)
     rm_free(s->scratch);
     rm_free(s->te_idx);
     cJSON_free(s->config_text);
+    cJSON_Delete(s->resolved);
+    if (s->csv) fclose(s->csv);
     if (s->lock_fd >= 0) close(s->lock_fd);
     if (s->wcsv) fclose(s->wcsv);
     if (s->acsv) fclose(s->acsv);
@@ -479,34 +499,37 @@ static int write_augment_preview(const char *dir, const rm_augment_cfg *aug, uin
     return rm_png_write_gray_tiles(path, tiles, k, RM_IMG_SIDE, 8, e);
 }
 
-static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e)
+/* The paths of the run's files in its directory. */
+static int set_paths(run_state *s, rm_err *e)
 {
-    const double t0 = rm_now();
-    const time_t started = time(NULL);
-    int resumed_from = 0;
-    const int tty = isatty(fileno(stderr)) && !o->quiet;
-    char dir[1024], path[2048], csv_path[2048], state_path[2048], model_path[2048], wcsv_path[2048], acsv_path[2048];
-    rm_config_out_dir(c, dir, sizeof dir);
-    if (rm_path_join(csv_path, sizeof csv_path, dir, "metrics.csv", e) ||
-        rm_path_join(state_path, sizeof state_path, dir, "state.safetensors", e) ||
-        rm_path_join(model_path, sizeof model_path, dir, "model.safetensors", e) ||
-        rm_path_join(wcsv_path, sizeof wcsv_path, dir, "weights.csv", e) ||
-        rm_path_join(acsv_path, sizeof acsv_path, dir, "activations.csv", e))
+    rm_config_out_dir(s->c, s->dir, sizeof s->dir);
+    if (rm_path_join(s->csv_path, sizeof s->csv_path, s->dir, "metrics.csv", e) ||
+        rm_path_join(s->state_path, sizeof s->state_path, s->dir, "state.safetensors", e) ||
+        rm_path_join(s->model_path, sizeof s->model_path, s->dir, "model.safetensors", e) ||
+        rm_path_join(s->wcsv_path, sizeof s->wcsv_path, s->dir, "weights.csv", e) ||
+        rm_path_join(s->acsv_path, sizeof s->acsv_path, s->dir, "activations.csv", e))
         return e->code;
-    const int act_stats = c->output.weight_stats && c->model.n_hidden > 0; /* activations.csv */
+    s->act_stats = s->c->output.weight_stats && s->c->model.n_hidden > 0; /* activations.csv */
+    return RM_OK;
+}
 
-    /* Data: uint8 images or float features, the checks that need the counts, the seeded split, the
-     * normalization. */
+/* Data: uint8 images or float features, the checks that need the counts, the seeded split, the
+ * normalization, the eval-mode training sample and the epoch's step count. */
+static int prepare_data(run_state *s, rm_err *e)
+{
+    const rm_config *c = s->c;
     if (rm_prepare_load(c, &s->train, &s->test, &s->table, &s->test_rows, e)) return e->code;
-    const double load_s = rm_now() - t0;
-    const int D = s->train.dim, C = s->train.classes;
+    s->load_s = rm_now() - s->t0;
+    s->D = s->train.dim;
+    s->C = s->train.classes;
+    const int D = s->D, C = s->C;
     uint32_t count_train, count_val;
     rm_split_counts_classes(s->train.labels, s->train.n, C, c->data.subset, c->data.val_fraction, &count_train,
                             &count_val);
     if (rm_config_check_counts(c, "config", count_train, count_val, e)) return e->code;
     rm_rng rng;
-    const uint64_t seed = (uint64_t)c->seed;
-    rm_rng_seed(&rng, seed, RM_STREAM_SPLIT);
+    s->seed = (uint64_t)c->seed;
+    rm_rng_seed(&rng, s->seed, RM_STREAM_SPLIT);
     if (rm_split_classes(s->train.labels, s->train.n, C, c->data.subset, c->data.val_fraction, &rng, &s->train_idx,
                          &s->n_train, &s->val_idx, &s->n_val, e))
         return e->code;
@@ -535,386 +558,439 @@ static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e
         if (!s->te_idx) return e->code;
         memcpy(s->te_idx, s->train_idx, s->n_train * sizeof(uint32_t));
         if (s->n_te < s->n_train) {
-            rm_rng_seed(&rng, seed, STREAM_TRAIN_EVAL);
+            rm_rng_seed(&rng, s->seed, STREAM_TRAIN_EVAL);
             rm_rng_shuffle(&rng, s->te_idx, s->n_train);
             qsort(s->te_idx, s->n_te, sizeof(uint32_t), cmp_u32);
         }
     }
-    const int bs = c->train.batch_size;
-    const uint32_t n = s->n_train;
-    const long steps = c->train.drop_last ? n / bs : (n + bs - 1) / bs; /* >= 1: rm_config_check_counts */
+    s->bs = c->train.batch_size;
+    s->n = s->n_train;
+    s->steps = c->train.drop_last ? s->n / s->bs : (s->n + s->bs - 1) / s->bs; /* >= 1: rm_config_check_counts */
+    return RM_OK;
+}
 
-    /* Model, optimizer and every buffer of the loop. */
+/* Model, optimizer, every buffer of the loop, the early-stopping watch, the schedule, the state's
+ * layout and the step's settings. */
+static int build_model(run_state *s, rm_err *e)
+{
+    const rm_config *c = s->c;
     rm_model_spec spec;
-    rm_config_model_spec(c, D, C, &spec);
+    rm_config_model_spec(c, s->D, s->C, &spec);
     /* the largest batch the loop and the evaluations use, from the data: a few wide rows need no more */
     uint32_t n_eval = s->test.n;
     if (s->n_val > n_eval) n_eval = s->n_val;
     if (s->n_te > n_eval) n_eval = s->n_te;
-    const int train_batch = (uint32_t)bs < n ? bs : (int)n, eval_batch = rm_eval_batch(n_eval);
+    const int train_batch = (uint32_t)s->bs < s->n ? s->bs : (int)s->n, eval_batch = rm_eval_batch(n_eval);
     const int max_batch = train_batch > eval_batch ? train_batch : eval_batch;
     rm_model *m = &s->model;
     if (rm_model_build(m, &spec, max_batch, e)) return e->code;
-    rm_model_init(m, seed);
-    rm_progress p;
-    memset(&p, 0, sizeof p);
-    if (!o->resume && c->model.init_from[0] && rm_st_load_model(m, c->model.init_from, &p.bn_batches, e)) return e->code;
+    rm_model_init(m, s->seed);
+    if (!s->o->resume && c->model.init_from[0] && rm_st_load_model(m, c->model.init_from, &s->p.bn_batches, e))
+        return e->code;
     rm_optim_cfg oc;
     rm_config_optim(c, &oc);
     if (rm_optim_init(&s->opt, &oc, m->params.n, e)) return e->code;
-    s->dlogits = rm_alloc((size_t)max_batch * C, sizeof(float), "loss gradient", e);
+    s->dlogits = rm_alloc((size_t)max_batch * s->C, sizeof(float), "loss gradient", e);
     s->labels = rm_alloc((size_t)max_batch, 1, "batch labels", e);
-    s->scratch = rm_alloc(n, sizeof(int64_t), "state scratch", e);
+    s->scratch = rm_alloc(s->n, sizeof(int64_t), "state scratch", e);
     if (!s->dlogits || !s->labels || !s->scratch) return e->code;
-    const int es_on = c->train.es.enabled;
-    if (es_on) {
+    s->es_on = c->train.es.enabled;
+    if (s->es_on) {
         s->best_params = rm_alloc(m->params.n, sizeof(float), "best parameters", e);
         s->best_buffers = rm_alloc(m->buffers.n, sizeof(float), "best buffers", e);
         if (!s->best_params || !s->best_buffers) return e->code;
     }
-    rm_early_stop_init(&p.es, c->train.es.monitor == RM_MONITOR_VAL_ACC, c->train.es.patience,
+    rm_early_stop_init(&s->p.es, c->train.es.monitor == RM_MONITOR_VAL_ACC, c->train.es.patience,
                        c->train.es.min_delta);
-    rm_rng_seed(&s->shuffle, seed, RM_STREAM_SHUFFLE);
+    rm_rng_seed(&s->shuffle, s->seed, RM_STREAM_SHUFFLE);
     rm_schedule_cfg scfg;
     if (rm_config_schedule(c, "config", &scfg, e) || rm_schedule_init(&s->sched, &scfg, e)) return e->code;
-    rm_checkpoint ck = {m,        &s->opt,         &s->shuffle, s->train_idx, n, s->best_params, s->best_buffers,
-                        s->scratch, &s->sched, s->train.n, steps, c->train.drop_last ? steps * bs : (long)n,
-                        c->model.init_from[0] ? -1 : 0};
-    cJSON *resolved = rm_config_to_json(c);
-    s->config_text = resolved ? cJSON_PrintUnformatted(resolved) : NULL;
-    if (!s->config_text) {
-        cJSON_Delete(resolved);
-        return rm_fail(e, RM_ERR_RUN, "out of memory");
-    }
-
-    /* Outputs: a fresh run starts them; a resumed one takes up its state and cuts metrics.csv to it.
-     * Either holds the run dir's lock until the process ends. */
-    FILE *csv = NULL;
-    int rc;
-    if (!o->resume && rm_mkdirs(dir, e)) {
-        cJSON_Delete(resolved);
-        return e->code;
-    }
-    if ((s->lock_fd = rm_rundir_lock(dir, e)) < 0) {
-        cJSON_Delete(resolved);
-        return e->code;
-    }
-    if (o->resume) {
-        rm_rundir_remove_temps(dir);
-        char *saved = NULL;
-        rc = rm_checkpoint_load(state_path, &ck, &p, &saved, e);
-        if (!rc) rc = rm_rundir_same_config(saved, s->config_text, state_path, e);
-        if (!rc) rc = rm_checkpoint_check(&ck, &p, state_path, e);
-        free(saved);
-        if (!rc && es_on && p.es.wait >= c->train.es.patience)
-            rc = rm_fail(e, RM_ERR_USAGE, "%s: the run stopped early at epoch %d (patience); nothing to resume", dir,
-                         p.epoch);
-        if (!rc && p.epoch >= c->train.epochs)
-            rc = rm_fail(e, RM_ERR_USAGE,
-                         "%s: the run is complete (%d of %d epochs); extend it with --set training.epochs=N", dir,
-                         p.epoch, c->train.epochs);
-        if (!rc) rc = rm_rundir_truncate_csv(csv_path, p.epoch, 1, e);
-        if (!rc && c->output.weight_stats) rc = rm_rundir_truncate_csv(wcsv_path, p.epoch, 0, e);
-        if (!rc && act_stats) rc = rm_rundir_truncate_csv(acsv_path, p.epoch, 0, e);
-        if (rc) {
-            cJSON_Delete(resolved);
-            return rc;
-        }
-        resumed_from = p.epoch;
-    } else {
-        rc = rm_rundir_claim(dir, s->config_text, o->force, e);
-        if (rc) {
-            cJSON_Delete(resolved);
-            return rc;
-        }
-        rm_rundir_remove_temps(dir);
-    }
-    rc = rm_path_join(path, sizeof path, dir, "config.json", e);
-    if (!rc) rc = write_json(path, resolved, e);
-    cJSON_Delete(resolved);
-    if (rc) return rc;
-    csv = rm_fopen(csv_path, o->resume ? "a" : "w", e);
-    if (!csv) return e->code;
-    if (!o->resume) {
-        fprintf(csv, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds,"
-                     "train_eval_loss,train_eval_acc\n");
-        fflush(csv);
-    }
-    const rm_augment_cfg aug = {c->data.aug.rotate, c->data.aug.shift, c->data.aug.scale[0], c->data.aug.scale[1],
-                                c->data.aug.enabled};
-    const float noise = (float)c->data.noise_std;
-    if (c->output.augment_preview && !o->resume && write_augment_preview(dir, &aug, seed, s, e)) {
-        fclose(csv);
-        return e->code;
-    }
-    if (c->output.weight_stats) {
-        s->wcsv = rm_fopen(wcsv_path, o->resume ? "a" : "w", e);
-        if (!s->wcsv) {
-            fclose(csv);
-            return e->code;
-        }
-        if (!o->resume) fputs(RM_WEIGHTS_CSV_HEADER, s->wcsv);
-    }
-    for (int k = 0; act_stats && k < c->model.n_hidden; k++)
-        if (rm_act_acc_init(&s->acts[k], c->model.hidden[k], e)) {
-            fclose(csv);
-            return e->code;
-        }
-    if (act_stats) {
-        s->acsv = rm_fopen(acsv_path, o->resume ? "a" : "w", e);
-        if (!s->acsv) {
-            fclose(csv);
-            return e->code;
-        }
-        if (!o->resume) fputs(RM_ACTIVATIONS_CSV_HEADER, s->acsv);
-    }
-    /* A resumed run appends to its event file, cut to the saved epoch: each epoch appears once. */
-    if (c->output.tensorboard &&
-        (o->resume ? rm_tfevents_resume(&s->tb, dir, p.epoch, e) : rm_tfevents_open(&s->tb, dir, e))) {
-        fclose(csv);
-        return e->code;
-    }
-    if (!o->quiet) {
-        fprintf(stderr, "regmnist: %s: %u train, %u val, %u test images; %zu parameters; loaded in %.2f s\n", c->name,
-                n, s->n_val, s->test.n, rm_params_numel(&m->params), load_s);
-        if (o->resume) fprintf(stderr, "regmnist: resuming %s after epoch %d of %d\n", dir, p.epoch, c->train.epochs);
-    }
-
-    /* the "mean" form divides both penalties by the number of penalized values */
+    s->ck = (rm_checkpoint){m,          &s->opt,    &s->shuffle, s->train_idx, s->n, s->best_params, s->best_buffers,
+                            s->scratch, &s->sched,  s->train.n,  s->steps,
+                            c->train.drop_last ? s->steps * s->bs : (long)s->n, c->model.init_from[0] ? -1 : 0};
+    s->resolved = rm_config_to_json(c);
+    s->config_text = s->resolved ? cJSON_PrintUnformatted(s->resolved) : NULL;
+    if (!s->config_text) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    /* the step's settings; the "mean" form divides both penalties by the number of penalized values */
     const double pen_n = c->reg.normalize == RM_PEN_MEAN ? (double)rm_penalty_count(&m->params, c->reg.penalize_bias) : 1.0;
-    const float l1 = (float)(c->reg.l1 / pen_n), l2 = (float)(c->reg.l2 / pen_n);
-    const int penalized = l1 != 0.0f || l2 != 0.0f;
-    const float smoothing = (float)c->reg.label_smoothing, clip = (float)c->optim.clip_grad_norm;
-    const float max_norm = (float)c->reg.max_norm;
-    const char *max_norm_skip = c->reg.max_norm_output ? NULL : "out.weight";
+    s->l1 = (float)(c->reg.l1 / pen_n);
+    s->l2 = (float)(c->reg.l2 / pen_n);
+    s->aug = (rm_augment_cfg){c->data.aug.rotate, c->data.aug.shift, c->data.aug.scale[0], c->data.aug.scale[1],
+                              c->data.aug.enabled};
     /* Test hook (docs/testing.md): raise SIGTERM after this many training steps of this process. */
     const char *hook = getenv("REGMNIST_TEST_SIGTERM_AFTER_STEPS");
-    long hook_steps = hook ? atol(hook) : 0, steps_here = 0;
-    int stop = STOP_EPOCHS;
-    for (int ep = p.epoch + 1; ep <= c->train.epochs; ep++) {
-        if (g_signal) {
-            stop = STOP_INTERRUPTED;
-            break;
-        }
-        const double te = rm_now();
-        const double lr = rm_schedule_lr(&s->sched); /* this epoch's rate: schedule and warmup */
-        s->opt.cfg.lr = (float)lr;
-        if (c->train.shuffle) rm_rng_shuffle(&s->shuffle, s->train_idx, n);
-        double loss_sum = 0.0, pen_sum = 0.0;
-        long correct = 0, seen = 0;
-        for (long st = 0; st < steps; st++) {
-            if (g_signal) break;
-            const uint32_t at = (uint32_t)(st * bs);
-            const int B = (int)(n - at < (uint32_t)bs ? n - at : (uint32_t)bs);
-            /* the batch (B, D): images augmented when asked (a draw per image and epoch), then noise per step */
-            if (s->train.features)
-                rm_gather(&s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
-            else
-                rm_augment_gather(&aug, seed, ep, &s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
-            if (noise > 0.0f) rm_noise_add(m->input, (long)B * D, noise, seed, (uint64_t)s->opt.step);
-            const float *logits = rm_model_forward(m, B, 1); // (B, classes)
-            int ok;
-            double loss = rm_xent(logits, s->labels, B, C, smoothing, s->dlogits, &ok);
-            rm_params_zero_grad(&m->params);
-            double pen = penalized ? rm_penalty(&m->params, l1, l2, c->reg.penalize_bias, 1) : 0.0;
-            if (!isfinite(loss) || !isfinite(pen)) {
-                char v[32], hint[256];
-                rc = rm_fail(e, RM_ERR_RUN, "diverged: training loss is %s at epoch %d, step %ld; %s",
-                             num_text(loss + pen, v, sizeof v), ep, st + 1,
-                             divergence_hint(c, loss, pen, hint, sizeof hint));
-                stop = STOP_DIVERGED;
-                break;
-            }
-            rm_model_backward(m, s->dlogits, B);
-            if (s->wcsv)
-                for (int k = 0; k < m->params.count; k++)
-                    rm_grad_norm_add(&s->gacc[k], m->params.grad + m->params.t[k].off, (long)m->params.t[k].n);
-            if (clip > 0.0f) rm_clip_grad_norm(&m->params, clip);
-            rm_optim_step(&s->opt, m->params.data, m->params.grad);
-            if (max_norm > 0.0f) rm_max_norm(&m->params, max_norm, max_norm_skip);
-            p.bn_batches++;
-            if (hook_steps > 0 && ++steps_here == hook_steps) raise(SIGTERM);
-            loss_sum += loss * B;
-            pen_sum += pen;
-            correct += ok;
-            seen += B;
-            if (tty && ((st & 31) == 0 || st == steps - 1))
-                progress(ep, c->train.epochs, st + 1, steps, loss_sum / seen, seen, rm_now() - te);
-        }
-        if (stop == STOP_DIVERGED) break;
-        if (g_signal) {
-            stop = STOP_INTERRUPTED;
-            break;
-        }
-        const double tt = rm_now();
-        rm_epoch_row row = {0};
-        row.epoch = ep;
-        row.lr = lr;
-        row.train_loss = loss_sum / seen;
-        row.penalty = pen_sum / steps;
-        row.train_acc = 100.0 * (double)correct / seen;
-        if (s->n_val) row.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL, NULL);
-        row.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL, s->acsv ? s->acts : NULL);
-        if (s->n_te) row.train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL, NULL);
-        const double tv = rm_now();
-        row.seconds = tv - te;
-        fprintf(csv, "%d,%.9g,%.9g,%.4f,", ep, row.train_loss, row.penalty, row.train_acc);
-        if (s->n_val)
-            fprintf(csv, "%.9g,%.4f,", row.val.loss, row.val.acc);
-        else
-            fprintf(csv, ",,");
-        fprintf(csv, "%.9g,%.4f,%.4f,%.9g,%.3f,", row.test.loss, row.test.acc, row_gap(&row, s->n_te > 0),
-                row.lr, row.seconds);
-        if (s->n_te)
-            fprintf(csv, "%.9g,%.4f\n", row.train_eval.loss, row.train_eval.acc);
-        else
-            fprintf(csv, ",\n");
-        if (fflush(csv) != 0 || ferror(csv)) {
-            rc = rm_fail(e, RM_ERR_IO, "%s: write failed", csv_path);
-            stop = STOP_FAILED;
-            break;
-        }
-        if (s->wcsv && (rc = weight_stats_epoch(s->wcsv, &m->params, ep, c->output.sparsity_threshold, s->gacc,
-                                                wcsv_path, e))) {
-            stop = STOP_FAILED;
-            break;
-        }
-        if (s->acsv && (rc = activation_stats_epoch(s->acsv, s->acts, c->model.n_hidden, ep, acsv_path, e))) {
-            stop = STOP_FAILED;
-            break;
-        }
-        if (c->output.weight_images == 2 && (rc = weight_image(dir, &m->params, ep, e))) {
-            stop = STOP_FAILED;
-            break;
-        }
-        if (s->tb.f && (rc = tensorboard_epoch(&s->tb, s, &row, e))) {
-            stop = STOP_FAILED;
-            break;
-        }
-        p.epoch = ep;
-        p.last = row;
-        p.samples += seen;
-        p.train_s += tt - te;
-        p.eval_s += tv - tt;
-        if (tty) fprintf(stderr, "\r\033[K");
-        if (!o->quiet) {
-            fprintf(stderr, "epoch %d/%d  loss %.4f  train %.2f%%", ep, c->train.epochs, row.train_loss,
-                    row.train_acc);
-            if (s->n_val) fprintf(stderr, "  val %.2f%%", row.val.acc);
-            fprintf(stderr, "  test %.2f%%", row.test.acc); /* the line ends after early stopping's watch */
-        }
-        if (!isfinite(row.test.loss)) {
-            char v[32], hint[256];
-            if (!o->quiet) fputc('\n', stderr);
-            rc = rm_fail(e, RM_ERR_RUN, "diverged: test loss is %s at epoch %d; %s", num_text(row.test.loss, v, sizeof v),
-                         ep, divergence_hint(c, row.train_loss, row.penalty, hint, sizeof hint));
-            stop = STOP_DIVERGED;
-            break;
-        }
-        if (es_on) {
-            const double watched = c->train.es.monitor == RM_MONITOR_VAL_LOSS  ? row.val.loss
-                                   : c->train.es.monitor == RM_MONITOR_VAL_ACC ? row.val.acc
-                                                                               : row.train_loss;
-            int r = rm_early_stop_update(&p.es, ep, watched);
-            if (r == RM_ES_NAN) {
-                char v[32], hint[256];
-                if (!o->quiet) fputc('\n', stderr);
-                rc = rm_fail(e, RM_ERR_RUN, "diverged: %s is %s at epoch %d; %s", MONITOR_NAME[c->train.es.monitor],
-                             num_text(watched, v, sizeof v), ep,
-                             divergence_hint(c, row.train_loss, row.penalty, hint, sizeof hint));
-                stop = STOP_DIVERGED;
-                break;
-            }
-            if (r == RM_ES_BETTER) {
-                p.best = row;
-                memcpy(s->best_params, m->params.data, m->params.n * sizeof(float));
-                memcpy(s->best_buffers, m->buffers.data, m->buffers.n * sizeof(float));
-            }
-            if (r == RM_ES_STOP) stop = STOP_PATIENCE;
-        }
-        if (!o->quiet) {
-            /* early stopping's metric, the best so far and the patience used */
-            if (es_on)
-                fprintf(stderr, "  %s %.4g (best %.4g at epoch %d, wait %d/%d)", MONITOR_NAME[c->train.es.monitor],
-                        c->train.es.monitor == RM_MONITOR_VAL_LOSS  ? row.val.loss
-                        : c->train.es.monitor == RM_MONITOR_VAL_ACC ? row.val.acc
-                                                                    : row.train_loss,
-                        p.es.best, p.es.best_epoch, p.es.wait, c->train.es.patience);
-            fprintf(stderr, "  %.2f s\n", row.seconds);
-        }
-        /* The schedule steps after the epoch (and after early stopping's watch), as
-         * scheduler.step() closes a PyTorch epoch; plateau watches its own monitor. */
-        const int sm = c->optim.sched.monitor;
-        rm_schedule_step(&s->sched, sm == RM_MONITOR_VAL_LOSS  ? row.val.loss
-                                    : sm == RM_MONITOR_VAL_ACC ? row.val.acc
-                                                               : row.train_loss);
-        /* The state of this completed epoch, replacing the last one atomically. */
-        if ((rc = rm_checkpoint_save(state_path, &ck, &p, s->config_text, e))) {
-            stop = STOP_FAILED;
-            break;
-        }
-        if (stop == STOP_PATIENCE) break;
-    }
-    if (tty && stop != STOP_EPOCHS && stop != STOP_PATIENCE) fprintf(stderr, "\r\033[K");
+    s->hook_steps = hook ? atol(hook) : 0;
+    return RM_OK;
+}
 
-    /* The final model: the best epoch's when early stopping restores it, re-measured on val and test. */
-    rm_epoch_row final = p.last;
-    const int ended = stop == STOP_EPOCHS || stop == STOP_PATIENCE;
-    if (ended && es_on && c->train.es.restore_best && p.es.best_epoch > 0) {
+/* A resumed run takes up its state: the tensors and progress, checked against the config and the data,
+ * and its CSV files cut back to the saved epoch. */
+static int resume_state(run_state *s, rm_err *e)
+{
+    const rm_config *c = s->c;
+    rm_rundir_remove_temps(s->dir);
+    char *saved = NULL;
+    int rc = rm_checkpoint_load(s->state_path, &s->ck, &s->p, &saved, e);
+    if (!rc) rc = rm_rundir_same_config(saved, s->config_text, s->state_path, e);
+    if (!rc) rc = rm_checkpoint_check(&s->ck, &s->p, s->state_path, e);
+    free(saved);
+    if (!rc && s->es_on && s->p.es.wait >= c->train.es.patience)
+        rc = rm_fail(e, RM_ERR_USAGE, "%s: the run stopped early at epoch %d (patience); nothing to resume", s->dir,
+                     s->p.epoch);
+    if (!rc && s->p.epoch >= c->train.epochs)
+        rc = rm_fail(e, RM_ERR_USAGE, "%s: the run is complete (%d of %d epochs); extend it with --set training.epochs=N",
+                     s->dir, s->p.epoch, c->train.epochs);
+    if (!rc) rc = rm_rundir_truncate_csv(s->csv_path, s->p.epoch, 1, e);
+    if (!rc && c->output.weight_stats) rc = rm_rundir_truncate_csv(s->wcsv_path, s->p.epoch, 0, e);
+    if (!rc && s->act_stats) rc = rm_rundir_truncate_csv(s->acsv_path, s->p.epoch, 0, e);
+    s->resumed_from = s->p.epoch;
+    return rc;
+}
+
+/* Open (or, resumed, append to) one per-epoch CSV file, writing header when fresh. */
+static FILE *open_csv(const run_state *s, const char *path, const char *header, rm_err *e)
+{
+    FILE *f = rm_fopen(path, s->o->resume ? "a" : "w", e);
+    if (f && !s->o->resume) {
+        fputs(header, f);
+        fflush(f);
+    }
+    return f;
+}
+
+/* Outputs: a fresh run claims its directory and starts its files; a resumed one takes up its state and
+ * appends. Either holds the run dir's lock until the process ends. */
+static int open_outputs(run_state *s, rm_err *e)
+{
+    const rm_config *c = s->c;
+    const rm_run_opts *o = s->o;
+    char path[2048];
+    if (!o->resume && rm_mkdirs(s->dir, e)) return e->code;
+    if ((s->lock_fd = rm_rundir_lock(s->dir, e)) < 0) return e->code;
+    if (o->resume ? resume_state(s, e) : rm_rundir_claim(s->dir, s->config_text, o->force, e)) return e->code;
+    if (!o->resume) rm_rundir_remove_temps(s->dir);
+    if (rm_path_join(path, sizeof path, s->dir, "config.json", e) || write_json(path, s->resolved, e)) return e->code;
+    s->csv = open_csv(s, s->csv_path, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,"
+                                      "seconds,train_eval_loss,train_eval_acc\n", e);
+    if (!s->csv) return e->code;
+    if (c->output.augment_preview && !o->resume && write_augment_preview(s->dir, &s->aug, s->seed, s, e)) return e->code;
+    if (c->output.weight_stats && !(s->wcsv = open_csv(s, s->wcsv_path, RM_WEIGHTS_CSV_HEADER, e))) return e->code;
+    for (int k = 0; s->act_stats && k < c->model.n_hidden; k++)
+        if (rm_act_acc_init(&s->acts[k], c->model.hidden[k], e)) return e->code;
+    if (s->act_stats && !(s->acsv = open_csv(s, s->acsv_path, RM_ACTIVATIONS_CSV_HEADER, e))) return e->code;
+    /* A resumed run appends to its event file, cut to the saved epoch: each epoch appears once. */
+    if (c->output.tensorboard &&
+        (o->resume ? rm_tfevents_resume(&s->tb, s->dir, s->p.epoch, e) : rm_tfevents_open(&s->tb, s->dir, e)))
+        return e->code;
+    if (!o->quiet) {
+        fprintf(stderr, "regmnist: %s: %u train, %u val, %u test images; %zu parameters; loaded in %.2f s\n", c->name,
+                s->n, s->n_val, s->test.n, rm_params_numel(&s->model.params), s->load_s);
+        if (o->resume) fprintf(stderr, "regmnist: resuming %s after epoch %d of %d\n", s->dir, s->p.epoch, c->train.epochs);
+    }
+    return RM_OK;
+}
+
+/* One training epoch's running sums. */
+typedef struct {
+    double loss_sum, pen_sum;
+    long correct, seen;
+} epoch_sums;
+
+/* One training step on the batch at position at of the epoch's order: gather, forward, loss and
+ * penalty, backward, clipping, the optimizer step, max-norm. STOP_DIVERGED (with e set) on a
+ * non-finite loss, else STOP_EPOCHS. */
+static int train_step(run_state *s, int ep, long st, epoch_sums *a, rm_err *e)
+{
+    const rm_config *c = s->c;
+    rm_model *m = &s->model;
+    const uint32_t at = (uint32_t)(st * s->bs);
+    const int B = (int)(s->n - at < (uint32_t)s->bs ? s->n - at : (uint32_t)s->bs);
+    /* the batch (B, D): images augmented when asked (a draw per image and epoch), then noise per step */
+    if (s->train.features)
+        rm_gather(&s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
+    else
+        rm_augment_gather(&s->aug, s->seed, ep, &s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
+    const float noise = (float)c->data.noise_std;
+    if (noise > 0.0f) rm_noise_add(m->input, (long)B * s->D, noise, s->seed, (uint64_t)s->opt.step);
+    const float *logits = rm_model_forward(m, B, 1); // (B, classes)
+    int ok;
+    double loss = rm_xent(logits, s->labels, B, s->C, (float)c->reg.label_smoothing, s->dlogits, &ok);
+    rm_params_zero_grad(&m->params);
+    const int penalized = s->l1 != 0.0f || s->l2 != 0.0f;
+    double pen = penalized ? rm_penalty(&m->params, s->l1, s->l2, c->reg.penalize_bias, 1) : 0.0;
+    if (!isfinite(loss) || !isfinite(pen)) {
+        char v[32], hint[256];
+        rm_fail(e, RM_ERR_RUN, "diverged: training loss is %s at epoch %d, step %ld; %s", num_text(loss + pen, v, sizeof v),
+                ep, st + 1, divergence_hint(c, loss, pen, hint, sizeof hint));
+        return STOP_DIVERGED;
+    }
+    rm_model_backward(m, s->dlogits, B);
+    if (s->wcsv)
+        for (int k = 0; k < m->params.count; k++)
+            rm_grad_norm_add(&s->gacc[k], m->params.grad + m->params.t[k].off, (long)m->params.t[k].n);
+    const float clip = (float)c->optim.clip_grad_norm, max_norm = (float)c->reg.max_norm;
+    if (clip > 0.0f) rm_clip_grad_norm(&m->params, clip);
+    rm_optim_step(&s->opt, m->params.data, m->params.grad);
+    if (max_norm > 0.0f) rm_max_norm(&m->params, max_norm, c->reg.max_norm_output ? NULL : "out.weight");
+    s->p.bn_batches++;
+    if (s->hook_steps > 0 && ++s->steps_here == s->hook_steps) raise(SIGTERM);
+    a->loss_sum += loss * B;
+    a->pen_sum += pen;
+    a->correct += ok;
+    a->seen += B;
+    return STOP_EPOCHS;
+}
+
+/* One training epoch: the schedule's rate, the shuffle, every step. STOP_EPOCHS when it completed,
+ * STOP_DIVERGED or STOP_INTERRUPTED when it did not. */
+static int train_epoch(run_state *s, int ep, double te, double lr, epoch_sums *a, rm_err *e)
+{
+    s->opt.cfg.lr = (float)lr; /* this epoch's rate: schedule and warmup */
+    if (s->c->train.shuffle) rm_rng_shuffle(&s->shuffle, s->train_idx, s->n);
+    memset(a, 0, sizeof *a);
+    for (long st = 0; st < s->steps; st++) {
+        if (g_signal) break;
+        if (train_step(s, ep, st, a, e) == STOP_DIVERGED) return STOP_DIVERGED;
+        if (s->tty && ((st & 31) == 0 || st == s->steps - 1))
+            progress(ep, s->c->train.epochs, st + 1, s->steps, a->loss_sum / a->seen, a->seen, rm_now() - te);
+    }
+    return g_signal ? STOP_INTERRUPTED : STOP_EPOCHS;
+}
+
+/* The epoch's row: the training sums, then val, test and the training sample in eval mode; *train_s
+ * and *eval_s get the seconds of training and of the evaluations. */
+static void measure_epoch(run_state *s, int ep, double lr, const epoch_sums *a, double te, rm_epoch_row *row,
+                          double *train_s, double *eval_s)
+{
+    rm_model *m = &s->model;
+    const double tt = rm_now();
+    memset(row, 0, sizeof *row);
+    row->epoch = ep;
+    row->lr = lr;
+    row->train_loss = a->loss_sum / a->seen;
+    row->penalty = a->pen_sum / s->steps;
+    row->train_acc = 100.0 * (double)a->correct / a->seen;
+    if (s->n_val) row->val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL, NULL);
+    row->test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL, s->acsv ? s->acts : NULL);
+    if (s->n_te) row->train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL, NULL);
+    const double tv = rm_now();
+    row->seconds = tv - te;
+    *train_s = tt - te;
+    *eval_s = tv - tt;
+}
+
+/* The epoch's files: its metrics.csv row (flushed), weights.csv and activations.csv, the weight images
+ * when asked every epoch, and the TensorBoard events. */
+static int log_epoch(run_state *s, const rm_epoch_row *row, rm_err *e)
+{
+    const rm_config *c = s->c;
+    FILE *csv = s->csv;
+    fprintf(csv, "%d,%.9g,%.9g,%.4f,", row->epoch, row->train_loss, row->penalty, row->train_acc);
+    if (s->n_val)
+        fprintf(csv, "%.9g,%.4f,", row->val.loss, row->val.acc);
+    else
+        fprintf(csv, ",,");
+    fprintf(csv, "%.9g,%.4f,%.4f,%.9g,%.3f,", row->test.loss, row->test.acc, row_gap(row, s->n_te > 0), row->lr,
+            row->seconds);
+    if (s->n_te)
+        fprintf(csv, "%.9g,%.4f\n", row->train_eval.loss, row->train_eval.acc);
+    else
+        fprintf(csv, ",\n");
+    if (fflush(csv) != 0 || ferror(csv)) return rm_fail(e, RM_ERR_IO, "%s: write failed", s->csv_path);
+    if (s->wcsv && weight_stats_epoch(s->wcsv, &s->model.params, row->epoch, c->output.sparsity_threshold, s->gacc,
+                                      s->wcsv_path, e))
+        return e->code;
+    if (s->acsv && activation_stats_epoch(s->acsv, s->acts, c->model.n_hidden, row->epoch, s->acsv_path, e))
+        return e->code;
+    if (c->output.weight_images == 2 && weight_image(s->dir, &s->model.params, row->epoch, e)) return e->code;
+    if (s->tb.f && tensorboard_epoch(&s->tb, s, row, e)) return e->code;
+    return RM_OK;
+}
+
+/* A monitored metric of a row (val_loss, val_acc or train_loss). */
+static double monitored(const rm_epoch_row *row, int monitor)
+{
+    return monitor == RM_MONITOR_VAL_LOSS ? row->val.loss : monitor == RM_MONITOR_VAL_ACC ? row->val.acc : row->train_loss;
+}
+
+/* After the epoch's files: its line on stderr, divergence, early stopping's watch (keeping the best
+ * epoch's tensors) and the schedule's step. STOP_EPOCHS to go on, STOP_PATIENCE, or STOP_DIVERGED
+ * with e set. */
+static int watch_epoch(run_state *s, const rm_epoch_row *row, rm_err *e)
+{
+    const rm_config *c = s->c;
+    const int quiet = s->o->quiet, mon = c->train.es.monitor;
+    char v[32], hint[256];
+    int stop = STOP_EPOCHS;
+    if (s->tty) fprintf(stderr, "\r\033[K");
+    if (!quiet) {
+        fprintf(stderr, "epoch %d/%d  loss %.4f  train %.2f%%", row->epoch, c->train.epochs, row->train_loss,
+                row->train_acc);
+        if (s->n_val) fprintf(stderr, "  val %.2f%%", row->val.acc);
+        fprintf(stderr, "  test %.2f%%", row->test.acc); /* the line ends after early stopping's watch */
+    }
+    if (!isfinite(row->test.loss)) {
+        if (!quiet) fputc('\n', stderr);
+        rm_fail(e, RM_ERR_RUN, "diverged: test loss is %s at epoch %d; %s", num_text(row->test.loss, v, sizeof v),
+                row->epoch, divergence_hint(c, row->train_loss, row->penalty, hint, sizeof hint));
+        return STOP_DIVERGED;
+    }
+    if (s->es_on) {
+        const double watched = monitored(row, mon);
+        int r = rm_early_stop_update(&s->p.es, row->epoch, watched);
+        if (r == RM_ES_NAN) {
+            if (!quiet) fputc('\n', stderr);
+            rm_fail(e, RM_ERR_RUN, "diverged: %s is %s at epoch %d; %s", MONITOR_NAME[mon], num_text(watched, v, sizeof v),
+                    row->epoch, divergence_hint(c, row->train_loss, row->penalty, hint, sizeof hint));
+            return STOP_DIVERGED;
+        }
+        if (r == RM_ES_BETTER) {
+            s->p.best = *row;
+            memcpy(s->best_params, s->model.params.data, s->model.params.n * sizeof(float));
+            memcpy(s->best_buffers, s->model.buffers.data, s->model.buffers.n * sizeof(float));
+        }
+        if (r == RM_ES_STOP) stop = STOP_PATIENCE;
+    }
+    if (!quiet) { /* early stopping's metric, the best so far and the patience used */
+        if (s->es_on)
+            fprintf(stderr, "  %s %.4g (best %.4g at epoch %d, wait %d/%d)", MONITOR_NAME[mon], monitored(row, mon),
+                    s->p.es.best, s->p.es.best_epoch, s->p.es.wait, c->train.es.patience);
+        fprintf(stderr, "  %.2f s\n", row->seconds);
+    }
+    /* The schedule steps after the epoch (and after early stopping's watch), as
+     * scheduler.step() closes a PyTorch epoch; plateau watches its own monitor. */
+    rm_schedule_step(&s->sched, monitored(row, c->optim.sched.monitor));
+    return stop;
+}
+
+/* One epoch: train, measure, log, watch, checkpoint. STOP_EPOCHS to go on, else why to stop (rc set
+ * for STOP_DIVERGED and STOP_FAILED). */
+static int run_epoch(run_state *s, int ep, int *rc, rm_err *e)
+{
+    if (g_signal) return STOP_INTERRUPTED;
+    const double te = rm_now(), lr = rm_schedule_lr(&s->sched);
+    epoch_sums a;
+    int stop = train_epoch(s, ep, te, lr, &a, e);
+    if (stop != STOP_EPOCHS) {
+        if (stop == STOP_DIVERGED) *rc = e->code;
+        return stop;
+    }
+    rm_epoch_row row;
+    double train_s, eval_s;
+    measure_epoch(s, ep, lr, &a, te, &row, &train_s, &eval_s);
+    if ((*rc = log_epoch(s, &row, e))) return STOP_FAILED;
+    s->p.epoch = ep;
+    s->p.last = row;
+    s->p.samples += a.seen;
+    s->p.train_s += train_s;
+    s->p.eval_s += eval_s;
+    stop = watch_epoch(s, &row, e);
+    if (stop == STOP_DIVERGED) {
+        *rc = e->code;
+        return stop;
+    }
+    /* The state of this completed epoch, replacing the last one atomically. */
+    if ((*rc = rm_checkpoint_save(s->state_path, &s->ck, &s->p, s->config_text, e))) return STOP_FAILED;
+    return stop;
+}
+
+/* The final model's row: the last epoch's, or the best epoch's when early stopping restores it (its
+ * tensors copied back, val, test and the training sample re-measured). */
+static rm_epoch_row final_model(run_state *s, int ended)
+{
+    rm_epoch_row final = s->p.last;
+    rm_model *m = &s->model;
+    if (ended && s->es_on && s->c->train.es.restore_best && s->p.es.best_epoch > 0) {
         memcpy(m->params.data, s->best_params, m->params.n * sizeof(float));
         memcpy(m->buffers.data, s->best_buffers, m->buffers.n * sizeof(float));
-        final = p.best;
+        final = s->p.best;
         if (s->n_val) final.val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL, NULL);
         final.test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL, NULL);
         if (s->n_te) final.train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL, NULL);
     }
-    rm_err e2;
-    int crc = rm_fclose(csv, csv_path, &e2);
-    rm_err e3;
-    if (rm_tfevents_close(&s->tb, crc ? &e3 : &e2) && !crc) crc = e2.code;
-    if (s->wcsv) {
-        if (rm_fclose(s->wcsv, wcsv_path, crc ? &e3 : &e2) && !crc) crc = e2.code;
-        s->wcsv = NULL;
-    }
-    if (s->acsv) {
-        if (rm_fclose(s->acsv, acsv_path, crc ? &e3 : &e2) && !crc) crc = e2.code;
-        s->acsv = NULL;
-    }
-    if (ended && p.epoch > 0 && !crc) {
-        const int64_t bn = final.epoch == p.epoch ? p.bn_batches : p.bn_batches - (int64_t)(p.epoch - final.epoch) * steps;
+    return final;
+}
+
+/* Close the per-epoch files (reporting the first write error in e) and, when the run ended well,
+ * write model.safetensors (BatchNorm's batch count as of the final epoch) and the weight images. */
+static int close_outputs(run_state *s, int ended, const rm_epoch_row *final, rm_err *e)
+{
+    rm_err later;
+    int rc = rm_fclose(s->csv, s->csv_path, e);
+    s->csv = NULL;
+    if (rm_tfevents_close(&s->tb, rc ? &later : e) && !rc) rc = e->code;
+    if (s->wcsv && rm_fclose(s->wcsv, s->wcsv_path, rc ? &later : e) && !rc) rc = e->code;
+    s->wcsv = NULL;
+    if (s->acsv && rm_fclose(s->acsv, s->acsv_path, rc ? &later : e) && !rc) rc = e->code;
+    s->acsv = NULL;
+    if (ended && s->p.epoch > 0 && !rc) {
+        const int64_t bn = final->epoch == s->p.epoch ? s->p.bn_batches
+                                                      : s->p.bn_batches - (int64_t)(s->p.epoch - final->epoch) * s->steps;
         char *mcfg = model_config(s->config_text);
-        crc = mcfg ? rm_st_save_model(model_path, m, bn, mcfg, RM_VERSION, &e2)
-                   : rm_fail(&e2, RM_ERR_RUN, "out of memory");
+        rc = mcfg ? rm_st_save_model(s->model_path, &s->model, bn, mcfg, RM_VERSION, e)
+                  : rm_fail(e, RM_ERR_RUN, "out of memory");
         cJSON_free(mcfg);
-        if (!crc && c->output.weight_images) crc = weight_image(dir, &m->params, 0, &e2);
+        if (!rc && s->c->output.weight_images) rc = weight_image(s->dir, &s->model.params, 0, e);
     }
+    return rc;
+}
+
+/* The end of a run, however it ended: the final model, the files closed, model.safetensors,
+ * summary.json and the closing line. rc is the loop's error (with e), if any. */
+static int finish(run_state *s, int stop, int rc, rm_err *e)
+{
+    const rm_config *c = s->c;
+    const rm_progress *p = &s->p;
+    if (s->tty && stop != STOP_EPOCHS && stop != STOP_PATIENCE) fprintf(stderr, "\r\033[K");
+    const int ended = stop == STOP_EPOCHS || stop == STOP_PATIENCE;
+    const rm_epoch_row final = final_model(s, ended);
+    rm_err e2;
+    const int crc = close_outputs(s, ended, &final, &e2);
     const char *signame = g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal";
-    if (stop == STOP_INTERRUPTED && p.epoch == 0)
+    if (stop == STOP_INTERRUPTED && p->epoch == 0)
         rc = rm_fail(e, 128 + g_signal, "interrupted by %s before the first epoch ended; nothing to resume: run it again",
                      signame);
     else if (stop == STOP_INTERRUPTED)
         rc = rm_fail(e, 128 + g_signal, "interrupted by %s: %s keeps epoch %d of %d; continue with regmnist --resume %s",
-                     signame, state_path, p.epoch, c->train.epochs, dir);
+                     signame, s->state_path, p->epoch, c->train.epochs, s->dir);
     const char *status = ended ? "ok" : stop == STOP_DIVERGED ? "diverged" : stop == STOP_INTERRUPTED ? "interrupted" : "failed";
-    outcome out = {status, stop, p.epoch > 0 ? &final : NULL, load_s, rm_now() - t0, started,
-                   o->resume ? resumed_from : -1};
-    int src = write_summary(c, dir, s, &p, &out, o, rc ? &e2 : e);
+    outcome out = {status, stop, p->epoch > 0 ? &final : NULL, s->load_s, rm_now() - s->t0, s->started,
+                   s->o->resume ? s->resumed_from : -1};
+    int src = write_summary(c, s->dir, s, p, &out, s->o, rc ? &e2 : e);
     if (rc) return rc;
     if (crc) {
         *e = e2;
         return crc;
     }
     if (src) return src;
-    if (!o->quiet) {
-        fprintf(stderr, "regmnist: %s: ok, ", dir);
-        if (stop == STOP_PATIENCE) fprintf(stderr, "stopped at epoch %d (patience), ", p.epoch);
-        else fprintf(stderr, "%d epochs, ", p.epoch);
-        if (es_on && p.es.best_epoch > 0)
-            fprintf(stderr, "best epoch %d (%s %.4g)%s, ", p.es.best_epoch, MONITOR_NAME[c->train.es.monitor], p.es.best,
-                    c->train.es.restore_best ? " restored" : "");
-        fprintf(stderr, "test %.2f%%, %.1f s\n", final.test.acc, rm_now() - t0);
+    if (!s->o->quiet) {
+        fprintf(stderr, "regmnist: %s: ok, ", s->dir);
+        if (stop == STOP_PATIENCE) fprintf(stderr, "stopped at epoch %d (patience), ", p->epoch);
+        else fprintf(stderr, "%d epochs, ", p->epoch);
+        if (s->es_on && p->es.best_epoch > 0)
+            fprintf(stderr, "best epoch %d (%s %.4g)%s, ", p->es.best_epoch, MONITOR_NAME[c->train.es.monitor],
+                    p->es.best, c->train.es.restore_best ? " restored" : "");
+        fprintf(stderr, "test %.2f%%, %.1f s\n", final.test.acc, rm_now() - s->t0);
     }
     return RM_OK;
+}
+
+/* A run, as a short script of its phases: paths, data, model, outputs, the epochs, the end. */
+static int run(const rm_config *c, const rm_run_opts *o, run_state *s, rm_err *e)
+{
+    s->c = c;
+    s->o = o;
+    s->t0 = rm_now();
+    s->started = time(NULL);
+    s->tty = isatty(fileno(stderr)) && !o->quiet;
+    int rc = set_paths(s, e);
+    if (!rc) rc = prepare_data(s, e);
+    if (!rc) rc = build_model(s, e);
+    if (!rc) rc = open_outputs(s, e);
+    if (rc) return rc;
+    int stop = STOP_EPOCHS;
+    for (int ep = s->p.epoch + 1; ep <= c->train.epochs && stop == STOP_EPOCHS; ep++) stop = run_epoch(s, ep, &rc, e);
+    return finish(s, stop, rc, e);
 }
 
 int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e)
