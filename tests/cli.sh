@@ -173,6 +173,20 @@ PY
 expect 0 "eval with dataset normalization" -- eval "$tmp/nd" --quiet
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["accuracy"] != json.load(open(sys.argv[2]))["final"]["test_acc"])' \
   "$tmp/nd/eval.json" "$tmp/nd/summary.json" && ok || no "eval accuracy differs under dataset normalization"
+# a summary.json over 1 MiB (a csv split's data.test_rows grows it so) is read whole, not cut (issue 17)
+cp -r "$tmp/nd" "$tmp/ndbig" && rm "$tmp/ndbig/eval.json" "$tmp/ndbig/confusion.csv"
+python3 - "$tmp/ndbig/summary.json" <<'PY' || no "cannot pad summary.json"
+import json, sys
+s = json.load(open(sys.argv[1]))
+nz = s.pop("normalize")  # after the padding, so a reader that stops at 1 MiB never sees it
+s["data"] = dict(s.get("data") or {}, test_rows=list(range(300000)))
+s["normalize"] = nz
+json.dump(s, open(sys.argv[1], "w"))
+PY
+[[ $(stat -c %s "$tmp/ndbig/summary.json") -gt 1100000 ]] && ok || no "padded summary.json is not over 1 MiB"
+expect 0 "eval with a summary.json over 1 MiB" -- eval "$tmp/ndbig" --quiet
+cmp -s <(grep -Ev '"(run|model)"' "$tmp/nd/eval.json") <(grep -Ev '"(run|model)"' "$tmp/ndbig/eval.json") && ok \
+  || no "eval with a large summary.json differs: $(cat "$tmp/ndbig/eval.json")"
 # TensorBoard: the event file of a run, decoded by protoc, equals its metrics.csv (tfevents.sh)
 expect 0 "tensorboard" -- --config "$cfg" --set output.tensorboard=true --set data.val_fraction=0.25 --out "$tmp/tb" --quiet
 ls "$tmp/tb"/events.out.tfevents.* > /dev/null 2>&1 && ok || no "no event file"

@@ -90,13 +90,11 @@ static int load_split(const rm_config *c, int split, rm_dataset *d, uint32_t **i
 static cJSON *summary_norm(const char *run, char *path, size_t np, const cJSON **mean, const cJSON **std, rm_err *e)
 {
     if (rm_path_join(path, np, run, "summary.json", e)) return NULL;
-    FILE *f = rm_fopen(path, "rb", e);
-    if (!f) return NULL;
-    static char text[1 << 20];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    size_t len;
+    char *text = rm_read_text(path, RM_JSON_MAX, &len, e);
+    if (!text) return NULL;
     cJSON *o = cJSON_Parse(text);
+    free(text);
     const cJSON *nz = cJSON_GetObjectItemCaseSensitive(o, "normalize");
     *mean = cJSON_GetObjectItemCaseSensitive(nz, "mean");
     *std = cJSON_GetObjectItemCaseSensitive(nz, "std");
