@@ -187,6 +187,14 @@ PY
 expect 0 "eval with a summary.json over 1 MiB" -- eval "$tmp/ndbig" --quiet
 cmp -s <(grep -Ev '"(run|model)"' "$tmp/nd/eval.json") <(grep -Ev '"(run|model)"' "$tmp/ndbig/eval.json") && ok \
   || no "eval with a large summary.json differs: $(cat "$tmp/ndbig/eval.json")"
+# a sweep spec is read as a config is, up to 16 MiB (it was cut off at 1 MiB); a NUL byte is refused
+python3 -c 'import sys; open(sys.argv[1], "w").write("{\"base\": \"tiny.json\", \"seeds\": [1, 2]" + " " * (1 << 20) + "}")' \
+  "$tmp/big_spec.json"
+expect 0 "sweep spec over 1 MiB" -- sweep "$tmp/big_spec.json" --count
+same "$(cat "$tmp/out")" 2 "runs of a sweep spec over 1 MiB"
+printf '{"base": "tiny.json",\0 "seeds": [1]}' > "$tmp/nul_spec.json"
+expect 2 "NUL byte in a sweep spec" -- sweep "$tmp/nul_spec.json" --count; lines "$tmp/err" 1
+has "$tmp/err" "nul_spec.json: contains a NUL byte (at offset 21), expected text"
 # TensorBoard: the event file of a run, decoded by protoc, equals its metrics.csv (tfevents.sh)
 expect 0 "tensorboard" -- --config "$cfg" --set output.tensorboard=true --set data.val_fraction=0.25 --out "$tmp/tb" --quiet
 ls "$tmp/tb"/events.out.tfevents.* > /dev/null 2>&1 && ok || no "no event file"

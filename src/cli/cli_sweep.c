@@ -79,27 +79,6 @@ typedef struct {
     long ncombos, nruns;
 } sweep;
 
-/* A whole file as a string. */
-static char *read_text(const char *path, rm_err *e)
-{
-    FILE *f = rm_fopen(path, "rb", e);
-    if (!f) {
-        e->code = RM_ERR_USAGE;
-        return NULL;
-    }
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    int bad = ferror(f) || (buf && !feof(f));
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        rm_fail(e, RM_ERR_USAGE, "%s: cannot read (or larger than 1 MiB)", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 /* Object members: no duplicates. */
 static int check_unique(const cJSON *obj, const char *path, const char *what, rm_err *e)
 {
@@ -174,7 +153,7 @@ static int reserved(const char *key, const char *path, const char *group, rm_err
 static int parse_spec(sweep *w, const char *path, rm_err *e)
 {
     memset(w, 0, sizeof *w);
-    char *text = read_text(path, e);
+    char *text = rm_config_read(path, e);
     if (!text) return e->code;
     w->spec = rm_config_parse_object(text, path, "sweep spec", e);
     free(text);
