@@ -57,12 +57,12 @@ FILE *rm_fopen(const char *path, const char *mode, rm_err *e);
 #define RM_JSON_MAX ((size_t)1 << 30)
 
 /* Read the regular file path whole (opened through rm_open_input) into a malloc'd buffer with a NUL
- * after its len bytes; free() it. NULL with a one-line error naming the file when it cannot be opened
- * (RM_ERR_IO, errno as rm_open_input leaves it), is larger than max bytes or cannot be read (RM_ERR_IO),
- * or memory runs out (RM_ERR_RUN). */
+ * after its len bytes; free() it. NULL with a one-line error naming the file, and errno set, when it
+ * cannot be opened (RM_ERR_IO, errno as rm_open_input leaves it: ENOENT for a missing file), is larger
+ * than max bytes (RM_ERR_IO, EFBIG) or cannot be read (RM_ERR_IO), or memory runs out (RM_ERR_RUN). */
 char *rm_read_file(const char *path, size_t max, size_t *len, rm_err *e);
 
-/* rm_read_file for a text file: a NUL byte in it is also an error (RM_ERR_IO). */
+/* rm_read_file for a text file: a NUL byte in it is also an error (RM_ERR_IO, EILSEQ). */
 char *rm_read_text(const char *path, size_t max, size_t *len, rm_err *e);
 
 /* fclose that reports write errors (e.g. disk full) as "path: ...". */

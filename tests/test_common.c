@@ -48,7 +48,9 @@ static void test_limits(void)
     char *b = rm_read_file(p, 10, &len, &e); /* exactly the limit */
     CHECK(b && len == 10 && memcmp(b, "0123456789", 11) == 0); /* NUL-terminated */
     free(b);
+    errno = ENOENT; /* left over from an earlier call: not to be taken for a missing file */
     expect_err(p, 9, 0, RM_ERR_IO, "larger than 9 bytes, the limit for this file");
+    CHECK(errno == EFBIG);
     expect_err(p, 0, 0, RM_ERR_IO, "larger than 0 bytes");
     b = rm_read_text(p, RM_CONFIG_MAX, &len, &e);
     CHECK(b && len == 10 && strcmp(b, "0123456789") == 0);
@@ -89,6 +91,7 @@ static void test_refused(void)
     /* a NUL byte: refused as text, kept as bytes */
     const char *p = put("nul.json", "{\"a\":\0 1}", 9);
     expect_err(p, RM_CONFIG_MAX, 1, RM_ERR_IO, "contains a NUL byte (at offset 5), expected text");
+    CHECK(errno == EILSEQ);
     char *b = rm_read_file(p, RM_CONFIG_MAX, &len, &e);
     CHECK(b && len == 9 && b[5] == '\0' && b[8] == '}');
     free(b);

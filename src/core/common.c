@@ -128,6 +128,7 @@ char *rm_read_file(const char *path, size_t max, size_t *len, rm_err *e)
     if (st.st_size > 0 && (unsigned long long)st.st_size > max) {
         close(fd);
         rm_fail(e, RM_ERR_IO, "%s: larger than %s, the limit for this file", path, limit);
+        errno = EFBIG;
         return NULL;
     }
     /* The size fstat gives plus one byte, so one read finds the end; a file that grows (or a /proc file
@@ -139,12 +140,14 @@ char *rm_read_file(const char *path, size_t max, size_t *len, rm_err *e)
         if (!buf) {
             close(fd);
             rm_fail(e, RM_ERR_RUN, "%s: out of memory reading it (%zu bytes)", path, cap + 1);
+            errno = ENOMEM;
             return NULL;
         }
         if (n > max) {
             close(fd);
             free(buf);
             rm_fail(e, RM_ERR_IO, "%s: larger than %s, the limit for this file", path, limit);
+            errno = EFBIG;
             return NULL;
         }
         if (n == cap) {
@@ -161,6 +164,7 @@ char *rm_read_file(const char *path, size_t max, size_t *len, rm_err *e)
             close(fd);
             free(buf);
             rm_fail(e, RM_ERR_IO, "%s: read error: %s", path, strerror(err));
+            errno = err;
             return NULL;
         }
         if (got == 0) break;
@@ -180,6 +184,7 @@ char *rm_read_text(const char *path, size_t max, size_t *len, rm_err *e)
         free(text);
         *len = 0;
         rm_fail(e, RM_ERR_IO, "%s: contains a NUL byte (at offset %zu), expected text", path, at);
+        errno = EILSEQ;
         return NULL;
     }
     return text;
