@@ -45,6 +45,13 @@ expect 0 "--help-config" -- --help-config; has "$tmp/out" "model.dropout"
 expect 2 "no arguments" --
 expect 2 "unknown flag" -- --bogus; lines "$tmp/err" 1
 has "$tmp/err" "regmnist: unknown argument '--bogus' (see regmnist --help)"
+# every subcommand words a usage error and a failure alike (src/cli/cli_common.c)
+for sub in eval sweep summarize compare; do
+  expect 2 "$sub --bogus" -- $sub --bogus; lines "$tmp/err" 1
+  has "$tmp/err" "regmnist: $sub: unknown "; has "$tmp/err" " '--bogus' (see regmnist $sub --help)"
+done
+expect 2 "eval of a dir without config.json" -- eval "$tmp/nowhere"; lines "$tmp/err" 1
+has "$tmp/err" "regmnist: eval: $tmp/nowhere/config.json: No such file or directory"
 expect 2 "missing config" -- --config "$tmp/missing.json"; lines "$tmp/err" 1; has "$tmp/err" "missing.json"
 echo '{"model": {"dropuot": 0.5}}' > "$tmp/bad.json"
 expect 2 "unknown key" -- --config "$tmp/bad.json"; lines "$tmp/err" 1
