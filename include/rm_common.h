@@ -48,6 +48,23 @@ int rm_open_input(const char *path, struct stat *st, rm_err *e);
  * only a regular file is read. */
 FILE *rm_fopen(const char *path, const char *mode, rm_err *e);
 
+/* The size limits of files read whole (rm_read_file), one per kind of file:
+ * RM_CONFIG_MAX (16 MiB) a config file or sweep spec, written by hand;
+ * RM_JSON_MAX (1 GiB) a JSON file a run writes (summary.json, config.json): summary.json holds
+ * data.test_rows, one number per held-out row of a csv split (about 12 bytes a row, so some 80 million
+ * rows fit). A larger file is refused with an error, never read in part. */
+#define RM_CONFIG_MAX ((size_t)16 << 20)
+#define RM_JSON_MAX ((size_t)1 << 30)
+
+/* Read the regular file path whole (opened through rm_open_input) into a malloc'd buffer with a NUL
+ * after its len bytes; free() it. NULL with a one-line error naming the file, and errno set, when it
+ * cannot be opened (RM_ERR_IO, errno as rm_open_input leaves it: ENOENT for a missing file), is larger
+ * than max bytes (RM_ERR_IO, EFBIG) or cannot be read (RM_ERR_IO), or memory runs out (RM_ERR_RUN). */
+char *rm_read_file(const char *path, size_t max, size_t *len, rm_err *e);
+
+/* rm_read_file for a text file: a NUL byte in it is also an error (RM_ERR_IO, EILSEQ). */
+char *rm_read_text(const char *path, size_t max, size_t *len, rm_err *e);
+
 /* fclose that reports write errors (e.g. disk full) as "path: ...". */
 int rm_fclose(FILE *f, const char *path, rm_err *e);
 

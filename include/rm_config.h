@@ -117,6 +117,11 @@ long rm_json_nul_at(const char *text);
  * object. */
 struct cJSON *rm_config_parse_object(const char *text, const char *origin, const char *what, rm_err *e);
 
+/* A config file or sweep spec read whole as text (rm_read_text, at most RM_CONFIG_MAX bytes; free() it):
+ * NULL with an error naming the file, RM_ERR_USAGE when it is missing, not a regular file, unreadable,
+ * too large or holds a NUL byte, RM_ERR_RUN when memory runs out. */
+char *rm_config_read(const char *path, rm_err *e);
+
 /* Read and apply a config file: strict JSON, no trailing text, no duplicate or unknown keys, no NUL. */
 int rm_config_load(rm_config *c, const char *path, rm_err *e);
 

@@ -45,6 +45,13 @@ expect 0 "--help-config" -- --help-config; has "$tmp/out" "model.dropout"
 expect 2 "no arguments" --
 expect 2 "unknown flag" -- --bogus; lines "$tmp/err" 1
 has "$tmp/err" "regmnist: unknown argument '--bogus' (see regmnist --help)"
+# every subcommand words a usage error and a failure alike (src/cli/cli_common.c)
+for sub in eval sweep summarize compare; do
+  expect 2 "$sub --bogus" -- $sub --bogus; lines "$tmp/err" 1
+  has "$tmp/err" "regmnist: $sub: unknown "; has "$tmp/err" " '--bogus' (see regmnist $sub --help)"
+done
+expect 2 "eval of a dir without config.json" -- eval "$tmp/nowhere"; lines "$tmp/err" 1
+has "$tmp/err" "regmnist: eval: $tmp/nowhere/config.json: No such file or directory"
 expect 2 "missing config" -- --config "$tmp/missing.json"; lines "$tmp/err" 1; has "$tmp/err" "missing.json"
 echo '{"model": {"dropuot": 0.5}}' > "$tmp/bad.json"
 expect 2 "unknown key" -- --config "$tmp/bad.json"; lines "$tmp/err" 1
@@ -173,6 +180,28 @@ PY
 expect 0 "eval with dataset normalization" -- eval "$tmp/nd" --quiet
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["accuracy"] != json.load(open(sys.argv[2]))["final"]["test_acc"])' \
   "$tmp/nd/eval.json" "$tmp/nd/summary.json" && ok || no "eval accuracy differs under dataset normalization"
+# a summary.json over 1 MiB (a csv split's data.test_rows grows it so) is read whole, not cut (issue 17)
+cp -r "$tmp/nd" "$tmp/ndbig" && rm "$tmp/ndbig/eval.json" "$tmp/ndbig/confusion.csv"
+python3 - "$tmp/ndbig/summary.json" <<'PY' || no "cannot pad summary.json"
+import json, sys
+s = json.load(open(sys.argv[1]))
+nz = s.pop("normalize")  # after the padding, so a reader that stops at 1 MiB never sees it
+s["data"] = dict(s.get("data") or {}, test_rows=list(range(300000)))
+s["normalize"] = nz
+json.dump(s, open(sys.argv[1], "w"))
+PY
+[[ $(stat -c %s "$tmp/ndbig/summary.json") -gt 1100000 ]] && ok || no "padded summary.json is not over 1 MiB"
+expect 0 "eval with a summary.json over 1 MiB" -- eval "$tmp/ndbig" --quiet
+cmp -s <(grep -Ev '"(run|model)"' "$tmp/nd/eval.json") <(grep -Ev '"(run|model)"' "$tmp/ndbig/eval.json") && ok \
+  || no "eval with a large summary.json differs: $(cat "$tmp/ndbig/eval.json")"
+# a sweep spec is read as a config is, up to 16 MiB (it was cut off at 1 MiB); a NUL byte is refused
+python3 -c 'import sys; open(sys.argv[1], "w").write("{\"base\": \"tiny.json\", \"seeds\": [1, 2]" + " " * (1 << 20) + "}")' \
+  "$tmp/big_spec.json"
+expect 0 "sweep spec over 1 MiB" -- sweep "$tmp/big_spec.json" --count
+same "$(cat "$tmp/out")" 2 "runs of a sweep spec over 1 MiB"
+printf '{"base": "tiny.json",\0 "seeds": [1]}' > "$tmp/nul_spec.json"
+expect 2 "NUL byte in a sweep spec" -- sweep "$tmp/nul_spec.json" --count; lines "$tmp/err" 1
+has "$tmp/err" "nul_spec.json: contains a NUL byte (at offset 21), expected text"
 # TensorBoard: the event file of a run, decoded by protoc, equals its metrics.csv (tfevents.sh)
 expect 0 "tensorboard" -- --config "$cfg" --set output.tensorboard=true --set data.val_fraction=0.25 --out "$tmp/tb" --quiet
 ls "$tmp/tb"/events.out.tfevents.* > /dev/null 2>&1 && ok || no "no event file"

@@ -135,6 +135,22 @@ import csv
 r = list(csv.DictReader(open("O2/groups.csv")))
 if len(r) != 1 or r[0]["n"] != "1" or r[0]["test_acc_std"] or r[0]["test_acc_ci95_low"] or not r[0]["test_acc_mean"]: print(r)
 '
+# a summary.json over 16 MiB (a csv split's data.test_rows) is read whole, up to 1 GiB; one with a NUL
+# byte is unreadable, named so (issue 17)
+mkdir -p F && cp -r D/dropout=0/seed1 F/big && cp -r D/dropout=0/seed1 F/nul
+python3 -c 'import json, sys
+s = json.load(open(sys.argv[1])); s["data"] = dict(s.get("data") or {}, test_rows=list(range(2000000)))
+json.dump(s, open(sys.argv[1], "w"))
+t = open(sys.argv[2], "rb").read(); open(sys.argv[2], "wb").write(t[:5] + b"\0" + t[5:])' F/big/summary.json F/nul/summary.json
+[[ $(stat -c %s F/big/summary.json) -gt $((16 << 20)) ]] && ok || no "F/big/summary.json is not over 16 MiB"
+expect 0 "summarize a summary.json over 16 MiB" -- summarize F --format csv --out O3
+has "$tmp/err" "F/nul: summary.json: contains a NUL byte (at offset 5), expected text"
+pycheck "summary.json over 16 MiB" -- '
+import csv, json
+r = {x["dir"]: x for x in csv.DictReader(open("O3/summary.csv"))}
+want = json.load(open("D/dropout=0/seed1/summary.json"))["final"]["test_acc"]
+if r["F/big"]["status"] != "ok" or float(r["F/big"]["test_acc"]) != want or r["F/nul"]["status"] != "unreadable": print(r)
+'
 # errors: one line, usage 2, I/O 3
 expect 2 "summarize without DIR" -- summarize
 has "$tmp/err" "regmnist: summarize: DIR is required"

@@ -70,6 +70,46 @@ static void test_errors(void)
     CHECK_CONTAINS(e.msg, "none.json: No such file");
 }
 
+/* Write n bytes of text to the config path. */
+static void put_n(const char *text, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(text, 1, n, f) == n && fclose(f) == 0);
+}
+
+/* The config file is read whole by rm_config_read (rm_read_text, RM_CONFIG_MAX); every problem with
+ * the file is a usage error (exit 2) naming it. */
+static void test_read(void)
+{
+    rm_config c;
+    rm_err e = {0};
+    rm_config_defaults(&c);
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/none.json", dir);
+    CHECK(rm_config_load(&c, missing, &e) == RM_ERR_USAGE);
+    CHECK(rm_config_load(&c, dir, &e) == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, ": is a directory, not a regular file");
+    put_n("{\"seed\":\0 1}", 12);
+    CHECK(rm_config_load(&c, path, &e) == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, "l2.json: contains a NUL byte (at offset 8), expected text");
+    /* exactly 16 MiB is read; one byte more is refused */
+    char *big = malloc(RM_CONFIG_MAX + 1);
+    CHECK(big != NULL);
+    if (!big) return;
+    memset(big, ' ', RM_CONFIG_MAX + 1);
+    memcpy(big, "{\"seed\": 7}", 11);
+    put_n(big, RM_CONFIG_MAX);
+    rm_config_defaults(&c);
+    CHECK(rm_config_load(&c, path, &e) == RM_OK && c.seed == 7);
+    put_n(big, RM_CONFIG_MAX + 1);
+    CHECK(rm_config_load(&c, path, &e) == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, "l2.json: larger than 16 MiB, the limit for this file");
+    free(big);
+    char *text = rm_config_read(missing, &e); /* the sweep spec's reader too */
+    CHECK(text == NULL && e.code == RM_ERR_USAGE);
+    CHECK_CONTAINS(e.msg, "none.json: No such file");
+}
+
 static void test_values(void)
 {
     rm_config c;
@@ -208,6 +248,7 @@ int main(void)
     if (!mkdtemp(dir)) return 1;
     snprintf(path, sizeof path, "%s/l2.json", dir);
     test_errors();
+    test_read();
     test_values();
     test_set();
     test_review_fixes();

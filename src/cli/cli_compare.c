@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli_common.h"
 #include "rm_cli.h"
 #include "rm_runs.h"
 #include "rm_stats.h"
@@ -46,20 +47,6 @@ static const char HELP[] =
     "no run, no ok run on a side).\n";
 
 enum { MAX_SELECTORS = 64 };
-
-static int usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "regmnist: compare: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see regmnist compare --help)\n");
-    return RM_ERR_USAGE;
-}
-
-static int fail(const rm_err *e)
-{
-    fprintf(stderr, "regmnist: compare: %s\n", e->msg);
-    return e->code;
-}
 
 static int is_dir(const char *path)
 {
@@ -259,24 +246,27 @@ int rm_cli_compare(int argc, char **argv)
             return RM_OK;
         }
         if (!strcmp(a, "--a") || !strcmp(a, "--b") || !strcmp(a, "--metric") || !strcmp(a, "--which")) {
-            if (i + 1 >= argc) return usage("%s needs a value", a);
+            if (i + 1 >= argc) return rm_cli_usage_error("compare", "%s needs a value", a);
             const char *v = argv[++i];
             if (!strcmp(a, "--metric")) {
                 metric_arg = v;
             } else if (!strcmp(a, "--which")) {
-                if (strcmp(v, "final") && strcmp(v, "best")) return usage("--which: expected final or best, got '%s'", v);
+                if (strcmp(v, "final") && strcmp(v, "best"))
+                    return rm_cli_usage_error("compare", "--which: expected final or best, got '%s'", v);
                 which = v;
             } else {
-                if ((a[2] == 'a' ? na : nb) == MAX_SELECTORS) return usage("%s: too many selectors", a);
-                if (!v[0]) return usage("%s: an empty selector", a);
+                if ((a[2] == 'a' ? na : nb) == MAX_SELECTORS)
+                    return rm_cli_usage_error("compare", "%s: too many selectors", a);
+                if (!v[0]) return rm_cli_usage_error("compare", "%s: an empty selector", a);
                 if (a[2] == 'a') sa[na++] = v;
                 else sb[nb++] = v;
             }
         } else if (a[0] == '-' && a[1]) {
-            return usage("unknown option '%s'", a);
+            return rm_cli_usage_error("compare", "unknown option '%s'", a);
         } else {
-            if (npos == 2) return usage("unexpected argument '%s': give two selectors A and B", a);
-            if (!a[0]) return usage("%s", "an empty selector");
+            if (npos == 2)
+                return rm_cli_usage_error("compare", "unexpected argument '%s': give two selectors A and B", a);
+            if (!a[0]) return rm_cli_usage_error("compare", "%s", "an empty selector");
             pos[npos++] = a;
         }
     }
@@ -284,8 +274,9 @@ int rm_cli_compare(int argc, char **argv)
     int p = 0;
     if (!na && p < npos) sa[na++] = pos[p++];
     if (!nb && p < npos) sb[nb++] = pos[p++];
-    if (p < npos) return usage("unexpected argument '%s': A and B are already given", pos[p]);
-    if (!na || !nb) return usage("%s", "two sides are needed: compare A B, or --a SEL ... --b SEL ...");
+    if (p < npos) return rm_cli_usage_error("compare", "unexpected argument '%s': A and B are already given", pos[p]);
+    if (!na || !nb)
+        return rm_cli_usage_error("compare", "%s", "two sides are needed: compare A B, or --a SEL ... --b SEL ...");
 
     char metric[64];
     if (!rm_metric_canonical(metric_arg, metric, sizeof metric)) {
@@ -296,7 +287,8 @@ int rm_cli_compare(int argc, char **argv)
         char best[80];
         snprintf(best, sizeof best, "best_%s", metric);
         if (!rm_metric_canonical(best, metric, sizeof metric))
-            return usage("--which best: %s has no early-stopping best value (the final metrics do)", metric_arg);
+            return rm_cli_usage_error("compare", "--which best: %s has no early-stopping best value (the final metrics do)",
+                                      metric_arg);
     }
 
     static char label_a[4096], label_b[4096];
@@ -355,5 +347,5 @@ int rm_cli_compare(int argc, char **argv)
     free(B.seed);
     rm_runs_free(&A.runs);
     rm_runs_free(&B.runs);
-    return rc ? fail(&e) : RM_OK;
+    return rc ? rm_cli_fail("compare", &e) : RM_OK;
 }

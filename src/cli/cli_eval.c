@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli_common.h"
 #include "rm_cli.h"
 #include "rm_config.h"
 #include "rm_csv.h"
@@ -40,20 +41,6 @@ static const char HELP[] =
 
 enum { SPLIT_TEST, SPLIT_VAL, SPLIT_TRAIN };
 static const char *const SPLITS[] = {"test", "val", "train"};
-
-static int fail(const rm_err *e)
-{
-    fprintf(stderr, "regmnist: eval: %s\n", e->msg);
-    return e->code;
-}
-
-static int usage(const char *what, const char *arg)
-{
-    fprintf(stderr, "regmnist: eval: ");
-    fprintf(stderr, what, arg);
-    fprintf(stderr, " (see regmnist eval --help)\n");
-    return RM_ERR_USAGE;
-}
 
 /* The samples of the split: the test files (csv: the test file or the run's held-out rows), or the
  * run's own split of the training files. */
@@ -104,13 +91,11 @@ static int load_split(const rm_config *c, int split, rm_dataset *d, uint32_t **i
 static cJSON *summary_norm(const char *run, char *path, size_t np, const cJSON **mean, const cJSON **std, rm_err *e)
 {
     if (rm_path_join(path, np, run, "summary.json", e)) return NULL;
-    FILE *f = rm_fopen(path, "rb", e);
-    if (!f) return NULL;
-    static char text[1 << 20];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    size_t len;
+    char *text = rm_read_text(path, RM_JSON_MAX, &len, e);
+    if (!text) return NULL;
     cJSON *o = cJSON_Parse(text);
+    free(text);
     const cJSON *nz = cJSON_GetObjectItemCaseSensitive(o, "normalize");
     *mean = cJSON_GetObjectItemCaseSensitive(nz, "mean");
     *std = cJSON_GetObjectItemCaseSensitive(nz, "std");
@@ -237,30 +222,31 @@ int rm_cli_eval(int argc, char **argv)
         }
         int takes = !strcmp(a, "--split") || !strcmp(a, "--set") || !strcmp(a, "--out") || !strcmp(a, "--threads");
         if (takes) {
-            if (i + 1 >= argc) return usage("%s needs a value", a);
+            if (i + 1 >= argc) return rm_cli_usage_error("eval", "%s needs a value", a);
             const char *v = argv[++i];
             if (!strcmp(a, "--split")) {
                 int k = 0;
                 while (k < 3 && strcmp(SPLITS[k], v) != 0) k++;
-                if (k == 3) return usage("--split: expected test, val or train, got '%s'", v);
+                if (k == 3) return rm_cli_usage_error("eval", "--split: expected test, val or train, got '%s'", v);
                 split = k;
             } else if (!strcmp(a, "--set")) {
-                if (strncmp(v, "data.", 5) != 0) return usage("--set %s: eval may change only data.* keys", v);
-                if (nsets == 256) return usage("%s: too many overrides", a);
+                if (strncmp(v, "data.", 5) != 0)
+                    return rm_cli_usage_error("eval", "--set %s: eval may change only data.* keys", v);
+                if (nsets == 256) return rm_cli_usage_error("eval", "%s: too many overrides", a);
                 sets[nsets++] = v;
             } else if (!strcmp(a, "--out")) {
-                if (!v[0]) return usage("%s: the directory must not be empty", a);
+                if (!v[0]) return rm_cli_usage_error("eval", "%s: the directory must not be empty", a);
                 out = v;
             } else {
                 threads = v;
             }
         } else if (a[0] == '-' || run) {
-            return usage("unknown argument '%s'", a);
+            return rm_cli_usage_error("eval", "unknown argument '%s'", a);
         } else {
             run = a;
         }
     }
-    if (!run) return usage("%s", "RUN_DIR is required");
+    if (!run) return rm_cli_usage_error("eval", "%s", "RUN_DIR is required");
     if (!out) out = run;
 
     static rm_config c;
@@ -269,23 +255,24 @@ int rm_cli_eval(int argc, char **argv)
     rm_config_defaults(&c);
     if (rm_path_join(cfg_path, sizeof cfg_path, run, "config.json", &e) ||
         rm_path_join(model_path, sizeof model_path, run, "model.safetensors", &e) || rm_config_load(&c, cfg_path, &e))
-        return fail(&e);
+        return rm_cli_fail("eval", &e);
     for (int i = 0; i < nsets; i++)
-        if (rm_config_set(&c, sets[i], &e)) return fail(&e);
+        if (rm_config_set(&c, sets[i], &e)) return rm_cli_fail("eval", &e);
     if (threads) {
         size_t n = strlen(threads);
         const int is_auto = strcmp(threads, "auto") == 0;
         if (!is_auto && (n == 0 || n > 2 || strspn(threads, "0123456789") != n))
-            return usage("--threads: expected a whole decimal number or auto, got '%s'", threads);
+            return rm_cli_usage_error("eval", "--threads: expected a whole decimal number or auto, got '%s'", threads);
         cJSON *v = is_auto ? cJSON_CreateString("auto") : cJSON_CreateNumber(atoi(threads));
         int rc = rm_config_set_flag(&c, "--threads", "threads", v, &e);
         cJSON_Delete(v);
-        if (rc) return fail(&e);
+        if (rc) return rm_cli_fail("eval", &e);
     }
-    if (rm_config_validate(&c, cfg_path, &e)) return fail(&e);
+    if (rm_config_validate(&c, cfg_path, &e)) return rm_cli_fail("eval", &e);
     const int csv = c.data.format == RM_FORMAT_CSV;
     double norm_mean = 0.0, norm_std = 1.0;
-    if (!csv && c.data.normalize == RM_NORM_DATASET && run_norm(run, &norm_mean, &norm_std, &e)) return fail(&e);
+    if (!csv && c.data.normalize == RM_NORM_DATASET && run_norm(run, &norm_mean, &norm_std, &e))
+        return rm_cli_fail("eval", &e);
 
     rm_dataset d = {0};
     uint32_t *idx = NULL, n = 0;
@@ -326,5 +313,5 @@ int rm_cli_eval(int argc, char **argv)
     rm_model_free(&m);
     rm_free(idx);
     rm_dataset_free(&d);
-    return rc ? fail(&e) : RM_OK;
+    return rc ? rm_cli_fail("eval", &e) : RM_OK;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli_common.h"
 #include "rm_cli.h"
 #include "rm_runs.h"
 #include "rm_stats.h"
@@ -61,20 +62,6 @@ static const char *const RUN_METRICS[] = {"epochs",         "best_epoch",    "tr
                                           "best_test_acc",  "train_seconds", "wall_seconds",  NULL};
 
 enum { MAX_DIRS = 1024, MAX_METRICS = 32 };
-
-static int usage(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "regmnist: summarize: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see regmnist summarize --help)\n");
-    return RM_ERR_USAGE;
-}
-
-static int fail(const rm_err *e)
-{
-    fprintf(stderr, "regmnist: summarize: %s\n", e->msg);
-    return e->code;
-}
 
 /* ---- a growing text buffer ---- */
 
@@ -331,16 +318,17 @@ static void build_markdown(sbuf *b, const rm_runs *rs, const group *gs, int ng, 
 static int add_metrics(const char *list, char (*metrics)[64], int *nm)
 {
     char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) return usage("--metric: list too long%s", "");
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
+        return rm_cli_usage_error("summarize", "--metric: list too long%s", "");
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         if (!strcmp(t, "all")) {
             for (int m = 0; ALL_METRICS[m]; m++) {
-                if (*nm == MAX_METRICS) return usage("--metric: too many metrics%s", "");
+                if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
                 snprintf(metrics[(*nm)++], 64, "%s:auto", ALL_METRICS[m]);
             }
             continue;
         }
-        if (*nm == MAX_METRICS) return usage("--metric: too many metrics%s", "");
+        if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
         if (!rm_metric_canonical(t, metrics[*nm], 64)) {
             fprintf(stderr, "regmnist: summarize: --metric: unknown metric '%s'; known: %s\n", t, rm_metric_list);
             return RM_ERR_USAGE;
@@ -404,26 +392,27 @@ int rm_cli_summarize(int argc, char **argv)
         if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
         } else if (!strcmp(a, "--format") || !strcmp(a, "--out") || !strcmp(a, "--metric")) {
-            if (i + 1 >= argc) return usage("%s needs a value", a);
+            if (i + 1 >= argc) return rm_cli_usage_error("summarize", "%s needs a value", a);
             const char *v = argv[++i];
             if (!strcmp(a, "--format")) {
-                if (strcmp(v, "md") && strcmp(v, "csv")) return usage("--format: expected md or csv, got '%s'", v);
+                if (strcmp(v, "md") && strcmp(v, "csv"))
+                    return rm_cli_usage_error("summarize", "--format: expected md or csv, got '%s'", v);
                 csv = !strcmp(v, "csv");
             } else if (!strcmp(a, "--out")) {
-                if (!v[0]) return usage("%s: the directory must not be empty", a);
+                if (!v[0]) return rm_cli_usage_error("summarize", "%s: the directory must not be empty", a);
                 out = v;
             } else {
                 int rc = add_metrics(v, metrics, &nm);
                 if (rc) return rc;
             }
         } else if (a[0] == '-' && a[1]) {
-            return usage("unknown option '%s'", a);
+            return rm_cli_usage_error("summarize", "unknown option '%s'", a);
         } else {
-            if (ndirs == MAX_DIRS) return usage("too many directories (at most %s)", "1024");
+            if (ndirs == MAX_DIRS) return rm_cli_usage_error("summarize", "too many directories (at most %s)", "1024");
             dirs[ndirs++] = a;
         }
     }
-    if (!ndirs) return usage("%s", "DIR is required");
+    if (!ndirs) return rm_cli_usage_error("summarize", "%s", "DIR is required");
     if (!nm)
         for (int m = 0; DEFAULT_METRICS[m]; m++) snprintf(metrics[nm++], 64, "%s:auto", DEFAULT_METRICS[m]);
     if (!out) out = ndirs == 1 && !is_run_dir(dirs[0]) ? dirs[0] : ".";
@@ -501,5 +490,5 @@ int rm_cli_summarize(int argc, char **argv)
     free(gs);
     free(vals);
     rm_runs_free(&rs);
-    return rc ? fail(&e) : RM_OK;
+    return rc ? rm_cli_fail("summarize", &e) : RM_OK;
 }

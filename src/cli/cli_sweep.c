@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli_common.h"
 #include "rm_cli.h"
 #include "rm_config.h"
 #include "rm_gemm.h"
@@ -78,41 +79,6 @@ typedef struct {
     double seeds[1024];
     long ncombos, nruns;
 } sweep;
-
-static int fail(const rm_err *e)
-{
-    fprintf(stderr, "regmnist: sweep: %s\n", e->msg);
-    return e->code;
-}
-
-static int usage(const char *what, const char *arg)
-{
-    fprintf(stderr, "regmnist: sweep: ");
-    fprintf(stderr, what, arg);
-    fprintf(stderr, " (see regmnist sweep --help)\n");
-    return RM_ERR_USAGE;
-}
-
-/* A whole file as a string. */
-static char *read_text(const char *path, rm_err *e)
-{
-    FILE *f = rm_fopen(path, "rb", e);
-    if (!f) {
-        e->code = RM_ERR_USAGE;
-        return NULL;
-    }
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    int bad = ferror(f) || (buf && !feof(f));
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        rm_fail(e, RM_ERR_USAGE, "%s: cannot read (or larger than 1 MiB)", path);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
 
 /* Object members: no duplicates. */
 static int check_unique(const cJSON *obj, const char *path, const char *what, rm_err *e)
@@ -188,7 +154,7 @@ static int reserved(const char *key, const char *path, const char *group, rm_err
 static int parse_spec(sweep *w, const char *path, rm_err *e)
 {
     memset(w, 0, sizeof *w);
-    char *text = read_text(path, e);
+    char *text = rm_config_read(path, e);
     if (!text) return e->code;
     w->spec = rm_config_parse_object(text, path, "sweep spec", e);
     free(text);
@@ -573,22 +539,22 @@ static int run_task(const sweep *w, const char *spec_path, long i, const char *t
     static rm_config c;
     rm_err e = {0};
     char dir[2048];
-    if (build_run(w, spec_path, i, &c, dir, sizeof dir, &e)) return fail(&e);
+    if (build_run(w, spec_path, i, &c, dir, sizeof dir, &e)) return rm_cli_fail("sweep", &e);
     if (threads) {
         cJSON *v = strcmp(threads, "auto") ? cJSON_CreateNumber(atoi(threads)) : cJSON_CreateString("auto");
         int rc = rm_config_set_flag(&c, "--threads", "threads", v, &e);
         cJSON_Delete(v);
-        if (rc || rm_config_validate(&c, spec_path, &e)) return fail(&e);
+        if (rc || rm_config_validate(&c, spec_path, &e)) return rm_cli_fail("sweep", &e);
     }
     int held = take_lock(dir, &e);
-    if (held > 0) return fail(&e);
+    if (held > 0) return rm_cli_fail("sweep", &e);
     if (held < 0) {
         fprintf(stderr, "regmnist: sweep: run %ld (%s): running elsewhere (another process holds %s/%s)\n", i, dir, dir,
                 RM_LOCK_FILE);
         return EXIT_ELSEWHERE;
     }
     int state = rm_run_dir_state(&c, &e);
-    if (state < 0) return fail(&e);
+    if (state < 0) return rm_cli_fail("sweep", &e);
     if (state == RM_DIR_DONE) {
         if (!quiet) fprintf(stderr, "regmnist: sweep: run %ld (%s): already done\n", i, dir);
         return RM_OK;
@@ -602,7 +568,7 @@ static int run_task(const sweep *w, const char *spec_path, long i, const char *t
         int rc = rm_config_load(&c, cfg, &e);
         if (!rc) rc = rm_config_set_flag(&c, "--resume", "output.dir", dv, &e);
         cJSON_Delete(dv);
-        if (rc || rm_config_validate(&c, cfg, &e)) return fail(&e);
+        if (rc || rm_config_validate(&c, cfg, &e)) return rm_cli_fail("sweep", &e);
         o.resume = 1;
         if (!quiet) fprintf(stderr, "regmnist: sweep: run %ld (%s): resuming\n", i, dir);
     }
@@ -788,9 +754,10 @@ static int run_all(const sweep *w, const char *spec_path, int jobs, char *const 
 static int whole(const char *flag, const char *s, long lo, long hi, long *out)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 9 || strspn(s, "0123456789") != n) return usage("%s: expected a whole decimal number", flag);
+    if (n == 0 || n > 9 || strspn(s, "0123456789") != n)
+        return rm_cli_usage_error("sweep", "%s: expected a whole decimal number", flag);
     *out = atol(s);
-    if (*out < lo || *out > hi) return usage("%s: out of range", flag);
+    if (*out < lo || *out > hi) return rm_cli_usage_error("sweep", "%s: out of range", flag);
     return RM_OK;
 }
 
@@ -812,7 +779,7 @@ int rm_cli_sweep(int argc, char **argv)
             quiet = 1;
         } else if (!strcmp(a, "--task-id") || !strcmp(a, "--jobs") || !strcmp(a, "--threads") ||
                    !strcmp(a, "--max-memory")) {
-            if (i + 1 >= argc) return usage("%s needs a value", a);
+            if (i + 1 >= argc) return rm_cli_usage_error("sweep", "%s needs a value", a);
             const char *v = argv[++i];
             if (!strcmp(a, "--max-memory")) max_memory = v;
             if (!strcmp(a, "--task-id") && whole(a, v, 0, MAX_RUNS, &task)) return RM_ERR_USAGE;
@@ -825,30 +792,31 @@ int rm_cli_sweep(int argc, char **argv)
                 threads = v;
             }
         } else if (a[0] == '-' || spec_path) {
-            return usage("unknown argument '%s'", a);
+            return rm_cli_usage_error("sweep", "unknown argument '%s'", a);
         } else {
             spec_path = a;
         }
     }
-    if (!spec_path) return usage("%s", "SPEC is required");
-    if (list + count + (task >= 0) + (jobs > 0) > 1) return usage("%s", "give one of --list, --count, --task-id, --jobs");
+    if (!spec_path) return rm_cli_usage_error("sweep", "%s", "SPEC is required");
+    if (list + count + (task >= 0) + (jobs > 0) > 1)
+        return rm_cli_usage_error("sweep", "%s", "give one of --list, --count, --task-id, --jobs");
     static sweep w;
     rm_err e = {0};
     rm_mem_limit limit; /* for each run: with --jobs N, an Nth */
     rm_mem_limit_default(&limit);
-    if (max_memory && rm_mem_limit_parse(&limit, "--max-memory", max_memory, &e)) return fail(&e);
+    if (max_memory && rm_mem_limit_parse(&limit, "--max-memory", max_memory, &e)) return rm_cli_fail("sweep", &e);
     if (jobs > 1) {
         limit.bytes = floor(limit.bytes / (double)jobs);
         snprintf(limit.what, sizeof limit.what, "%s / --jobs %ld", max_memory ? "--max-memory" : "the machine's memory", jobs);
     }
     static char found[4200];
-    if (rm_config_find(spec_path, "sweeps", found, sizeof found, &e)) return fail(&e);
+    if (rm_config_find(spec_path, "sweeps", found, sizeof found, &e)) return rm_cli_fail("sweep", &e);
     spec_path = found;
     int rc = parse_spec(&w, spec_path, &e);
     if (!rc) rc = check_all(&w, spec_path, count ? NULL : &limit, &e); /* --count checks the configs, not the data */
     if (rc) {
         cJSON_Delete(w.spec);
-        return fail(&e);
+        return rm_cli_fail("sweep", &e);
     }
     if (count) {
         printf("%ld\n", w.nruns);
@@ -861,9 +829,10 @@ int rm_cli_sweep(int argc, char **argv)
         if (task >= w.nruns) {
             e.code = RM_ERR_USAGE;
             snprintf(e.msg, sizeof e.msg, "--task-id %ld: the sweep has %ld runs (0 to %ld)", task, w.nruns, w.nruns - 1);
-            rc = fail(&e);
+            rc = rm_cli_fail("sweep", &e);
         } else {
-            rc = write_index(&w, &e) ? fail(&e) : run_task(&w, spec_path, task, threads, quiet, argc, argv);
+            rc = write_index(&w, &e) ? rm_cli_fail("sweep", &e)
+                                     : run_task(&w, spec_path, task, threads, quiet, argc, argv);
         }
     } else {
         if (jobs == 0) jobs = 1;
@@ -874,7 +843,7 @@ int rm_cli_sweep(int argc, char **argv)
         snprintf(mbuf, sizeof mbuf, "%.0f", limit.bytes);
         char *args[] = {"--threads", tbuf, "--quiet", "--max-memory", mbuf, NULL};
         if (!isfinite(limit.bytes)) args[3] = NULL; /* no physical memory known: no limit */
-        rc = write_index(&w, &e) ? fail(&e) : run_all(&w, spec_path, (int)jobs, args, quiet);
+        rc = write_index(&w, &e) ? rm_cli_fail("sweep", &e) : run_all(&w, spec_path, (int)jobs, args, quiet);
     }
     cJSON_Delete(w.spec);
     return rc;

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "cli_common.h"
 #include "rm_cli.h"
 #include "rm_common.h"
 #include "rm_config.h"
@@ -70,14 +71,6 @@ static const char HELP[] =
     "3 data or I/O error (missing, truncated or corrupt file, unwritable output);\n"
     "130 / 143 interrupted by SIGINT / SIGTERM.\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "regmnist: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see regmnist --help)\n");
-    return RM_ERR_USAGE;
-}
-
 /* Apply a command-line override to key path so it is checked like a config key; takes v. */
 static int apply_flag(rm_config *c, const char *flag, const char *path, cJSON *v, rm_err *e)
 {
@@ -114,16 +107,17 @@ int rm_cli_train(int argc, char **argv)
         int takes = !strcmp(a, "--config") || !strcmp(a, "--set") || !strcmp(a, "--out") || !strcmp(a, "--seed") ||
                     !strcmp(a, "--threads") || !strcmp(a, "--resume") || !strcmp(a, "--max-memory");
         if (!strcmp(a, "--help-config")) {
-            if (val && strcmp(val, "markdown") != 0) return usage_error("--help-config takes no value or =markdown, got '%s'", val);
+            if (val && strcmp(val, "markdown") != 0)
+                return rm_cli_usage_error(NULL, "--help-config takes no value or =markdown, got '%s'", val);
             if (!val) printf("Config keys (JSON): type, default, range or values, meaning (docs/config.md has more):\n");
             rm_config_print_keys(stdout, val != NULL);
             return RM_OK;
         }
         if (takes && !val) {
-            if (i + 1 >= argc) return usage_error("%s needs a value", a);
+            if (i + 1 >= argc) return rm_cli_usage_error(NULL, "%s needs a value", a);
             val = argv[++i];
         } else if (!takes && val) {
-            return usage_error("%s takes no value", a);
+            return rm_cli_usage_error(NULL, "%s takes no value", a);
         }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf("%s\n%s", USAGE, HELP);
@@ -132,17 +126,17 @@ int rm_cli_train(int argc, char **argv)
             printf("regmnist %s\n", RM_VERSION);
             return RM_OK;
         } else if (!strcmp(a, "--config")) {
-            if (config) return usage_error("%s given twice", a);
+            if (config) return rm_cli_usage_error(NULL, "%s given twice", a);
             config = val;
         } else if (!strcmp(a, "--resume")) {
-            if (resume) return usage_error("%s given twice", a);
-            if (!val[0]) return usage_error("%s: the run directory must not be empty", a);
+            if (resume) return rm_cli_usage_error(NULL, "%s given twice", a);
+            if (!val[0]) return rm_cli_usage_error(NULL, "%s: the run directory must not be empty", a);
             resume = val;
         } else if (!strcmp(a, "--set")) {
-            if (nsets == 256) return usage_error("%s: too many overrides", a);
+            if (nsets == 256) return rm_cli_usage_error(NULL, "%s: too many overrides", a);
             sets[nsets++] = val;
         } else if (!strcmp(a, "--out")) {
-            if (!val[0]) return usage_error("%s: the run directory must not be empty", a);
+            if (!val[0]) return rm_cli_usage_error(NULL, "%s: the run directory must not be empty", a);
             out = val;
         } else if (!strcmp(a, "--seed")) {
             seed = val;
@@ -157,22 +151,22 @@ int rm_cli_train(int argc, char **argv)
         } else if (!strcmp(a, "--print-config")) {
             print = 1;
         } else {
-            return usage_error("unknown argument '%s'", argv[i]);
+            return rm_cli_usage_error(NULL, "unknown argument '%s'", argv[i]);
         }
     }
     if (resume && (config || out || print || force))
-        return usage_error("%s", "--resume takes the run's own config.json and directory: no --config, --out, "
-                                 "--force or --print-config");
+        return rm_cli_usage_error(NULL, "--resume takes the run's own config.json and directory: no --config, --out, "
+                                        "--force or --print-config");
     char resume_config[4200];
     if (resume) {
         int k = snprintf(resume_config, sizeof resume_config, "%s/config.json", resume);
-        if (k < 0 || (size_t)k >= sizeof resume_config) return usage_error("%s: path too long", resume);
+        if (k < 0 || (size_t)k >= sizeof resume_config) return rm_cli_usage_error(NULL, "%s: path too long", resume);
         config = resume_config;
         out = resume;
     }
     if (!config && !print) {
         fputs(USAGE, stderr);
-        return usage_error("%s", "--config FILE is required");
+        return rm_cli_usage_error(NULL, "%s", "--config FILE is required");
     }
 
     static rm_config c; /* large (the origin pool); kept off the stack */

@@ -105,6 +105,91 @@ FILE *rm_fopen(const char *path, const char *mode, rm_err *e)
     return f;
 }
 
+/* n bytes as the limits are given: "16 MiB", "1 GiB", else "N bytes". */
+static void size_text(size_t n, char *buf, size_t bn)
+{
+    if (n >= (1u << 30) && n % (1u << 30) == 0)
+        snprintf(buf, bn, "%zu GiB", n >> 30);
+    else if (n >= (1u << 20) && n % (1u << 20) == 0)
+        snprintf(buf, bn, "%zu MiB", n >> 20);
+    else
+        snprintf(buf, bn, "%zu bytes", n);
+}
+
+char *rm_read_file(const char *path, size_t max, size_t *len, rm_err *e)
+{
+    struct stat st;
+    *len = 0;
+    if (max > ((size_t)-1 >> 1)) max = (size_t)-1 >> 1; /* room for max + 2 bytes */
+    int fd = rm_open_input(path, &st, e);
+    if (fd < 0) return NULL;
+    char limit[32];
+    size_text(max, limit, sizeof limit);
+    if (st.st_size > 0 && (unsigned long long)st.st_size > max) {
+        close(fd);
+        rm_fail(e, RM_ERR_IO, "%s: larger than %s, the limit for this file", path, limit);
+        errno = EFBIG;
+        return NULL;
+    }
+    /* The size fstat gives plus one byte, so one read finds the end; a file that grows (or a /proc file
+     * of size 0) grows the buffer, up to max + 1 bytes, which is one too many. */
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 65536, n = 0;
+    if (cap > max + 1) cap = max + 1;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf) {
+            close(fd);
+            rm_fail(e, RM_ERR_RUN, "%s: out of memory reading it (%zu bytes)", path, cap + 1);
+            errno = ENOMEM;
+            return NULL;
+        }
+        if (n > max) {
+            close(fd);
+            free(buf);
+            rm_fail(e, RM_ERR_IO, "%s: larger than %s, the limit for this file", path, limit);
+            errno = EFBIG;
+            return NULL;
+        }
+        if (n == cap) {
+            cap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+            char *grown = realloc(buf, cap + 1);
+            if (!grown) free(buf);
+            buf = grown;
+            continue;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            int err = errno;
+            close(fd);
+            free(buf);
+            rm_fail(e, RM_ERR_IO, "%s: read error: %s", path, strerror(err));
+            errno = err;
+            return NULL;
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+char *rm_read_text(const char *path, size_t max, size_t *len, rm_err *e)
+{
+    char *text = rm_read_file(path, max, len, e);
+    size_t at = text ? strlen(text) : 0;
+    if (text && at != *len) {
+        free(text);
+        *len = 0;
+        rm_fail(e, RM_ERR_IO, "%s: contains a NUL byte (at offset %zu), expected text", path, at);
+        errno = EILSEQ;
+        return NULL;
+    }
+    return text;
+}
+
 int rm_fclose(FILE *f, const char *path, rm_err *e)
 {
     int bad = ferror(f);

@@ -621,48 +621,18 @@ int rm_config_find(const char *name, const char *sub, char *out, size_t n, rm_er
                    looked);
 }
 
+char *rm_config_read(const char *path, rm_err *e)
+{
+    size_t len;
+    char *text = rm_read_text(path, RM_CONFIG_MAX, &len, e);
+    if (!text && e->code != RM_ERR_RUN) e->code = RM_ERR_USAGE; /* a missing or bad config is a usage error */
+    return text;
+}
+
 int rm_config_load(rm_config *c, const char *path, rm_err *e)
 {
-    FILE *f = rm_fopen(path, "rb", e);
-    if (!f) return e->code = RM_ERR_USAGE; /* a missing config is a usage error */
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return rm_fail(e, RM_ERR_USAGE, "%s: is a directory, expected a JSON config file", path);
-    }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            if (cap > (16u << 20)) {
-                fclose(f);
-                free(text);
-                return rm_fail(e, RM_ERR_USAGE, "%s: config file larger than 16 MiB", path);
-            }
-            char *t = realloc(text, cap);
-            if (!t) {
-                fclose(f);
-                free(text);
-                return rm_fail(e, RM_ERR_RUN, "%s: out of memory reading the config", path);
-            }
-            text = t;
-        }
-        size_t got = fread(text + len, 1, cap - len - 1, f);
-        len += got;
-        if (got == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(text);
-        return rm_fail(e, RM_ERR_USAGE, "%s: read error", path);
-    }
-    text[len] = '\0';
-    if (strlen(text) != len) {
-        free(text);
-        return rm_fail(e, RM_ERR_USAGE, "%s: invalid JSON: contains a NUL byte", path);
-    }
+    char *text = rm_config_read(path, e);
+    if (!text) return e->code;
     cJSON *root = parse_strict(text, path, e);
     free(text);
     if (!root) return e->code;

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { MAX_DEPTH = 64, MAX_JSON = 16 << 20 };
+enum { MAX_DEPTH = 64 };
 
 /* ---- small helpers ---- */
 
@@ -86,8 +86,8 @@ static void strlist_free(strlist *l)
 
 /* ---- reading a run ---- */
 
-/* Parse dir/name. NULL with *absent set when there is no such file; NULL with problem filled when
- * it cannot be read or is not one JSON object. */
+/* Parse dir/name (rm_read_text, at most RM_JSON_MAX bytes). NULL with *absent set when there is no
+ * such file; NULL with problem filled ("name: problem") when it cannot be read or is not one JSON object. */
 static cJSON *read_json(const char *dir, const char *name, int *absent, char *problem, size_t np)
 {
     char path[4096];
@@ -97,32 +97,23 @@ static cJSON *read_json(const char *dir, const char *name, int *absent, char *pr
         return NULL;
     }
     rm_err fe;
-    FILE *f = rm_fopen(path, "rb", &fe); /* a regular file only: a FIFO would block */
-    if (!f) {
+    size_t len;
+    char *buf = rm_read_text(path, RM_JSON_MAX, &len, &fe); /* a regular file only: a FIFO would block */
+    if (!buf) {
         size_t k = strlen(path);
         const char *why = strncmp(fe.msg, path, k) == 0 ? fe.msg + k + 2 : fe.msg; /* fe.msg: "path: problem" */
         if (errno == ENOENT) *absent = 1;
         else snprintf(problem, np, "%s: %.200s", name, why);
         return NULL;
     }
-    struct stat st;
-    size_t size = fstat(fileno(f), &st) == 0 && st.st_size > 0 && st.st_size <= MAX_JSON ? (size_t)st.st_size : MAX_JSON;
-    char *buf = malloc(size + 1);
-    size_t n = buf ? fread(buf, 1, size + 1, f) : 0;
-    int bad = !buf || ferror(f) || n > size;
-    fclose(f);
-    cJSON *o = NULL;
-    if (!bad) {
-        buf[n] = '\0';
-        const char *end = NULL;
-        o = cJSON_ParseWithOpts(buf, &end, 1);
-        if (o && !cJSON_IsObject(o)) {
-            cJSON_Delete(o);
-            o = NULL;
-        }
-    }
+    const char *end = NULL;
+    cJSON *o = cJSON_ParseWithOpts(buf, &end, 1);
     free(buf);
-    if (!o) snprintf(problem, np, "%s: %s", name, bad ? "cannot be read" : "not a JSON object");
+    if (o && !cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        o = NULL;
+    }
+    if (!o) snprintf(problem, np, "%s: not a JSON object", name);
     return o;
 }
 
