@@ -143,19 +143,14 @@ static int run_files(const char *dir, int remove)
     return count;
 }
 
-/* A whole small file as a NUL-terminated string (NULL if absent or unreadable). */
+/* A run file (summary.json, config.json) whole, as text up to RM_JSON_MAX (NULL if absent or unreadable). */
 static char *slurp(const char *dir, const char *name)
 {
     char path[2048];
     rm_err e;
+    size_t len;
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return NULL;
-    FILE *f = rm_fopen(path, "rb", &e); /* a regular file only: a FIFO would block */
-    if (!f) return NULL;
-    char *buf = malloc(1 << 20);
-    size_t n = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    fclose(f);
-    if (buf) buf[n] = '\0';
-    return buf;
+    return rm_read_text(path, RM_JSON_MAX, &len, &e); /* a regular file only: a FIFO would block */
 }
 
 static int exists_in(const char *dir, const char *name)
