@@ -1,7 +1,7 @@
 /* fuzz_safetensors.c - libFuzzer harness for the safetensors reader: rm_st_parse on the raw input bytes.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude fuzz/fuzz_safetensors.c src/safetensors.c \
- *         src/params.c src/common.c -lcjson -o fuzz_safetensors
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude fuzz/fuzz_safetensors.c src/io/safetensors.c \
+ *         src/core/common.c -lcjson -lz -o fuzz_safetensors
  *   ./fuzz_safetensors -dict=fuzz/safetensors.dict -max_total_time=30 fuzz/corpus/safetensors/
  *
  * The input is parsed in place (libFuzzer's buffer is exactly size bytes, so ASan sees any read past it).

@@ -1,4 +1,4 @@
-/* rm_safetensors.h - safetensors files: write (atomically), read and validate, save and load a model.
+/* rm_safetensors.h - safetensors files: write (atomically), read and validate (models: rm_model_file.h).
  *
  * The published layout: an 8-byte little-endian u64 header length N, N bytes of JSON header (an object
  * mapping tensor name -> {"dtype", "shape", "data_offsets": [begin, end]}, plus an optional
@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "rm_common.h"
-#include "rm_model.h"
 
 #define RM_ST_MAX_RANK 4                /* most dimensions in a shape */
 #define RM_ST_MAX_TENSORS 4096          /* most tensors in a file */
@@ -82,15 +81,13 @@ const char *rm_st_meta(const rm_st_file *f, const char *key);
 /* Release f (a zeroed or already freed f is fine). */
 void rm_st_free(rm_st_file *f);
 
-/* Save an I64 scalar normK.num_batches_tracked = bn_batches per BatchNorm layer, then m's parameters and
- * buffers as F32 with PyTorch's shapes (Linear weights [out, in], vectors [n]), and __metadata__
- * {"config": config_json, "regmnist_version": version, "format": "pt"}; atomic as rm_st_write. */
-int rm_st_save_model(const char *path, const rm_model *m, int64_t bn_batches, const char *config_json,
-                     const char *version, rm_err *e);
+/* "F32" or "I64" for an RM_ST_* dtype ("?" for any other). */
+const char *rm_st_dtype_name(int dtype);
 
-/* Load every parameter and buffer of m from path (names, dtypes and shapes must match exactly, no extra
- * tensors, every value finite, checksums verified when present); *bn_batches (NULL ok) gets the first
- * num_batches_tracked. On error m is left unchanged. */
-int rm_st_load_model(rm_model *m, const char *path, int64_t *bn_batches, rm_err *e);
+/* A shape as "[a, b, ...]" ("[]" for a scalar) in out; returns out. */
+const char *rm_st_shape_str(char out[128], int ndim, const int64_t *shape);
+
+/* s made fit for a one-line message in out: control bytes as '?', cut after 64 bytes with "..."; returns out. */
+const char *rm_st_clean(char out[72], const char *s);
 
 #endif

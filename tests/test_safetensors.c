@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "rm_model_file.h"
 #include "rm_safetensors.h"
 #include "test_util.h"
 
@@ -469,7 +470,7 @@ static void expect_load_fails_at(rm_model *m, const char *path, const char *p1, 
     rm_err e = {0};
     int64_t nb = -5;
     int before = t_failures;
-    CHECK(rm_st_load_model(m, path, &nb, &e) == RM_ERR_IO);
+    CHECK(rm_model_file_load(m, path, &nb, &e) == RM_ERR_IO);
     CHECK_CONTAINS(e.msg, path);
     CHECK_CONTAINS(e.msg, p1);
     if (p2) CHECK_CONTAINS(e.msg, p2);
@@ -496,7 +497,7 @@ static void test_model(void)
     const char *path = in_dir("model.safetensors");
     const char *config = "{\"model\": {\"hidden\": [5, 4], \"norm\": \"batch\"}}";
     rm_err e = {0};
-    CHECK(rm_st_save_model(path, &a, 1234, config, "0.1.0", &e) == RM_OK);
+    CHECK(rm_model_file_save(path, &a, 1234, config, "0.1.0", &e) == RM_OK);
 
     /* the file as PyTorch's state_dict sees it */
     rm_st_file f;
@@ -532,13 +533,13 @@ static void test_model(void)
 
     /* load into the other model: bit for bit, and the same logits */
     int64_t nb = 0;
-    CHECK(rm_st_load_model(&b, path, &nb, &e) == RM_OK);
+    CHECK(rm_model_file_load(&b, path, &nb, &e) == RM_OK);
     CHECK(nb == 1234);
     CHECK(same_weights(&a, &b));
     for (int i = 0; i < 4 * 6; i++) a.input[i] = b.input[i] = 0.25f * (float)(i % 7) - 0.5f;
     const float *la = rm_model_forward(&a, 4, 0), *lb = rm_model_forward(&b, 4, 0);
     CHECK(memcmp(la, lb, 4 * 3 * sizeof(float)) == 0);
-    CHECK(rm_st_load_model(&b, path, NULL, &e) == RM_OK); /* bn_batches may be NULL */
+    CHECK(rm_model_file_load(&b, path, NULL, &e) == RM_OK); /* bn_batches may be NULL */
 
     /* variants of the file, each wrong in one way, written from its own entries */
     static uint8_t zeros[4096];
@@ -616,7 +617,7 @@ static void test_model(void)
 
     /* a flipped bit in a tensor is caught by its checksum; a file without checksums still loads */
     CHECK(rm_st_write(vp, tt, n, NULL, 0, &e) == RM_OK);
-    CHECK(rm_st_load_model(&b, vp, NULL, &e) == RM_OK);
+    CHECK(rm_model_file_load(&b, vp, NULL, &e) == RM_OK);
     {
         FILE *fp = fopen(vp, "r+b");
         rm_st_file g;
@@ -647,11 +648,11 @@ static void test_model(void)
         return;
     }
     const char *p4 = in_dir("h4.safetensors");
-    CHECK(rm_st_save_model(p4, &c4, 0, "{}", "0.1.0", &e) == RM_OK);
+    CHECK(rm_model_file_save(p4, &c4, 0, "{}", "0.1.0", &e) == RM_OK);
     expect_load_fails(&c5, p4, "fc0.weight", "shape [4, 6] in the file", "the model has [5, 6]");
     expect_load_fails(&plain, path, "unexpected tensor 'norm0.num_batches_tracked'", NULL, NULL); /* BN file, plain model */
     const char *pp = in_dir("plain.safetensors");
-    CHECK(rm_st_save_model(pp, &plain, 0, "{}", "0.1.0", &e) == RM_OK);
+    CHECK(rm_model_file_save(pp, &plain, 0, "{}", "0.1.0", &e) == RM_OK);
     expect_load_fails(&b, pp, "norm0.weight: missing from the file", NULL, NULL);
     expect_load_fails(&b, in_dir("gap_end"), "gap_end", "a gap of 4 bytes", NULL); /* a malformed file */
     rm_st_file g;

@@ -19,7 +19,7 @@
 #include "rm_gemm.h"
 #include "rm_model.h"
 #include "rm_pool.h"
-#include "rm_safetensors.h"
+#include "rm_model_file.h"
 #include "rm_prepare.h"
 #include "rm_train.h"
 
@@ -289,7 +289,7 @@ int rm_cli_eval(int argc, char **argv)
         rm_config_model_spec(&c, d.dim, d.classes, &spec);
         rc = rm_model_build(&m, &spec, rm_eval_batch(n), &e);
     }
-    if (!rc) rc = rm_st_load_model(&m, model_path, NULL, &e);
+    if (!rc) rc = rm_model_file_load(&m, model_path, NULL, &e);
     if (!rc && !(labels = rm_alloc((size_t)rm_eval_batch(n), 1, "labels", &e))) rc = e.code;
     if (!rc) rc = rm_gemm_start(c.threads, &e);
     if (!rc) {

@@ -1,4 +1,4 @@
-/* safetensors.c - the safetensors format: an atomic writer, a validating reader and model save/load.
+/* safetensors.c - the safetensors format: an atomic writer and a validating reader (no models: run/model_file.c).
  *
  * Layout: u64 little-endian header length N | N bytes of JSON header | data section. The header maps
  * each tensor name to {"dtype", "shape", "data_offsets": [begin, end]} (relative to the data section)
@@ -29,7 +29,7 @@
 
 #define JSON_INT_MAX 9007199254740992.0 /* 2^53: above it a JSON number is no longer an exact integer */
 
-static const char *dtype_name(int d) { return d == RM_ST_F32 ? "F32" : d == RM_ST_I64 ? "I64" : "?"; }
+const char *rm_st_dtype_name(int d) { return d == RM_ST_F32 ? "F32" : d == RM_ST_I64 ? "I64" : "?"; }
 
 static uint64_t dtype_size(int d) { return d == RM_ST_I64 ? 8 : 4; }
 
@@ -46,7 +46,7 @@ static uint64_t get_u64le(const uint8_t *p)
 }
 
 /* s made fit for a one-line message: control bytes as '?', cut after 64 bytes with "...". */
-static const char *clean(char out[72], const char *s)
+const char *rm_st_clean(char out[72], const char *s)
 {
     if (!s) s = "";
     size_t i = 0;
@@ -62,7 +62,7 @@ static const char *clean(char out[72], const char *s)
 }
 
 /* "[a, b, ...]" ("[]" for a scalar) into out. */
-static const char *shape_str(char out[128], int ndim, const int64_t *shape)
+const char *rm_st_shape_str(char out[128], int ndim, const int64_t *shape)
 {
     size_t k = 0;
     out[k++] = '[';
@@ -130,7 +130,7 @@ static char *build_header(const rm_st_tensor *t, int n, const uint64_t *bytes, c
     uint64_t off = 0;
     for (int i = 0; ok && i < n; i++) {
         cJSON *o = cJSON_AddObjectToObject(root, t[i].name);
-        cJSON *dtype = o ? cJSON_AddStringToObject(o, "dtype", dtype_name(t[i].dtype)) : NULL;
+        cJSON *dtype = o ? cJSON_AddStringToObject(o, "dtype", rm_st_dtype_name(t[i].dtype)) : NULL;
         cJSON *shape = dtype ? cJSON_AddArrayToObject(o, "shape") : NULL;
         cJSON *offs = shape ? cJSON_AddArrayToObject(o, "data_offsets") : NULL;
         ok = offs != NULL;
@@ -158,16 +158,16 @@ static int check_write_args(const char *path, const rm_st_tensor *t, int n, cons
         const rm_st_tensor *x = &t[i];
         if (!x->name || strlen(x->name) > RM_ST_NAME_MAX || strcmp(x->name, "__metadata__") == 0)
             return rm_fail(e, RM_ERR_IO, "%s: tensor %d: bad name '%s' (at most %d bytes, not __metadata__)", path,
-                           i, clean(c1, x->name), RM_ST_NAME_MAX);
+                           i, rm_st_clean(c1, x->name), RM_ST_NAME_MAX);
         if (x->dtype != RM_ST_F32 && x->dtype != RM_ST_I64)
-            return rm_fail(e, RM_ERR_IO, "%s: %s: unknown dtype %d", path, clean(c1, x->name), x->dtype);
+            return rm_fail(e, RM_ERR_IO, "%s: %s: unknown dtype %d", path, rm_st_clean(c1, x->name), x->dtype);
         if (x->ndim < 0 || x->ndim > RM_ST_MAX_RANK)
-            return rm_fail(e, RM_ERR_IO, "%s: %s: rank %d is not in [0, %d]", path, clean(c1, x->name), x->ndim,
+            return rm_fail(e, RM_ERR_IO, "%s: %s: rank %d is not in [0, %d]", path, rm_st_clean(c1, x->name), x->ndim,
                            RM_ST_MAX_RANK);
         if (!tensor_bytes(x->dtype, x->ndim, x->shape, &bytes[i]) || bytes[i] > UINT64_MAX / 2 - total)
             return rm_fail(e, RM_ERR_IO, "%s: %s: negative dimension or too many elements", path,
-                           clean(c1, x->name));
-        if (bytes[i] > 0 && !x->data) return rm_fail(e, RM_ERR_IO, "%s: %s: no data", path, clean(c1, x->name));
+                           rm_st_clean(c1, x->name));
+        if (bytes[i] > 0 && !x->data) return rm_fail(e, RM_ERR_IO, "%s: %s: no data", path, rm_st_clean(c1, x->name));
         total += bytes[i];
     }
     for (int i = 0; i < 2 * n_meta; i++)
@@ -177,11 +177,11 @@ static int check_write_args(const char *path, const rm_st_tensor *t, int n, cons
     if (!names) return e->code;
     for (int i = 0; i < n; i++) names[i] = t[i].name;
     const char *dup = first_dup(names, n);
-    if (dup) rm_fail(e, RM_ERR_IO, "%s: tensor name '%s' given twice", path, clean(c1, dup));
+    if (dup) rm_fail(e, RM_ERR_IO, "%s: tensor name '%s' given twice", path, rm_st_clean(c1, dup));
     if (!dup) {
         for (int i = 0; i < n_meta; i++) names[i] = kv[2 * i];
         dup = first_dup(names, n_meta);
-        if (dup) rm_fail(e, RM_ERR_IO, "%s: metadata key '%s' given twice", path, clean(c1, dup));
+        if (dup) rm_fail(e, RM_ERR_IO, "%s: metadata key '%s' given twice", path, rm_st_clean(c1, dup));
     }
     rm_free(names);
     return dup ? e->code : RM_OK;
@@ -233,7 +233,7 @@ static int add_checksums(const char *path, const rm_st_tensor *t, int n, const u
     for (int i = 0; i < n_meta; i++) {
         if (strncmp(meta_kv[2 * i], RM_ST_CRC_PREFIX, plen) == 0)
             return rm_fail(e, RM_ERR_IO, "%s: metadata key '%s' is reserved for checksums", path,
-                           clean(c1, meta_kv[2 * i]));
+                           rm_st_clean(c1, meta_kv[2 * i]));
         kv[2 * i] = meta_kv[2 * i];
         kv[2 * i + 1] = meta_kv[2 * i + 1];
     }
@@ -362,7 +362,7 @@ static int check_unique(const cJSON *obj, const char *file, const char *what, rm
     char c1[72];
     const char *dup = dup_key(obj, &oom, e);
     if (oom) return e->code;
-    if (dup) return rm_fail(e, RM_ERR_IO, "%s: %skey '%s' appears twice", file, what, clean(c1, dup));
+    if (dup) return rm_fail(e, RM_ERR_IO, "%s: %skey '%s' appears twice", file, what, rm_st_clean(c1, dup));
     return RM_OK;
 }
 
@@ -375,8 +375,8 @@ static int parse_entry(const cJSON *j, rm_st_entry *x, const uint8_t *data, uint
     size_t nlen = strlen(name);
     if (nlen > RM_ST_NAME_MAX)
         return rm_fail(e, RM_ERR_IO, "%s: tensor name '%s' is %zu bytes, longer than the limit of %d", file,
-                       clean(c1, name), nlen, RM_ST_NAME_MAX);
-    clean(c1, name);
+                       rm_st_clean(c1, name), nlen, RM_ST_NAME_MAX);
+    rm_st_clean(c1, name);
     if (!cJSON_IsObject(j)) return rm_fail(e, RM_ERR_IO, "%s: tensor '%s': entry is not a JSON object", file, c1);
     char what[100];
     snprintf(what, sizeof what, "tensor '%s': ", c1);
@@ -396,7 +396,7 @@ static int parse_entry(const cJSON *j, rm_st_entry *x, const uint8_t *data, uint
         x->dtype = RM_ST_I64;
     else
         return rm_fail(e, RM_ERR_IO, "%s: tensor '%s': dtype \"%s\" is not supported (only F32 and I64)", file, c1,
-                       clean(c2, dt->valuestring));
+                       rm_st_clean(c2, dt->valuestring));
 
     /* shape: an array of at most RM_ST_MAX_RANK non-negative integers */
     if (!cJSON_IsArray(sh)) return rm_fail(e, RM_ERR_IO, "%s: tensor '%s': shape is not an array", file, c1);
@@ -415,7 +415,7 @@ static int parse_entry(const cJSON *j, rm_st_entry *x, const uint8_t *data, uint
     uint64_t need;
     if (!tensor_bytes(x->dtype, rank, x->shape, &need))
         return rm_fail(e, RM_ERR_IO, "%s: tensor '%s': shape %s has too many elements (the byte size overflows)",
-                       file, c1, shape_str(s1, rank, x->shape));
+                       file, c1, rm_st_shape_str(s1, rank, x->shape));
 
     /* data_offsets: [begin, end], begin <= end <= the data section's size */
     uint64_t b, en;
@@ -434,7 +434,7 @@ static int parse_entry(const cJSON *j, rm_st_entry *x, const uint8_t *data, uint
         return rm_fail(e, RM_ERR_IO,
                        "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 "] hold %" PRIu64
                        " bytes, but shape %s of %s needs %" PRIu64,
-                       file, c1, b, en, en - b, shape_str(s1, rank, x->shape), dtype_name(x->dtype), need);
+                       file, c1, b, en, en - b, rm_st_shape_str(s1, rank, x->shape), rm_st_dtype_name(x->dtype), need);
     memcpy(x->name, name, nlen + 1);
     x->nbytes = (size_t)need;
     x->data = data + b;
@@ -452,7 +452,7 @@ static int parse_meta(rm_st_file *f, const cJSON *j, const char *file, rm_err *e
     for (const cJSON *c = j->child; c; c = c->next) {
         if (!cJSON_IsString(c) || !c->valuestring)
             return rm_fail(e, RM_ERR_IO, "%s: __metadata__: the value of '%s' is not a string", file,
-                           clean(c1, c->string));
+                           rm_st_clean(c1, c->string));
         if (++n > RM_ST_MAX_META)
             return rm_fail(e, RM_ERR_IO, "%s: __metadata__ has more than %d entries", file, RM_ST_MAX_META);
         text += strlen(c->string ? c->string : "") + strlen(c->valuestring) + 2;
@@ -504,17 +504,17 @@ static int check_tiling(const rm_st_file *f, const uint8_t *data, uint64_t data_
             rc = rm_fail(e, RM_ERR_IO,
                          "%s: tensors '%s' and '%s' overlap: data_offsets [%" PRIu64 ", %" PRIu64
                          "] start before the previous one ends at %" PRIu64,
-                         file, clean(c1, v[i - 1]->name), clean(c2, v[i]->name), b, en, at);
+                         file, rm_st_clean(c1, v[i - 1]->name), rm_st_clean(c2, v[i]->name), b, en, at);
         else if (b > at)
             rc = rm_fail(e, RM_ERR_IO, "%s: a gap of %" PRIu64 " bytes at offset %" PRIu64 " before tensor '%s'",
-                         file, b - at, at, clean(c1, v[i]->name));
+                         file, b - at, at, rm_st_clean(c1, v[i]->name));
         at = en;
     }
     if (!rc && at != data_len)
         rc = rm_fail(e, RM_ERR_IO,
                      "%s: a gap of %" PRIu64 " bytes at offset %" PRIu64 " after the last tensor '%s' (the data "
                      "section is %" PRIu64 " bytes)",
-                     file, data_len - at, at, clean(c1, v[f->n - 1]->name), data_len);
+                     file, data_len - at, at, rm_st_clean(c1, v[f->n - 1]->name), data_len);
     rm_free(v);
     return rc;
 }
@@ -531,7 +531,7 @@ static int check_sums(rm_st_file *f, const char *file, rm_err *e)
         const rm_st_entry *x = rm_st_find(f, key + plen);
         if (!x)
             return rm_fail(e, RM_ERR_IO, "%s: __metadata__ '%s' is the checksum of a tensor the file does not hold",
-                           file, clean(c1, key));
+                           file, rm_st_clean(c1, key));
         uint32_t want = 0;
         int ok = strlen(val) == 8;
         for (int k = 0; ok && k < 8; k++) {
@@ -541,13 +541,13 @@ static int check_sums(rm_st_file *f, const char *file, rm_err *e)
         }
         if (!ok)
             return rm_fail(e, RM_ERR_IO, "%s: tensor '%s': checksum '%s' is not 8 lowercase hex digits", file,
-                           clean(c1, x->name), val);
+                           rm_st_clean(c1, x->name), val);
         uint32_t got = crc_of(x->data, x->nbytes);
         if (got != want)
             return rm_fail(e, RM_ERR_IO,
                            "%s: tensor '%s': CRC-32 mismatch (stored %08" PRIx32 ", data %08" PRIx32
                            "): the file is corrupt",
-                           file, clean(c1, x->name), want, got);
+                           file, rm_st_clean(c1, x->name), want, got);
         f->n_checked++;
     }
     return RM_OK;
@@ -660,7 +660,7 @@ int rm_st_check_finite(const rm_st_entry *x, const char *path, int nonneg, rm_er
         float v;
         memcpy(&v, x->data + 4 * i, 4); /* may be unaligned */
         if (!isfinite(v) || (nonneg && v < 0.0f))
-            return rm_fail(e, RM_ERR_IO, "%s: tensor '%s': element %zu is %g, %s", path, clean(c1, x->name), i,
+            return rm_fail(e, RM_ERR_IO, "%s: tensor '%s': element %zu is %g, %s", path, rm_st_clean(c1, x->name), i,
                            (double)v, nonneg ? "not a finite non-negative number" : "not a finite number");
     }
     return RM_OK;
@@ -687,158 +687,4 @@ void rm_st_free(rm_st_file *f)
     rm_free((void *)f->meta);
     rm_free(f->meta_text);
     memset(f, 0, sizeof *f);
-}
-
-/* ---------------------------------------------------------------------------------------------- */
-/* Models */
-
-static const char BN_MEAN[] = ".running_mean";
-static const char BN_COUNT[] = ".num_batches_tracked";
-
-/* The length of name's prefix before ".running_mean", or -1 when it is not a BatchNorm running mean. */
-static int bn_prefix(const char *name)
-{
-    size_t n = strlen(name), k = sizeof BN_MEAN - 1;
-    return n > k && strcmp(name + n - k, BN_MEAN) == 0 ? (int)(n - k) : -1;
-}
-
-/* PyTorch's shape for a registered tensor: Linear weights (the penalized ones) are (out, in) = (rows, cols);
- * everything else (biases, norm affine, running stats) is a vector of cols values (rows = 1). */
-static int torch_shape(const rm_tensor_info *ti, int64_t shape[RM_ST_MAX_RANK])
-{
-    if (ti->decay || ti->rows != 1) {
-        shape[0] = ti->rows;
-        shape[1] = ti->cols;
-        return 2;
-    }
-    shape[0] = ti->cols;
-    return 1;
-}
-
-int rm_st_save_model(const char *path, const rm_model *m, int64_t bn_batches, const char *config_json,
-                     const char *version, rm_err *e)
-{
-    const rm_params *set[2] = {&m->params, &m->buffers};
-    int n_bn = 0;
-    for (int i = 0; i < m->buffers.count; i++) n_bn += bn_prefix(m->buffers.t[i].name) >= 0;
-    int n = m->params.count + m->buffers.count + n_bn;
-    rm_st_tensor *t = rm_alloc((size_t)n, sizeof *t, "tensor list", e);
-    char(*counts)[80] = t ? rm_alloc((size_t)n_bn, sizeof *counts, "tensor names", e) : NULL;
-    if (!counts) {
-        rm_free(t);
-        return e->code;
-    }
-    /* The I64 scalars come first, as the safetensors library's writer orders by alignment: from the 8-aligned
-     * data section every tensor is then naturally aligned (I64 at multiples of 8, F32 at multiples of 4). */
-    int k = 0;
-    for (int i = 0; i < m->buffers.count; i++) {
-        int p = bn_prefix(m->buffers.t[i].name);
-        if (p < 0) continue;
-        snprintf(counts[k], sizeof counts[k], "%.*s%s", p, m->buffers.t[i].name, BN_COUNT);
-        t[k].name = counts[k];
-        t[k].dtype = RM_ST_I64;
-        t[k].ndim = 0; /* a scalar, shape [] */
-        t[k].data = &bn_batches;
-        k++;
-    }
-    for (int s = 0; s < 2; s++)
-        for (int i = 0; i < set[s]->count; i++) {
-            const rm_tensor_info *ti = &set[s]->t[i];
-            t[k].name = ti->name;
-            t[k].dtype = RM_ST_F32;
-            t[k].ndim = torch_shape(ti, t[k].shape);
-            t[k].data = set[s]->data ? set[s]->data + ti->off : NULL;
-            k++;
-        }
-    const char *kv[6] = {"config",     config_json ? config_json : "{}", "regmnist_version", version ? version : "",
-                         "format", "pt"};
-    int rc = rm_st_write(path, t, n, kv, 3, e);
-    rm_free(counts);
-    rm_free(t);
-    return rc;
-}
-
-/* The entry name in f with this dtype and shape, or an error naming the file, the tensor and both shapes. */
-static int expect(const rm_st_file *f, const char *path, const char *name, int dtype, int ndim, const int64_t *shape,
-                  const rm_st_entry **out, rm_err *e)
-{
-    char s1[128], s2[128];
-    const rm_st_entry *x = rm_st_find(f, name);
-    if (!x)
-        return rm_fail(e, RM_ERR_IO, "%s: %s: missing from the file (the model has %s %s)", path, name,
-                       dtype_name(dtype), shape_str(s2, ndim, shape));
-    if (x->dtype != dtype)
-        return rm_fail(e, RM_ERR_IO, "%s: %s: dtype %s in the file, the model has %s", path, name,
-                       dtype_name(x->dtype), dtype_name(dtype));
-    if (x->ndim != ndim || memcmp(x->shape, shape, (size_t)ndim * sizeof *shape) != 0)
-        return rm_fail(e, RM_ERR_IO, "%s: %s: shape %s in the file, the model has %s", path, name,
-                       shape_str(s1, x->ndim, x->shape), shape_str(s2, ndim, shape));
-    *out = x;
-    return RM_OK;
-}
-
-/* Is name a normK.num_batches_tracked of one of m's BatchNorm layers? */
-static int is_bn_count(const rm_model *m, const char *name)
-{
-    size_t n = strlen(name), k = sizeof BN_COUNT - 1;
-    if (n <= k || strcmp(name + n - k, BN_COUNT) != 0) return 0;
-    for (int i = 0; i < m->buffers.count; i++) {
-        int p = bn_prefix(m->buffers.t[i].name);
-        if (p >= 0 && (size_t)p == n - k && strncmp(name, m->buffers.t[i].name, (size_t)p) == 0) return 1;
-    }
-    return 0;
-}
-
-int rm_st_load_model(rm_model *m, const char *path, int64_t *bn_batches, rm_err *e)
-{
-    rm_st_file f;
-    if (rm_st_read(&f, path, e)) return e->code;
-    rm_params *set[2] = {&m->params, &m->buffers};
-    const int64_t none[1] = {0};
-    int64_t first = 0;
-    int have = 0, rc = RM_OK;
-    /* pass 1: everything must match before anything is copied, so a failed load leaves m as it was */
-    for (int s = 0; s < 2 && !rc; s++)
-        for (int i = 0; i < set[s]->count && !rc; i++) {
-            const rm_tensor_info *ti = &set[s]->t[i];
-            int64_t shape[RM_ST_MAX_RANK];
-            int nd = torch_shape(ti, shape);
-            const rm_st_entry *x;
-            rc = expect(&f, path, ti->name, RM_ST_F32, nd, shape, &x, e);
-            if (!rc) rc = rm_st_check_finite(x, path, 0, e);
-        }
-    for (int i = 0; i < m->buffers.count && !rc; i++) {
-        int p = bn_prefix(m->buffers.t[i].name);
-        if (p < 0) continue;
-        char name[80];
-        snprintf(name, sizeof name, "%.*s%s", p, m->buffers.t[i].name, BN_COUNT);
-        const rm_st_entry *x;
-        rc = expect(&f, path, name, RM_ST_I64, 0, none, &x, e);
-        int64_t count = 0;
-        if (!rc) memcpy(&count, x->data, sizeof count); /* may be unaligned in a foreign file */
-        if (!rc && count < 0)
-            rc = rm_fail(e, RM_ERR_IO, "%s: tensor '%s': %lld is not a batch count", path, name, (long long)count);
-        if (!rc && !have) {
-            first = count;
-            have = 1;
-        }
-    }
-    for (int i = 0; i < f.n && !rc; i++) {
-        const char *name = f.t[i].name;
-        if (!rm_params_find(&m->params, name) && !rm_params_find(&m->buffers, name) && !is_bn_count(m, name)) {
-            char c1[72];
-            rc = rm_fail(e, RM_ERR_IO, "%s: unexpected tensor '%s': the model has no such parameter or buffer", path,
-                         clean(c1, name));
-        }
-    }
-    /* pass 2: copy (shapes match, so nbytes == n floats) */
-    for (int s = 0; s < 2 && !rc; s++)
-        for (int i = 0; i < set[s]->count; i++) {
-            const rm_tensor_info *ti = &set[s]->t[i];
-            const rm_st_entry *x = rm_st_find(&f, ti->name);
-            if (x->nbytes) memcpy(set[s]->data + ti->off, x->data, x->nbytes);
-        }
-    if (!rc && bn_batches) *bn_batches = first;
-    rm_st_free(&f);
-    return rc;
 }

@@ -28,7 +28,7 @@
 #include "rm_model.h"
 #include "rm_optim.h"
 #include "rm_pool.h"
-#include "rm_safetensors.h"
+#include "rm_model_file.h"
 #include "rm_augment.h"
 #include "rm_png.h"
 #include "rm_schedule.h"
@@ -585,7 +585,7 @@ static int build_model(run_state *s, rm_err *e)
     rm_model *m = &s->model;
     if (rm_model_build(m, &spec, max_batch, e)) return e->code;
     rm_model_init(m, s->seed);
-    if (!s->o->resume && c->model.init_from[0] && rm_st_load_model(m, c->model.init_from, &s->p.bn_batches, e))
+    if (!s->o->resume && c->model.init_from[0] && rm_model_file_load(m, c->model.init_from, &s->p.bn_batches, e))
         return e->code;
     rm_optim_cfg oc;
     rm_config_optim(c, &oc);
@@ -927,7 +927,7 @@ static int close_outputs(run_state *s, int ended, const rm_epoch_row *final, rm_
         const int64_t bn = final->epoch == s->p.epoch ? s->p.bn_batches
                                                       : s->p.bn_batches - (int64_t)(s->p.epoch - final->epoch) * s->steps;
         char *mcfg = model_config(s->config_text);
-        rc = mcfg ? rm_st_save_model(s->model_path, &s->model, bn, mcfg, RM_VERSION, e)
+        rc = mcfg ? rm_model_file_save(s->model_path, &s->model, bn, mcfg, RM_VERSION, e)
                   : rm_fail(e, RM_ERR_RUN, "out of memory");
         cJSON_free(mcfg);
         if (!rc && s->c->output.weight_images) rc = weight_image(s->dir, &s->model.params, 0, e);
