@@ -298,63 +298,50 @@ static int check_rngs(const rm_checkpoint *k, const int64_t rs[4], const int64_t
     return RM_OK;
 }
 
-int rm_checkpoint_load(const char *path, rm_checkpoint *k, rm_progress *p, char **config_json, rm_err *e)
+/* Step 1 of rm_checkpoint_load: every tensor into k's arrays (rs and rd get the RNG states), then the
+ * epoch order checked against the split (take_order). */
+static int load_tensors(const rm_st_file *f, const char *path, rm_checkpoint *k, int64_t rs[4], int64_t rd[4],
+                        rm_err *e)
 {
-    rm_st_file f;
-    *config_json = NULL;
-    if (rm_st_read(&f, path, e)) return e->code;
-    rm_model *m = k->model;
-    const rm_early_stop init = p->es;
-    int rc = RM_OK;
-    const char *fmt = rm_st_meta(&f, "format");
-    if (!fmt || strcmp(fmt, STATE_FORMAT) != 0) {
-        rc = rm_fail(e, RM_ERR_IO, "%s: not a regmnist state file (format '%.64s', expected '%s')", path,
-                     fmt ? fmt : "none", STATE_FORMAT);
-        goto out;
-    }
-    if ((rc = check_tensor_set(&f, k, path, e))) goto out;
-    const char *cfg = rm_st_meta(&f, "config");
-    const long long max_epoch = cfg ? saved_epochs(cfg) : -1;
-    if (max_epoch < 0) {
-        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ config: %s", path, cfg ? "no training.epochs" : "missing");
-        goto out;
-    }
-    int64_t rs[4], rd[4];
-    if ((rc = take(&f, path, "params", RM_ST_F32, m->params.n, m->params.data, 0, e))) goto out;
-    if (m->buffers.n && (rc = take(&f, path, "buffers", RM_ST_F32, m->buffers.n, m->buffers.data, 0, e))) goto out;
-    if (k->opt->m && (rc = take(&f, path, "optim.m", RM_ST_F32, k->opt->n, k->opt->m, 0, e))) goto out;
-    if (k->opt->v && (rc = take(&f, path, "optim.v", RM_ST_F32, k->opt->n, k->opt->v, 1, e))) goto out;
-    if (k->best_params && (rc = take(&f, path, "best.params", RM_ST_F32, m->params.n, k->best_params, 0, e)))
-        goto out;
+    const rm_model *m = k->model;
+    if (take(f, path, "params", RM_ST_F32, m->params.n, m->params.data, 0, e)) return e->code;
+    if (m->buffers.n && take(f, path, "buffers", RM_ST_F32, m->buffers.n, m->buffers.data, 0, e)) return e->code;
+    if (k->opt->m && take(f, path, "optim.m", RM_ST_F32, k->opt->n, k->opt->m, 0, e)) return e->code;
+    if (k->opt->v && take(f, path, "optim.v", RM_ST_F32, k->opt->n, k->opt->v, 1, e)) return e->code;
+    if (k->best_params && take(f, path, "best.params", RM_ST_F32, m->params.n, k->best_params, 0, e))
+        return e->code;
     if (k->best_buffers && m->buffers.n &&
-        (rc = take(&f, path, "best.buffers", RM_ST_F32, m->buffers.n, k->best_buffers, 0, e)))
-        goto out;
-    if ((rc = take(&f, path, "train_idx", RM_ST_I64, k->n_train, k->scratch, 0, e))) goto out;
-    if ((rc = take(&f, path, "rng.shuffle", RM_ST_I64, 4, rs, 0, e))) goto out;
-    if ((rc = take(&f, path, "rng.dropout", RM_ST_I64, 4, rd, 0, e))) goto out;
-    if ((rc = take_order(k, path, e))) goto out;
+        take(f, path, "best.buffers", RM_ST_F32, m->buffers.n, k->best_buffers, 0, e))
+        return e->code;
+    if (take(f, path, "train_idx", RM_ST_I64, k->n_train, k->scratch, 0, e)) return e->code;
+    if (take(f, path, "rng.shuffle", RM_ST_I64, 4, rs, 0, e)) return e->code;
+    if (take(f, path, "rng.dropout", RM_ST_I64, 4, rd, 0, e)) return e->code;
+    return take_order(k, path, e);
+}
 
-    long long epoch, step, samples, bn, best_epoch, wait;
+/* Step 2 of rm_checkpoint_load: the metadata fields into p and k->opt->step (epoch at most max_epoch),
+ * checked against each other and against the RNG states rs and rd; p->es holds its initial value on entry. */
+static int load_fields(const rm_st_file *f, const char *path, long long max_epoch, const int64_t rs[4],
+                       const int64_t rd[4], rm_checkpoint *k, rm_progress *p, rm_err *e)
+{
+    const rm_early_stop init = p->es;
+    long long epoch = 0, step = 0, samples = 0, bn = 0, best_epoch = 0, wait = 0;
     double secs[3];
-    if ((rc = meta_int(&f, path, "epoch", 0, max_epoch, &epoch, e)) ||
-        (rc = meta_int(&f, path, "optim.step", 0, LONG_MAX, &step, e)) ||
-        (rc = meta_int(&f, path, "samples", 0, LONG_MAX, &samples, e)) ||
-        (rc = meta_int(&f, path, "bn_batches", 0, INT64_MAX, &bn, e)) ||
-        (rc = meta_int(&f, path, "es.best_epoch", 0, epoch, &best_epoch, e)) ||
-        (rc = meta_int(&f, path, "es.wait", 0, epoch, &wait, e)))
-        goto out;
+    if (meta_int(f, path, "epoch", 0, max_epoch, &epoch, e) || meta_int(f, path, "optim.step", 0, LONG_MAX, &step, e) ||
+        meta_int(f, path, "samples", 0, LONG_MAX, &samples, e) ||
+        meta_int(f, path, "bn_batches", 0, INT64_MAX, &bn, e) ||
+        meta_int(f, path, "es.best_epoch", 0, epoch, &best_epoch, e) ||
+        meta_int(f, path, "es.wait", 0, epoch, &wait, e))
+        return e->code;
     const char *dkeys[3] = {"train_seconds", "eval_seconds", "es.best"};
     for (int i = 0; i < 3; i++) {
-        if ((rc = meta_num(&f, path, dkeys[i], &secs[i], e))) goto out;
-        if (i < 2 && !(secs[i] >= 0 && isfinite(secs[i]))) {
-            rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: %g is not a finite non-negative number", path, dkeys[i],
-                         secs[i]);
-            goto out;
-        }
+        if (meta_num(f, path, dkeys[i], &secs[i], e)) return e->code;
+        if (i < 2 && !(secs[i] >= 0 && isfinite(secs[i])))
+            return rm_fail(e, RM_ERR_IO, "%s: __metadata__ %s: %g is not a finite non-negative number", path,
+                           dkeys[i], secs[i]);
     }
-    if ((rc = check_rngs(k, rs, rd, (long)step, path, e))) goto out;
-    if ((rc = meta_row(&f, path, "row.last", &p->last, e)) || (rc = meta_row(&f, path, "row.best", &p->best, e)))
-        goto out;
+    if (check_rngs(k, rs, rd, (long)step, path, e)) return e->code;
+    if (meta_row(f, path, "row.last", &p->last, e) || meta_row(f, path, "row.best", &p->best, e)) return e->code;
     p->epoch = (int)epoch;
     k->opt->step = (long)step;
     p->samples = (long)samples;
@@ -364,30 +351,52 @@ int rm_checkpoint_load(const char *path, rm_checkpoint *k, rm_progress *p, char 
     p->es.best = secs[2];
     p->es.best_epoch = (int)best_epoch;
     p->es.wait = (int)wait;
-    if ((rc = check_watch(k, p, &init, path, e))) goto out;
+    return check_watch(k, p, &init, path, e);
+}
+
+/* Step 3 of rm_checkpoint_load: the RNG states rs and rd into k, then the schedule, which must be at
+ * p's epoch. */
+static int restore_state(const rm_st_file *f, const char *path, const int64_t rs[4], const int64_t rd[4],
+                         rm_checkpoint *k, const rm_progress *p, rm_err *e)
+{
     for (int i = 0; i < 4; i++) {
         k->shuffle->s[i] = (uint64_t)rs[i];
-        m->dropout_rng.s[i] = (uint64_t)rd[i];
+        k->model->dropout_rng.s[i] = (uint64_t)rd[i];
     }
-    const char *sched = rm_st_meta(&f, "schedule");
-    if (!sched) {
-        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ lacks schedule", path);
-        goto out;
-    }
-    if ((rc = rm_schedule_restore(k->sched, sched, e))) {
+    const char *sched = rm_st_meta(f, "schedule");
+    if (!sched) return rm_fail(e, RM_ERR_IO, "%s: __metadata__ lacks schedule", path);
+    if (rm_schedule_restore(k->sched, sched, e)) {
         char msg[sizeof e->msg];
         snprintf(msg, sizeof msg, "%s", e->msg);
-        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ schedule: %s", path, msg);
-        goto out;
+        return rm_fail(e, RM_ERR_IO, "%s: __metadata__ schedule: %s", path, msg);
     }
-    if (k->sched->epoch != p->epoch) {
-        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ schedule: at epoch %ld, the state at epoch %d", path,
-                     k->sched->epoch, p->epoch);
-        goto out;
-    }
-    *config_json = strdup(cfg);
-    if (!*config_json) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
-out:
+    if (k->sched->epoch != p->epoch)
+        return rm_fail(e, RM_ERR_IO, "%s: __metadata__ schedule: at epoch %ld, the state at epoch %d", path,
+                       k->sched->epoch, p->epoch);
+    return RM_OK;
+}
+
+int rm_checkpoint_load(const char *path, rm_checkpoint *k, rm_progress *p, char **config_json, rm_err *e)
+{
+    rm_st_file f;
+    *config_json = NULL;
+    if (rm_st_read(&f, path, e)) return e->code;
+    int rc = RM_OK;
+    const char *fmt = rm_st_meta(&f, "format");
+    const char *cfg = rm_st_meta(&f, "config");
+    int64_t rs[4], rd[4];
+    if (!fmt || strcmp(fmt, STATE_FORMAT) != 0)
+        rc = rm_fail(e, RM_ERR_IO, "%s: not a regmnist state file (format '%.64s', expected '%s')", path,
+                     fmt ? fmt : "none", STATE_FORMAT);
+    else
+        rc = check_tensor_set(&f, k, path, e);
+    const long long max_epoch = !rc && cfg ? saved_epochs(cfg) : -1;
+    if (!rc && max_epoch < 0)
+        rc = rm_fail(e, RM_ERR_IO, "%s: __metadata__ config: %s", path, cfg ? "no training.epochs" : "missing");
+    if (!rc) rc = load_tensors(&f, path, k, rs, rd, e);
+    if (!rc) rc = load_fields(&f, path, max_epoch, rs, rd, k, p, e);
+    if (!rc) rc = restore_state(&f, path, rs, rd, k, p, e);
+    if (!rc && !(*config_json = strdup(cfg))) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
     rm_st_free(&f);
     return rc;
 }
