@@ -17,6 +17,9 @@
 #define RM_ST_MAX_META 4096             /* most __metadata__ entries in a file */
 #define RM_ST_NAME_MAX 127              /* longest tensor name, in bytes */
 #define RM_ST_MAX_HEADER 100000000ull   /* largest JSON header accepted, in bytes (100 MB) */
+/* Largest file rm_st_read takes, in bytes (1 TiB), refused before it is read: far above the state file of
+ * any run that fits in memory (it holds the parameters, optimizer state and best copy the memory check counts). */
+#define RM_ST_MAX_FILE ((size_t)1 << 40)
 #define RM_ST_CRC_PREFIX "crc32:"       /* __metadata__ key prefix of a tensor's checksum */
 
 /* Element types (safetensors "F32" and "I64"). */
@@ -60,7 +63,8 @@ typedef struct rm_st_file {
 int rm_st_write(const char *path, const rm_st_tensor *t, int n, const char *const *meta_kv, int n_meta,
                 rm_err *e);
 
-/* Read the whole file at path into f and validate it; every malformed file is RM_ERR_IO naming path.
+/* Read the whole file at path (a regular file of at most RM_ST_MAX_FILE bytes, rm_read_file) into f and
+ * validate it; every malformed file is RM_ERR_IO naming path.
  * Every "crc32:<name>" checksum present is verified (a file without them, e.g. PyTorch's, is fine). */
 int rm_st_read(rm_st_file *f, const char *path, rm_err *e);
 

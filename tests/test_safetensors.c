@@ -405,6 +405,14 @@ static void test_malformed(void)
     CHECK_CONTAINS(e.msg, "No such file");
     CHECK(rm_st_read(&f, dir, &e) == RM_ERR_IO);
     CHECK_CONTAINS(e.msg, "not a regular file");
+    /* a file over RM_ST_MAX_FILE (sparse: no byte is written) is refused before it is read */
+    const char *huge = in_dir("huge.safetensors");
+    FILE *hp = fopen(huge, "wb");
+    CHECK(hp && fclose(hp) == 0 && truncate(huge, (off_t)RM_ST_MAX_FILE + 1) == 0);
+    CHECK(rm_st_read(&f, huge, &e) == RM_ERR_IO);
+    CHECK_CONTAINS(e.msg, huge);
+    CHECK_CONTAINS(e.msg, ": larger than 1024 GiB, the limit for this file");
+    CHECK(remove(huge) == 0);
 
     /* every prefix of a valid file is rejected, never crashes */
     const char *good = in_dir("rt.safetensors");

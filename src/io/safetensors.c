@@ -17,7 +17,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -624,26 +623,9 @@ int rm_st_parse(rm_st_file *f, const uint8_t *buf, size_t n, const char *name, r
 int rm_st_read(rm_st_file *f, const char *path, rm_err *e)
 {
     memset(f, 0, sizeof *f);
-    FILE *fp = rm_fopen(path, "rb", e);
-    if (!fp) return e->code;
-    struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
-        return rm_fail(e, RM_ERR_IO, "%s: not a regular file", path);
-    }
-    size_t size = (size_t)st.st_size;
-    uint8_t *buf = rm_alloc(size, 1, path, e);
-    if (!buf) {
-        fclose(fp);
-        return e->code;
-    }
-    size_t got = fread(buf, 1, size, fp);
-    int bad = got != size || ferror(fp);
-    fclose(fp);
-    if (bad) {
-        rm_free(buf);
-        return rm_fail(e, RM_ERR_IO, "%s: read failed after %zu of %zu bytes", path, got, size);
-    }
+    size_t size;
+    uint8_t *buf = (uint8_t *)rm_read_file(path, RM_ST_MAX_FILE, &size, e);
+    if (!buf) return e->code;
     if (rm_st_parse(f, buf, size, path, e)) {
         rm_free(buf);
         return e->code;
