@@ -42,19 +42,18 @@ static void read_free(reader *r)
     free(r->labels);
 }
 
-/* The header: names, the label column, the checks; allocates the feature matrix. */
-static int read_header(reader *r, const rm_csv_opts *o)
+/* The header's fields into r->head (after a UTF-8 byte order mark); the file may not be empty nor start
+ * with a blank line. */
+static int header_fields(reader *r)
 {
     csv_parser *p = &r->p;
     rm_err *e = p->e;
-    const char *path = p->path;
-    char s1[48], s2[48];
     if (p->len >= 3 && memcmp(p->b, "\xef\xbb\xbf", 3) == 0) p->pos = 3; /* a UTF-8 byte order mark */
     if (p->pos >= p->len)
-        return rm_fail(e, RM_ERR_IO, "%s: empty file (a header row of column names is required)", path);
+        return rm_fail(e, RM_ERR_IO, "%s: empty file (a header row of column names is required)", p->path);
     size_t cap = 16;
     r->head = malloc(cap * sizeof *r->head);
-    if (!r->head) return rm_fail(e, RM_ERR_RUN, "out of memory: %s header", path);
+    if (!r->head) return rm_fail(e, RM_ERR_RUN, "out of memory: %s header", p->path);
     p->rec_start = p->pos;
     p->rec_line = p->line;
     csv_field f;
@@ -62,26 +61,40 @@ static int read_header(reader *r, const rm_csv_opts *o)
         if (rm_csv_next_field(p, r->ncols, &f)) return e->code;
         if (r->ncols == 0 && !f.quoted && f.n == 0 && f.end != CSV_END_COMMA)
             return rm_fail(e, RM_ERR_IO, "%s: line 1 is blank (a header row of column names is required; blank lines "
-                           "are not allowed)", path);
+                           "are not allowed)", p->path);
         if (r->ncols == cap) {
             csv_span *g = realloc(r->head, 2 * cap * sizeof *g);
-            if (!g) return rm_fail(e, RM_ERR_RUN, "out of memory: %s header", path);
+            if (!g) return rm_fail(e, RM_ERR_RUN, "out of memory: %s header", p->path);
             r->head = g;
             cap *= 2;
         }
         r->head[r->ncols++] = (csv_span){p->b + f.start, (uint32_t)f.n, 0};
     } while (f.end == CSV_END_COMMA);
-    /* each name: not empty, UTF-8; NUL-terminated in place is not possible (the delimiter follows), so the
-     * names are copied below */
+    return RM_OK;
+}
+
+/* Each name: not empty, UTF-8 (NUL-terminated in place is not possible, the delimiter follows: the
+ * feature names are copied by feature_names). */
+static int check_names(const reader *r)
+{
+    const csv_parser *p = &r->p;
+    char s1[48];
     for (uint32_t j = 0; j < r->ncols; j++) {
         if (r->head[j].n == 0)
-            return rm_fail(e, RM_ERR_IO, "%s: line 1, column %u: empty column name in the header (every column "
-                           "needs a name)", path, j + 1);
+            return rm_fail(p->e, RM_ERR_IO, "%s: line 1, column %u: empty column name in the header (every column "
+                           "needs a name)", p->path, j + 1);
         if (!rm_csv_is_utf8(r->head[j].s, r->head[j].n))
-            return rm_fail(e, RM_ERR_IO, "%s: line 1, column %u: column name '%s' is not valid UTF-8", path, j + 1,
-                           rm_csv_show(s1, r->head[j].s, r->head[j].n));
+            return rm_fail(p->e, RM_ERR_IO, "%s: line 1, column %u: column name '%s' is not valid UTF-8", p->path,
+                           j + 1, rm_csv_show(s1, r->head[j].s, r->head[j].n));
     }
-    /* the label column */
+    return RM_OK;
+}
+
+/* The label column, by name (o->label) or by index (o->label_index, negative from the end). */
+static int find_label(reader *r, const rm_csv_opts *o)
+{
+    const csv_parser *p = &r->p;
+    char s2[48];
     if (o->label) {
         size_t ln = strlen(o->label);
         uint32_t j = 0;
@@ -92,80 +105,122 @@ static int read_header(reader *r, const rm_csv_opts *o)
             for (uint32_t i = 0; i < r->ncols && k < 100; i++)
                 k += (size_t)snprintf(list + k, sizeof list - k, "%s'%s'", i ? ", " : "",
                                       rm_csv_show(nm, r->head[i].s, r->head[i].n > 24 ? 24 : r->head[i].n));
-            return rm_fail(e, RM_ERR_IO, "%s: no column named '%s' for the label (the header has %u columns: %s%s)",
-                           path, rm_csv_show(s2, o->label, ln), r->ncols, list, k >= 100 ? ", ..." : "");
+            return rm_fail(p->e, RM_ERR_IO, "%s: no column named '%s' for the label (the header has %u columns: %s%s)",
+                           p->path, rm_csv_show(s2, o->label, ln), r->ncols, list, k >= 100 ? ", ..." : "");
         }
         r->label_col = j;
     } else {
         long long j = o->label_index < 0 ? (long long)r->ncols + o->label_index : o->label_index;
         if (j < 0 || j >= r->ncols)
-            return rm_fail(e, RM_ERR_IO, "%s: label column index %d is out of range: the header has %u columns "
-                           "(0 to %u, or -1 to -%u from the end)", path, o->label_index, r->ncols, r->ncols - 1,
+            return rm_fail(p->e, RM_ERR_IO, "%s: label column index %d is out of range: the header has %u columns "
+                           "(0 to %u, or -1 to -%u from the end)", p->path, o->label_index, r->ncols, r->ncols - 1,
                            r->ncols);
         r->label_col = (uint32_t)j;
     }
-    if (r->ncols < 2)
-        return rm_fail(e, RM_ERR_IO, "%s: the header has only the label column '%s': at least one feature column "
-                       "is needed", path, rm_csv_show(s1, r->head[0].s, r->head[0].n));
-    /* distinct names */
+    return RM_OK;
+}
+
+/* No two columns share a name. */
+static int check_distinct(const reader *r)
+{
+    const csv_parser *p = &r->p;
+    char s1[48];
     csv_span *sorted = malloc(r->ncols * sizeof *sorted);
-    if (!sorted) return rm_fail(e, RM_ERR_RUN, "out of memory: %s header", path);
+    if (!sorted) return rm_fail(p->e, RM_ERR_RUN, "out of memory: %s header", p->path);
     for (uint32_t j = 0; j < r->ncols; j++) sorted[j] = (csv_span){r->head[j].s, r->head[j].n, j};
     qsort(sorted, r->ncols, sizeof *sorted, rm_csv_span_qsort);
     for (uint32_t j = 1; j < r->ncols; j++)
         if (rm_csv_span_cmp(&sorted[j - 1], &sorted[j]) == 0) {
             uint32_t a = sorted[j - 1].row, b = sorted[j].row;
             free(sorted);
-            return rm_fail(e, RM_ERR_IO, "%s: line 1: duplicate column name '%s' (columns %u and %u)", path,
+            return rm_fail(p->e, RM_ERR_IO, "%s: line 1: duplicate column name '%s' (columns %u and %u)", p->path,
                            rm_csv_show(s1, r->head[a].s, r->head[a].n), a + 1, b + 1);
         }
     free(sorted);
-    /* scikit-learn's own data files start with "rows,features,class names...": not a header */
+    return RM_OK;
+}
+
+/* The header is not a data line: not scikit-learn's "rows,features,class names..." first line (r->sklearn
+ * notes one that may be, for the ragged-row message), not a row of numbers (a missing header). */
+static int check_not_data(reader *r)
+{
+    const csv_parser *p = &r->p;
+    char s1[48], s2[48];
     long features = rm_csv_digits_value(r->head[1].s, r->head[1].n);
     r->sklearn = r->ncols >= 3 && rm_csv_digits_value(r->head[0].s, r->head[0].n) >= 0 && features >= 0;
     if (r->sklearn && features == (long)r->ncols - 1)
-        return rm_fail(e, RM_ERR_IO, "%s: line 1 ('%s,%s,...') looks like the first line of a scikit-learn data file "
-                       "(rows, features, class names), not a header of column names; scripts/get-data.sh converts "
-                       "those", path, rm_csv_show(s1, r->head[0].s, r->head[0].n), rm_csv_show(s2, r->head[1].s, r->head[1].n));
-    /* a header of numbers is a data row: the header is missing */
+        return rm_fail(p->e, RM_ERR_IO, "%s: line 1 ('%s,%s,...') looks like the first line of a scikit-learn data "
+                       "file (rows, features, class names), not a header of column names; scripts/get-data.sh "
+                       "converts those", p->path, rm_csv_show(s1, r->head[0].s, r->head[0].n),
+                       rm_csv_show(s2, r->head[1].s, r->head[1].n));
     uint32_t d = r->ncols - 1, numeric = 0;
     for (uint32_t j = 0; j < r->ncols; j++)
         if (j != r->label_col) numeric += (uint32_t)rm_csv_is_number(r->head[j].s, r->head[j].n);
     if (numeric == d) {
         uint32_t j0 = r->label_col == 0 ? 1 : 0;
-        return rm_fail(e, RM_ERR_IO, "%s: line 1: the feature columns' names are all numbers ('%s', ...): a header "
-                       "row of column names is required (is it missing?)", path,
+        return rm_fail(p->e, RM_ERR_IO, "%s: line 1: the feature columns' names are all numbers ('%s', ...): a "
+                       "header row of column names is required (is it missing?)", p->path,
                        rm_csv_show(s1, r->head[j0].s, r->head[j0].n));
     }
-    /* feature names, NUL-terminated */
+    return RM_OK;
+}
+
+/* The feature columns' names, NUL-terminated, into r->feat_names; a file read like another (o->like)
+ * must have the same feature columns. */
+static int feature_names(reader *r, const rm_csv_opts *o)
+{
+    const csv_parser *p = &r->p;
+    rm_err *e = p->e;
+    char s1[48], s2[48];
+    const uint32_t d = r->ncols - 1;
     csv_span *fs = malloc(d * sizeof *fs);
-    if (!fs) return rm_fail(e, RM_ERR_RUN, "out of memory: %s header", path);
+    if (!fs) return rm_fail(e, RM_ERR_RUN, "out of memory: %s header", p->path);
     for (uint32_t j = 0, k = 0; j < r->ncols; j++)
         if (j != r->label_col) fs[k++] = r->head[j];
     r->feat_names = rm_csv_names_block(fs, d, e);
     free(fs);
     if (!r->feat_names) return e->code;
-    /* a file read like another: the same feature columns */
     const rm_csv_table *like = o->like;
     if (like) {
         if (like->d != d)
-            return rm_fail(e, RM_ERR_IO, "%s: %u feature columns, but the training data has %u", path, d, like->d);
+            return rm_fail(e, RM_ERR_IO, "%s: %u feature columns, but the training data has %u", p->path, d, like->d);
         for (uint32_t k = 0; k < d; k++)
             if (strcmp(r->feat_names[k], like->feature_names[k]) != 0)
-                return rm_fail(e, RM_ERR_IO, "%s: feature column %u is '%s', but the training data's is '%s'", path,
+                return rm_fail(e, RM_ERR_IO, "%s: feature column %u is '%s', but the training data's is '%s'", p->path,
                                k + 1, rm_csv_show(s1, r->feat_names[k], strlen(r->feat_names[k])),
                                rm_csv_show(s2, like->feature_names[k], strlen(like->feature_names[k])));
     }
-    /* rows: at most one per LF after the header, plus one without a final line end */
+    return RM_OK;
+}
+
+/* The feature matrix and labels for the most rows the rest of the file can hold: one per LF after the
+ * header, plus one without a final line end, within RM_CSV_MAX_VALUES. */
+static int alloc_rows(reader *r)
+{
+    csv_parser *p = &r->p;
+    const uint32_t d = r->ncols - 1;
     size_t rows = 1;
     for (const char *q = p->b + p->pos, *end = p->b + p->len; (q = memchr(q, '\n', (size_t)(end - q))); q++) rows++;
     size_t most = RM_CSV_MAX_VALUES / d;
     r->rows_cap = rows < most ? rows : most;
-    r->x = rm_alloc(r->rows_cap * d, sizeof(float), path, e);
-    r->y = r->x ? rm_alloc(r->rows_cap, sizeof(uint16_t), path, e) : NULL;
+    r->x = rm_alloc(r->rows_cap * d, sizeof(float), p->path, p->e);
+    r->y = r->x ? rm_alloc(r->rows_cap, sizeof(uint16_t), p->path, p->e) : NULL;
+    return r->y ? RM_OK : p->e->code;
+}
+
+/* The header: names, the label column, the checks; allocates the feature matrix. */
+static int read_header(reader *r, const rm_csv_opts *o)
+{
+    csv_parser *p = &r->p;
+    char s1[48];
+    if (header_fields(r) || check_names(r) || find_label(r, o)) return p->e->code;
+    if (r->ncols < 2)
+        return rm_fail(p->e, RM_ERR_IO, "%s: the header has only the label column '%s': at least one feature column "
+                       "is needed", p->path, rm_csv_show(s1, r->head[0].s, r->head[0].n));
+    if (check_distinct(r) || check_not_data(r) || feature_names(r, o) || alloc_rows(r)) return p->e->code;
     p->head = r->head;
     p->ncols = r->ncols;
-    return r->y ? RM_OK : e->code;
+    return RM_OK;
 }
 
 /* A label field of row i: check it and keep it (y for numbers, labels for strings). */
