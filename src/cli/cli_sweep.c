@@ -49,7 +49,7 @@ static const char HELP[] =
     "the grid keys with the last one fastest. A sweep has at most 100000 runs (grid x zip x\n"
     "seeds; more is a usage error, exit 2).\n";
 
-
+/* The value of flag, s: a whole decimal number in [lo, hi] (else a usage error). */
 static int whole(const char *flag, const char *s, long lo, long hi, long *out)
 {
     size_t n = strlen(s);
@@ -58,6 +58,23 @@ static int whole(const char *flag, const char *s, long lo, long hi, long *out)
     *out = atol(s);
     if (*out < lo || *out > hi) return rm_cli_usage_error("sweep", "%s: out of range", flag);
     return RM_OK;
+}
+
+/* Every run here (sweep.json and index.csv first), jobs processes at a time (0: 1) of nthreads threads
+ * each (0: the cores / jobs), each within limit. */
+static int run_here(const sweep *w, const char *spec_path, long jobs, long nthreads, const rm_mem_limit *limit,
+                    int quiet)
+{
+    rm_err e = {0};
+    if (jobs == 0) jobs = 1;
+    const long cores = rm_cores_online();
+    if (!nthreads) nthreads = cores / jobs > 1 ? cores / jobs : 1;
+    char tbuf[16], mbuf[32];
+    snprintf(tbuf, sizeof tbuf, "%ld", nthreads);
+    snprintf(mbuf, sizeof mbuf, "%.0f", limit->bytes);
+    char *args[] = {"--threads", tbuf, "--quiet", "--max-memory", mbuf, NULL};
+    if (!isfinite(limit->bytes)) args[3] = NULL; /* no physical memory known: no limit */
+    return rm_sweep_write_index(w, &e) ? rm_cli_fail("sweep", &e) : rm_sweep_run_all(w, spec_path, (int)jobs, args, quiet);
 }
 
 int rm_cli_sweep(int argc, char **argv)
@@ -131,18 +148,10 @@ int rm_cli_sweep(int argc, char **argv)
             rc = rm_cli_fail("sweep", &e);
         } else {
             rc = rm_sweep_write_index(&w, &e) ? rm_cli_fail("sweep", &e)
-                                     : rm_sweep_run_task(&w, spec_path, task, threads, quiet, argc, argv);
+                                              : rm_sweep_run_task(&w, spec_path, task, threads, quiet, argc, argv);
         }
     } else {
-        if (jobs == 0) jobs = 1;
-        const long cores = rm_cores_online();
-        if (!nthreads) nthreads = cores / jobs > 1 ? cores / jobs : 1;
-        char tbuf[16], mbuf[32];
-        snprintf(tbuf, sizeof tbuf, "%ld", nthreads);
-        snprintf(mbuf, sizeof mbuf, "%.0f", limit.bytes);
-        char *args[] = {"--threads", tbuf, "--quiet", "--max-memory", mbuf, NULL};
-        if (!isfinite(limit.bytes)) args[3] = NULL; /* no physical memory known: no limit */
-        rc = rm_sweep_write_index(&w, &e) ? rm_cli_fail("sweep", &e) : rm_sweep_run_all(&w, spec_path, (int)jobs, args, quiet);
+        rc = run_here(&w, spec_path, jobs, nthreads, &limit, quiet);
     }
     cJSON_Delete(w.spec);
     return rc;

@@ -149,126 +149,188 @@ static void report_failure(long i, const char *dir, int status, time_t started, 
                 clear, i, dir, WEXITSTATUS(status));
 }
 
-/* Run every run as a child process (`regmnist sweep SPEC --task-id i`), jobs at a time. A run whose
- * directory another process holds (another sweep's, or a run by hand) is running elsewhere: it
- * waits, while the others go on, until that process ends, then its task takes it up (skipped when
- * it finished, resumed when it was interrupted). */
-int rm_sweep_run_all(const sweep *w, const char *spec_path, int jobs, char *const *args, int quiet)
+/* The state of rm_sweep_run_all: the children (one slot per job), the runs waiting for another
+ * process, the counts. */
+typedef struct pool {
+    const sweep *w;
+    const char *spec_path;
+    char *const *args;
+    char self[4096]; /* the regmnist binary */
+    int jobs, quiet, tty;
+    pid_t *pid;      /* (jobs) a slot's child, 0 when free */
+    long *task;      /* (jobs) its run */
+    time_t *since;   /* (jobs) when it started */
+    long *waiting;   /* (nruns) runs running elsewhere, in order */
+    long next, done, failed, nwait;
+    int running;
+    double t0;
+} pool;
+
+static void pool_free(pool *q)
 {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return fprintf(stderr, "regmnist: sweep: cannot find the regmnist binary (/proc/self/exe)\n"), RM_ERR_IO;
-    self[n] = '\0';
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-    pid_t *pid = calloc((size_t)jobs, sizeof *pid);
-    long *task = calloc((size_t)jobs, sizeof *task);
-    time_t *since = calloc((size_t)jobs, sizeof *since);
-    long *waiting = calloc((size_t)w->nruns, sizeof *waiting); /* runs running elsewhere, in order */
-    if (!pid || !task || !since || !waiting) {
-        free(pid);
-        free(task);
-        free(since);
-        free(waiting);
-        return fprintf(stderr, "regmnist: sweep: out of memory\n"), RM_ERR_RUN;
-    }
-    long next = 0, done = 0, failed = 0, nwait = 0;
-    int running = 0, tty = isatty(fileno(stderr)) && !quiet;
-    const double t0 = rm_now();
+    free(q->pid);
+    free(q->task);
+    free(q->since);
+    free(q->waiting);
+}
+
+/* Whether run i is running elsewhere (another process holds its directory): then it waits. */
+static int held_elsewhere(pool *q, long i)
+{
     char dir[2048];
+    pid_t holder = rm_sweep_run_dir(q->w, i, dir, sizeof dir) ? lock_holder(dir) : 0;
+    if (!holder) return 0;
+    q->waiting[q->nwait++] = i;
+    char who[64] = "another process";
+    if (holder > 0) snprintf(who, sizeof who, "process %ld", (long)holder);
+    if (!q->quiet)
+        fprintf(stderr, "%sregmnist: sweep: run %ld (%s): running elsewhere (%s holds it); waiting for it\n",
+                q->tty ? "\r\033[K" : "", i, dir, who);
+    return 1;
+}
+
+/* The first waiting run whose directory is free now, taken off the list; -1 when none is. */
+static long free_waiting(pool *q)
+{
+    char dir[2048];
+    long i = -1;
+    for (long k = 0; k < q->nwait && i < 0; k++)
+        if (rm_sweep_run_dir(q->w, q->waiting[k], dir, sizeof dir) && !lock_holder(dir)) {
+            i = q->waiting[k];
+            memmove(q->waiting + k, q->waiting + k + 1, (size_t)(q->nwait - k - 1) * sizeof *q->waiting);
+            q->nwait--;
+        }
+    return i;
+}
+
+/* Start runs while slots are free: the next run in order, unless it is running elsewhere, then the
+ * waiting runs whose directories are free now. *changed is set when a run joins the waiting ones. */
+static void start_runs(pool *q, int *changed)
+{
+    while (q->running < q->jobs && !g_stop) {
+        long i = -1;
+        if (q->next < q->w->nruns) {
+            i = q->next++;
+            if (held_elsewhere(q, i)) {
+                *changed = 1;
+                continue;
+            }
+        } else {
+            i = free_waiting(q);
+            if (i < 0) break;
+        }
+        int slot = 0;
+        while (q->pid[slot]) slot++;
+        q->since[slot] = time(NULL);
+        pid_t p = start_child(q->self, q->spec_path, i, q->args);
+        if (p < 0) {
+            fprintf(stderr, "regmnist: sweep: cannot start run %ld: %s\n", i, strerror(errno));
+            q->failed++;
+            continue;
+        }
+        q->pid[slot] = p;
+        q->task[slot] = i;
+        q->running++;
+    }
+}
+
+/* Child p ended with status: done, waiting again (taken by another process since we looked), or failed. */
+static void reap(pool *q, pid_t p, int status)
+{
+    char dir[2048];
+    for (int k = 0; k < q->jobs; k++)
+        if (q->pid[k] == p) {
+            q->pid[k] = 0;
+            q->running--;
+            if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                q->done++;
+            } else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ELSEWHERE) {
+                q->waiting[q->nwait++] = q->task[k];
+            } else if (!g_stop) {
+                q->failed++;
+                if (rm_sweep_run_dir(q->w, q->task[k], dir, sizeof dir))
+                    report_failure(q->task[k], dir, status, q->since[k], q->tty);
+            }
+        }
+}
+
+/* The progress line: counts and the estimated time left. */
+static void progress(const pool *q)
+{
+    long fin = q->done + q->failed;
+    double el = rm_now() - q->t0, eta = fin ? el / (double)fin * (double)(q->w->nruns - fin) : 0;
+    fprintf(stderr, "%ssweep %s: %ld done, %ld failed, %d running, %ld waiting, %ld total, ETA %.0f s%s",
+            q->tty ? "\r\033[K" : "", q->w->name, q->done, q->failed, q->running, q->nwait, q->w->nruns, eta,
+            q->tty ? "" : "\n");
+}
+
+/* Start and reap children until every run is done or failed, or a signal stopped them all. */
+static void pool_loop(pool *q)
+{
     int stopping = 0;
-    while ((next < w->nruns || nwait > 0 || running > 0) && !(g_stop && running == 0)) {
+    while ((q->next < q->w->nruns || q->nwait > 0 || q->running > 0) && !(g_stop && q->running == 0)) {
         int changed = 0;
         if (g_stop && !stopping) {
             stopping = 1;
-            for (int k = 0; k < jobs; k++)
-                if (pid[k]) kill(pid[k], SIGTERM); /* each run keeps its last epoch and stops */
+            for (int k = 0; k < q->jobs; k++)
+                if (q->pid[k]) kill(q->pid[k], SIGTERM); /* each run keeps its last epoch and stops */
         }
-        while (running < jobs && !g_stop) {
-            long i = -1;
-            if (next < w->nruns) { /* the next run in order, unless it is running elsewhere */
-                i = next++;
-                pid_t holder = rm_sweep_run_dir(w, i, dir, sizeof dir) ? lock_holder(dir) : 0;
-                if (holder) {
-                    waiting[nwait++] = i;
-                    changed = 1;
-                    char who[64] = "another process";
-                    if (holder > 0) snprintf(who, sizeof who, "process %ld", (long)holder);
-                    if (!quiet)
-                        fprintf(stderr, "%sregmnist: sweep: run %ld (%s): running elsewhere (%s holds it); waiting for it\n",
-                                tty ? "\r\033[K" : "", i, dir, who);
-                    continue;
-                }
-            } else { /* then a waiting run whose directory is free now */
-                for (long k = 0; k < nwait && i < 0; k++)
-                    if (rm_sweep_run_dir(w, waiting[k], dir, sizeof dir) && !lock_holder(dir)) {
-                        i = waiting[k];
-                        memmove(waiting + k, waiting + k + 1, (size_t)(nwait - k - 1) * sizeof *waiting);
-                        nwait--;
-                    }
-                if (i < 0) break;
-            }
-            int slot = 0;
-            while (pid[slot]) slot++;
-            since[slot] = time(NULL);
-            pid_t p = start_child(self, spec_path, i, args);
-            if (p < 0) {
-                fprintf(stderr, "regmnist: sweep: cannot start run %ld: %s\n", i, strerror(errno));
-                failed++;
-                continue;
-            }
-            pid[slot] = p;
-            task[slot] = i;
-            running++;
-        }
+        start_runs(q, &changed);
         /* Block for a child, except while runs wait for other processes: then look again soon. */
         int status;
-        pid_t p = running > 0 ? waitpid(-1, &status, nwait > 0 && running < jobs ? WNOHANG : 0) : 0;
+        pid_t p = q->running > 0 ? waitpid(-1, &status, q->nwait > 0 && q->running < q->jobs ? WNOHANG : 0) : 0;
         if (p < 0 && errno == EINTR) continue;
         if (p < 0) break;
         if (p == 0 && !changed) {
             nap();
             continue;
         }
-        for (int k = 0; p > 0 && k < jobs; k++)
-            if (pid[k] == p) {
-                pid[k] = 0;
-                running--;
-                if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-                    done++;
-                } else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_ELSEWHERE) {
-                    waiting[nwait++] = task[k]; /* taken by another process since we looked */
-                } else if (!g_stop) {
-                    failed++;
-                    if (rm_sweep_run_dir(w, task[k], dir, sizeof dir)) report_failure(task[k], dir, status, since[k], tty);
-                }
-            }
-        if (!quiet) {
-            long fin = done + failed;
-            double el = rm_now() - t0, eta = fin ? el / (double)fin * (double)(w->nruns - fin) : 0;
-            fprintf(stderr, "%ssweep %s: %ld done, %ld failed, %d running, %ld waiting, %ld total, ETA %.0f s%s",
-                    tty ? "\r\033[K" : "", w->name, done, failed, running, nwait, w->nruns, eta, tty ? "" : "\n");
-        }
+        if (p > 0) reap(q, p, status);
+        if (!q->quiet) progress(q);
     }
-    if (tty) fputc('\n', stderr);
-    free(pid);
-    free(task);
-    free(since);
-    free(waiting);
+    if (q->tty) fputc('\n', stderr);
+}
+
+/* Run every run as a child process (`regmnist sweep SPEC --task-id i`), jobs at a time. A run whose
+ * directory another process holds (another sweep's, or a run by hand) is running elsewhere: it
+ * waits, while the others go on, until that process ends, then its task takes it up (skipped when
+ * it finished, resumed when it was interrupted). */
+int rm_sweep_run_all(const sweep *w, const char *spec_path, int jobs, char *const *args, int quiet)
+{
+    pool q;
+    memset(&q, 0, sizeof q);
+    ssize_t n = readlink("/proc/self/exe", q.self, sizeof q.self - 1);
+    if (n <= 0) return fprintf(stderr, "regmnist: sweep: cannot find the regmnist binary (/proc/self/exe)\n"), RM_ERR_IO;
+    q.self[n] = '\0';
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    q.w = w, q.spec_path = spec_path, q.args = args, q.jobs = jobs, q.quiet = quiet;
+    q.pid = calloc((size_t)jobs, sizeof *q.pid);
+    q.task = calloc((size_t)jobs, sizeof *q.task);
+    q.since = calloc((size_t)jobs, sizeof *q.since);
+    q.waiting = calloc((size_t)w->nruns, sizeof *q.waiting);
+    if (!q.pid || !q.task || !q.since || !q.waiting) {
+        pool_free(&q);
+        return fprintf(stderr, "regmnist: sweep: out of memory\n"), RM_ERR_RUN;
+    }
+    q.tty = isatty(fileno(stderr)) && !quiet;
+    q.t0 = rm_now();
+    pool_loop(&q);
+    pool_free(&q);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     if (g_stop) {
-        fprintf(stderr, "regmnist: sweep: interrupted; run it again to resume (%ld done)\n", done);
+        fprintf(stderr, "regmnist: sweep: interrupted; run it again to resume (%ld done)\n", q.done);
         return 128 + g_stop;
     }
-    if (failed) {
-        fprintf(stderr, "regmnist: sweep: %ld of %ld runs failed\n", failed, w->nruns);
+    if (q.failed) {
+        fprintf(stderr, "regmnist: sweep: %ld of %ld runs failed\n", q.failed, w->nruns);
         return RM_ERR_RUN;
     }
-    if (!quiet) fprintf(stderr, "regmnist: sweep: %s: %ld runs done in %.1f s\n", w->out, w->nruns, rm_now() - t0);
+    if (!quiet) fprintf(stderr, "regmnist: sweep: %s: %ld runs done in %.1f s\n", w->out, w->nruns, rm_now() - q.t0);
     return RM_OK;
 }

@@ -81,10 +81,9 @@ static int reserved(const char *key, const char *path, const char *group, rm_err
     return RM_OK;
 }
 
-/* Parse and check the spec's shape (not yet the configs). */
-int rm_sweep_parse(sweep *w, const char *path, rm_err *e)
+/* Read the spec at path into w->spec: a JSON object of known keys, none twice. */
+static int spec_read(sweep *w, const char *path, rm_err *e)
 {
-    memset(w, 0, sizeof *w);
     char *text = rm_config_read(path, e);
     if (!text) return e->code;
     w->spec = rm_config_parse_object(text, path, "sweep spec", e);
@@ -99,6 +98,12 @@ int rm_sweep_parse(sweep *w, const char *path, rm_err *e)
             return rm_fail(e, RM_ERR_USAGE, "%s: %s: unknown key (a spec has name, base, set, grid, zip, seeds, out)",
                            path, it->string);
     }
+    return RM_OK;
+}
+
+/* name (by default the spec's file name without .json) and base (relative to the spec's directory). */
+static int spec_name_base(sweep *w, const char *path, rm_err *e)
+{
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(w->spec, "name");
     if (v && !cJSON_IsString(v)) return rm_fail(e, RM_ERR_USAGE, "%s: name: expected a string", path);
     const char *b = strrchr(path, '/');
@@ -114,41 +119,57 @@ int rm_sweep_parse(sweep *w, const char *path, rm_err *e)
         snprintf(w->base, sizeof w->base, "%s", v->valuestring);
     else
         snprintf(w->base, sizeof w->base, "%.*s/%s", (int)(slash - path), path, v->valuestring);
+    return RM_OK;
+}
+
+/* set: an object of fixed overrides, none of the sweep's own keys. */
+static int spec_set(sweep *w, const char *path, rm_err *e)
+{
     w->set = cJSON_GetObjectItemCaseSensitive(w->spec, "set");
     if (w->set && !cJSON_IsObject(w->set)) return rm_fail(e, RM_ERR_USAGE, "%s: set: expected an object of key.path: value", path);
     if (w->set && check_unique(w->set, path, "set.", e)) return e->code;
     for (const cJSON *it = w->set ? w->set->child : NULL; it; it = it->next)
         if (reserved(it->string, path, "set", e)) return e->code;
+    return RM_OK;
+}
+
+/* The varied keys of group g (0: grid, crossed; 1: zip, all of one length), appended to w->key. */
+static int spec_group(sweep *w, const char *path, int g, rm_err *e)
+{
     const char *groups[2] = {"grid", "zip"};
-    for (int g = 0; g < 2; g++) {
-        const cJSON *obj = cJSON_GetObjectItemCaseSensitive(w->spec, groups[g]);
-        if (!obj) continue;
-        if (!cJSON_IsObject(obj))
-            return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected an object of key.path: [values]", path, groups[g]);
-        if (check_unique(obj, path, g ? "zip." : "grid.", e)) return e->code;
-        for (const cJSON *it = obj->child; it; it = it->next) {
-            if (reserved(it->string, path, groups[g], e)) return e->code;
-            int n = cJSON_GetArraySize(it);
-            if (!cJSON_IsArray(it) || n == 0)
-                return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: expected a non-empty array of values", path, groups[g],
-                               it->string);
-            if (n > MAX_LEVELS) return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: more than %d values", path, groups[g], it->string, MAX_LEVELS);
-            if (w->nkeys == MAX_KEYS) return rm_fail(e, RM_ERR_USAGE, "%s: more than %d varied keys", path, MAX_KEYS);
-            for (int k = 0; k < w->nkeys; k++)
-                if (strcmp(w->key[k], it->string) == 0)
-                    return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: varied twice (grid and zip)", path, groups[g], it->string);
-            if (w->set && cJSON_GetObjectItemCaseSensitive(w->set, it->string))
-                return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: also fixed in set", path, groups[g], it->string);
-            if (g == 1 && w->nzip && n != w->nzip)
-                return rm_fail(e, RM_ERR_USAGE, "%s: zip.%s: %d values, but the zip group has %d", path, it->string, n, w->nzip);
-            if (g == 1) w->nzip = n;
-            w->key[w->nkeys] = it->string;
-            w->values[w->nkeys] = it;
-            w->nlevels[w->nkeys++] = n;
-        }
-        if (g == 0) w->ngrid = w->nkeys;
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(w->spec, groups[g]);
+    if (!obj) return RM_OK;
+    if (!cJSON_IsObject(obj))
+        return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected an object of key.path: [values]", path, groups[g]);
+    if (check_unique(obj, path, g ? "zip." : "grid.", e)) return e->code;
+    for (const cJSON *it = obj->child; it; it = it->next) {
+        if (reserved(it->string, path, groups[g], e)) return e->code;
+        int n = cJSON_GetArraySize(it);
+        if (!cJSON_IsArray(it) || n == 0)
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: expected a non-empty array of values", path, groups[g],
+                           it->string);
+        if (n > MAX_LEVELS) return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: more than %d values", path, groups[g], it->string, MAX_LEVELS);
+        if (w->nkeys == MAX_KEYS) return rm_fail(e, RM_ERR_USAGE, "%s: more than %d varied keys", path, MAX_KEYS);
+        for (int k = 0; k < w->nkeys; k++)
+            if (strcmp(w->key[k], it->string) == 0)
+                return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: varied twice (grid and zip)", path, groups[g], it->string);
+        if (w->set && cJSON_GetObjectItemCaseSensitive(w->set, it->string))
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: also fixed in set", path, groups[g], it->string);
+        if (g == 1 && w->nzip && n != w->nzip)
+            return rm_fail(e, RM_ERR_USAGE, "%s: zip.%s: %d values, but the zip group has %d", path, it->string, n, w->nzip);
+        if (g == 1) w->nzip = n;
+        w->key[w->nkeys] = it->string;
+        w->values[w->nkeys] = it;
+        w->nlevels[w->nkeys++] = n;
     }
-    v = cJSON_GetObjectItemCaseSensitive(w->spec, "seeds");
+    if (g == 0) w->ngrid = w->nkeys;
+    return RM_OK;
+}
+
+/* seeds (distinct whole numbers; by default 1) and out (by default runs/<name>). */
+static int spec_seeds_out(sweep *w, const char *path, rm_err *e)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(w->spec, "seeds");
     if (v) {
         if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0 || cJSON_GetArraySize(v) > 1024)
             return rm_fail(e, RM_ERR_USAGE, "%s: seeds: expected an array of 1 to 1024 seeds", path);
@@ -170,7 +191,12 @@ int rm_sweep_parse(sweep *w, const char *path, rm_err *e)
         snprintf(w->out, sizeof w->out, "%s", v->valuestring);
     else
         snprintf(w->out, sizeof w->out, "runs/%s", w->name);
-    /* Labels: the key's last component, or the whole path when two keys share it. */
+    return RM_OK;
+}
+
+/* Labels: the key's last component, or the whole path when two keys share it. */
+static void key_labels(sweep *w)
+{
     for (int k = 0; k < w->nkeys; k++) {
         const char *dot = strrchr(w->key[k], '.');
         const char *shortname = dot ? dot + 1 : w->key[k];
@@ -181,7 +207,11 @@ int rm_sweep_parse(sweep *w, const char *path, rm_err *e)
         }
         snprintf(w->label[k], sizeof w->label[k], "%s", clash ? w->key[k] : shortname);
     }
-    /* The run count, checked against MAX_RUNS factor by factor (16 keys of 256 values would overflow). */
+}
+
+/* The run count, checked against MAX_RUNS factor by factor (16 keys of 256 values would overflow). */
+static int run_count(sweep *w, const char *path, rm_err *e)
+{
     double total = w->nseeds * (w->nzip ? (double)w->nzip : 1.0);
     for (int k = 0; k < w->ngrid; k++) total *= w->nlevels[k];
     if (total > MAX_RUNS)
@@ -190,6 +220,17 @@ int rm_sweep_parse(sweep *w, const char *path, rm_err *e)
     w->ncombos = (long)(total / w->nseeds);
     w->nruns = (long)total;
     return RM_OK;
+}
+
+/* Parse and check the spec's shape (not yet the configs). */
+int rm_sweep_parse(sweep *w, const char *path, rm_err *e)
+{
+    memset(w, 0, sizeof *w);
+    if (spec_read(w, path, e) || spec_name_base(w, path, e) || spec_set(w, path, e) || spec_group(w, path, 0, e) ||
+        spec_group(w, path, 1, e) || spec_seeds_out(w, path, e))
+        return e->code;
+    key_labels(w);
+    return run_count(w, path, e);
 }
 
 /* The level of each varied key in run i, and its seed index. */
