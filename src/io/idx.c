@@ -119,6 +119,72 @@ static int read_payload(gzFile f, const char *path, uint32_t count, size_t item,
     return RM_OK;
 }
 
+/* The header of an IDX file of magic's kind (hlen bytes: the magic, then a 4-byte size per
+ * dimension): the item count, 1 to RM_IDX_MAX_ITEMS, into *count (checked before a byte of the payload
+ * is read: a gzip bomb ends here) and the bytes per item (28x28 images, or 1 for labels) into *item. */
+static int idx_header(gzFile f, const char *path, uint32_t magic, size_t hlen, uint32_t *count, size_t *item,
+                      rm_err *e)
+{
+    uint8_t hdr[16];
+    int ndims = (int)(magic & 0xff);
+    if (gz_read_exact(f, path, hdr, 4, "header", e)) return e->code;
+    if (be32(hdr) != magic)
+        return rm_fail(e, RM_ERR_IO, "%s: bad magic 0x%08x, expected 0x%08x (%s file)", path, be32(hdr), magic,
+                       ndims == 3 ? "IDX ubyte image" : "IDX ubyte label");
+    if (gz_read_exact(f, path, hdr + 4, hlen - 4, "header", e)) return e->code;
+    *count = be32(hdr + 4);
+    *item = 1;
+    if (ndims == 3) {
+        uint32_t rows = be32(hdr + 8), cols = be32(hdr + 12);
+        if (rows != RM_IMG_SIDE || cols != RM_IMG_SIDE)
+            return rm_fail(e, RM_ERR_IO, "%s: images are %ux%u, expected %dx%d", path, rows, cols, RM_IMG_SIDE,
+                           RM_IMG_SIDE);
+        *item = RM_IMG_SIZE;
+    }
+    if (*count == 0) return rm_fail(e, RM_ERR_IO, "%s: holds no items", path);
+    if (*count > RM_IDX_MAX_ITEMS)
+        return rm_fail(e, RM_ERR_IO, "%s: the header claims %u %s, more than the %u an IDX file may hold here", path,
+                       *count, *item == 1 ? "labels" : "images", RM_IDX_MAX_ITEMS);
+    return RM_OK;
+}
+
+/* The payload buffer's first size, into *cap: a raw file (st its stat) must be exactly hlen header bytes
+ * and the count*item data bytes long, and a truthful header is allocated once; a gzip stream starts
+ * from its compressed size (read_payload grows the buffer). */
+static int first_cap(gzFile f, const struct stat *st, const char *path, size_t hlen, uint32_t count, size_t item,
+                     size_t *cap, rm_err *e)
+{
+    size_t want = (size_t)count * item;
+    if (gzdirect(f)) { /* rm_gzopen opens regular files only: st_size is the file's length */
+        unsigned long long have = (size_t)st->st_size > hlen ? (unsigned long long)st->st_size - hlen : 0;
+        if (have != want) return disagree(e, path, count, item, have);
+        *cap = want;
+    } else {
+        size_t packed = (size_t)st->st_size;
+        *cap = packed < GZ_START / GZ_RATIO ? GZ_START : packed < want / GZ_RATIO ? packed * GZ_RATIO : want;
+    }
+    return RM_OK;
+}
+
+/* Nothing follows the count items the header claims, and a gzip stream ends cleanly. */
+static int check_end(gzFile f, const char *path, uint32_t count, size_t item, rm_err *e)
+{
+    uint8_t extra;
+    int zerr;
+    int got = gzread(f, &extra, 1);
+    if (got != 0) {
+        const char *msg = rm_gz_msg(f, path, &zerr);
+        return got > 0 ? rm_fail(e, RM_ERR_IO,
+                                 "%s: trailing bytes after the %u %s the header claims; the header and the data "
+                                 "disagree",
+                                 path, count, item == 1 ? "labels" : "images")
+                       : rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (%s)", path, msg);
+    }
+    const char *msg = rm_gz_msg(f, path, &zerr);
+    if (zerr != Z_OK && zerr != Z_STREAM_END) return rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (%s)", path, msg);
+    return RM_OK;
+}
+
 /* Read one IDX file: magic, dims, payload of exactly count*item bytes, nothing after. The count is
  * checked against the data before it sizes anything: a raw file must be exactly header + count*item
  * bytes long; a gzip stream is read into a growing buffer (read_payload). */
@@ -130,72 +196,11 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
     struct stat st;
     gzFile f = rm_gzopen(path, &st, e);
     if (!f) return e->code;
-    int rc = RM_OK;
-    uint8_t hdr[16];
-    int ndims = (int)(magic & 0xff);
-    size_t hlen = 4 + 4 * (size_t)ndims;
-    if ((rc = gz_read_exact(f, path, hdr, 4, "header", e))) goto out;
-    if (be32(hdr) != magic) {
-        rc = rm_fail(e, RM_ERR_IO, "%s: bad magic 0x%08x, expected 0x%08x (%s file)", path, be32(hdr), magic,
-                     ndims == 3 ? "IDX ubyte image" : "IDX ubyte label");
-        goto out;
-    }
-    if ((rc = gz_read_exact(f, path, hdr + 4, hlen - 4, "header", e))) goto out;
-    *count = be32(hdr + 4);
-    size_t item = 1;
-    if (ndims == 3) {
-        uint32_t rows = be32(hdr + 8), cols = be32(hdr + 12);
-        if (rows != RM_IMG_SIDE || cols != RM_IMG_SIDE) {
-            rc = rm_fail(e, RM_ERR_IO, "%s: images are %ux%u, expected %dx%d", path, rows, cols, RM_IMG_SIDE,
-                         RM_IMG_SIDE);
-            goto out;
-        }
-        item = RM_IMG_SIZE;
-    }
-    if (*count == 0) {
-        rc = rm_fail(e, RM_ERR_IO, "%s: holds no items", path);
-        goto out;
-    }
-    if (*count > RM_IDX_MAX_ITEMS) { /* before a byte of the payload is read: a gzip bomb ends here */
-        rc = rm_fail(e, RM_ERR_IO, "%s: the header claims %u %s, more than the %u an IDX file may hold here", path,
-                     *count, item == 1 ? "labels" : "images", RM_IDX_MAX_ITEMS);
-        goto out;
-    }
-    size_t want = (size_t)*count * item, cap;
-    if (gzdirect(f)) { /* rm_gzopen opens regular files only: st_size is the file's length */
-        /* raw file: its size says how much data there is; a truthful header is allocated once */
-        unsigned long long have = (size_t)st.st_size > hlen ? (unsigned long long)st.st_size - hlen : 0;
-        if (have != want) {
-            rc = disagree(e, path, *count, item, have);
-            goto out;
-        }
-        cap = want;
-    } else {
-        size_t packed = (size_t)st.st_size;
-        cap = packed < GZ_START / GZ_RATIO ? GZ_START : packed < want / GZ_RATIO ? packed * GZ_RATIO : want;
-    }
-    if ((rc = read_payload(f, path, *count, item, cap, data, e))) goto out;
-    uint8_t extra;
-    int got = gzread(f, &extra, 1);
-    if (got != 0) {
-        int zerr;
-        const char *msg = rm_gz_msg(f, path, &zerr);
-        rc = got > 0 ? rm_fail(e, RM_ERR_IO,
-                               "%s: trailing bytes after the %u %s the header claims; the header and the data "
-                               "disagree",
-                               path, *count, item == 1 ? "labels" : "images")
-                     : rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (%s)", path, msg);
-        goto out;
-    }
-    {
-        int zerr;
-        const char *msg = rm_gz_msg(f, path, &zerr);
-        if (zerr != Z_OK && zerr != Z_STREAM_END) {
-            rc = rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (%s)", path, msg);
-            goto out;
-        }
-    }
-out:
+    size_t item = 1, cap = 0, hlen = 4 + 4 * (size_t)(magic & 0xff);
+    int rc = idx_header(f, path, magic, hlen, count, &item, e);
+    if (!rc) rc = first_cap(f, &st, path, hlen, *count, item, &cap, e);
+    if (!rc) rc = read_payload(f, path, *count, item, cap, data, e);
+    if (!rc) rc = check_end(f, path, *count, item, e);
     if (gzclose_r(f) != Z_OK && rc == RM_OK) rc = rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (bad trailer)", path);
     if (rc) {
         rm_free(*data);

@@ -1,0 +1,68 @@
+/* sweep.h - `regmnist sweep`'s spec, its runs and running them (private to src/cli: sweep_spec.c
+ * parses the spec and enumerates its runs, sweep_jobs.c runs one or all of them, cli_sweep.c parses the
+ * arguments and dispatches). */
+#ifndef RM_SWEEP_H
+#define RM_SWEEP_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "rm_common.h"
+#include "rm_config.h"
+#include "rm_prepare.h"
+
+#define MAX_KEYS 16    /* varied keys (grid plus zip) */
+#define MAX_LEVELS 256 /* values per key */
+#define MAX_RUNS 100000
+
+/* The exit status of `--task-id i` when another process holds run i's lock (sysexits' EX_TEMPFAIL):
+ * the run is running elsewhere; try again once it ends. */
+#define EXIT_ELSEWHERE 75
+
+typedef struct {
+    char name[128], base[2048], out[1024];
+    cJSON *spec;     /* the parsed spec (owns the values below) */
+    const cJSON *set; /* object or NULL */
+    int nkeys;       /* varied keys: grid keys first, then zip keys */
+    const char *key[MAX_KEYS];
+    char label[MAX_KEYS][64]; /* short name in directory names */
+    const cJSON *values[MAX_KEYS]; /* arrays */
+    int nlevels[MAX_KEYS];
+    int ngrid;       /* keys [0, ngrid) are crossed; [ngrid, nkeys) are zipped */
+    int nzip;        /* levels of the zip group (0 without one) */
+    int nseeds;
+    double seeds[1024];
+    long ncombos, nruns;
+} sweep;
+
+/* Parse and check the spec's shape (not yet the configs). */
+int rm_sweep_parse(sweep *w, const char *path, rm_err *e);
+
+/* Run i's directory, OUT/<varied>/seed<S> (OUT/seed<S> when nothing varies); 0 when it does not fit. */
+int rm_sweep_run_dir(const sweep *w, long i, char *dir, size_t dn);
+
+/* Build run i's config: base file, set, its varied values, its seed, name and directory. Origins
+ * name the spec so that errors say which value caused them. */
+int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config *c, char *dir, size_t dn, rm_err *e);
+
+/* Check every run's config (and, given a memory limit, the rules that need the data and that each
+ * run fits in the limit) before anything runs. */
+int rm_sweep_check_all(const sweep *w, const char *spec_path, const rm_mem_limit *with_data, rm_err *e);
+
+/* Print one regmnist command line (binary bin) per run on stdout, in run order (the runs are checked). */
+void rm_sweep_list(const sweep *w, const char *bin, const char *spec_path, rm_err *e);
+
+/* sweep.json (the resolved spec) and index.csv (run, dir, varied values, seed), atomically. */
+int rm_sweep_write_index(const sweep *w, rm_err *e);
+
+/* Run i here: skip it when done, resume it when unfinished, else start it; EXIT_ELSEWHERE when
+ * another process holds its directory. */
+int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, const char *threads, int quiet, int argc,
+                      char **argv);
+
+/* Run every run as a child process (`regmnist sweep SPEC --task-id i` with args), jobs at a time; an
+ * exit status. */
+int rm_sweep_run_all(const sweep *w, const char *spec_path, int jobs, char *const *args, int quiet);
+
+#endif
