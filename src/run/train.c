@@ -19,6 +19,7 @@
 
 #include "rm_checkpoint.h"
 #include "rundir.h"
+#include "summary.h"
 #include "rm_prepare.h"
 #include "rm_csv.h"
 #include "rm_data.h"
@@ -82,9 +83,6 @@ typedef struct {
     rm_checkpoint ck;                /* what state.safetensors holds */
 } run_state;
 
-/* The stream of the eval-mode training sample (after rm_rng.h's streams). */
-enum { STREAM_TRAIN_EVAL = 5 };
-
 /* Why training ended. */
 enum { STOP_EPOCHS, STOP_PATIENCE, STOP_DIVERGED, STOP_INTERRUPTED, STOP_FAILED };
 static const char *const STOP_NAME[] = {"epochs", "patience", "diverged", "interrupted", "failed"};
@@ -105,16 +103,6 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int write_json(const char *path, cJSON *obj, rm_err *e)
-{
-    char *text = cJSON_Print(obj);
-    if (!text) return rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
-    size_t n = strlen(text);
-    text[n] = '\n'; /* replaces the terminator: written with its length */
-    int rc = rm_write_atomic(path, text, n + 1, e);
-    cJSON_free(text);
-    return rc;
-}
 
 static void fmt_duration(double s, char *buf, size_t n)
 {
@@ -163,202 +151,12 @@ static const char *divergence_hint(const rm_config *c, double loss, double pen, 
     return buf;
 }
 
-/* A row's metrics as JSON members of o (val only with a validation set). */
 /* The generalization gap: from the eval-mode training sample when measured, else the on-the-fly figure. */
 static double row_gap(const rm_epoch_row *r, int has_te)
 {
     return (has_te ? r->train_eval.acc : r->train_acc) - r->test.acc;
 }
 
-static void add_metrics(cJSON *o, const rm_epoch_row *r, int has_val, int has_te)
-{
-    cJSON_AddNumberToObject(o, "epoch", r->epoch);
-    cJSON_AddNumberToObject(o, "train_loss", r->train_loss);
-    cJSON_AddNumberToObject(o, "penalty", r->penalty);
-    cJSON_AddNumberToObject(o, "train_acc", r->train_acc);
-    if (has_te) {
-        cJSON_AddNumberToObject(o, "train_eval_loss", r->train_eval.loss);
-        cJSON_AddNumberToObject(o, "train_eval_acc", r->train_eval.acc);
-    }
-    if (has_val) {
-        cJSON_AddNumberToObject(o, "val_loss", r->val.loss);
-        cJSON_AddNumberToObject(o, "val_acc", r->val.acc);
-    }
-    cJSON_AddNumberToObject(o, "test_loss", r->test.loss);
-    cJSON_AddNumberToObject(o, "test_acc", r->test.acc);
-    cJSON_AddNumberToObject(o, "gap", row_gap(r, has_te));
-}
-
-typedef struct {
-    const char *status;
-    int stop;                 /* STOP_* */
-    const rm_epoch_row *final; /* the final model's metrics, or NULL before the first epoch */
-    double load_s, wall_s;
-    time_t started;
-    int resumed_from;         /* the epoch a resumed run started after, or -1 */
-} outcome;
-
-static void iso_time(time_t t, char *buf, size_t n)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The command line as a shell would re-read it: words with special characters single-quoted. */
-static cJSON *command_text(int argc, char **argv)
-{
-    size_t cap = 64;
-    for (int i = 0; i < argc; i++) cap += 4 * strlen(argv[i]) + 3;
-    char *buf = malloc(cap), *p = buf;
-    if (!buf) return NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int plain = a[0] != '\0';
-        for (const char *q = a; *q && plain; q++)
-            plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:+@%", *q) != NULL;
-        if (i) *p++ = ' ';
-        if (plain) {
-            p += sprintf(p, "%s", a);
-            continue;
-        }
-        *p++ = '\'';
-        for (const char *q = a; *q; q++) {
-            if (*q == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *q;
-            }
-        }
-        *p++ = '\'';
-    }
-    *p = '\0';
-    cJSON *v = cJSON_CreateString(buf);
-    free(buf);
-    return v;
-}
-
-/* Where and how the run was made: times, command line, overrides, host, version and commit. */
-static void add_provenance(cJSON *o, const rm_run_opts *opts, const outcome *out)
-{
-    char t[32], host[256] = "";
-    iso_time(out->started, t, sizeof t);
-    cJSON_AddStringToObject(o, "started", t);
-    iso_time(time(NULL), t, sizeof t);
-    cJSON_AddStringToObject(o, "finished", t);
-    if (out->resumed_from >= 0) cJSON_AddNumberToObject(o, "resumed_after_epoch", out->resumed_from);
-    if (opts->argv) {
-        cJSON *cmd = command_text(opts->argc, opts->argv);
-        if (cmd) cJSON_AddItemToObject(o, "command", cmd);
-    }
-    cJSON *sets = cJSON_CreateArray();
-    for (int i = 0; sets && i < opts->nsets; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(opts->sets[i]));
-    if (sets) cJSON_AddItemToObject(o, "overrides", sets);
-    gethostname(host, sizeof host - 1);
-    cJSON_AddStringToObject(o, "host", host);
-    cJSON_AddStringToObject(o, "git_commit", RM_GIT_COMMIT);
-}
-
-/* csv data in summary.json: "data" (files, label column, feature names, classes and, for string labels,
- * the class names in class-id order) and, with data.normalize "dataset", "normalize" with each
- * feature's mean and std over the training split. */
-static void add_tabular(cJSON *o, const rm_config *c, const run_state *s)
-{
-    const rm_csv_table *t = &s->table;
-    cJSON *d = cJSON_AddObjectToObject(o, "data");
-    if (!d) return;
-    cJSON_AddStringToObject(d, "format", "csv");
-    cJSON_AddStringToObject(d, "train", c->data.train);
-    cJSON_AddStringToObject(d, "test", c->data.test);
-    cJSON_AddStringToObject(d, "label", t->label_name);
-    cJSON_AddNumberToObject(d, "label_column", t->label_column);
-    cJSON_AddNumberToObject(d, "n_features", t->d);
-    cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray((const char *const *)t->feature_names, (int)t->d));
-    cJSON_AddNumberToObject(d, "classes", t->classes);
-    cJSON_AddItemToObject(d, "class_names", t->class_names
-                                                ? cJSON_CreateStringArray((const char *const *)t->class_names, t->classes)
-                                                : cJSON_CreateNull());
-    cJSON_AddNumberToObject(d, "test_split_stream", RM_STREAM_TEST_SPLIT);
-    if (s->test_rows) { /* the held-out rows (0-based data rows of data.train), so others can rebuild the test set */
-        cJSON *rows = cJSON_AddArrayToObject(d, "test_rows");
-        for (uint32_t i = 0; rows && i < s->test.n; i++) cJSON_AddItemToArray(rows, cJSON_CreateNumber(s->test_rows[i]));
-    }
-    if (!s->feat_mean) return;
-    cJSON *nz = cJSON_AddObjectToObject(o, "normalize");
-    if (!nz) return;
-    cJSON_AddStringToObject(nz, "kind", "dataset");
-    cJSON_AddItemToObject(nz, "mean", cJSON_CreateDoubleArray(s->feat_mean, (int)t->d));
-    cJSON_AddItemToObject(nz, "std", cJSON_CreateDoubleArray(s->feat_std, (int)t->d));
-}
-
-static int write_summary(const rm_config *c, const char *dir, const run_state *s, const rm_progress *p,
-                         const outcome *out, const rm_run_opts *opts, rm_err *e)
-{
-    char path[2048], blas[512];
-    if (rm_path_join(path, sizeof path, dir, "summary.json", e)) return e->code;
-    rm_blas_describe(blas, sizeof blas);
-    cJSON *o = cJSON_CreateObject();
-    cJSON *fin = cJSON_CreateObject(), *streams = cJSON_CreateObject();
-    if (!o || !fin || !streams) {
-        cJSON_Delete(o);
-        cJSON_Delete(fin);
-        cJSON_Delete(streams);
-        return rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
-    }
-    cJSON_AddStringToObject(o, "name", c->name);
-    cJSON_AddStringToObject(o, "status", out->status);
-    cJSON_AddStringToObject(o, "stop_reason", STOP_NAME[out->stop]);
-    cJSON_AddStringToObject(o, "version", RM_VERSION);
-    add_provenance(o, opts, out);
-    cJSON_AddNumberToObject(o, "seed", c->seed);
-    cJSON_AddNumberToObject(streams, "split", RM_STREAM_SPLIT);
-    cJSON_AddNumberToObject(streams, "init", RM_STREAM_INIT);
-    cJSON_AddNumberToObject(streams, "shuffle", RM_STREAM_SHUFFLE);
-    cJSON_AddNumberToObject(streams, "dropout", RM_STREAM_DROPOUT);
-    cJSON_AddNumberToObject(streams, "train_eval", STREAM_TRAIN_EVAL);
-    cJSON_AddNumberToObject(streams, "augment", RM_STREAM_AUGMENT);
-    cJSON_AddNumberToObject(streams, "noise", RM_STREAM_NOISE);
-    cJSON_AddItemToObject(o, "rng_streams", streams);
-    cJSON_AddNumberToObject(o, "threads", c->threads);
-    cJSON_AddStringToObject(o, "blas", blas);
-    cJSON_AddNumberToObject(o, "epochs", p->epoch);
-    cJSON_AddNumberToObject(o, "stopped_epoch", p->epoch);
-    cJSON_AddNumberToObject(o, "n_train", s->n_train);
-    cJSON_AddNumberToObject(o, "n_val", s->n_val);
-    cJSON_AddNumberToObject(o, "n_test", s->test.n);
-    cJSON_AddNumberToObject(o, "n_params", (double)rm_params_numel(&s->model.params));
-    if (out->final) add_metrics(fin, out->final, s->n_val > 0, s->n_te > 0);
-    cJSON_AddNumberToObject(o, "n_train_eval", s->n_te);
-    if (s->train.features) add_tabular(o, c, s);
-    else if (c->data.normalize == RM_NORM_DATASET) {
-        cJSON *nz = cJSON_AddObjectToObject(o, "normalize");
-        if (nz) {
-            cJSON_AddStringToObject(nz, "kind", "dataset");
-            cJSON_AddNumberToObject(nz, "mean", s->norm_mean);
-            cJSON_AddNumberToObject(nz, "std", s->norm_std);
-        }
-    }
-    cJSON_AddItemToObject(o, "final", fin);
-    if (c->train.es.enabled) {
-        cJSON_AddStringToObject(o, "monitor", MONITOR_NAME[c->train.es.monitor]);
-        cJSON_AddNumberToObject(o, "best_epoch", p->es.best_epoch);
-        cJSON_AddBoolToObject(o, "restored_best", c->train.es.restore_best && p->es.best_epoch > 0 &&
-                                                      (out->stop == STOP_EPOCHS || out->stop == STOP_PATIENCE));
-        if (p->es.best_epoch > 0) {
-            cJSON *best = cJSON_AddObjectToObject(o, "best");
-            if (best) add_metrics(best, &p->best, s->n_val > 0, s->n_te > 0);
-        }
-    }
-    cJSON_AddNumberToObject(o, "load_seconds", out->load_s);
-    cJSON_AddNumberToObject(o, "train_seconds", p->train_s);
-    cJSON_AddNumberToObject(o, "eval_seconds", p->eval_s);
-    cJSON_AddNumberToObject(o, "wall_seconds", out->wall_s);
-    cJSON_AddNumberToObject(o, "samples_per_second", p->train_s > 0 ? p->samples / p->train_s : 0.0);
-    int rc = write_json(path, o, e);
-    cJSON_Delete(o);
-    return rc;
-}
 
 static void free_state(run_state *s)
 {
@@ -558,7 +356,7 @@ static int prepare_data(run_state *s, rm_err *e)
         if (!s->te_idx) return e->code;
         memcpy(s->te_idx, s->train_idx, s->n_train * sizeof(uint32_t));
         if (s->n_te < s->n_train) {
-            rm_rng_seed(&rng, s->seed, STREAM_TRAIN_EVAL);
+            rm_rng_seed(&rng, s->seed, RM_STREAM_TRAIN_EVAL);
             rm_rng_shuffle(&rng, s->te_idx, s->n_train);
             qsort(s->te_idx, s->n_te, sizeof(uint32_t), cmp_u32);
         }
@@ -669,7 +467,7 @@ static int open_outputs(run_state *s, rm_err *e)
     if ((s->lock_fd = rm_rundir_lock(s->dir, e)) < 0) return e->code;
     if (o->resume ? resume_state(s, e) : rm_rundir_claim(s->dir, s->config_text, o->force, e)) return e->code;
     if (!o->resume) rm_rundir_remove_temps(s->dir);
-    if (rm_path_join(path, sizeof path, s->dir, "config.json", e) || write_json(path, s->resolved, e)) return e->code;
+    if (rm_path_join(path, sizeof path, s->dir, "config.json", e) || rm_write_json(path, s->resolved, e)) return e->code;
     s->csv = open_csv(s, s->csv_path, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,"
                                       "seconds,train_eval_loss,train_eval_acc\n", e);
     if (!s->csv) return e->code;
@@ -954,9 +752,12 @@ static int finish(run_state *s, int stop, int rc, rm_err *e)
         rc = rm_fail(e, 128 + g_signal, "interrupted by %s: %s keeps epoch %d of %d; continue with regmnist --resume %s",
                      signame, s->state_path, p->epoch, c->train.epochs, s->dir);
     const char *status = ended ? "ok" : stop == STOP_DIVERGED ? "diverged" : stop == STOP_INTERRUPTED ? "interrupted" : "failed";
-    outcome out = {status, stop, p->epoch > 0 ? &final : NULL, s->load_s, rm_now() - s->t0, s->started,
-                   s->o->resume ? s->resumed_from : -1};
-    int src = write_summary(c, s->dir, s, p, &out, s->o, rc ? &e2 : e);
+    const rm_run_outcome out = {status, STOP_NAME[stop], ended, MONITOR_NAME[c->train.es.monitor],
+                                p->epoch > 0 ? &final : NULL, s->load_s, rm_now() - s->t0, s->started,
+                                s->o->resume ? s->resumed_from : -1, s->n_train, s->n_val, s->test.n, s->n_te,
+                                rm_params_numel(&s->model.params), s->norm_mean, s->norm_std,
+                                s->train.features ? &s->table : NULL, s->test_rows, s->feat_mean, s->feat_std};
+    int src = rm_summary_write(c, s->dir, p, &out, s->o, rc ? &e2 : e);
     if (rc) return rc;
     if (crc) {
         *e = e2;
