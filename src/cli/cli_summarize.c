@@ -330,7 +330,7 @@ static int add_metrics(const char *list, char (*metrics)[64], int *nm)
         }
         if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
         if (!rm_metric_canonical(t, metrics[*nm], 64)) {
-            fprintf(stderr, "regmnist: summarize: --metric: unknown metric '%s'; known: %s\n", t, rm_metric_list);
+            fprintf(stderr, "regmnist: summarize: --metric: unknown metric '%s'; known: %s\n", t, rm_metric_list());
             return RM_ERR_USAGE;
         }
         (*nm)++;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "rm_augment.h"
+#include "rm_epoch_log.h"
 #include "rm_gemm.h"
 #include "rm_rng.h"
 
@@ -23,30 +24,15 @@ int rm_write_json(const char *path, cJSON *obj, rm_err *e)
     return rc;
 }
 
-/* The generalization gap: from the eval-mode training sample when measured, else the on-the-fly figure. */
-static double row_gap(const rm_epoch_row *r, int has_te)
-{
-    return (has_te ? r->train_eval.acc : r->train_acc) - r->test.acc;
-}
-
 /* A row's metrics as JSON members of o (val only with a validation set). */
 static void add_metrics(cJSON *o, const rm_epoch_row *r, int has_val, int has_te)
 {
     cJSON_AddNumberToObject(o, "epoch", r->epoch);
-    cJSON_AddNumberToObject(o, "train_loss", r->train_loss);
-    cJSON_AddNumberToObject(o, "penalty", r->penalty);
-    cJSON_AddNumberToObject(o, "train_acc", r->train_acc);
-    if (has_te) {
-        cJSON_AddNumberToObject(o, "train_eval_loss", r->train_eval.loss);
-        cJSON_AddNumberToObject(o, "train_eval_acc", r->train_eval.acc);
+    for (int k = 0; k < rm_epoch_metric_count; k++) {
+        const rm_metric *m = &rm_epoch_metrics[k];
+        if ((m->to & RM_METRIC_SUMMARY) && rm_metric_present(m, has_val, has_te))
+            cJSON_AddNumberToObject(o, m->name, rm_metric_value(m, r, has_te));
     }
-    if (has_val) {
-        cJSON_AddNumberToObject(o, "val_loss", r->val.loss);
-        cJSON_AddNumberToObject(o, "val_acc", r->val.acc);
-    }
-    cJSON_AddNumberToObject(o, "test_loss", r->test.loss);
-    cJSON_AddNumberToObject(o, "test_acc", r->test.acc);
-    cJSON_AddNumberToObject(o, "gap", row_gap(r, has_te));
 }
 
 static void iso_time(time_t t, char *buf, size_t n)

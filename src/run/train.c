@@ -23,6 +23,7 @@
 #include "rm_prepare.h"
 #include "rm_csv.h"
 #include "rm_data.h"
+#include "rm_epoch_log.h"
 #include "rm_idx.h"
 #include "rm_gemm.h"
 #include "rm_loss.h"
@@ -151,12 +152,6 @@ static const char *divergence_hint(const rm_config *c, double loss, double pen, 
     return buf;
 }
 
-/* The generalization gap: from the eval-mode training sample when measured, else the on-the-fly figure. */
-static double row_gap(const rm_epoch_row *r, int has_te)
-{
-    return (has_te ? r->train_eval.acc : r->train_acc) - r->test.acc;
-}
-
 
 static void free_state(run_state *s)
 {
@@ -253,23 +248,12 @@ static int tensorboard_epoch(rm_tfevents *tb, const run_state *s, const rm_epoch
 {
     const double wt = rm_tfevents_wall_time();
     const int64_t ep = row->epoch;
-    const struct {
-        const char *tag;
-        double v;
-        int on;
-    } sc[] = {{"train/loss", row->train_loss, 1},
-              {"train/acc", row->train_acc, 1},
-              {"train_eval/loss", row->train_eval.loss, s->n_te > 0},
-              {"train_eval/acc", row->train_eval.acc, s->n_te > 0},
-              {"val/loss", row->val.loss, s->n_val > 0},
-              {"val/acc", row->val.acc, s->n_val > 0},
-              {"test/loss", row->test.loss, 1},
-              {"test/acc", row->test.acc, 1},
-              {"gap", row_gap(row, s->n_te > 0), 1},
-              {"lr", row->lr, 1},
-              {"penalty", row->penalty, 1}};
-    for (size_t k = 0; k < sizeof sc / sizeof sc[0]; k++)
-        if (sc[k].on && rm_tfevents_scalar(tb, sc[k].tag, ep, wt, (float)sc[k].v, e)) return e->code;
+    for (int k = 0; k < rm_epoch_metric_count; k++) {
+        const rm_metric *m = &rm_epoch_metrics[k];
+        if (m->tb_tag && rm_metric_present(m, s->n_val > 0, s->n_te > 0) &&
+            rm_tfevents_scalar(tb, m->tb_tag, ep, wt, (float)rm_metric_value(m, row, s->n_te > 0), e))
+            return e->code;
+    }
     const rm_params *p = &s->model.params;
     char tag[64];
     for (int k = 0; k < p->count; k++) {
@@ -468,8 +452,9 @@ static int open_outputs(run_state *s, rm_err *e)
     if (o->resume ? resume_state(s, e) : rm_rundir_claim(s->dir, s->config_text, o->force, e)) return e->code;
     if (!o->resume) rm_rundir_remove_temps(s->dir);
     if (rm_path_join(path, sizeof path, s->dir, "config.json", e) || rm_write_json(path, s->resolved, e)) return e->code;
-    s->csv = open_csv(s, s->csv_path, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,"
-                                      "seconds,train_eval_loss,train_eval_acc\n", e);
+    char header[RM_EPOCH_CSV_HEADER_MAX];
+    rm_epoch_csv_header(header, sizeof header);
+    s->csv = open_csv(s, s->csv_path, header, e);
     if (!s->csv) return e->code;
     if (c->output.augment_preview && !o->resume && write_augment_preview(s->dir, &s->aug, s->seed, s, e)) return e->code;
     if (c->output.weight_stats && !(s->wcsv = open_csv(s, s->wcsv_path, RM_WEIGHTS_CSV_HEADER, e))) return e->code;
@@ -583,17 +568,7 @@ static int log_epoch(run_state *s, const rm_epoch_row *row, rm_err *e)
 {
     const rm_config *c = s->c;
     FILE *csv = s->csv;
-    fprintf(csv, "%d,%.9g,%.9g,%.4f,", row->epoch, row->train_loss, row->penalty, row->train_acc);
-    if (s->n_val)
-        fprintf(csv, "%.9g,%.4f,", row->val.loss, row->val.acc);
-    else
-        fprintf(csv, ",,");
-    fprintf(csv, "%.9g,%.4f,%.4f,%.9g,%.3f,", row->test.loss, row->test.acc, row_gap(row, s->n_te > 0), row->lr,
-            row->seconds);
-    if (s->n_te)
-        fprintf(csv, "%.9g,%.4f\n", row->train_eval.loss, row->train_eval.acc);
-    else
-        fprintf(csv, ",\n");
+    rm_epoch_csv_row(csv, row, s->n_val > 0, s->n_te > 0);
     if (fflush(csv) != 0 || ferror(csv)) return rm_fail(e, RM_ERR_IO, "%s: write failed", s->csv_path);
     if (s->wcsv && weight_stats_epoch(s->wcsv, &s->model.params, row->epoch, c->output.sparsity_threshold, s->gacc,
                                       s->wcsv_path, e))
