@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "rm_checkpoint.h"
+#include "epoch_log.h"
 #include "rundir.h"
 #include "summary.h"
 #include "rm_prepare.h"
@@ -52,11 +53,7 @@ typedef struct {
     char *config_text;               /* the resolved config, compact JSON */
     int lock_fd;                     /* the run dir's lock, or -1 */
     rm_schedule sched;               /* the learning-rate schedule (constant when none) */
-    FILE *wcsv;                      /* output.weight_stats: weights.csv */
-    FILE *acsv;                      /* output.weight_stats with hidden layers: activations.csv */
-    rm_act_acc acts[RM_MAX_HIDDEN];  /* per hidden layer: its activations on the test set */
-    rm_grad_norm_acc gacc[RM_MAX_TENSORS]; /* per tensor: the gradient norms of the epoch's steps */
-    rm_tfevents tb;                  /* output.tensorboard: the event file (tb.f NULL when off) */
+    rm_epoch_files log;              /* metrics.csv, weights.csv, activations.csv, the event file */
     uint32_t *te_idx;                /* (n_te) the fixed training sample measured in eval mode */
     uint32_t n_te;
     double norm_mean, norm_std;      /* data.normalize "dataset": the training split's statistics */
@@ -69,7 +66,7 @@ typedef struct {
     const rm_run_opts *o;
     double t0, load_s;               /* the start (rm_now), and the seconds loading the data took */
     time_t started;
-    int tty, es_on, act_stats, resumed_from;
+    int tty, es_on, resumed_from;
     uint64_t seed;
     int D, C, bs;                    /* inputs and classes per sample, the batch size */
     uint32_t n;                      /* training samples (n_train) */
@@ -77,9 +74,8 @@ typedef struct {
     float l1, l2;                    /* the penalties' weights, divided by their count in the "mean" form */
     rm_augment_cfg aug;
     long hook_steps, steps_here;     /* the SIGTERM test hook (docs/testing.md) */
-    char dir[1024], csv_path[2048], state_path[2048], model_path[2048], wcsv_path[2048], acsv_path[2048];
+    char dir[1024], state_path[2048], model_path[2048];
     cJSON *resolved;                 /* the resolved config, as config.json holds it */
-    FILE *csv;                       /* metrics.csv */
     rm_progress p;                   /* where the run stands */
     rm_checkpoint ck;                /* what state.safetensors holds */
 } run_state;
@@ -174,13 +170,8 @@ static void free_state(run_state *s)
     rm_free(s->te_idx);
     cJSON_free(s->config_text);
     cJSON_Delete(s->resolved);
-    if (s->csv) fclose(s->csv);
     if (s->lock_fd >= 0) close(s->lock_fd);
-    if (s->wcsv) fclose(s->wcsv);
-    if (s->acsv) fclose(s->acsv);
-    for (int k = 0; k < RM_MAX_HIDDEN; k++) rm_act_acc_free(&s->acts[k]);
-    rm_err ignored;
-    rm_tfevents_close(&s->tb, &ignored); /* closed already unless the run stopped early on an error */
+    rm_epoch_files_free(&s->log);
 }
 
 /* The config text model.safetensors records: the run's without output.dir and threads, so that the
@@ -194,76 +185,6 @@ static char *model_config(const char *config_text)
     char *t = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
     return t;
-}
-
-/* weights.csv after an epoch: every parameter tensor's statistics and its mean gradient norm. */
-static int weight_stats_epoch(FILE *f, const rm_params *p, int epoch, double threshold, rm_grad_norm_acc *gacc,
-                              const char *path, rm_err *e)
-{
-    for (int k = 0; k < p->count; k++) {
-        const rm_tensor_info *t = &p->t[k];
-        rm_wstats ws;
-        rm_wstats_compute(p->data + t->off, (long)t->n, threshold, &ws);
-        rm_wstats_csv_row(f, epoch, t->name, &ws, rm_grad_norm_mean(&gacc[k]));
-        rm_grad_norm_reset(&gacc[k]);
-    }
-    if (fflush(f) != 0 || ferror(f)) return rm_fail(e, RM_ERR_IO, "%s: write failed", path);
-    return RM_OK;
-}
-
-/* activations.csv after an epoch: each hidden layer's dead units and mean activation on the test set. */
-static int activation_stats_epoch(FILE *f, const rm_act_acc *acts, int n_hidden, int epoch, const char *path,
-                                  rm_err *e)
-{
-    for (int k = 0; k < n_hidden; k++) {
-        char layer[16];
-        snprintf(layer, sizeof layer, "fc%d", k);
-        rm_act_csv_row(f, epoch, layer, &acts[k]);
-    }
-    if (fflush(f) != 0 || ferror(f)) return rm_fail(e, RM_ERR_IO, "%s: write failed", path);
-    return RM_OK;
-}
-
-/* weights_<layer>.png: the first Linear layer's units as 28x28 tiles (fc0, or out without hidden
- * layers), one colour scale symmetric about 0; epoch > 0 adds _eNNN to the name. */
-static int weight_image(const char *dir, const rm_params *p, int epoch, rm_err *e)
-{
-    const rm_tensor_info *t = &p->t[0]; /* fc0.weight (or out.weight): (units, 784) */
-    char name[96], path[2048];
-    const char *dot = strchr(t->name, '.');
-    int layer = dot ? (int)(dot - t->name) : (int)strlen(t->name);
-    if (epoch > 0)
-        snprintf(name, sizeof name, "weights_%.*s_e%03d.png", layer, t->name, epoch);
-    else
-        snprintf(name, sizeof name, "weights_%.*s.png", layer, t->name);
-    if (t->cols != RM_IMG_SIZE) return rm_fail(e, RM_ERR_USAGE, "%s: the first layer's inputs are not 28x28 images", name);
-    if (rm_path_join(path, sizeof path, dir, name, e)) return e->code;
-    return rm_png_write_weight_tiles(path, p->data + t->off, t->rows, RM_IMG_SIDE, 0, 0.0f, NULL, e);
-}
-
-/* TensorBoard, after each epoch: the row's scalars (as metrics.csv), then every parameter tensor and
- * its last step's gradient as histograms (tags "fc0.weight", "fc0.weight.grad"), then a flush. */
-static int tensorboard_epoch(rm_tfevents *tb, const run_state *s, const rm_epoch_row *row,
-                             rm_err *e)
-{
-    const double wt = rm_tfevents_wall_time();
-    const int64_t ep = row->epoch;
-    for (int k = 0; k < rm_epoch_metric_count; k++) {
-        const rm_metric *m = &rm_epoch_metrics[k];
-        if (m->tb_tag && rm_metric_present(m, s->n_val > 0, s->n_te > 0) &&
-            rm_tfevents_scalar(tb, m->tb_tag, ep, wt, (float)rm_metric_value(m, row, s->n_te > 0), e))
-            return e->code;
-    }
-    const rm_params *p = &s->model.params;
-    char tag[64];
-    for (int k = 0; k < p->count; k++) {
-        const rm_tensor_info *t = &p->t[k];
-        snprintf(tag, sizeof tag, "%s.grad", t->name);
-        if (rm_tfevents_histogram(tb, t->name, ep, wt, p->data + t->off, t->n, e) ||
-            rm_tfevents_histogram(tb, tag, ep, wt, p->grad + t->off, t->n, e))
-            return e->code;
-    }
-    return rm_tfevents_flush(tb, e);
 }
 
 /* augment.png: the first 64 training images (split order) as epoch 1's augmentation draws them. */
@@ -285,14 +206,10 @@ static int write_augment_preview(const char *dir, const rm_augment_cfg *aug, uin
 static int set_paths(run_state *s, rm_err *e)
 {
     rm_config_out_dir(s->c, s->dir, sizeof s->dir);
-    if (rm_path_join(s->csv_path, sizeof s->csv_path, s->dir, "metrics.csv", e) ||
-        rm_path_join(s->state_path, sizeof s->state_path, s->dir, "state.safetensors", e) ||
-        rm_path_join(s->model_path, sizeof s->model_path, s->dir, "model.safetensors", e) ||
-        rm_path_join(s->wcsv_path, sizeof s->wcsv_path, s->dir, "weights.csv", e) ||
-        rm_path_join(s->acsv_path, sizeof s->acsv_path, s->dir, "activations.csv", e))
+    if (rm_path_join(s->state_path, sizeof s->state_path, s->dir, "state.safetensors", e) ||
+        rm_path_join(s->model_path, sizeof s->model_path, s->dir, "model.safetensors", e))
         return e->code;
-    s->act_stats = s->c->output.weight_stats && s->c->model.n_hidden > 0; /* activations.csv */
-    return RM_OK;
+    return rm_epoch_files_init(&s->log, s->dir, s->c, e);
 }
 
 /* Data: uint8 images or float features, the checks that need the counts, the seeded split, the
@@ -422,22 +339,11 @@ static int resume_state(run_state *s, rm_err *e)
     if (!rc && s->p.epoch >= c->train.epochs)
         rc = rm_fail(e, RM_ERR_USAGE, "%s: the run is complete (%d of %d epochs); extend it with --set training.epochs=N",
                      s->dir, s->p.epoch, c->train.epochs);
-    if (!rc) rc = rm_rundir_truncate_csv(s->csv_path, s->p.epoch, 1, e);
-    if (!rc && c->output.weight_stats) rc = rm_rundir_truncate_csv(s->wcsv_path, s->p.epoch, 0, e);
-    if (!rc && s->act_stats) rc = rm_rundir_truncate_csv(s->acsv_path, s->p.epoch, 0, e);
+    if (!rc) rc = rm_rundir_truncate_csv(s->log.csv_path, s->p.epoch, 1, e);
+    if (!rc && c->output.weight_stats) rc = rm_rundir_truncate_csv(s->log.wcsv_path, s->p.epoch, 0, e);
+    if (!rc && s->log.act_stats) rc = rm_rundir_truncate_csv(s->log.acsv_path, s->p.epoch, 0, e);
     s->resumed_from = s->p.epoch;
     return rc;
-}
-
-/* Open (or, resumed, append to) one per-epoch CSV file, writing header when fresh. */
-static FILE *open_csv(const run_state *s, const char *path, const char *header, rm_err *e)
-{
-    FILE *f = rm_fopen(path, s->o->resume ? "a" : "w", e);
-    if (f && !s->o->resume) {
-        fputs(header, f);
-        fflush(f);
-    }
-    return f;
 }
 
 /* Outputs: a fresh run claims its directory and starts its files; a resumed one takes up its state and
@@ -452,19 +358,8 @@ static int open_outputs(run_state *s, rm_err *e)
     if (o->resume ? resume_state(s, e) : rm_rundir_claim(s->dir, s->config_text, o->force, e)) return e->code;
     if (!o->resume) rm_rundir_remove_temps(s->dir);
     if (rm_path_join(path, sizeof path, s->dir, "config.json", e) || rm_write_json(path, s->resolved, e)) return e->code;
-    char header[RM_EPOCH_CSV_HEADER_MAX];
-    rm_epoch_csv_header(header, sizeof header);
-    s->csv = open_csv(s, s->csv_path, header, e);
-    if (!s->csv) return e->code;
+    if (rm_epoch_files_open(&s->log, c, o->resume, s->p.epoch, e)) return e->code;
     if (c->output.augment_preview && !o->resume && write_augment_preview(s->dir, &s->aug, s->seed, s, e)) return e->code;
-    if (c->output.weight_stats && !(s->wcsv = open_csv(s, s->wcsv_path, RM_WEIGHTS_CSV_HEADER, e))) return e->code;
-    for (int k = 0; s->act_stats && k < c->model.n_hidden; k++)
-        if (rm_act_acc_init(&s->acts[k], c->model.hidden[k], e)) return e->code;
-    if (s->act_stats && !(s->acsv = open_csv(s, s->acsv_path, RM_ACTIVATIONS_CSV_HEADER, e))) return e->code;
-    /* A resumed run appends to its event file, cut to the saved epoch: each epoch appears once. */
-    if (c->output.tensorboard &&
-        (o->resume ? rm_tfevents_resume(&s->tb, s->dir, s->p.epoch, e) : rm_tfevents_open(&s->tb, s->dir, e)))
-        return e->code;
     if (!o->quiet) {
         fprintf(stderr, "regmnist: %s: %u train, %u val, %u test images; %zu parameters; loaded in %.2f s\n", c->name,
                 s->n, s->n_val, s->test.n, rm_params_numel(&s->model.params), s->load_s);
@@ -508,9 +403,9 @@ static int train_step(run_state *s, int ep, long st, epoch_sums *a, rm_err *e)
         return STOP_DIVERGED;
     }
     rm_model_backward(m, s->dlogits, B);
-    if (s->wcsv)
+    if (s->log.wcsv)
         for (int k = 0; k < m->params.count; k++)
-            rm_grad_norm_add(&s->gacc[k], m->params.grad + m->params.t[k].off, (long)m->params.t[k].n);
+            rm_grad_norm_add(&s->log.gacc[k], m->params.grad + m->params.t[k].off, (long)m->params.t[k].n);
     const float clip = (float)c->optim.clip_grad_norm, max_norm = (float)c->reg.max_norm;
     if (clip > 0.0f) rm_clip_grad_norm(&m->params, clip);
     rm_optim_step(&s->opt, m->params.data, m->params.grad);
@@ -554,30 +449,12 @@ static void measure_epoch(run_state *s, int ep, double lr, const epoch_sums *a, 
     row->penalty = a->pen_sum / s->steps;
     row->train_acc = 100.0 * (double)a->correct / a->seen;
     if (s->n_val) row->val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL, NULL);
-    row->test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL, s->acsv ? s->acts : NULL);
+    row->test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL, s->log.acsv ? s->log.acts : NULL);
     if (s->n_te) row->train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL, NULL);
     const double tv = rm_now();
     row->seconds = tv - te;
     *train_s = tt - te;
     *eval_s = tv - tt;
-}
-
-/* The epoch's files: its metrics.csv row (flushed), weights.csv and activations.csv, the weight images
- * when asked every epoch, and the TensorBoard events. */
-static int log_epoch(run_state *s, const rm_epoch_row *row, rm_err *e)
-{
-    const rm_config *c = s->c;
-    FILE *csv = s->csv;
-    rm_epoch_csv_row(csv, row, s->n_val > 0, s->n_te > 0);
-    if (fflush(csv) != 0 || ferror(csv)) return rm_fail(e, RM_ERR_IO, "%s: write failed", s->csv_path);
-    if (s->wcsv && weight_stats_epoch(s->wcsv, &s->model.params, row->epoch, c->output.sparsity_threshold, s->gacc,
-                                      s->wcsv_path, e))
-        return e->code;
-    if (s->acsv && activation_stats_epoch(s->acsv, s->acts, c->model.n_hidden, row->epoch, s->acsv_path, e))
-        return e->code;
-    if (c->output.weight_images == 2 && weight_image(s->dir, &s->model.params, row->epoch, e)) return e->code;
-    if (s->tb.f && tensorboard_epoch(&s->tb, s, row, e)) return e->code;
-    return RM_OK;
 }
 
 /* A monitored metric of a row (val_loss, val_acc or train_loss). */
@@ -651,7 +528,8 @@ static int run_epoch(run_state *s, int ep, int *rc, rm_err *e)
     rm_epoch_row row;
     double train_s, eval_s;
     measure_epoch(s, ep, lr, &a, te, &row, &train_s, &eval_s);
-    if ((*rc = log_epoch(s, &row, e))) return STOP_FAILED;
+    if ((*rc = rm_epoch_files_write(&s->log, s->c, &s->model.params, &row, s->n_val > 0, s->n_te > 0, e)))
+        return STOP_FAILED;
     s->p.epoch = ep;
     s->p.last = row;
     s->p.samples += a.seen;
@@ -688,14 +566,7 @@ static rm_epoch_row final_model(run_state *s, int ended)
  * write model.safetensors (BatchNorm's batch count as of the final epoch) and the weight images. */
 static int close_outputs(run_state *s, int ended, const rm_epoch_row *final, rm_err *e)
 {
-    rm_err later;
-    int rc = rm_fclose(s->csv, s->csv_path, e);
-    s->csv = NULL;
-    if (rm_tfevents_close(&s->tb, rc ? &later : e) && !rc) rc = e->code;
-    if (s->wcsv && rm_fclose(s->wcsv, s->wcsv_path, rc ? &later : e) && !rc) rc = e->code;
-    s->wcsv = NULL;
-    if (s->acsv && rm_fclose(s->acsv, s->acsv_path, rc ? &later : e) && !rc) rc = e->code;
-    s->acsv = NULL;
+    int rc = rm_epoch_files_close(&s->log, e);
     if (ended && s->p.epoch > 0 && !rc) {
         const int64_t bn = final->epoch == s->p.epoch ? s->p.bn_batches
                                                       : s->p.bn_batches - (int64_t)(s->p.epoch - final->epoch) * s->steps;
@@ -703,7 +574,7 @@ static int close_outputs(run_state *s, int ended, const rm_epoch_row *final, rm_
         rc = mcfg ? rm_st_save_model(s->model_path, &s->model, bn, mcfg, RM_VERSION, e)
                   : rm_fail(e, RM_ERR_RUN, "out of memory");
         cJSON_free(mcfg);
-        if (!rc && s->c->output.weight_images) rc = weight_image(s->dir, &s->model.params, 0, e);
+        if (!rc && s->c->output.weight_images) rc = rm_weight_image(s->dir, &s->model.params, 0, e);
     }
     return rc;
 }
