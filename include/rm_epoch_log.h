@@ -1,6 +1,6 @@
 /* rm_epoch_log.h - the per-epoch metrics of a run as one table: each metric of an rm_epoch_row with its
- * metrics.csv column and format, its TensorBoard tag, when it is measured and whether summary.json,
- * `summarize` and `compare` carry it. metrics.csv, summary.json's "final" and "best", the TensorBoard
+ * metrics.csv column and format, its TensorBoard tag, when it is measured and whether summary.json
+ * (and so `summarize` and `compare`) carries it. metrics.csv, summary.json's "final" and "best", the TensorBoard
  * scalars and the metric names of summarize and compare all come from it: a new metric is one row. */
 #ifndef RM_EPOCH_LOG_H
 #define RM_EPOCH_LOG_H
@@ -14,10 +14,6 @@
  * (output.train_eval_samples); metrics.csv leaves the field empty, summary.json and TensorBoard omit it. */
 enum { RM_METRIC_ALWAYS, RM_METRIC_VAL, RM_METRIC_TRAIN_EVAL };
 
-/* Where a metric goes besides metrics.csv (flags): summary.json's "final" and "best" objects; the
- * final-model metrics `summarize` and `compare` know (also as best_X). */
-enum { RM_METRIC_SUMMARY = 1, RM_METRIC_RUNS = 2 };
-
 /* One per-epoch metric. */
 typedef struct rm_metric {
     const char *name;   /* the metrics.csv column and the summary.json key */
@@ -25,7 +21,7 @@ typedef struct rm_metric {
     const char *fmt;    /* the printf format of its metrics.csv field */
     const char *tb_tag; /* its TensorBoard scalar tag, or NULL */
     int when;           /* RM_METRIC_ALWAYS, RM_METRIC_VAL or RM_METRIC_TRAIN_EVAL */
-    int to;             /* RM_METRIC_SUMMARY | RM_METRIC_RUNS */
+    int in_summary;     /* 1 when summary.json's "final" and "best" hold it (so summarize and compare know it) */
     size_t off;         /* the offset of its double in rm_epoch_row, unless derived */
     double (*derived)(const rm_epoch_row *r, int has_te); /* its value worked out from the row, or NULL */
 } rm_metric;

@@ -15,25 +15,24 @@ static double row_gap(const rm_epoch_row *r, int has_te)
 }
 
 #define AT(field) offsetof(rm_epoch_row, field), NULL
-enum { S = RM_METRIC_SUMMARY, R = RM_METRIC_RUNS, ALWAYS = RM_METRIC_ALWAYS, VAL = RM_METRIC_VAL,
-       TE = RM_METRIC_TRAIN_EVAL };
+enum { ALWAYS = RM_METRIC_ALWAYS, VAL = RM_METRIC_VAL, TE = RM_METRIC_TRAIN_EVAL };
 
 /* metrics.csv's columns are only ever appended (a resumed run appends rows to an older file), so a
  * metric's column is given, not its place here. */
 const rm_metric rm_epoch_metrics[] = {
-    /* name            col  fmt     tb_tag             when    to     value */
-    {"train_loss",      1, "%.9g", "train/loss",      ALWAYS, S | R, AT(train_loss)},
-    {"penalty",         2, "%.9g", "penalty",         ALWAYS, S | R, AT(penalty)},
-    {"train_acc",       3, "%.4f", "train/acc",       ALWAYS, S | R, AT(train_acc)},
-    {"train_eval_loss", 11, "%.9g", "train_eval/loss", TE,    S,     AT(train_eval.loss)},
-    {"train_eval_acc",  12, "%.4f", "train_eval/acc",  TE,    S,     AT(train_eval.acc)},
-    {"val_loss",        4, "%.9g", "val/loss",        VAL,    S | R, AT(val.loss)},
-    {"val_acc",         5, "%.4f", "val/acc",         VAL,    S | R, AT(val.acc)},
-    {"test_loss",       6, "%.9g", "test/loss",       ALWAYS, S | R, AT(test.loss)},
-    {"test_acc",        7, "%.4f", "test/acc",        ALWAYS, S | R, AT(test.acc)},
-    {"gap",             8, "%.4f", "gap",             ALWAYS, S | R, 0, row_gap},
-    {"lr",              9, "%.9g", "lr",              ALWAYS, 0,     AT(lr)},
-    {"seconds",        10, "%.3f", NULL,              ALWAYS, 0,     AT(seconds)},
+    /* name             col  fmt     tb_tag             when    summary  value */
+    {"train_loss",       1, "%.9g", "train/loss",      ALWAYS, 1,       AT(train_loss)},
+    {"penalty",          2, "%.9g", "penalty",         ALWAYS, 1,       AT(penalty)},
+    {"train_acc",        3, "%.4f", "train/acc",       ALWAYS, 1,       AT(train_acc)},
+    {"train_eval_loss", 11, "%.9g", "train_eval/loss", TE,     1,       AT(train_eval.loss)},
+    {"train_eval_acc",  12, "%.4f", "train_eval/acc",  TE,     1,       AT(train_eval.acc)},
+    {"val_loss",         4, "%.9g", "val/loss",        VAL,    1,       AT(val.loss)},
+    {"val_acc",          5, "%.4f", "val/acc",         VAL,    1,       AT(val.acc)},
+    {"test_loss",        6, "%.9g", "test/loss",       ALWAYS, 1,       AT(test.loss)},
+    {"test_acc",         7, "%.4f", "test/acc",        ALWAYS, 1,       AT(test.acc)},
+    {"gap",              8, "%.4f", "gap",             ALWAYS, 1,       0, row_gap},
+    {"lr",               9, "%.9g", "lr",              ALWAYS, 0,       AT(lr)},
+    {"seconds",         10, "%.3f", NULL,              ALWAYS, 0,       AT(seconds)},
 };
 const int rm_epoch_metric_count = (int)(sizeof rm_epoch_metrics / sizeof rm_epoch_metrics[0]);
 

@@ -533,11 +533,11 @@ static const char *const TOP_METRICS[] = {"epochs",        "stopped_epoch", "bes
                                           "load_seconds",  "train_seconds", "eval_seconds", "wall_seconds",
                                           "samples_per_second", NULL};
 
-/* 1 when name is a final-model metric that summarize and compare know (rm_epoch_log.h). */
+/* 1 when name is a metric of summary.json's "final" and "best" (rm_epoch_log.h). */
 static int is_final(const char *name)
 {
     const rm_metric *m = rm_epoch_metric(name);
-    return m && (m->to & RM_METRIC_RUNS);
+    return m && m->in_summary;
 }
 
 const char *rm_metric_list(void)
@@ -546,7 +546,7 @@ const char *rm_metric_list(void)
     if (list[0]) return list;
     size_t at = 0;
     for (int k = 0; k < rm_epoch_metric_count; k++)
-        if (rm_epoch_metrics[k].to & RM_METRIC_RUNS)
+        if (rm_epoch_metrics[k].in_summary)
             at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", at ? ", " : "", rm_epoch_metrics[k].name);
     at += (size_t)snprintf(list + at, sizeof list - at, " (final), best_X for each of these (the early-stopping best epoch)");
     for (int k = 0; TOP_METRICS[k] && at < sizeof list; k++)

@@ -30,7 +30,7 @@ static void add_metrics(cJSON *o, const rm_epoch_row *r, int has_val, int has_te
     cJSON_AddNumberToObject(o, "epoch", r->epoch);
     for (int k = 0; k < rm_epoch_metric_count; k++) {
         const rm_metric *m = &rm_epoch_metrics[k];
-        if ((m->to & RM_METRIC_SUMMARY) && rm_metric_present(m, has_val, has_te))
+        if (m->in_summary && rm_metric_present(m, has_val, has_te))
             cJSON_AddNumberToObject(o, m->name, rm_metric_value(m, r, has_te));
     }
 }

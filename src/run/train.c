@@ -4,12 +4,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "rm_train.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,17 +22,14 @@
 #include "rm_csv.h"
 #include "rm_data.h"
 #include "rm_epoch_log.h"
-#include "rm_idx.h"
 #include "rm_gemm.h"
 #include "rm_loss.h"
 #include "rm_model.h"
 #include "rm_optim.h"
-#include "rm_pool.h"
 #include "rm_safetensors.h"
 #include "rm_augment.h"
 #include "rm_png.h"
 #include "rm_schedule.h"
-#include "rm_tfevents.h"
 #include "rm_weight_stats.h"
 
 /* Everything a run owns, allocated before the first epoch. */
