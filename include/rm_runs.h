@@ -75,7 +75,7 @@ int rm_runs_filter(rm_runs *rs, const char *filter, const char *where, rm_err *e
 int rm_metric_canonical(const char *name, char *out, size_t n);
 
 /* The names rm_metric_canonical accepts (canonical forms), comma-separated, for messages. */
-extern const char rm_metric_list[];
+const char *rm_metric_list(void);
 
 /* 1 when a canonical metric is one of the final model's (test_acc, ..., gap). */
 int rm_metric_is_final(const char *metric);

@@ -118,6 +118,20 @@ cmp -s first.csv D/summary.csv && ok || no "summary.csv changed on a second summ
 # --metric picks the columns; --out elsewhere
 expect 0 "summarize --metric" -- summarize D --metric test_acc,final.val_loss --metric wall_seconds --out O1 --quiet
 same "$(head -1 O1/groups.csv)" "model.dropout,n,n_total,n_diverged,n_failed,n_unfinished,seeds,test_acc_mean,test_acc_std,test_acc_ci95_low,test_acc_ci95_high,val_loss_mean,val_loss_std,val_loss_ci95_low,val_loss_ci95_high,wall_seconds_mean,wall_seconds_std,wall_seconds_ci95_low,wall_seconds_ci95_high" "groups.csv header with --metric"
+# every metric of summary.json's final and best is known (one table, rm_epoch_log.h): train_eval_* too,
+# in 'all' as in --metric, with the mean of each group's final train_eval_acc
+expect 0 "summarize --metric train_eval" -- summarize D --metric train_eval_acc,final.train_eval_loss --out O2 --quiet
+pycheck "train_eval_acc means" -- '
+import csv, json, glob, statistics
+for r in csv.DictReader(open("O2/groups.csv")):
+    v = [json.load(open(f))["final"]["train_eval_acc"] for f in glob.glob("D/dropout=%s/seed[123]/summary.json" % r["model.dropout"])]
+    if len(v) != 3 or abs(float(r["train_eval_acc_mean"]) - statistics.mean(v)) > 1e-9 or not r["train_eval_loss_mean"]: print(r, v)
+'
+expect 0 "summarize --metric all" -- summarize D --metric all --out O3 --quiet
+has O3/groups.csv ",train_eval_acc_mean,"
+has O3/groups.csv ",penalty_mean,"
+expect 0 "compare train_eval_acc" -- compare D:dropout=0 D:model.dropout=0.3 --metric train_eval_acc
+has "$tmp/out" "metric: final train_eval_acc"
 # two trees: dropout 0.3 now holds D's seeds 1-3 (and the interrupted 4) and E's 4-6; default --out is .
 expect 0 "summarize D E" -- summarize D E --format csv
 [[ -f groups.csv && -f summary.csv ]] && ok || no "summarize of two dirs did not write into the current dir"

@@ -280,7 +280,7 @@ int rm_cli_compare(int argc, char **argv)
 
     char metric[64];
     if (!rm_metric_canonical(metric_arg, metric, sizeof metric)) {
-        fprintf(stderr, "regmnist: compare: --metric: unknown metric '%s'; known: %s\n", metric_arg, rm_metric_list);
+        fprintf(stderr, "regmnist: compare: --metric: unknown metric '%s'; known: %s\n", metric_arg, rm_metric_list());
         return RM_ERR_USAGE;
     }
     if (!strcmp(which, "best") && strncmp(metric, "best_", 5) != 0) {

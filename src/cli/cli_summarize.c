@@ -13,6 +13,7 @@
 
 #include "cli_common.h"
 #include "rm_cli.h"
+#include "rm_epoch_log.h"
 #include "rm_runs.h"
 #include "rm_stats.h"
 
@@ -38,9 +39,10 @@ static const char HELP[] =
     "                   current directory\n"
     "  --metric LIST    comma-separated metrics for groups.csv and the table (repeatable);\n"
     "                   default test_acc,test_loss,val_acc,val_loss,gap (val_* when present);\n"
-    "                   'all' takes every metric some run has. Names: test_acc, val_loss, ...\n"
-    "                   (the final model's, also final.X), best_X or best.X (the early-stopping\n"
-    "                   best epoch's), epochs, best_epoch, wall_seconds, train_seconds, ...\n"
+    "                   'all' takes every metric some run has. Names: test_acc, val_loss,\n"
+    "                   train_eval_acc, ... (summary.json's final model's, also final.X), best_X\n"
+    "                   or best.X (the early-stopping best epoch's), epochs, best_epoch,\n"
+    "                   wall_seconds, train_seconds, ...\n"
     "  --quiet          no note on stderr\n"
     "\n"
     "The statistics use the runs with status ok only: mean, sample std (n - 1), and the 95%\n"
@@ -51,11 +53,9 @@ static const char HELP[] =
     "unwritable --out).\n";
 
 static const char *const DEFAULT_METRICS[] = {"test_acc", "test_loss", "val_acc", "val_loss", "gap", NULL};
-static const char *const ALL_METRICS[] = {
-    "test_acc",      "test_loss",      "val_acc",      "val_loss",     "train_acc",     "train_loss",
-    "gap",           "penalty",        "best_test_acc", "best_test_loss", "best_val_acc", "best_val_loss",
-    "best_train_acc", "best_train_loss", "best_gap",    "epochs",       "best_epoch",    "train_seconds",
-    "wall_seconds",  "samples_per_second", NULL};
+/* 'all': every metric of summary.json's "final" and "best" (rm_epoch_log.h), then these. */
+static const char *const ALL_TOP_METRICS[] = {"epochs", "best_epoch", "train_seconds", "wall_seconds",
+                                              "samples_per_second", NULL};
 static const char *const RUN_METRICS[] = {"epochs",         "best_epoch",    "train_loss",    "train_acc",
                                           "val_loss",       "val_acc",       "test_loss",     "test_acc",
                                           "gap",            "best_val_loss", "best_val_acc",  "best_test_loss",
@@ -315,6 +315,22 @@ static void build_markdown(sbuf *b, const rm_runs *rs, const group *gs, int ng, 
 
 /* ---- arguments ---- */
 
+/* 'all' as "auto" metrics: each final metric of summary.json, each best_ one, then ALL_TOP_METRICS. */
+static int add_all_metrics(char (*metrics)[64], int *nm)
+{
+    for (int best = 0; best < 2; best++)
+        for (int k = 0; k < rm_epoch_metric_count; k++) {
+            if (!rm_epoch_metrics[k].in_summary) continue;
+            if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
+            snprintf(metrics[(*nm)++], 64, "%s%s:auto", best ? "best_" : "", rm_epoch_metrics[k].name);
+        }
+    for (int m = 0; ALL_TOP_METRICS[m]; m++) {
+        if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
+        snprintf(metrics[(*nm)++], 64, "%s:auto", ALL_TOP_METRICS[m]);
+    }
+    return RM_OK;
+}
+
 static int add_metrics(const char *list, char (*metrics)[64], int *nm)
 {
     char buf[1024];
@@ -322,15 +338,13 @@ static int add_metrics(const char *list, char (*metrics)[64], int *nm)
         return rm_cli_usage_error("summarize", "--metric: list too long%s", "");
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         if (!strcmp(t, "all")) {
-            for (int m = 0; ALL_METRICS[m]; m++) {
-                if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
-                snprintf(metrics[(*nm)++], 64, "%s:auto", ALL_METRICS[m]);
-            }
+            int rc = add_all_metrics(metrics, nm);
+            if (rc) return rc;
             continue;
         }
         if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
         if (!rm_metric_canonical(t, metrics[*nm], 64)) {
-            fprintf(stderr, "regmnist: summarize: --metric: unknown metric '%s'; known: %s\n", t, rm_metric_list);
+            fprintf(stderr, "regmnist: summarize: --metric: unknown metric '%s'; known: %s\n", t, rm_metric_list());
             return RM_ERR_USAGE;
         }
         (*nm)++;

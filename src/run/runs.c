@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "rm_epoch_log.h"
+
 enum { MAX_DEPTH = 64 };
 
 /* ---- small helpers ---- */
@@ -527,16 +529,30 @@ int rm_runs_filter(rm_runs *rs, const char *filter, const char *where, rm_err *e
 
 /* ---- metrics ---- */
 
-static const char *const FINAL_METRICS[] = {"train_loss", "penalty",  "train_acc", "val_loss", "val_acc",
-                                            "test_loss",  "test_acc", "gap",       NULL};
 static const char *const TOP_METRICS[] = {"epochs",        "stopped_epoch", "best_epoch",   "n_params",
                                           "load_seconds",  "train_seconds", "eval_seconds", "wall_seconds",
                                           "samples_per_second", NULL};
 
-const char rm_metric_list[] =
-    "train_loss, penalty, train_acc, val_loss, val_acc, test_loss, test_acc, gap (final), best_X for each of "
-    "these (the early-stopping best epoch), epochs, stopped_epoch, best_epoch, n_params, load_seconds, "
-    "train_seconds, eval_seconds, wall_seconds, samples_per_second";
+/* 1 when name is a metric of summary.json's "final" and "best" (rm_epoch_log.h). */
+static int is_final(const char *name)
+{
+    const rm_metric *m = rm_epoch_metric(name);
+    return m && m->in_summary;
+}
+
+const char *rm_metric_list(void)
+{
+    static char list[1024];
+    if (list[0]) return list;
+    size_t at = 0;
+    for (int k = 0; k < rm_epoch_metric_count; k++)
+        if (rm_epoch_metrics[k].in_summary)
+            at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", at ? ", " : "", rm_epoch_metrics[k].name);
+    at += (size_t)snprintf(list + at, sizeof list - at, " (final), best_X for each of these (the early-stopping best epoch)");
+    for (int k = 0; TOP_METRICS[k] && at < sizeof list; k++)
+        at += (size_t)snprintf(list + at, sizeof list - at, ", %s", TOP_METRICS[k]);
+    return list;
+}
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -547,26 +563,26 @@ static int in_list(const char *const *list, const char *s)
 
 int rm_metric_canonical(const char *name, char *out, size_t n)
 {
-    if (!strncmp(name, "final.", 6) && in_list(FINAL_METRICS, name + 6)) return snprintf(out, n, "%s", name + 6) > 0;
-    if (!strncmp(name, "best.", 5) && in_list(FINAL_METRICS, name + 5)) return snprintf(out, n, "best_%s", name + 5) > 0;
-    if (in_list(FINAL_METRICS, name) || in_list(TOP_METRICS, name) ||
-        (!strncmp(name, "best_", 5) && in_list(FINAL_METRICS, name + 5)))
+    if (!strncmp(name, "final.", 6) && is_final(name + 6)) return snprintf(out, n, "%s", name + 6) > 0;
+    if (!strncmp(name, "best.", 5) && is_final(name + 5)) return snprintf(out, n, "best_%s", name + 5) > 0;
+    if (is_final(name) || in_list(TOP_METRICS, name) ||
+        (!strncmp(name, "best_", 5) && is_final(name + 5)))
         return snprintf(out, n, "%s", name) > 0;
     return 0;
 }
 
 int rm_metric_is_final(const char *metric)
 {
-    return in_list(FINAL_METRICS, metric);
+    return is_final(metric);
 }
 
 int rm_run_metric(const rm_run *r, const char *metric, double *v)
 {
     const cJSON *node = NULL;
     if (!r->summary) return 0;
-    if (in_list(FINAL_METRICS, metric))
+    if (is_final(metric))
         node = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->summary, "final"), metric);
-    else if (!strncmp(metric, "best_", 5) && in_list(FINAL_METRICS, metric + 5))
+    else if (!strncmp(metric, "best_", 5) && is_final(metric + 5))
         node = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r->summary, "best"), metric + 5);
     else if (in_list(TOP_METRICS, metric))
         node = cJSON_GetObjectItemCaseSensitive(r->summary, metric);

@@ -1,15 +1,13 @@
 /* train.c - the run: load and split the data, build the model, train epoch by epoch (train mode),
- * evaluate val and test (eval mode), log metrics.csv, watch early stopping, keep state.safetensors
- * for resuming, stop cleanly on SIGINT/SIGTERM, and end with model.safetensors and summary.json. */
+ * evaluate val and test (eval mode), log the epoch (epoch_log.c), watch early stopping, keep
+ * state.safetensors for resuming, stop cleanly on SIGINT/SIGTERM, and end with model.safetensors and
+ * summary.json (summary.c). Somewhat over 600 lines: the phases share run_state, private to this file. */
 #define _POSIX_C_SOURCE 200809L
 #include "rm_train.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,21 +16,22 @@
 #include <cjson/cJSON.h>
 
 #include "rm_checkpoint.h"
+#include "epoch_log.h"
 #include "rundir.h"
+#include "summary.h"
 #include "rm_prepare.h"
 #include "rm_csv.h"
 #include "rm_data.h"
-#include "rm_idx.h"
+#include "rm_epoch_log.h"
 #include "rm_gemm.h"
 #include "rm_loss.h"
 #include "rm_model.h"
 #include "rm_optim.h"
-#include "rm_pool.h"
 #include "rm_model_file.h"
+#include "rm_pool.h"
 #include "rm_augment.h"
 #include "rm_png.h"
 #include "rm_schedule.h"
-#include "rm_tfevents.h"
 #include "rm_weight_stats.h"
 
 /* Everything a run owns, allocated before the first epoch. */
@@ -50,11 +49,7 @@ typedef struct {
     char *config_text;               /* the resolved config, compact JSON */
     int lock_fd;                     /* the run dir's lock, or -1 */
     rm_schedule sched;               /* the learning-rate schedule (constant when none) */
-    FILE *wcsv;                      /* output.weight_stats: weights.csv */
-    FILE *acsv;                      /* output.weight_stats with hidden layers: activations.csv */
-    rm_act_acc acts[RM_MAX_HIDDEN];  /* per hidden layer: its activations on the test set */
-    rm_grad_norm_acc gacc[RM_MAX_TENSORS]; /* per tensor: the gradient norms of the epoch's steps */
-    rm_tfevents tb;                  /* output.tensorboard: the event file (tb.f NULL when off) */
+    rm_epoch_files log;              /* metrics.csv, weights.csv, activations.csv, the event file */
     uint32_t *te_idx;                /* (n_te) the fixed training sample measured in eval mode */
     uint32_t n_te;
     double norm_mean, norm_std;      /* data.normalize "dataset": the training split's statistics */
@@ -67,7 +62,7 @@ typedef struct {
     const rm_run_opts *o;
     double t0, load_s;               /* the start (rm_now), and the seconds loading the data took */
     time_t started;
-    int tty, es_on, act_stats, resumed_from;
+    int tty, es_on, resumed_from;
     uint64_t seed;
     int D, C, bs;                    /* inputs and classes per sample, the batch size */
     uint32_t n;                      /* training samples (n_train) */
@@ -75,15 +70,11 @@ typedef struct {
     float l1, l2;                    /* the penalties' weights, divided by their count in the "mean" form */
     rm_augment_cfg aug;
     long hook_steps, steps_here;     /* the SIGTERM test hook (docs/testing.md) */
-    char dir[1024], csv_path[2048], state_path[2048], model_path[2048], wcsv_path[2048], acsv_path[2048];
+    char dir[1024], state_path[2048], model_path[2048];
     cJSON *resolved;                 /* the resolved config, as config.json holds it */
-    FILE *csv;                       /* metrics.csv */
     rm_progress p;                   /* where the run stands */
     rm_checkpoint ck;                /* what state.safetensors holds */
 } run_state;
-
-/* The stream of the eval-mode training sample (after rm_rng.h's streams). */
-enum { STREAM_TRAIN_EVAL = 5 };
 
 /* Why training ended. */
 enum { STOP_EPOCHS, STOP_PATIENCE, STOP_DIVERGED, STOP_INTERRUPTED, STOP_FAILED };
@@ -105,16 +96,6 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int write_json(const char *path, cJSON *obj, rm_err *e)
-{
-    char *text = cJSON_Print(obj);
-    if (!text) return rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
-    size_t n = strlen(text);
-    text[n] = '\n'; /* replaces the terminator: written with its length */
-    int rc = rm_write_atomic(path, text, n + 1, e);
-    cJSON_free(text);
-    return rc;
-}
 
 static void fmt_duration(double s, char *buf, size_t n)
 {
@@ -163,202 +144,6 @@ static const char *divergence_hint(const rm_config *c, double loss, double pen, 
     return buf;
 }
 
-/* A row's metrics as JSON members of o (val only with a validation set). */
-/* The generalization gap: from the eval-mode training sample when measured, else the on-the-fly figure. */
-static double row_gap(const rm_epoch_row *r, int has_te)
-{
-    return (has_te ? r->train_eval.acc : r->train_acc) - r->test.acc;
-}
-
-static void add_metrics(cJSON *o, const rm_epoch_row *r, int has_val, int has_te)
-{
-    cJSON_AddNumberToObject(o, "epoch", r->epoch);
-    cJSON_AddNumberToObject(o, "train_loss", r->train_loss);
-    cJSON_AddNumberToObject(o, "penalty", r->penalty);
-    cJSON_AddNumberToObject(o, "train_acc", r->train_acc);
-    if (has_te) {
-        cJSON_AddNumberToObject(o, "train_eval_loss", r->train_eval.loss);
-        cJSON_AddNumberToObject(o, "train_eval_acc", r->train_eval.acc);
-    }
-    if (has_val) {
-        cJSON_AddNumberToObject(o, "val_loss", r->val.loss);
-        cJSON_AddNumberToObject(o, "val_acc", r->val.acc);
-    }
-    cJSON_AddNumberToObject(o, "test_loss", r->test.loss);
-    cJSON_AddNumberToObject(o, "test_acc", r->test.acc);
-    cJSON_AddNumberToObject(o, "gap", row_gap(r, has_te));
-}
-
-typedef struct {
-    const char *status;
-    int stop;                 /* STOP_* */
-    const rm_epoch_row *final; /* the final model's metrics, or NULL before the first epoch */
-    double load_s, wall_s;
-    time_t started;
-    int resumed_from;         /* the epoch a resumed run started after, or -1 */
-} outcome;
-
-static void iso_time(time_t t, char *buf, size_t n)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The command line as a shell would re-read it: words with special characters single-quoted. */
-static cJSON *command_text(int argc, char **argv)
-{
-    size_t cap = 64;
-    for (int i = 0; i < argc; i++) cap += 4 * strlen(argv[i]) + 3;
-    char *buf = malloc(cap), *p = buf;
-    if (!buf) return NULL;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        int plain = a[0] != '\0';
-        for (const char *q = a; *q && plain; q++)
-            plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=,:+@%", *q) != NULL;
-        if (i) *p++ = ' ';
-        if (plain) {
-            p += sprintf(p, "%s", a);
-            continue;
-        }
-        *p++ = '\'';
-        for (const char *q = a; *q; q++) {
-            if (*q == '\'') {
-                memcpy(p, "'\\''", 4);
-                p += 4;
-            } else {
-                *p++ = *q;
-            }
-        }
-        *p++ = '\'';
-    }
-    *p = '\0';
-    cJSON *v = cJSON_CreateString(buf);
-    free(buf);
-    return v;
-}
-
-/* Where and how the run was made: times, command line, overrides, host, version and commit. */
-static void add_provenance(cJSON *o, const rm_run_opts *opts, const outcome *out)
-{
-    char t[32], host[256] = "";
-    iso_time(out->started, t, sizeof t);
-    cJSON_AddStringToObject(o, "started", t);
-    iso_time(time(NULL), t, sizeof t);
-    cJSON_AddStringToObject(o, "finished", t);
-    if (out->resumed_from >= 0) cJSON_AddNumberToObject(o, "resumed_after_epoch", out->resumed_from);
-    if (opts->argv) {
-        cJSON *cmd = command_text(opts->argc, opts->argv);
-        if (cmd) cJSON_AddItemToObject(o, "command", cmd);
-    }
-    cJSON *sets = cJSON_CreateArray();
-    for (int i = 0; sets && i < opts->nsets; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(opts->sets[i]));
-    if (sets) cJSON_AddItemToObject(o, "overrides", sets);
-    gethostname(host, sizeof host - 1);
-    cJSON_AddStringToObject(o, "host", host);
-    cJSON_AddStringToObject(o, "git_commit", RM_GIT_COMMIT);
-}
-
-/* csv data in summary.json: "data" (files, label column, feature names, classes and, for string labels,
- * the class names in class-id order) and, with data.normalize "dataset", "normalize" with each
- * feature's mean and std over the training split. */
-static void add_tabular(cJSON *o, const rm_config *c, const run_state *s)
-{
-    const rm_csv_table *t = &s->table;
-    cJSON *d = cJSON_AddObjectToObject(o, "data");
-    if (!d) return;
-    cJSON_AddStringToObject(d, "format", "csv");
-    cJSON_AddStringToObject(d, "train", c->data.train);
-    cJSON_AddStringToObject(d, "test", c->data.test);
-    cJSON_AddStringToObject(d, "label", t->label_name);
-    cJSON_AddNumberToObject(d, "label_column", t->label_column);
-    cJSON_AddNumberToObject(d, "n_features", t->d);
-    cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray((const char *const *)t->feature_names, (int)t->d));
-    cJSON_AddNumberToObject(d, "classes", t->classes);
-    cJSON_AddItemToObject(d, "class_names", t->class_names
-                                                ? cJSON_CreateStringArray((const char *const *)t->class_names, t->classes)
-                                                : cJSON_CreateNull());
-    cJSON_AddNumberToObject(d, "test_split_stream", RM_STREAM_TEST_SPLIT);
-    if (s->test_rows) { /* the held-out rows (0-based data rows of data.train), so others can rebuild the test set */
-        cJSON *rows = cJSON_AddArrayToObject(d, "test_rows");
-        for (uint32_t i = 0; rows && i < s->test.n; i++) cJSON_AddItemToArray(rows, cJSON_CreateNumber(s->test_rows[i]));
-    }
-    if (!s->feat_mean) return;
-    cJSON *nz = cJSON_AddObjectToObject(o, "normalize");
-    if (!nz) return;
-    cJSON_AddStringToObject(nz, "kind", "dataset");
-    cJSON_AddItemToObject(nz, "mean", cJSON_CreateDoubleArray(s->feat_mean, (int)t->d));
-    cJSON_AddItemToObject(nz, "std", cJSON_CreateDoubleArray(s->feat_std, (int)t->d));
-}
-
-static int write_summary(const rm_config *c, const char *dir, const run_state *s, const rm_progress *p,
-                         const outcome *out, const rm_run_opts *opts, rm_err *e)
-{
-    char path[2048], blas[512];
-    if (rm_path_join(path, sizeof path, dir, "summary.json", e)) return e->code;
-    rm_blas_describe(blas, sizeof blas);
-    cJSON *o = cJSON_CreateObject();
-    cJSON *fin = cJSON_CreateObject(), *streams = cJSON_CreateObject();
-    if (!o || !fin || !streams) {
-        cJSON_Delete(o);
-        cJSON_Delete(fin);
-        cJSON_Delete(streams);
-        return rm_fail(e, RM_ERR_RUN, "%s: out of memory", path);
-    }
-    cJSON_AddStringToObject(o, "name", c->name);
-    cJSON_AddStringToObject(o, "status", out->status);
-    cJSON_AddStringToObject(o, "stop_reason", STOP_NAME[out->stop]);
-    cJSON_AddStringToObject(o, "version", RM_VERSION);
-    add_provenance(o, opts, out);
-    cJSON_AddNumberToObject(o, "seed", c->seed);
-    cJSON_AddNumberToObject(streams, "split", RM_STREAM_SPLIT);
-    cJSON_AddNumberToObject(streams, "init", RM_STREAM_INIT);
-    cJSON_AddNumberToObject(streams, "shuffle", RM_STREAM_SHUFFLE);
-    cJSON_AddNumberToObject(streams, "dropout", RM_STREAM_DROPOUT);
-    cJSON_AddNumberToObject(streams, "train_eval", STREAM_TRAIN_EVAL);
-    cJSON_AddNumberToObject(streams, "augment", RM_STREAM_AUGMENT);
-    cJSON_AddNumberToObject(streams, "noise", RM_STREAM_NOISE);
-    cJSON_AddItemToObject(o, "rng_streams", streams);
-    cJSON_AddNumberToObject(o, "threads", c->threads);
-    cJSON_AddStringToObject(o, "blas", blas);
-    cJSON_AddNumberToObject(o, "epochs", p->epoch);
-    cJSON_AddNumberToObject(o, "stopped_epoch", p->epoch);
-    cJSON_AddNumberToObject(o, "n_train", s->n_train);
-    cJSON_AddNumberToObject(o, "n_val", s->n_val);
-    cJSON_AddNumberToObject(o, "n_test", s->test.n);
-    cJSON_AddNumberToObject(o, "n_params", (double)rm_params_numel(&s->model.params));
-    if (out->final) add_metrics(fin, out->final, s->n_val > 0, s->n_te > 0);
-    cJSON_AddNumberToObject(o, "n_train_eval", s->n_te);
-    if (s->train.features) add_tabular(o, c, s);
-    else if (c->data.normalize == RM_NORM_DATASET) {
-        cJSON *nz = cJSON_AddObjectToObject(o, "normalize");
-        if (nz) {
-            cJSON_AddStringToObject(nz, "kind", "dataset");
-            cJSON_AddNumberToObject(nz, "mean", s->norm_mean);
-            cJSON_AddNumberToObject(nz, "std", s->norm_std);
-        }
-    }
-    cJSON_AddItemToObject(o, "final", fin);
-    if (c->train.es.enabled) {
-        cJSON_AddStringToObject(o, "monitor", MONITOR_NAME[c->train.es.monitor]);
-        cJSON_AddNumberToObject(o, "best_epoch", p->es.best_epoch);
-        cJSON_AddBoolToObject(o, "restored_best", c->train.es.restore_best && p->es.best_epoch > 0 &&
-                                                      (out->stop == STOP_EPOCHS || out->stop == STOP_PATIENCE));
-        if (p->es.best_epoch > 0) {
-            cJSON *best = cJSON_AddObjectToObject(o, "best");
-            if (best) add_metrics(best, &p->best, s->n_val > 0, s->n_te > 0);
-        }
-    }
-    cJSON_AddNumberToObject(o, "load_seconds", out->load_s);
-    cJSON_AddNumberToObject(o, "train_seconds", p->train_s);
-    cJSON_AddNumberToObject(o, "eval_seconds", p->eval_s);
-    cJSON_AddNumberToObject(o, "wall_seconds", out->wall_s);
-    cJSON_AddNumberToObject(o, "samples_per_second", p->train_s > 0 ? p->samples / p->train_s : 0.0);
-    int rc = write_json(path, o, e);
-    cJSON_Delete(o);
-    return rc;
-}
 
 static void free_state(run_state *s)
 {
@@ -381,13 +166,8 @@ static void free_state(run_state *s)
     rm_free(s->te_idx);
     cJSON_free(s->config_text);
     cJSON_Delete(s->resolved);
-    if (s->csv) fclose(s->csv);
     if (s->lock_fd >= 0) close(s->lock_fd);
-    if (s->wcsv) fclose(s->wcsv);
-    if (s->acsv) fclose(s->acsv);
-    for (int k = 0; k < RM_MAX_HIDDEN; k++) rm_act_acc_free(&s->acts[k]);
-    rm_err ignored;
-    rm_tfevents_close(&s->tb, &ignored); /* closed already unless the run stopped early on an error */
+    rm_epoch_files_free(&s->log);
 }
 
 /* The config text model.safetensors records: the run's without output.dir and threads, so that the
@@ -401,87 +181,6 @@ static char *model_config(const char *config_text)
     char *t = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
     return t;
-}
-
-/* weights.csv after an epoch: every parameter tensor's statistics and its mean gradient norm. */
-static int weight_stats_epoch(FILE *f, const rm_params *p, int epoch, double threshold, rm_grad_norm_acc *gacc,
-                              const char *path, rm_err *e)
-{
-    for (int k = 0; k < p->count; k++) {
-        const rm_tensor_info *t = &p->t[k];
-        rm_wstats ws;
-        rm_wstats_compute(p->data + t->off, (long)t->n, threshold, &ws);
-        rm_wstats_csv_row(f, epoch, t->name, &ws, rm_grad_norm_mean(&gacc[k]));
-        rm_grad_norm_reset(&gacc[k]);
-    }
-    if (fflush(f) != 0 || ferror(f)) return rm_fail(e, RM_ERR_IO, "%s: write failed", path);
-    return RM_OK;
-}
-
-/* activations.csv after an epoch: each hidden layer's dead units and mean activation on the test set. */
-static int activation_stats_epoch(FILE *f, const rm_act_acc *acts, int n_hidden, int epoch, const char *path,
-                                  rm_err *e)
-{
-    for (int k = 0; k < n_hidden; k++) {
-        char layer[16];
-        snprintf(layer, sizeof layer, "fc%d", k);
-        rm_act_csv_row(f, epoch, layer, &acts[k]);
-    }
-    if (fflush(f) != 0 || ferror(f)) return rm_fail(e, RM_ERR_IO, "%s: write failed", path);
-    return RM_OK;
-}
-
-/* weights_<layer>.png: the first Linear layer's units as 28x28 tiles (fc0, or out without hidden
- * layers), one colour scale symmetric about 0; epoch > 0 adds _eNNN to the name. */
-static int weight_image(const char *dir, const rm_params *p, int epoch, rm_err *e)
-{
-    const rm_tensor_info *t = &p->t[0]; /* fc0.weight (or out.weight): (units, 784) */
-    char name[96], path[2048];
-    const char *dot = strchr(t->name, '.');
-    int layer = dot ? (int)(dot - t->name) : (int)strlen(t->name);
-    if (epoch > 0)
-        snprintf(name, sizeof name, "weights_%.*s_e%03d.png", layer, t->name, epoch);
-    else
-        snprintf(name, sizeof name, "weights_%.*s.png", layer, t->name);
-    if (t->cols != RM_IMG_SIZE) return rm_fail(e, RM_ERR_USAGE, "%s: the first layer's inputs are not 28x28 images", name);
-    if (rm_path_join(path, sizeof path, dir, name, e)) return e->code;
-    return rm_png_write_weight_tiles(path, p->data + t->off, t->rows, RM_IMG_SIDE, 0, 0.0f, NULL, e);
-}
-
-/* TensorBoard, after each epoch: the row's scalars (as metrics.csv), then every parameter tensor and
- * its last step's gradient as histograms (tags "fc0.weight", "fc0.weight.grad"), then a flush. */
-static int tensorboard_epoch(rm_tfevents *tb, const run_state *s, const rm_epoch_row *row,
-                             rm_err *e)
-{
-    const double wt = rm_tfevents_wall_time();
-    const int64_t ep = row->epoch;
-    const struct {
-        const char *tag;
-        double v;
-        int on;
-    } sc[] = {{"train/loss", row->train_loss, 1},
-              {"train/acc", row->train_acc, 1},
-              {"train_eval/loss", row->train_eval.loss, s->n_te > 0},
-              {"train_eval/acc", row->train_eval.acc, s->n_te > 0},
-              {"val/loss", row->val.loss, s->n_val > 0},
-              {"val/acc", row->val.acc, s->n_val > 0},
-              {"test/loss", row->test.loss, 1},
-              {"test/acc", row->test.acc, 1},
-              {"gap", row_gap(row, s->n_te > 0), 1},
-              {"lr", row->lr, 1},
-              {"penalty", row->penalty, 1}};
-    for (size_t k = 0; k < sizeof sc / sizeof sc[0]; k++)
-        if (sc[k].on && rm_tfevents_scalar(tb, sc[k].tag, ep, wt, (float)sc[k].v, e)) return e->code;
-    const rm_params *p = &s->model.params;
-    char tag[64];
-    for (int k = 0; k < p->count; k++) {
-        const rm_tensor_info *t = &p->t[k];
-        snprintf(tag, sizeof tag, "%s.grad", t->name);
-        if (rm_tfevents_histogram(tb, t->name, ep, wt, p->data + t->off, t->n, e) ||
-            rm_tfevents_histogram(tb, tag, ep, wt, p->grad + t->off, t->n, e))
-            return e->code;
-    }
-    return rm_tfevents_flush(tb, e);
 }
 
 /* augment.png: the first 64 training images (split order) as epoch 1's augmentation draws them. */
@@ -503,14 +202,10 @@ static int write_augment_preview(const char *dir, const rm_augment_cfg *aug, uin
 static int set_paths(run_state *s, rm_err *e)
 {
     rm_config_out_dir(s->c, s->dir, sizeof s->dir);
-    if (rm_path_join(s->csv_path, sizeof s->csv_path, s->dir, "metrics.csv", e) ||
-        rm_path_join(s->state_path, sizeof s->state_path, s->dir, "state.safetensors", e) ||
-        rm_path_join(s->model_path, sizeof s->model_path, s->dir, "model.safetensors", e) ||
-        rm_path_join(s->wcsv_path, sizeof s->wcsv_path, s->dir, "weights.csv", e) ||
-        rm_path_join(s->acsv_path, sizeof s->acsv_path, s->dir, "activations.csv", e))
+    if (rm_path_join(s->state_path, sizeof s->state_path, s->dir, "state.safetensors", e) ||
+        rm_path_join(s->model_path, sizeof s->model_path, s->dir, "model.safetensors", e))
         return e->code;
-    s->act_stats = s->c->output.weight_stats && s->c->model.n_hidden > 0; /* activations.csv */
-    return RM_OK;
+    return rm_epoch_files_init(&s->log, s->dir, s->c, e);
 }
 
 /* Data: uint8 images or float features, the checks that need the counts, the seeded split, the
@@ -558,7 +253,7 @@ static int prepare_data(run_state *s, rm_err *e)
         if (!s->te_idx) return e->code;
         memcpy(s->te_idx, s->train_idx, s->n_train * sizeof(uint32_t));
         if (s->n_te < s->n_train) {
-            rm_rng_seed(&rng, s->seed, STREAM_TRAIN_EVAL);
+            rm_rng_seed(&rng, s->seed, RM_STREAM_TRAIN_EVAL);
             rm_rng_shuffle(&rng, s->te_idx, s->n_train);
             qsort(s->te_idx, s->n_te, sizeof(uint32_t), cmp_u32);
         }
@@ -640,22 +335,11 @@ static int resume_state(run_state *s, rm_err *e)
     if (!rc && s->p.epoch >= c->train.epochs)
         rc = rm_fail(e, RM_ERR_USAGE, "%s: the run is complete (%d of %d epochs); extend it with --set training.epochs=N",
                      s->dir, s->p.epoch, c->train.epochs);
-    if (!rc) rc = rm_rundir_truncate_csv(s->csv_path, s->p.epoch, 1, e);
-    if (!rc && c->output.weight_stats) rc = rm_rundir_truncate_csv(s->wcsv_path, s->p.epoch, 0, e);
-    if (!rc && s->act_stats) rc = rm_rundir_truncate_csv(s->acsv_path, s->p.epoch, 0, e);
+    if (!rc) rc = rm_rundir_truncate_csv(s->log.csv_path, s->p.epoch, 1, e);
+    if (!rc && c->output.weight_stats) rc = rm_rundir_truncate_csv(s->log.wcsv_path, s->p.epoch, 0, e);
+    if (!rc && s->log.act_stats) rc = rm_rundir_truncate_csv(s->log.acsv_path, s->p.epoch, 0, e);
     s->resumed_from = s->p.epoch;
     return rc;
-}
-
-/* Open (or, resumed, append to) one per-epoch CSV file, writing header when fresh. */
-static FILE *open_csv(const run_state *s, const char *path, const char *header, rm_err *e)
-{
-    FILE *f = rm_fopen(path, s->o->resume ? "a" : "w", e);
-    if (f && !s->o->resume) {
-        fputs(header, f);
-        fflush(f);
-    }
-    return f;
 }
 
 /* Outputs: a fresh run claims its directory and starts its files; a resumed one takes up its state and
@@ -669,19 +353,9 @@ static int open_outputs(run_state *s, rm_err *e)
     if ((s->lock_fd = rm_rundir_lock(s->dir, e)) < 0) return e->code;
     if (o->resume ? resume_state(s, e) : rm_rundir_claim(s->dir, s->config_text, o->force, e)) return e->code;
     if (!o->resume) rm_rundir_remove_temps(s->dir);
-    if (rm_path_join(path, sizeof path, s->dir, "config.json", e) || write_json(path, s->resolved, e)) return e->code;
-    s->csv = open_csv(s, s->csv_path, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,"
-                                      "seconds,train_eval_loss,train_eval_acc\n", e);
-    if (!s->csv) return e->code;
+    if (rm_path_join(path, sizeof path, s->dir, "config.json", e) || rm_write_json(path, s->resolved, e)) return e->code;
+    if (rm_epoch_files_open(&s->log, c, o->resume, s->p.epoch, e)) return e->code;
     if (c->output.augment_preview && !o->resume && write_augment_preview(s->dir, &s->aug, s->seed, s, e)) return e->code;
-    if (c->output.weight_stats && !(s->wcsv = open_csv(s, s->wcsv_path, RM_WEIGHTS_CSV_HEADER, e))) return e->code;
-    for (int k = 0; s->act_stats && k < c->model.n_hidden; k++)
-        if (rm_act_acc_init(&s->acts[k], c->model.hidden[k], e)) return e->code;
-    if (s->act_stats && !(s->acsv = open_csv(s, s->acsv_path, RM_ACTIVATIONS_CSV_HEADER, e))) return e->code;
-    /* A resumed run appends to its event file, cut to the saved epoch: each epoch appears once. */
-    if (c->output.tensorboard &&
-        (o->resume ? rm_tfevents_resume(&s->tb, s->dir, s->p.epoch, e) : rm_tfevents_open(&s->tb, s->dir, e)))
-        return e->code;
     if (!o->quiet) {
         fprintf(stderr, "regmnist: %s: %u train, %u val, %u test images; %zu parameters; loaded in %.2f s\n", c->name,
                 s->n, s->n_val, s->test.n, rm_params_numel(&s->model.params), s->load_s);
@@ -725,9 +399,9 @@ static int train_step(run_state *s, int ep, long st, epoch_sums *a, rm_err *e)
         return STOP_DIVERGED;
     }
     rm_model_backward(m, s->dlogits, B);
-    if (s->wcsv)
+    if (s->log.wcsv)
         for (int k = 0; k < m->params.count; k++)
-            rm_grad_norm_add(&s->gacc[k], m->params.grad + m->params.t[k].off, (long)m->params.t[k].n);
+            rm_grad_norm_add(&s->log.gacc[k], m->params.grad + m->params.t[k].off, (long)m->params.t[k].n);
     const float clip = (float)c->optim.clip_grad_norm, max_norm = (float)c->reg.max_norm;
     if (clip > 0.0f) rm_clip_grad_norm(&m->params, clip);
     rm_optim_step(&s->opt, m->params.data, m->params.grad);
@@ -771,40 +445,12 @@ static void measure_epoch(run_state *s, int ep, double lr, const epoch_sums *a, 
     row->penalty = a->pen_sum / s->steps;
     row->train_acc = 100.0 * (double)a->correct / a->seen;
     if (s->n_val) row->val = rm_evaluate(m, &s->train, s->val_idx, s->n_val, s->lut, s->labels, NULL, NULL);
-    row->test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL, s->acsv ? s->acts : NULL);
+    row->test = rm_evaluate(m, &s->test, s->test_idx, s->test.n, s->lut, s->labels, NULL, s->log.acsv ? s->log.acts : NULL);
     if (s->n_te) row->train_eval = rm_evaluate(m, &s->train, s->te_idx, s->n_te, s->lut, s->labels, NULL, NULL);
     const double tv = rm_now();
     row->seconds = tv - te;
     *train_s = tt - te;
     *eval_s = tv - tt;
-}
-
-/* The epoch's files: its metrics.csv row (flushed), weights.csv and activations.csv, the weight images
- * when asked every epoch, and the TensorBoard events. */
-static int log_epoch(run_state *s, const rm_epoch_row *row, rm_err *e)
-{
-    const rm_config *c = s->c;
-    FILE *csv = s->csv;
-    fprintf(csv, "%d,%.9g,%.9g,%.4f,", row->epoch, row->train_loss, row->penalty, row->train_acc);
-    if (s->n_val)
-        fprintf(csv, "%.9g,%.4f,", row->val.loss, row->val.acc);
-    else
-        fprintf(csv, ",,");
-    fprintf(csv, "%.9g,%.4f,%.4f,%.9g,%.3f,", row->test.loss, row->test.acc, row_gap(row, s->n_te > 0), row->lr,
-            row->seconds);
-    if (s->n_te)
-        fprintf(csv, "%.9g,%.4f\n", row->train_eval.loss, row->train_eval.acc);
-    else
-        fprintf(csv, ",\n");
-    if (fflush(csv) != 0 || ferror(csv)) return rm_fail(e, RM_ERR_IO, "%s: write failed", s->csv_path);
-    if (s->wcsv && weight_stats_epoch(s->wcsv, &s->model.params, row->epoch, c->output.sparsity_threshold, s->gacc,
-                                      s->wcsv_path, e))
-        return e->code;
-    if (s->acsv && activation_stats_epoch(s->acsv, s->acts, c->model.n_hidden, row->epoch, s->acsv_path, e))
-        return e->code;
-    if (c->output.weight_images == 2 && weight_image(s->dir, &s->model.params, row->epoch, e)) return e->code;
-    if (s->tb.f && tensorboard_epoch(&s->tb, s, row, e)) return e->code;
-    return RM_OK;
 }
 
 /* A monitored metric of a row (val_loss, val_acc or train_loss). */
@@ -878,7 +524,8 @@ static int run_epoch(run_state *s, int ep, int *rc, rm_err *e)
     rm_epoch_row row;
     double train_s, eval_s;
     measure_epoch(s, ep, lr, &a, te, &row, &train_s, &eval_s);
-    if ((*rc = log_epoch(s, &row, e))) return STOP_FAILED;
+    if ((*rc = rm_epoch_files_write(&s->log, s->c, &s->model.params, &row, s->n_val > 0, s->n_te > 0, e)))
+        return STOP_FAILED;
     s->p.epoch = ep;
     s->p.last = row;
     s->p.samples += a.seen;
@@ -915,14 +562,7 @@ static rm_epoch_row final_model(run_state *s, int ended)
  * write model.safetensors (BatchNorm's batch count as of the final epoch) and the weight images. */
 static int close_outputs(run_state *s, int ended, const rm_epoch_row *final, rm_err *e)
 {
-    rm_err later;
-    int rc = rm_fclose(s->csv, s->csv_path, e);
-    s->csv = NULL;
-    if (rm_tfevents_close(&s->tb, rc ? &later : e) && !rc) rc = e->code;
-    if (s->wcsv && rm_fclose(s->wcsv, s->wcsv_path, rc ? &later : e) && !rc) rc = e->code;
-    s->wcsv = NULL;
-    if (s->acsv && rm_fclose(s->acsv, s->acsv_path, rc ? &later : e) && !rc) rc = e->code;
-    s->acsv = NULL;
+    int rc = rm_epoch_files_close(&s->log, e);
     if (ended && s->p.epoch > 0 && !rc) {
         const int64_t bn = final->epoch == s->p.epoch ? s->p.bn_batches
                                                       : s->p.bn_batches - (int64_t)(s->p.epoch - final->epoch) * s->steps;
@@ -930,7 +570,7 @@ static int close_outputs(run_state *s, int ended, const rm_epoch_row *final, rm_
         rc = mcfg ? rm_model_file_save(s->model_path, &s->model, bn, mcfg, RM_VERSION, e)
                   : rm_fail(e, RM_ERR_RUN, "out of memory");
         cJSON_free(mcfg);
-        if (!rc && s->c->output.weight_images) rc = weight_image(s->dir, &s->model.params, 0, e);
+        if (!rc && s->c->output.weight_images) rc = rm_weight_image(s->dir, &s->model.params, 0, e);
     }
     return rc;
 }
@@ -954,9 +594,12 @@ static int finish(run_state *s, int stop, int rc, rm_err *e)
         rc = rm_fail(e, 128 + g_signal, "interrupted by %s: %s keeps epoch %d of %d; continue with regmnist --resume %s",
                      signame, s->state_path, p->epoch, c->train.epochs, s->dir);
     const char *status = ended ? "ok" : stop == STOP_DIVERGED ? "diverged" : stop == STOP_INTERRUPTED ? "interrupted" : "failed";
-    outcome out = {status, stop, p->epoch > 0 ? &final : NULL, s->load_s, rm_now() - s->t0, s->started,
-                   s->o->resume ? s->resumed_from : -1};
-    int src = write_summary(c, s->dir, s, p, &out, s->o, rc ? &e2 : e);
+    const rm_run_outcome out = {status, STOP_NAME[stop], ended, MONITOR_NAME[c->train.es.monitor],
+                                p->epoch > 0 ? &final : NULL, s->load_s, rm_now() - s->t0, s->started,
+                                s->o->resume ? s->resumed_from : -1, s->n_train, s->n_val, s->test.n, s->n_te,
+                                rm_params_numel(&s->model.params), s->norm_mean, s->norm_std,
+                                s->train.features ? &s->table : NULL, s->test_rows, s->feat_mean, s->feat_std};
+    int src = rm_summary_write(c, s->dir, p, &out, s->o, rc ? &e2 : e);
     if (rc) return rc;
     if (crc) {
         *e = e2;
