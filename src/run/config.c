@@ -87,15 +87,12 @@ void rm_config_defaults(rm_config *c)
 {
     memset(c, 0, sizeof *c);
     rm_err e;
-    for (size_t i = 0; i < rm_cfg_nkeys; i++) {
-        cJSON *v = cJSON_Parse(rm_cfg_keys[i].def);
+    for (size_t i = 0; i < rm_cfg_nkeys; i++)
         /* The table's defaults are constants checked by the unit tests; a failure here is a bug. */
-        if (!v || rm_cfg_set_key(c, &rm_cfg_keys[i], v, "default", &e)) {
+        if (rm_cfg_set_default(c, &rm_cfg_keys[i], &e)) {
             fprintf(stderr, "regmnist: internal error: bad default for %s\n", rm_cfg_keys[i].path);
             abort();
         }
-        cJSON_Delete(v);
-    }
 }
 
 int rm_config_apply(rm_config *c, const cJSON *root, const char *origin, rm_err *e)
@@ -283,35 +280,8 @@ cJSON *rm_config_to_json(const rm_config *c)
         }
         if (parent && cJSON_IsNull(parent)) continue; /* a sub-key of an optional object that is off */
         if (strncmp(k->path, "optimizer.schedule.", 19) == 0 && !rm_cfg_sched_key_shown(c, k->path + 19)) continue;
-        const char *base = (const char *)c + k->off;
-        cJSON *v = NULL;
-        switch (k->type) {
-        case K_STR:
-        case K_NAME:
-            v = cJSON_CreateString(strcmp(k->path, "output.dir") == 0 ? rm_config_out_dir(c, outdir, sizeof outdir)
-                                                                       : base);
-            break;
-        case K_INT:
-        case K_THREADS: v = cJSON_CreateNumber(*(const int *)base); break;
-        case K_SEED:
-        case K_NUM: v = rm_cfg_exact_number(*(const double *)base); break;
-        case K_BOOL: v = cJSON_CreateBool(*(const int *)base); break;
-        case K_ENUM: v = cJSON_CreateString(k->names[*(const int *)base]); break;
-        case K_HIDDEN: v = cJSON_CreateIntArray(c->model.hidden, c->model.n_hidden); break;
-        case K_INTLIST: v = cJSON_CreateIntArray(c->optim.sched.milestones, c->optim.sched.n_milestones); break;
-        case K_PAIR: v = rm_cfg_exact_array((const double *)base, 2); break;
-        case K_BOOLENUM: {
-            const int i = *(const int *)base;
-            v = i < 2 ? cJSON_CreateBool(i) : cJSON_CreateString(k->names[i]);
-            break;
-        }
-        case K_OPTIONAL: v = *(const int *)base ? cJSON_CreateObject() : cJSON_CreateNull(); break;
-        case K_COLUMN: v = base[0] ? cJSON_CreateString(base) : cJSON_CreateNumber(c->data.label_index); break;
-        case K_DROPOUT:
-            v = c->model.dropout_is_list ? rm_cfg_exact_array(c->model.dropout, c->model.n_dropout)
-                                         : rm_cfg_exact_number(c->model.dropout[0]);
-            break;
-        }
+        cJSON *v = strcmp(k->path, "output.dir") == 0 ? cJSON_CreateString(rm_config_out_dir(c, outdir, sizeof outdir))
+                                                     : rm_cfg_types[k->type].get(c, k);
         if (!parent || !v || !cJSON_AddItemToObject(parent, leaf, v)) {
             cJSON_Delete(v);
             cJSON_Delete(root);

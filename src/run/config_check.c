@@ -13,21 +13,14 @@ static const char *const IDX_ONLY[] = {"data.dir", "data.train_images", "data.tr
                                        "data.test_labels", NULL};
 static const char *const CSV_ONLY[] = {"data.train", "data.test", "data.test_fraction", "data.label", NULL};
 
-/* Whether key k (a string, number or column key) holds a value other than its default. */
+/* Whether key k holds a value other than its default. */
 static int non_default(const rm_config *c, const keyspec *k)
 {
     rm_config d;
     memset(&d, 0, sizeof d);
-    cJSON *v = cJSON_Parse(k->def);
     rm_err ignored;
-    rm_cfg_set_key(&d, k, v, "default", &ignored); /* the table's defaults are checked by rm_config_defaults */
-    cJSON_Delete(v);
-    const char *a = (const char *)c + k->off, *b = (const char *)&d + k->off;
-    switch (k->type) {
-    case K_NUM: return *(const double *)a != *(const double *)b;
-    case K_COLUMN: return strcmp(a, b) != 0 || c->data.label_index != d.data.label_index;
-    default: return strcmp(a, b) != 0;
-    }
+    rm_cfg_set_default(&d, k, &ignored); /* the table's defaults are checked by rm_config_defaults */
+    return !rm_cfg_types[k->type].same(c, &d, k);
 }
 
 static int validate_format(const rm_config *c, const char *fallback, rm_err *e)

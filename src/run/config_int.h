@@ -11,7 +11,7 @@
 #include "rm_config.h"
 
 typedef enum { K_STR, K_NAME, K_INT, K_THREADS, K_SEED, K_NUM, K_BOOL, K_ENUM, K_HIDDEN, K_DROPOUT, K_OPTIONAL, K_INTLIST, K_PAIR,
-               K_BOOLENUM, K_COLUMN } ktype;
+               K_BOOLENUM, K_COLUMN, K_NTYPES } ktype;
 /* K_COLUMN: data.label, a column name (string) or an index (integer in [lo, hi]). */
 /* K_BOOLENUM: false, true, or one of the names after "false", "true" in names (stored as the index). */
 /* K_OPTIONAL: an object of sub-keys that may be null (off); giving it or any sub-key turns it on. */
@@ -50,15 +50,31 @@ int rm_cfg_unknown_key(const char *origin, const char *path, rm_err *e);
 /* "a number", "an array", ...: the JSON type of v for errors. */
 const char *rm_cfg_type_name(const cJSON *v);
 
-/* The allowed interval of k: "[0, 1)" or ">= 0". */
-void rm_cfg_interval_text(const keyspec *k, char *buf, size_t n);
+/* One key type's interface (redis's standardConfig/typeInterface in spirit): rm_cfg_types[k->type]
+ * serves every key k of the type. */
+typedef struct {
+    const char *json_type; /* for --help-config: "number", "array of integers", ... */
+    /* Check v against k's type and range and store it in c; errors name origin and k->path. On an
+     * error c is unchanged. */
+    int (*set)(rm_config *c, const keyspec *k, const cJSON *v, const char *origin, rm_err *e);
+    /* k's value in c as new JSON (numbers with the fewest digits that read back exactly); NULL when out
+     * of memory. */
+    cJSON *(*get)(const rm_config *c, const keyspec *k);
+    /* Whether a and b hold the same value of k. */
+    int (*same)(const rm_config *a, const rm_config *b, const keyspec *k);
+    /* The allowed values for --help-config (code: names and symbols as `code`); NULL when the type
+     * says it all. */
+    void (*values)(const keyspec *k, int code, char *buf, size_t n);
+} ktype_ops;
 
-/* Check v against key k and store it in c; errors name origin and the key. */
+/* The interface of each key type, indexed by ktype. */
+extern const ktype_ops rm_cfg_types[];
+
+/* Check v against key k and store it in c: rm_cfg_types[k->type].set. */
 int rm_cfg_set_key(rm_config *c, const keyspec *k, const cJSON *v, const char *origin, rm_err *e);
 
-/* v (or the n values at v) as JSON numbers with the fewest digits that read back exactly. */
-cJSON *rm_cfg_exact_number(double v);
-cJSON *rm_cfg_exact_array(const double *v, int n);
+/* Set key k of c to its default (the table's JSON text), named "default" in errors. */
+int rm_cfg_set_default(rm_config *c, const keyspec *k, rm_err *e);
 
 /* The origin that last set any of the NULL-terminated key paths, or fallback when all are defaults. */
 const char *rm_cfg_blame(const rm_config *c, const char *fallback, const char *const *paths);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "rm_data.h"
-#include "rm_schedule.h"
 
 const char *const rm_cfg_normalize[] = {"unit", "standard", "symmetric", "dataset", "none", NULL};
 static const char *const FORMAT[] = {"idx", "csv", NULL};
@@ -156,77 +155,12 @@ int rm_cfg_unknown_key(const char *origin, const char *path, rm_err *e)
     return rm_fail(e, RM_ERR_USAGE, "%s: %s: unknown key (see docs/config.md)", origin, path);
 }
 
-static const char *type_text(ktype t)
-{
-    switch (t) {
-    case K_STR:
-    case K_NAME:
-    case K_ENUM: return "string";
-    case K_INT:
-    case K_SEED: return "integer";
-    case K_THREADS: return "integer or string";
-    case K_NUM: return "number";
-    case K_BOOL: return "boolean";
-    case K_HIDDEN: return "array of integers";
-    case K_DROPOUT: return "number or array";
-    case K_INTLIST: return "array of integers";
-    case K_PAIR: return "array [lo, hi]";
-    case K_BOOLENUM: return "boolean or string";
-    case K_OPTIONAL: return "object or null";
-    case K_COLUMN: return "string or integer";
-    }
-    return "?";
-}
-
-/* The allowed values of a key; code marks names and symbols as `code` (markdown). */
+/* The allowed values of a key for --help-config ("" when its type says it all); code marks names and
+ * symbols as `code` (markdown). */
 static void values_text(const keyspec *k, int code, char *buf, size_t n)
 {
-    const char *q = code ? "`" : "";
-    char iv[80];
     buf[0] = '\0';
-    switch (k->type) {
-    case K_NAME:
-        snprintf(buf, n, "letters, digits, %s.%s %s_%s %s-%s %s=%s %s,%s %s+%s; not starting with %s.%s", q, q, q, q, q, q,
-                 q, q, q, q, q, q, q, q);
-        break;
-    case K_INT:
-    case K_SEED:
-    case K_NUM: rm_cfg_interval_text(k, buf, n); break;
-    case K_THREADS:
-        rm_cfg_interval_text(k, iv, sizeof iv);
-        snprintf(buf, n, "%s\"auto\"%s or %s", q, q, iv);
-        break;
-    case K_ENUM:
-        for (int i = 0; k->names[i]; i++) {
-            size_t l = strlen(buf);
-            snprintf(buf + l, n - l, "%s%s%s%s", i ? ", " : "", q, k->names[i], q);
-        }
-        break;
-    case K_HIDDEN:
-        rm_cfg_interval_text(k, iv, sizeof iv);
-        snprintf(buf, n, "0 to %d widths, each in %s", RM_MAX_HIDDEN, iv);
-        break;
-    case K_PAIR:
-        rm_cfg_interval_text(k, iv, sizeof iv);
-        snprintf(buf, n, "lo <= hi, each in %s", iv);
-        break;
-    case K_BOOLENUM: snprintf(buf, n, "%sfalse%s, %strue%s, %s\"%s\"%s", q, q, q, q, q, k->names[2], q); break;
-    case K_INTLIST:
-        rm_cfg_interval_text(k, iv, sizeof iv);
-        snprintf(buf, n, "0 to %d, ascending, each in %s", RM_SCHED_MAX_MILESTONES, iv);
-        break;
-    case K_DROPOUT:
-        rm_cfg_interval_text(k, iv, sizeof iv);
-        snprintf(buf, n, "each in %s", iv);
-        break;
-    case K_COLUMN:
-        rm_cfg_interval_text(k, iv, sizeof iv);
-        snprintf(buf, n, "a column name, or an index in %s", iv);
-        break;
-    case K_STR:
-    case K_BOOL:
-    case K_OPTIONAL: break;
-    }
+    if (rm_cfg_types[k->type].values) rm_cfg_types[k->type].values(k, code, buf, n);
 }
 
 /* Print text without backticks, wrapped at 96 columns with a 6-space indent. */
@@ -262,14 +196,14 @@ void rm_config_print_keys(FILE *f, int markdown)
         for (size_t i = 0; i < rm_cfg_nkeys; i++) {
             const keyspec *k = &rm_cfg_keys[i];
             values_text(k, 1, v, sizeof v);
-            fprintf(f, "| `%s` | %s | `%s` | %s | %s |\n", k->path, type_text(k->type), k->def, v, k->doc);
+            fprintf(f, "| `%s` | %s | `%s` | %s | %s |\n", k->path, rm_cfg_types[k->type].json_type, k->def, v, k->doc);
         }
         return;
     }
     for (size_t i = 0; i < rm_cfg_nkeys; i++) {
         const keyspec *k = &rm_cfg_keys[i];
         values_text(k, 0, v, sizeof v);
-        fprintf(f, "  %-30s %s, default %s%s%s\n", k->path, type_text(k->type), k->def, v[0] ? "; " : "", v);
+        fprintf(f, "  %-30s %s, default %s%s%s\n", k->path, rm_cfg_types[k->type].json_type, k->def, v[0] ? "; " : "", v);
         print_wrapped(f, k->doc);
     }
 }
