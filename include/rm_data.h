@@ -35,6 +35,13 @@ void rm_dataset_free(rm_dataset *d);
 int rm_split_classes(const uint8_t *labels, uint32_t n, int classes, double subset, double val_fraction, rm_rng *rng,
                      uint32_t **train, uint32_t *n_train, uint32_t **val, uint32_t *n_val, rm_err *e);
 
+/* The dealing both stratified splits share (rm_split_classes here, rm_csv_split_stratified for CSV
+ * tables): for each class c in turn, its items byclass[start[c] .. start[c+1]) (ascending) shuffled with
+ * rng, the first first_n[c] to first and the next second_n[c] to second; both sorted ascending, their
+ * counts in *n_first and *n_second. */
+void rm_split_deal(uint32_t *byclass, const uint32_t *start, int classes, rm_rng *rng, const uint32_t *first_n,
+                   const uint32_t *second_n, uint32_t *first, uint32_t *second, uint32_t *n_first, uint32_t *n_second);
+
 /* The training and validation counts rm_split_classes gives, without drawing anything. */
 void rm_split_counts_classes(const uint8_t *labels, uint32_t n, int classes, double subset, double val_fraction,
                              uint32_t *n_train, uint32_t *n_val);

@@ -75,12 +75,12 @@ int rm_split_classes(const uint8_t *labels, uint32_t n, int classes, double subs
     uint32_t fill[RM_MAX_CLASSES];
     memcpy(fill, start, (size_t)classes * sizeof fill[0]);
     for (uint32_t i = 0; i < n; i++) byclass[fill[labels[i]]++] = i;
-    uint32_t nt = 0, nv = 0, vq[RM_MAX_CLASSES];
+    uint32_t nt = 0, nv = 0, vq[RM_MAX_CLASSES], tq[RM_MAX_CLASSES];
     for (int c = 0; c < classes; c++) {
-        rm_rng_shuffle(rng, byclass + start[c], count[c]);
         vq[c] = val_quota(val_fraction, take[c]);
+        tq[c] = take[c] - vq[c];
         nv += vq[c];
-        nt += take[c] - vq[c];
+        nt += tq[c];
     }
     if (nt == 0) {
         rm_free(byclass);
@@ -92,22 +92,29 @@ int rm_split_classes(const uint8_t *labels, uint32_t n, int classes, double subs
         rm_free(byclass);
         return e->code;
     }
-    uint32_t it = 0, iv = 0;
+    rm_split_deal(byclass, start, classes, rng, vq, tq, *val, *train, n_val, n_train);
+    rm_free(byclass);
+    return RM_OK;
+}
+
+void rm_split_deal(uint32_t *byclass, const uint32_t *start, int classes, rm_rng *rng, const uint32_t *first_n,
+                   const uint32_t *second_n, uint32_t *first, uint32_t *second, uint32_t *n_first, uint32_t *n_second)
+{
+    uint32_t a = 0, b = 0;
     for (int c = 0; c < classes; c++) {
-        const uint32_t *p = byclass + start[c];
-        for (uint32_t k = 0; k < take[c]; k++) {
-            if (k < vq[c])
-                (*val)[iv++] = p[k];
+        uint32_t *p = byclass + start[c];
+        rm_rng_shuffle(rng, p, start[c + 1] - start[c]);
+        for (uint32_t k = 0; k < first_n[c] + second_n[c]; k++) {
+            if (k < first_n[c])
+                first[a++] = p[k];
             else
-                (*train)[it++] = p[k];
+                second[b++] = p[k];
         }
     }
-    rm_free(byclass);
-    qsort(*train, nt, sizeof(uint32_t), cmp_u32);
-    qsort(*val, nv, sizeof(uint32_t), cmp_u32);
-    *n_train = nt;
-    *n_val = nv;
-    return RM_OK;
+    qsort(first, a, sizeof(uint32_t), cmp_u32);
+    qsort(second, b, sizeof(uint32_t), cmp_u32);
+    *n_first = a;
+    *n_second = b;
 }
 
 void rm_split_counts(const uint8_t *labels, uint32_t n, double subset, double val_fraction, uint32_t *n_train,

@@ -7,12 +7,6 @@
 
 #include "rm_rng.h"
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 void rm_csv_split_counts(const uint32_t *class_count, int classes, double fraction, uint32_t *test_count)
 {
     for (int c = 0; c < classes; c++) {
@@ -75,22 +69,10 @@ int rm_csv_split_stratified(const uint16_t *y, uint32_t n, int classes, double f
     for (uint32_t i = 0; i < n; i++) byclass[count[y[i]]++] = i;
     rm_rng rng;
     rm_rng_seed(&rng, seed, RM_STREAM_TEST_SPLIT);
-    uint32_t it = 0, iv = 0;
-    for (size_t c = 0; c < k; c++) {
-        uint32_t m = start[c + 1] - start[c], *rows = byclass + start[c];
-        rm_rng_shuffle(&rng, rows, m);
-        for (uint32_t j = 0; j < m; j++) {
-            if (j < quota[c])
-                (*test)[iv++] = rows[j];
-            else
-                (*train)[it++] = rows[j];
-        }
-    }
+    /* the rest of each class trains: count becomes that share */
+    for (size_t c = 0; c < k; c++) count[c] = start[c + 1] - start[c] - quota[c];
+    rm_split_deal(byclass, start, classes, &rng, quota, count, *test, *train, n_test, n_train);
     rm_free(block);
-    qsort(*train, it, sizeof(uint32_t), cmp_u32);
-    qsort(*test, iv, sizeof(uint32_t), cmp_u32);
-    *n_train = it;
-    *n_test = iv;
     return RM_OK;
 }
 
