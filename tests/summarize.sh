@@ -182,6 +182,51 @@ expect 3 "summarize --out under a file" -- summarize D --out afile/x
 expect 0 "summarize --help" -- summarize --help
 has "$tmp/out" "--out DIR"
 
+# key columns: the shortest number that reads back the same (not 0.083333333333333329), a name no other
+# config key ends with and that says enough (optimizer.name, not name); --format latex
+for o in sgd adam; do for s in 1 2; do
+  l2=0.083333333333333329; [[ $o == adam ]] && l2=0.5
+  "$bin" --config base.json --set training.epochs=1 --set optimizer.name=$o --set regularization.l2=$l2 --seed $s --out K/$o/seed$s --quiet 2> err || no "run K/$o/seed$s: $(cat err)"
+done; done
+expect 0 "summarize K" -- summarize K --metric test_acc,test_loss --quiet
+cp "$tmp/out" kmd.txt
+pycheck "key columns" -- '
+import csv, json
+rows = [l for l in open("kmd.txt") if l.startswith("|")]
+head = [c.strip() for c in rows[0].strip("|\n").split("|")]
+if head[:3] != ["l2", "optimizer.name", "n"]: print("markdown header:", head)
+cells = [[c.strip() for c in r.strip("|\n").split("|")] for r in rows[2:]]
+if [c[:2] for c in cells] != [["0.08333333333333333", "sgd"], ["0.5", "adam"]]: print("markdown keys:", cells)
+for c in cells:  # accuracies with 2 decimals, losses with 4
+    acc, loss = c[3].split(" ")[0], c[4].split(" ")[0]
+    if len(acc.split(".")[1]) != 2 or len(loss.split(".")[1]) != 4: print("decimals:", c)
+for f in ("K/groups.csv", "K/summary.csv"):
+    ks = sorted({r["regularization.l2"] for r in csv.DictReader(open(f))})
+    if ks != ["0.08333333333333333", "0.5"]: print(f, "keys:", ks)
+    if float(ks[0]) != 1 / 12: print(f, ks[0], "is not 1/12")
+g = list(csv.DictReader(open("K/groups.csv")))
+a = [json.load(open(f"K/sgd/seed{s}/summary.json"))["final"]["test_loss"] for s in (1, 2)]
+if float(g[0]["test_loss_mean"]) != (a[0] + a[1]) / 2: print("test_loss_mean", g[0]["test_loss_mean"], a)
+'
+expect 0 "summarize K --format latex" -- summarize K --metric test_acc,best_val_acc --format latex --quiet
+cp "$tmp/out" k.tex
+pycheck "latex table" -- '
+import json, re, statistics
+t = open("k.tex").read()
+if not t.startswith("\\begin{tabular}{llrrr}\n\\toprule\n"): print("start:", t[:60])
+if "\\bottomrule\n\\end{tabular}\n% mean \\pm std" not in t: print("end:", t[-200:])
+rows = [[c.strip() for c in l.rstrip(" \\").split("&")] for l in t.split("\n") if l.endswith("\\\\")]
+if rows[0] != ["l2", "optimizer.name", "$n$", "test\\_acc", "best\\_val\\_acc"]: print("header:", rows[0])
+acc = [json.load(open(f"K/adam/seed{s}/summary.json"))["final"]["test_acc"] for s in (1, 2)]
+want = "$%.2f \\pm %.2f$" % (statistics.mean(acc), statistics.stdev(acc))
+if rows[2] != ["0.5", "adam", "2", want, "--"]: print("row:", rows[2], "want", want)
+'
+mkdir -p K2 && cp -r K/sgd K2/ && cp -r D/dropout=0.3/seed4 K2/sgd/seed9
+expect 0 "summarize --format latex with a run not ok" -- summarize K2/sgd D/dropout=0 --format latex --quiet
+has "$tmp/out" "% - K2/sgd/seed9: interrupted"
+expect 2 "summarize --format html" -- summarize K --format html
+has "$tmp/err" "--format: expected md, csv or latex, got 'html'"
+
 # --- compare: a python t distribution to check against
 cat > tdist.py <<'PY'
 import json, math, re, statistics, sys
