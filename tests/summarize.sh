@@ -4,7 +4,8 @@
 # summary.csv and groups.csv are checked against the runs' summary.json files recomputed in
 # python3 (mean, sample std, the 95% CI with t(0.975, 2)), the Markdown table and its note of the
 # runs that are not ok, and compare's paired and Welch t-tests against a python t distribution
-# (math.lgamma and Simpson's rule, independent of src/run/stats.c).
+# (math.lgamma and Simpson's rule, independent of src/run/stats.c), compare --baseline's Holm
+# correction against its formula; summarize's key columns and --format latex.
 # usage: summarize.sh REGMNIST SOURCE_DIR
 set -u
 bin=$1 src=$2
@@ -298,6 +299,56 @@ tdist.check(tdist.parse(open("welch.txt").read()), statistics.fmean(b) - statist
 # a sweep's runs of one setting against a directory: seed 4 twice on side B (D interrupted is left out, E's counts)
 expect 0 "compare mixed seeds" -- compare D:dropout=0 --b D:dropout=0.3 --b E
 has "$tmp/out" "Welch's t-test: the seeds differ (A: 1 2 3; B: 1 2 3 4 5 6)"
+# --baseline: every other setting of a sweep against one, then Holm's correction of the p-values
+mkdir -p H && cp -r D/dropout=0 D/dropout=0.3 H/
+for s in 1 2 3; do run 0.6 $s "H/dropout=0.6/seed$s"; done
+expect 0 "compare SWEEPDIR --baseline" -- compare H --baseline dropout=0
+cp "$tmp/out" many.txt
+has many.txt "B1: H:model.dropout=0.3"
+has many.txt "B2: H:model.dropout=0.6"
+expect 0 "compare --baseline SEL SEL" -- compare --baseline H:dropout=0 H:dropout=0.3 H:dropout=0.6
+cp "$tmp/out" many2.txt
+expect 0 "compare H:dropout=0 H:dropout=0.6" -- compare H:dropout=0 H:dropout=0.6
+cp "$tmp/out" pair06.txt
+pycheck "compare --baseline" -- '
+import math, re, statistics, sys
+sys.path.insert(0, ".")
+import tdist
+text = open("many.txt").read()
+blocks = re.split(r"\n\n", text)
+if len(blocks) != 4: print("want A, B1, B2 and Holm:", len(blocks))
+a = [tdist.acc(f"H/dropout=0/seed{s}") for s in (1, 2, 3)]
+ps = []
+for k, d in ((1, "0.3"), (2, "0.6")):
+    got = tdist.parse(blocks[k].replace(f"B{k} - A", "B - A"))
+    b = [tdist.acc(f"H/dropout={d}/seed{s}") for s in (1, 2, 3)]
+    diffs = [y - x for x, y in zip(a, b)]
+    tdist.check(got, statistics.fmean(diffs), statistics.stdev(diffs) / math.sqrt(3), 2, "paired")
+    ps.append(got["p"])
+# Holm by its formula, from the printed p-values
+order = sorted(range(2), key=lambda i: ps[i])
+want, run = [0, 0], 0
+for j, i in enumerate(order):
+    run = max(run, min(1, (2 - j) * ps[i]))
+    want[i] = run
+holm = re.findall(r"B(\d): p = ([-+0-9.eE]+), Holm-adjusted p = ([-+0-9.eE]+) \((.*)\)", blocks[3])
+if "over the 2 comparisons" not in blocks[3] or len(holm) != 2: print("Holm block:", blocks[3])
+for (k, p, adj, label), w, l in zip(holm, want, ("H:model.dropout=0.3", "H:model.dropout=0.6")):
+    if abs(float(adj) - w) > 1e-5 * w or float(p) != ps[int(k) - 1] or label != l: print("Holm", k, p, adj, label, "want", w)
+# the same p-values from selectors; each comparison as compare A B prints it
+h2 = re.findall(r"B(\d): p = ([-+0-9.eE]+), Holm-adjusted p = ([-+0-9.eE]+)", open("many2.txt").read())
+if [x[1:] for x in h2] != [x[1:3] for x in holm]: print("selectors give", h2, "the sweep", holm)
+pair = open("pair06.txt").read()
+test = pair[pair.index("difference"):]
+if blocks[2][blocks[2].index("difference"):].replace("B2 - A", "B - A") + "\n" != test: print("B2 differs from compare A B:", blocks[2], test)
+'
+expect 2 "compare --baseline with --a" -- compare --baseline H:dropout=0 --a H
+has "$tmp/err" "--baseline: give the other sides as selectors, not --a / --b"
+expect 2 "compare --baseline alone" -- compare --baseline H:dropout=0
+expect 2 "compare a sweep of one setting --baseline" -- compare H/dropout=0.6 --baseline dropout=0.6
+has "$tmp/err" "H/dropout=0.6: no setting besides the baseline's"
+expect 2 "compare three selectors" -- compare H D E
+has "$tmp/err" "unexpected argument 'E': give two selectors A and B"
 # one run a side: no test, still exit 0
 expect 0 "compare one run each" -- compare D/dropout=0/seed1 D/dropout=0.3/seed1
 has "$tmp/out" "a t-test needs at least 2 ok runs on each side"
