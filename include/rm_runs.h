@@ -54,9 +54,10 @@ void rm_json_text(const cJSON *v, char *buf, size_t n);
  * training.early_stopping null in one run, an object in another) is covered by that key. */
 int rm_runs_find_varied(rm_runs *rs, rm_err *e);
 
-/* The shortest unambiguous names of the varied keys (the last component when unique), into
- * names[i] (each of size n). */
-void rm_runs_short_names(const rm_runs *rs, char (*names)[64], size_t n);
+/* The shortest clear names of the varied keys, into names[i] (each of size n): the last components
+ * that no other key of the runs' configs ends with, and more than a generic word alone
+ * (optimizer.name, data.dir, not name, dir). */
+int rm_runs_short_names(const rm_runs *rs, char (*names)[64], size_t n, rm_err *e);
 
 /* Order of two runs by their varied keys' values (numbers numerically, absent first): <0, 0, >0. */
 int rm_runs_compare_setting(const rm_runs *rs, const rm_run *a, const rm_run *b);

@@ -1,8 +1,11 @@
 /* rm_stats.h - small-sample statistics for comparing runs over seeds: mean, sample standard
  * deviation, Student's t distribution (CDF, tail, quantile), the 95% confidence interval of a mean,
- * Welch's t-test and the paired t-test. Checked against scipy.stats in tests/test_stats.c. */
+ * Welch's t-test and the paired t-test, Holm's correction of p-values for multiple comparisons, and
+ * the shortest text of a number. Checked against scipy.stats in tests/test_stats.c. */
 #ifndef RM_STATS_H
 #define RM_STATS_H
+
+#include <stddef.h>
 
 /* Arithmetic mean of x[0..n-1] (NaN when n < 1). */
 double rm_mean(const double *x, int n);
@@ -48,5 +51,14 @@ int rm_welch_ttest(const double *a, int na, const double *b, int nb, rm_ttest *r
 
 /* Paired t-test of b[i] against a[i], i < n; 0 on success, -1 when n < 2. */
 int rm_paired_ttest(const double *a, const double *b, int n, rm_ttest *r);
+
+/* Holm's step-down adjustment of m p-values: with p sorted ascending, adj(i) = max over j <= i of
+ * min(1, (m - j + 1) p(j)) (1-based), written to adj in the input order (NaN p stay NaN and do not
+ * count in m). 0 on success, -1 when out of memory. */
+int rm_holm(const double *p, int m, double *adj);
+
+/* The shortest %.Ng (N = 1..17) text of v that reads back as the same double (0.1, not
+ * 0.10000000000000001); whole numbers below 1e15 in full (10, not 1e+01); "nan", "inf" or "-inf". */
+void rm_shortest_g(double v, char *buf, size_t n);
 
 #endif

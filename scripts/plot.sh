@@ -11,12 +11,16 @@
 #       written with output.weight_stats)
 #
 # Options: --out FILE (default: curves.png, sweep.png or weights.png in the current directory),
-# --svg, --title TEXT. The sweep plot groups runs with `regmnist summarize` (found through
-# $REGMNIST, then PATH, then ./build/regmnist). Exit status: 0 ok, 1 gnuplot failed, 2 usage.
+# --svg, --title TEXT, --table DIR (also write the points gnuplot plotted, as text: one gnuplot
+# table per panel, DIR/PANEL.txt with PANEL loss and acc, sweep, or l2 and frac_small; each curve
+# headed by its title, to check a figure against its data). Columns of metrics.csv and weights.csv
+# are found by their header names. The sweep plot groups runs with `regmnist summarize` (found
+# through $REGMNIST, then PATH, then ./build/regmnist).
+# Exit status: 0 ok, 1 gnuplot failed, 2 usage or a file without a needed column.
 set -euo pipefail
 
 die() { echo "plot: $*" >&2; exit 2; }
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
 (($#)) || { usage >&2; exit 2; }
 mode=$1; shift
@@ -25,7 +29,7 @@ case $mode in
   curves | sweep | weights) ;;
   *) die "unknown plot '$mode' (curves, sweep or weights; see --help)" ;;
 esac
-out="" svg=0 x="" y="" title="" args=()
+out="" svg=0 x="" y="" title="" table="" args=()
 while (($#)); do
   case $1 in
     --out) (($# > 1)) || die "--out needs a file"; out=$2; shift 2 ;;
@@ -33,6 +37,7 @@ while (($#)); do
     --x) (($# > 1)) || die "--x needs a key"; x=$2; shift 2 ;;
     --y) (($# > 1)) || die "--y needs a metric"; y=$2; shift 2 ;;
     --title) (($# > 1)) || die "--title needs text"; title=$2; shift 2 ;;
+    --table) (($# > 1)) || die "--table needs a directory"; table=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     -*) die "unknown option '$1'" ;;
     *) args+=("$1"); shift ;;
@@ -48,6 +53,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 gp=$tmp/plot.gp
 q() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; } # a gnuplot string
+# colnum FILE NAME: the number of the column named NAME in FILE's header line; nothing when none is.
+colnum() { head -n 1 "$1" | tr -d '\r' | awk -F, -v n="$2" '{ for (i = 1; i <= NF; i++) if ($i == n) { print i; exit } }'; }
+# need FILE NAME: as colnum, but a file without that column is a usage error (exit 2).
+need() { local c; c=$(colnum "$1" "$2"); [[ -n $c ]] || die "$1: no column '$2' in its header line"; echo "$c"; }
 
 # A run's label: its name from summary.json or config.json, else its directory.
 label() {
@@ -63,29 +72,32 @@ else:
 
 case $mode in
 curves)
-  for r in "${args[@]}"; do [[ -s $r/metrics.csv ]] || die "$r/metrics.csv: missing or empty"; done
+  for r in "${args[@]}"; do
+    [[ -s $r/metrics.csv ]] || die "$r/metrics.csv: missing or empty"
+    for c in epoch train_loss train_acc test_loss test_acc; do need "$r/metrics.csv" $c > /dev/null; done
+  done
   {
     echo "$term"; echo "set output $(q "$out")"
     echo "set datafile separator ','; set key below; set grid; set xlabel 'epoch'"
     # whole epochs on the x axis when there are few
-    maxep=$(for r in "${args[@]}"; do tail -n 1 "$r/metrics.csv" | cut -d, -f1; done | sort -n | tail -1)
+    maxep=$(for r in "${args[@]}"; do ep=$(need "$r/metrics.csv" epoch); tail -n 1 "$r/metrics.csv" | cut -d, -f"$ep"; done | sort -n | tail -1)
     ((maxep <= 20)) && echo "set xtics 1"
     echo "set multiplot layout 1,2 title $(q "${title:-loss and accuracy per epoch}")"
     for panel in loss acc; do
       if [[ $panel == loss ]]; then echo "set ylabel 'loss'; set title 'loss'"; else echo "set ylabel 'accuracy (%)'; set title 'accuracy'"; fi
+      echo "#panel $panel"
       sep="plot"
       i=0
       for r in "${args[@]}"; do
-        i=$((i + 1)); l=$(label "$r")
-        # column numbers of metrics.csv: train_loss 2, train_acc 4, val 5/6, test 7/8, train_eval 12/13
-        if [[ $panel == loss ]]; then cols=("2:train" "12:train (eval mode)" "5:val" "7:test")
-        else cols=("4:train" "13:train (eval mode)" "6:val" "8:test"); fi
+        i=$((i + 1)); l=$(label "$r"); f=$r/metrics.csv
+        ep=$(need "$f" epoch)
+        cols=("train_$panel:train" "train_eval_$panel:train (eval mode)" "val_$panel:val" "test_$panel:test")
         dt=1
         for c in "${cols[@]}"; do
-          n=${c%%:*} what=${c#*:}
-          # skip columns that are empty in every row (no validation set, no eval-mode sample)
-          awk -F, -v n="$n" 'NR > 1 && $n != "" { f = 1 } END { exit !f }' "$r/metrics.csv" || { dt=$((dt + 1)); continue; }
-          echo "$sep $(q "$r/metrics.csv") every ::1 using 1:(column($n) == column($n) ? column($n) : NaN) with linespoints lc $i dt $dt pt $((dt + 5)) title $(q "$l: $what") \\"
+          n=$(colnum "$f" "${c%%:*}") what=${c#*:}
+          # skip columns absent or empty in every row (no validation set, no eval-mode sample)
+          [[ -n $n ]] && awk -F, -v n="$n" 'NR > 1 && $n != "" { f = 1 } END { exit !f }' "$f" || { dt=$((dt + 1)); continue; }
+          echo "$sep $(q "$f") every ::1 using $ep:(column($n) == column($n) ? column($n) : NaN) with linespoints lc $i dt $dt pt $((dt + 5)) title $(q "$l: $what") \\"
           sep=","
           dt=$((dt + 1))
         done
@@ -146,6 +158,7 @@ PY
     echo "set title $(q "${title:-$y against $xcol: ${args[0]}}")"
     [[ $scale == LOG ]] && echo "set logscale x"
     echo "set offsets graph 0.05, graph 0.05, 0, 0"
+    echo "#panel sweep"
     sep="plot"
     while IFS=$'\t' read -r i name; do
       [[ $i =~ ^[0-9]+$ ]] || continue
@@ -158,22 +171,25 @@ PY
 weights)
   for r in "${args[@]}"; do
     [[ -s $r/weights.csv ]] || die "$r/weights.csv: missing (run with output.weight_stats: true)"
+    for c in epoch tensor l2 frac_small; do need "$r/weights.csv" $c > /dev/null; done
   done
   {
     echo "$term"; echo "set output $(q "$out")"
     echo "set datafile separator ','; set key below; set grid; set xlabel 'epoch'"
     echo "set multiplot layout 1,2 title $(q "${title:-weights per tensor}")"
     for panel in l2 frac_small; do
-      # weights.csv: epoch,tensor,numel,mean,std,l1,l2,max_abs,frac_small,grad_l2
-      col=7; [[ $panel == frac_small ]] && col=9
       echo "set title '$panel'; set ylabel '$panel'"
+      echo "#panel $panel"
       sep="plot"
       i=0
       for r in "${args[@]}"; do
-        i=$((i + 1)); l=$(label "$r")
-        for t in $(awk -F, 'NR > 1 && $2 ~ /weight$/ && !seen[$2]++ { print $2 }' "$r/weights.csv"); do
-          awk -F, -v t="$t" -v c="$col" 'NR > 1 && $2 == t { print $1 "," $c }' "$r/weights.csv" > "$tmp/w_${i}_$t.csv"
-          echo "$sep $(q "$tmp/w_${i}_$t.csv") using 1:2 with linespoints lc $i title $(q "$l: $t") \\"
+        i=$((i + 1)); l=$(label "$r"); f=$r/weights.csv
+        ep=$(need "$f" epoch) tc=$(need "$f" tensor) col=$(need "$f" "$panel")
+        for t in $(awk -F, -v tc="$tc" 'NR > 1 && $tc ~ /weight$/ && !seen[$tc]++ { print $tc }' "$f"); do
+          # one file per panel, run and tensor: gnuplot reads them all only at the end
+          d=$tmp/w_${panel}_${i}_$t.csv
+          awk -F, -v t="$t" -v tc="$tc" -v e="$ep" -v c="$col" 'NR > 1 && $tc == t { print $e "," $c }' "$f" > "$d"
+          echo "$sep $(q "$d") using 1:2 with linespoints lc $i title $(q "$l: $t") \\"
           sep=","
         done
       done
@@ -186,3 +202,17 @@ esac
 gnuplot "$gp" 2> "$tmp/gnuplot.err" || { echo "plot: gnuplot failed: $(cat "$tmp/gnuplot.err")" >&2; exit 1; }
 [[ -s $out ]] || { echo "plot: gnuplot wrote nothing to $out" >&2; exit 1; }
 echo "plot: wrote $out" >&2
+if [[ -n $table ]]; then
+  # the same plots, each panel's points written as text to TABLE/PANEL.txt instead of an image
+  mkdir -p "$table" || die "--table: cannot create $table"
+  while IFS= read -r line; do
+    case $line in
+      "#panel "*) echo "set table $(q "$table/${line#\#panel }.txt")" ;;
+      "set terminal "* | "set output "* | "set multiplot "* | "unset multiplot") ;;
+      *) printf '%s\n' "$line" ;;
+    esac
+  done < "$gp" > "$tmp/table.gp"
+  echo "unset table" >> "$tmp/table.gp"
+  gnuplot "$tmp/table.gp" 2> "$tmp/gnuplot.err" || { echo "plot: gnuplot failed on --table: $(cat "$tmp/gnuplot.err")" >&2; exit 1; }
+  echo "plot: wrote the plotted points to $table" >&2
+fi

@@ -4,7 +4,8 @@
 # summary.csv and groups.csv are checked against the runs' summary.json files recomputed in
 # python3 (mean, sample std, the 95% CI with t(0.975, 2)), the Markdown table and its note of the
 # runs that are not ok, and compare's paired and Welch t-tests against a python t distribution
-# (math.lgamma and Simpson's rule, independent of src/run/stats.c).
+# (math.lgamma and Simpson's rule, independent of src/run/stats.c), compare --baseline's Holm
+# correction against its formula; summarize's key columns and --format latex.
 # usage: summarize.sh REGMNIST SOURCE_DIR
 set -u
 bin=$1 src=$2
@@ -182,6 +183,51 @@ expect 3 "summarize --out under a file" -- summarize D --out afile/x
 expect 0 "summarize --help" -- summarize --help
 has "$tmp/out" "--out DIR"
 
+# key columns: the shortest number that reads back the same (not 0.083333333333333329), a name no other
+# config key ends with and that says enough (optimizer.name, not name); --format latex
+for o in sgd adam; do for s in 1 2; do
+  l2=0.083333333333333329; [[ $o == adam ]] && l2=0.5
+  "$bin" --config base.json --set training.epochs=1 --set optimizer.name=$o --set regularization.l2=$l2 --seed $s --out K/$o/seed$s --quiet 2> err || no "run K/$o/seed$s: $(cat err)"
+done; done
+expect 0 "summarize K" -- summarize K --metric test_acc,test_loss --quiet
+cp "$tmp/out" kmd.txt
+pycheck "key columns" -- '
+import csv, json
+rows = [l for l in open("kmd.txt") if l.startswith("|")]
+head = [c.strip() for c in rows[0].strip("|\n").split("|")]
+if head[:3] != ["l2", "optimizer.name", "n"]: print("markdown header:", head)
+cells = [[c.strip() for c in r.strip("|\n").split("|")] for r in rows[2:]]
+if [c[:2] for c in cells] != [["0.08333333333333333", "sgd"], ["0.5", "adam"]]: print("markdown keys:", cells)
+for c in cells:  # accuracies with 2 decimals, losses with 4
+    acc, loss = c[3].split(" ")[0], c[4].split(" ")[0]
+    if len(acc.split(".")[1]) != 2 or len(loss.split(".")[1]) != 4: print("decimals:", c)
+for f in ("K/groups.csv", "K/summary.csv"):
+    ks = sorted({r["regularization.l2"] for r in csv.DictReader(open(f))})
+    if ks != ["0.08333333333333333", "0.5"]: print(f, "keys:", ks)
+    if float(ks[0]) != 1 / 12: print(f, ks[0], "is not 1/12")
+g = list(csv.DictReader(open("K/groups.csv")))
+a = [json.load(open(f"K/sgd/seed{s}/summary.json"))["final"]["test_loss"] for s in (1, 2)]
+if float(g[0]["test_loss_mean"]) != (a[0] + a[1]) / 2: print("test_loss_mean", g[0]["test_loss_mean"], a)
+'
+expect 0 "summarize K --format latex" -- summarize K --metric test_acc,best_val_acc --format latex --quiet
+cp "$tmp/out" k.tex
+pycheck "latex table" -- '
+import json, re, statistics
+t = open("k.tex").read()
+if not t.startswith("\\begin{tabular}{llrrr}\n\\toprule\n"): print("start:", t[:60])
+if "\\bottomrule\n\\end{tabular}\n% mean \\pm std" not in t: print("end:", t[-200:])
+rows = [[c.strip() for c in l.rstrip(" \\").split("&")] for l in t.split("\n") if l.endswith("\\\\")]
+if rows[0] != ["l2", "optimizer.name", "$n$", "test\\_acc", "best\\_val\\_acc"]: print("header:", rows[0])
+acc = [json.load(open(f"K/adam/seed{s}/summary.json"))["final"]["test_acc"] for s in (1, 2)]
+want = "$%.2f \\pm %.2f$" % (statistics.mean(acc), statistics.stdev(acc))
+if rows[2] != ["0.5", "adam", "2", want, "--"]: print("row:", rows[2], "want", want)
+'
+mkdir -p K2 && cp -r K/sgd K2/ && cp -r D/dropout=0.3/seed4 K2/sgd/seed9
+expect 0 "summarize --format latex with a run not ok" -- summarize K2/sgd D/dropout=0 --format latex --quiet
+has "$tmp/out" "% - K2/sgd/seed9: interrupted"
+expect 2 "summarize --format html" -- summarize K --format html
+has "$tmp/err" "--format: expected md, csv or latex, got 'html'"
+
 # --- compare: a python t distribution to check against
 cat > tdist.py <<'PY'
 import json, math, re, statistics, sys
@@ -253,6 +299,56 @@ tdist.check(tdist.parse(open("welch.txt").read()), statistics.fmean(b) - statist
 # a sweep's runs of one setting against a directory: seed 4 twice on side B (D interrupted is left out, E's counts)
 expect 0 "compare mixed seeds" -- compare D:dropout=0 --b D:dropout=0.3 --b E
 has "$tmp/out" "Welch's t-test: the seeds differ (A: 1 2 3; B: 1 2 3 4 5 6)"
+# --baseline: every other setting of a sweep against one, then Holm's correction of the p-values
+mkdir -p H && cp -r D/dropout=0 D/dropout=0.3 H/
+for s in 1 2 3; do run 0.6 $s "H/dropout=0.6/seed$s"; done
+expect 0 "compare SWEEPDIR --baseline" -- compare H --baseline dropout=0
+cp "$tmp/out" many.txt
+has many.txt "B1: H:model.dropout=0.3"
+has many.txt "B2: H:model.dropout=0.6"
+expect 0 "compare --baseline SEL SEL" -- compare --baseline H:dropout=0 H:dropout=0.3 H:dropout=0.6
+cp "$tmp/out" many2.txt
+expect 0 "compare H:dropout=0 H:dropout=0.6" -- compare H:dropout=0 H:dropout=0.6
+cp "$tmp/out" pair06.txt
+pycheck "compare --baseline" -- '
+import math, re, statistics, sys
+sys.path.insert(0, ".")
+import tdist
+text = open("many.txt").read()
+blocks = re.split(r"\n\n", text)
+if len(blocks) != 4: print("want A, B1, B2 and Holm:", len(blocks))
+a = [tdist.acc(f"H/dropout=0/seed{s}") for s in (1, 2, 3)]
+ps = []
+for k, d in ((1, "0.3"), (2, "0.6")):
+    got = tdist.parse(blocks[k].replace(f"B{k} - A", "B - A"))
+    b = [tdist.acc(f"H/dropout={d}/seed{s}") for s in (1, 2, 3)]
+    diffs = [y - x for x, y in zip(a, b)]
+    tdist.check(got, statistics.fmean(diffs), statistics.stdev(diffs) / math.sqrt(3), 2, "paired")
+    ps.append(got["p"])
+# Holm by its formula, from the printed p-values
+order = sorted(range(2), key=lambda i: ps[i])
+want, run = [0, 0], 0
+for j, i in enumerate(order):
+    run = max(run, min(1, (2 - j) * ps[i]))
+    want[i] = run
+holm = re.findall(r"B(\d): p = ([-+0-9.eE]+), Holm-adjusted p = ([-+0-9.eE]+) \((.*)\)", blocks[3])
+if "over the 2 comparisons" not in blocks[3] or len(holm) != 2: print("Holm block:", blocks[3])
+for (k, p, adj, label), w, l in zip(holm, want, ("H:model.dropout=0.3", "H:model.dropout=0.6")):
+    if abs(float(adj) - w) > 1e-5 * w or float(p) != ps[int(k) - 1] or label != l: print("Holm", k, p, adj, label, "want", w)
+# the same p-values from selectors; each comparison as compare A B prints it
+h2 = re.findall(r"B(\d): p = ([-+0-9.eE]+), Holm-adjusted p = ([-+0-9.eE]+)", open("many2.txt").read())
+if [x[1:] for x in h2] != [x[1:3] for x in holm]: print("selectors give", h2, "the sweep", holm)
+pair = open("pair06.txt").read()
+test = pair[pair.index("difference"):]
+if blocks[2][blocks[2].index("difference"):].replace("B2 - A", "B - A") + "\n" != test: print("B2 differs from compare A B:", blocks[2], test)
+'
+expect 2 "compare --baseline with --a" -- compare --baseline H:dropout=0 --a H
+has "$tmp/err" "--baseline: give the other sides as selectors, not --a / --b"
+expect 2 "compare --baseline alone" -- compare --baseline H:dropout=0
+expect 2 "compare a sweep of one setting --baseline" -- compare H/dropout=0.6 --baseline dropout=0.6
+has "$tmp/err" "H/dropout=0.6: no setting besides the baseline's"
+expect 2 "compare three selectors" -- compare H D E
+has "$tmp/err" "unexpected argument 'E': give two selectors A and B"
 # one run a side: no test, still exit 0
 expect 0 "compare one run each" -- compare D/dropout=0/seed1 D/dropout=0.3/seed1
 has "$tmp/out" "a t-test needs at least 2 ok runs on each side"

@@ -1,8 +1,10 @@
 /* test_stats.c - src/run/stats.c against scipy.stats (tests/stats_reference.h, written by
  * scripts/make-stats-reference.py) and against closed forms that need no table: the t CDF and
  * its tails over df 1..1000 and fractional df, quantiles, the 95% CI of a mean, Welch's and the
- * paired t-test. */
+ * paired t-test; Holm's correction against statsmodels; the shortest round-trip text of a number. */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "rm_stats.h"
 #include "stats_reference.h"
@@ -172,6 +174,45 @@ static void check_edges(void)
     CHECK(isnan(rm_betainc(0, 1, 0.5)) && isnan(rm_betainc(1, 1, 1.5)));
 }
 
+/* Holm's correction against statsmodels, and a NaN left out of m. */
+static void check_table_holm(void)
+{
+    double adj[8];
+    for (int i = 0; i < N_OF(REF_HOLM); i++) {
+        CHECK(rm_holm(REF_HOLM[i].p, REF_HOLM[i].m, adj) == 0);
+        for (int k = 0; k < REF_HOLM[i].m; k++)
+            CHECK_REL(adj[k], REF_HOLM[i].adj[k], 1e-15, "holm %s [%d]", REF_HOLM[i].name, k);
+    }
+    const double p[] = {0.04, NAN, 0.01};
+    CHECK(rm_holm(p, 3, adj) == 0 && adj[0] == 0.04 && isnan(adj[1]) && adj[2] == 0.02);
+    CHECK(rm_holm(p, 0, adj) == 0);
+}
+
+/* The shortest text that reads back as the same double. */
+static void check_shortest(void)
+{
+    static const struct { double v; const char *want; } cases[] = {
+        {1.0 / 12, "0.08333333333333333"}, {0.1, "0.1"}, {1e-5, "1e-05"}, {0.001, "0.001"},
+        {10, "10"}, {-3, "-3"}, {1e20, "1e+20"}, {0.1 + 0.2, "0.30000000000000004"}, {97.125, "97.125"},
+        {2.5e-300, "2.5e-300"}, {INFINITY, "inf"}, {12000.5, "12000.5"},
+    };
+    char buf[64];
+    for (int i = 0; i < N_OF(cases); i++) {
+        rm_shortest_g(cases[i].v, buf, sizeof buf);
+        t_checks++;
+        if (strcmp(buf, cases[i].want)) {
+            t_failures++;
+            fprintf(stderr, "%s:%d: shortest %.17g: got %s, want %s\n", __FILE__, __LINE__, cases[i].v, buf,
+                    cases[i].want);
+        }
+    }
+    /* every text reads back exactly */
+    for (double v = 1e-7; v < 1e7; v *= 1.37) {
+        rm_shortest_g(v, buf, sizeof buf);
+        CHECK(strtod(buf, NULL) == v);
+    }
+}
+
 int main(void)
 {
     check_table_cdf();
@@ -180,5 +221,7 @@ int main(void)
     check_table_ttests();
     check_closed_forms();
     check_edges();
+    check_table_holm();
+    check_shortest();
     return t_done("test_stats");
 }

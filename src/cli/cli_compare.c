@@ -2,7 +2,8 @@
  * runs (a directory scanned for runs, or a sweep's runs selected by key=value); the answer is the
  * mean difference B - A with its 95% CI and a two-sided p-value, from a paired t-test when both
  * sides ran the same seeds (which give the same initialization, data order and dropout masks) and
- * Welch's t-test otherwise. */
+ * Welch's t-test otherwise. `compare --baseline` tests several sides against one and adds Holm's
+ * correction of their p-values. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -18,10 +19,21 @@
 static const char HELP[] =
     "usage: regmnist compare A B [--metric NAME] [--which final|best]\n"
     "       regmnist compare --a SEL [--a SEL]... --b SEL [--b SEL]... [--metric NAME] [--which final|best]\n"
+    "       regmnist compare --baseline SEL SEL... [--metric NAME] [--which final|best]\n"
+    "       regmnist compare SWEEPDIR --baseline key=value[,key=value]... [--metric NAME] [--which ...]\n"
     "\n"
     "Say whether the runs of B differ from those of A on a metric: each side's n and mean ± std,\n"
     "the mean difference B - A with its 95% confidence interval, the test used and why, and the\n"
     "two-sided p-value.\n"
+    "\n"
+    "With --baseline, A is the baseline's runs and each other selector is a side B1, B2, ...\n"
+    "compared with A as above; then every p-value again with Holm's correction for the number m\n"
+    "of comparisons that have one (step-down: with the p-values sorted, the i-th smallest times\n"
+    "m - i + 1, capped at 1, never below the one before), which holds the chance of any false\n"
+    "difference at 5% when the adjusted p-values are read against 0.05. Given one sweep directory\n"
+    "and a --baseline that is a filter (key=value, not a directory), A is the sweep's runs that\n"
+    "match it and every other setting of the sweep (the seeds of one setting, as summarize groups\n"
+    "them) is a side, labelled SWEEPDIR:key=value,... by the keys that vary.\n"
     "\n"
     "A selector SEL is\n"
     "  DIR                  every run under DIR (a run dir, a sweep dir, any tree of runs)\n"
@@ -46,7 +58,7 @@ static const char HELP[] =
     "an unknown metric or one the ok runs lack); 3 I/O error (a missing directory, one holding\n"
     "no run, no ok run on a side).\n";
 
-enum { MAX_SELECTORS = 64 };
+enum { MAX_SELECTORS = 64, MAX_SIDES = 64 };
 
 static int is_dir(const char *path)
 {
@@ -76,6 +88,19 @@ static int merge(rm_runs *side, rm_runs *src, rm_err *e)
     return RM_OK;
 }
 
+/* SWEEPDIR:filter: the first colon of sel whose left part (copied to dir) is a directory, or NULL. */
+static const char *dir_colon(const char *sel, char *dir, size_t n)
+{
+    for (const char *p = strchr(sel, ':'); p; p = strchr(p + 1, ':')) {
+        size_t len = (size_t)(p - sel);
+        if (len == 0 || len >= n) continue;
+        memcpy(dir, sel, len);
+        dir[len] = '\0';
+        if (is_dir(dir)) return p;
+    }
+    return NULL;
+}
+
 /* Add the runs a selector names to side. */
 static int select_runs(rm_runs *side, const char *sel, rm_err *e)
 {
@@ -84,16 +109,8 @@ static int select_runs(rm_runs *side, const char *sel, rm_err *e)
     if (is_dir(sel)) {
         rc = rm_runs_scan(&tmp, sel, e);
     } else {
-        /* SWEEPDIR:filter, at the first colon whose left part is a directory */
-        const char *colon = NULL;
         char dir[4096];
-        for (const char *p = strchr(sel, ':'); p && !colon; p = strchr(p + 1, ':')) {
-            size_t len = (size_t)(p - sel);
-            if (len == 0 || len >= sizeof dir) continue;
-            memcpy(dir, sel, len);
-            dir[len] = '\0';
-            if (is_dir(dir)) colon = p;
-        }
+        const char *colon = dir_colon(sel, dir, sizeof dir);
         if (!colon) {
             if (strchr(sel, ':') && strchr(strchr(sel, ':'), '='))
                 return rm_fail(e, RM_ERR_IO, "%s: no directory '%.*s'", sel, (int)(strchr(sel, ':') - sel), sel);
@@ -169,7 +186,7 @@ static double repeated_seed(const side_t *s)
 }
 
 /* Paired when both sides hold the same seeds, each once: then b_value[i] is B's run of A's seed i. */
-static int pairing(const side_t *a, const side_t *b, double *b_paired, char *why, size_t n)
+static int pairing(const side_t *a, const side_t *b, const char *bname, double *b_paired, char *why, size_t n)
 {
     char sa[1024], sb[1024];
     seeds_text(a, sa, sizeof sa);
@@ -180,11 +197,11 @@ static int pairing(const side_t *a, const side_t *b, double *b_paired, char *why
     }
     double ra = repeated_seed(a), rb = repeated_seed(b);
     if (!isnan(ra) || !isnan(rb)) {
-        snprintf(why, n, "seed %.17g appears more than once in %s", !isnan(ra) ? ra : rb, !isnan(ra) ? "A" : "B");
+        snprintf(why, n, "seed %.17g appears more than once in %s", !isnan(ra) ? ra : rb, !isnan(ra) ? "A" : bname);
         return 0;
     }
     if (a->n != b->n || strcmp(sa, sb) != 0) {
-        snprintf(why, n, "the seeds differ (A: %.900s; B: %.900s)", sa, sb);
+        snprintf(why, n, "the seeds differ (A: %.900s; %s: %.900s)", sa, bname, sb);
         return 0;
     }
     for (int i = 0; i < a->n; i++)
@@ -225,6 +242,175 @@ static int note_mixed(side_t *s, const char *name, rm_err *e)
     return RM_OK;
 }
 
+static void print_metric(const char *metric)
+{
+    int best = !strncmp(metric, "best_", 5);
+    printf("metric: %s%s\n", best ? "the early-stopping best epoch's " : rm_metric_is_final(metric) ? "final " : "",
+           best ? metric + 5 : metric);
+}
+
+/* A side B (named bname) after A: its runs, whether it mixes settings, runs it shares with A. A
+ * itself is printed first when bname is "B" (compare A B). */
+static int print_pair(side_t *A, side_t *B, const char *bname, const char *metric, rm_err *e)
+{
+    int d = rm_metric_decimals(metric) + 2, shared = 0, rc = RM_OK;
+    for (int i = 0; i < A->runs.n; i++)
+        for (int j = 0; j < B->runs.n; j++) shared += !strcmp(A->runs.run[i].real, B->runs.run[j].real);
+    if (!strcmp(bname, "B")) {
+        print_side(A, "A", d);
+        rc = note_mixed(A, "A", e);
+    }
+    print_side(B, bname, d);
+    if (!rc) rc = note_mixed(B, bname, e);
+    if (shared) printf("   note: %d run%s on both sides\n", shared, shared == 1 ? " is" : "s are");
+    return rc;
+}
+
+/* The t-test of B (named bname) against A, printed: the difference, the test and why, t, df and p;
+ * *p the two-sided p-value (NaN when there is no test or no variation). */
+static int run_test(const side_t *A, const side_t *B, const char *bname, const char *metric, double *p, rm_err *e)
+{
+    char why[2400];
+    int d = rm_metric_decimals(metric) + 2;
+    double *b_paired = calloc((size_t)A->n + 1, sizeof *b_paired);
+    if (!b_paired) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    int paired = pairing(A, B, bname, b_paired, why, sizeof why);
+    rm_ttest t;
+    int ok = paired ? rm_paired_ttest(A->v, b_paired, A->n, &t) : rm_welch_ttest(A->v, A->n, B->v, B->n, &t);
+    free(b_paired);
+    *p = NAN;
+    if (ok != 0) {
+        printf("difference %s - A: %+.*f\n", bname, d, rm_mean(B->v, B->n) - rm_mean(A->v, A->n));
+        printf("test: none: a t-test needs at least 2 ok runs on each side (A has %d, %s has %d)\n", A->n, bname, B->n);
+        return RM_OK;
+    }
+    printf("difference %s - A: %+.*f, 95%% CI [%+.*f, %+.*f]\n", bname, d, t.diff, d, t.ci_lo, d, t.ci_hi);
+    printf("test: %s t-test: %s\n", paired ? "paired" : "Welch's", why);
+    if (isnan(t.p))
+        printf("t = undefined (no variation: every %s is equal), df = %.4g\n", paired ? "difference" : "value", t.df);
+    else
+        printf("t = %.6g, df = %.6g\n", t.t, t.df);
+    if (isnan(t.p)) printf("p = undefined (two-sided)\n");
+    else printf("p = %.6g (two-sided)\n", t.p);
+    *p = t.p;
+    return RM_OK;
+}
+
+static const rm_runs *g_sort_runs;
+
+static int setting_order(const void *x, const void *y)
+{
+    int c = rm_runs_compare_setting(g_sort_runs, x, y);
+    return c ? c : rm_natural_cmp(((const rm_run *)x)->dir, ((const rm_run *)y)->dir);
+}
+
+/* The label DIR:key=value,... of a run's setting among the varied keys of rs. */
+static void setting_label(char *buf, size_t n, const char *dir, const rm_runs *rs, const rm_run *r)
+{
+    snprintf(buf, n, "%s:", dir);
+    for (int k = 0; k < rs->nvaried; k++) {
+        char v[512];
+        size_t at = strlen(buf);
+        rm_json_text(rm_json_at(r->config, rs->varied[k]), v, sizeof v);
+        snprintf(buf + at, n - at, "%s%s=%s", k ? "," : "", rs->varied[k], v);
+    }
+}
+
+/* compare SWEEPDIR --baseline FILTER: every setting of SWEEPDIR's runs (its seeds, grouped as
+ * summarize groups them) that holds none of the baseline's runs becomes a side. */
+static int sweep_sides(const char *dir, const side_t *base, side_t *sides, int *ns, char (*labels)[1024], rm_err *e)
+{
+    rm_runs all = {0};
+    int rc = rm_runs_scan(&all, dir, e);
+    if (!rc) rc = rm_runs_find_varied(&all, e);
+    if (!rc) {
+        g_sort_runs = &all;
+        qsort(all.run, (size_t)all.n, sizeof *all.run, setting_order);
+    }
+    for (int i = 0, j; !rc && i < all.n; i = j) {
+        int in_base = 0;
+        for (j = i; j < all.n && !rm_runs_compare_setting(&all, &all.run[i], &all.run[j]); j++)
+            for (int b = 0; b < base->runs.n && !in_base; b++) in_base = !strcmp(all.run[j].real, base->runs.run[b].real);
+        if (in_base) continue;
+        if (*ns == MAX_SIDES) {
+            rc = rm_fail(e, RM_ERR_USAGE, "%s: more than %d settings besides the baseline", dir, MAX_SIDES);
+            break;
+        }
+        side_t *sd = &sides[*ns];
+        setting_label(labels[*ns], sizeof labels[0], dir, &all, &all.run[i]);
+        sd->label = labels[(*ns)++];
+        if (!(sd->runs.run = malloc((size_t)(j - i) * sizeof *sd->runs.run))) {
+            rc = rm_fail(e, RM_ERR_RUN, "out of memory");
+            break;
+        }
+        memcpy(sd->runs.run, all.run + i, (size_t)(j - i) * sizeof *sd->runs.run);
+        memset(all.run + i, 0, (size_t)(j - i) * sizeof *all.run);
+        sd->runs.n = sd->runs.cap = j - i;
+    }
+    rm_runs_free(&all);
+    if (!rc && !*ns) rc = rm_fail(e, RM_ERR_USAGE, "%s: no setting besides the baseline's", dir);
+    return rc;
+}
+
+/* compare --baseline: each side against the baseline A, then every p-value with Holm's correction. */
+static int compare_many(side_t *A, side_t *sides, int ns, const char *metric, rm_err *e)
+{
+    double p[MAX_SIDES], adj[MAX_SIDES];
+    char name[16];
+    int rc = RM_OK, m = 0;
+    print_metric(metric);
+    print_side(A, "A", rm_metric_decimals(metric) + 2);
+    rc = note_mixed(A, "A", e);
+    for (int k = 0; k < ns && !rc; k++) {
+        snprintf(name, sizeof name, "B%d", k + 1);
+        printf("\n");
+        rc = print_pair(A, &sides[k], name, metric, e);
+        if (!rc) rc = run_test(A, &sides[k], name, metric, &p[k], e);
+        m += !rc && !isnan(p[k]);
+    }
+    if (rc) return rc;
+    if (rm_holm(p, ns, adj)) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    printf("\nHolm's correction over the %d comparison%s with A that have a p-value (family-wise error rate):\n", m,
+           m == 1 ? "" : "s");
+    for (int k = 0; k < ns; k++) {
+        if (isnan(p[k])) printf("B%d: p undefined (%s)\n", k + 1, sides[k].label);
+        else printf("B%d: p = %.6g, Holm-adjusted p = %.6g (%s)\n", k + 1, p[k], adj[k], sides[k].label);
+    }
+    return RM_OK;
+}
+
+/* compare --baseline SEL SEL... or compare SWEEPDIR --baseline key=value[,...]. */
+static int compare_baseline(const char *baseline, const char **pos, int npos, const char *metric)
+{
+    static side_t sides[MAX_SIDES];
+    static char labels[MAX_SIDES][1024], label_a[4096];
+    char dir[4096];
+    /* a filter on the one sweep dir given, when it is not a selector itself */
+    int sweep = npos == 1 && is_dir(pos[0]) && !is_dir(baseline) && !dir_colon(baseline, dir, sizeof dir);
+    if (sweep) snprintf(label_a, sizeof label_a, "%s:%s", pos[0], baseline);
+    else snprintf(label_a, sizeof label_a, "%s", baseline);
+    side_t A = {.label = label_a};
+    rm_err e = {0};
+    int ns = 0, rc = select_runs(&A.runs, label_a, &e);
+    if (!rc && sweep) rc = sweep_sides(pos[0], &A, sides, &ns, labels, &e);
+    for (int k = 0; !rc && !sweep && k < npos; k++) {
+        sides[ns].label = pos[k];
+        rc = select_runs(&sides[ns++].runs, pos[k], &e);
+    }
+    if (!rc) rc = collect(&A, metric, &e);
+    for (int k = 0; !rc && k < ns; k++) rc = collect(&sides[k], metric, &e);
+    if (!rc) rc = compare_many(&A, sides, ns, metric, &e);
+    for (int k = 0; k < ns; k++) {
+        free(sides[k].v);
+        free(sides[k].seed);
+        rm_runs_free(&sides[k].runs);
+    }
+    free(A.v);
+    free(A.seed);
+    rm_runs_free(&A.runs);
+    return rc ? rm_cli_fail("compare", &e) : RM_OK;
+}
+
 static void label_of(char *buf, size_t n, const char **sels, int k)
 {
     buf[0] = '\0';
@@ -236,19 +422,23 @@ static void label_of(char *buf, size_t n, const char **sels, int k)
 
 int rm_cli_compare(int argc, char **argv)
 {
-    const char *sa[MAX_SELECTORS], *sb[MAX_SELECTORS], *pos[2];
+    const char *sa[MAX_SELECTORS], *sb[MAX_SELECTORS], *pos[MAX_SIDES];
     int na = 0, nb = 0, npos = 0;
-    const char *metric_arg = "test_acc", *which = "final";
+    const char *metric_arg = "test_acc", *which = "final", *baseline = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             printf("%s", HELP);
             return RM_OK;
         }
-        if (!strcmp(a, "--a") || !strcmp(a, "--b") || !strcmp(a, "--metric") || !strcmp(a, "--which")) {
+        if (!strcmp(a, "--a") || !strcmp(a, "--b") || !strcmp(a, "--metric") || !strcmp(a, "--which") ||
+            !strcmp(a, "--baseline")) {
             if (i + 1 >= argc) return rm_cli_usage_error("compare", "%s needs a value", a);
             const char *v = argv[++i];
-            if (!strcmp(a, "--metric")) {
+            if (!strcmp(a, "--baseline")) {
+                if (!v[0]) return rm_cli_usage_error("compare", "%s: an empty selector", a);
+                baseline = v;
+            } else if (!strcmp(a, "--metric")) {
                 metric_arg = v;
             } else if (!strcmp(a, "--which")) {
                 if (strcmp(v, "final") && strcmp(v, "best"))
@@ -264,19 +454,24 @@ int rm_cli_compare(int argc, char **argv)
         } else if (a[0] == '-' && a[1]) {
             return rm_cli_usage_error("compare", "unknown option '%s'", a);
         } else {
-            if (npos == 2)
-                return rm_cli_usage_error("compare", "unexpected argument '%s': give two selectors A and B", a);
+            if (npos == MAX_SIDES) return rm_cli_usage_error("compare", "too many selectors (at most %s)", "64");
             if (!a[0]) return rm_cli_usage_error("compare", "%s", "an empty selector");
             pos[npos++] = a;
         }
     }
-    /* positionals fill the sides that have no --a / --b */
-    int p = 0;
-    if (!na && p < npos) sa[na++] = pos[p++];
-    if (!nb && p < npos) sb[nb++] = pos[p++];
-    if (p < npos) return rm_cli_usage_error("compare", "unexpected argument '%s': A and B are already given", pos[p]);
-    if (!na || !nb)
-        return rm_cli_usage_error("compare", "%s", "two sides are needed: compare A B, or --a SEL ... --b SEL ...");
+    if (baseline) {
+        if (na || nb) return rm_cli_usage_error("compare", "%s", "--baseline: give the other sides as selectors, not --a / --b");
+        if (!npos) return rm_cli_usage_error("compare", "%s", "--baseline: give the selectors to compare with it");
+    } else {
+        if (npos > 2) return rm_cli_usage_error("compare", "unexpected argument '%s': give two selectors A and B", pos[2]);
+        /* positionals fill the sides that have no --a / --b */
+        int p = 0;
+        if (!na && p < npos) sa[na++] = pos[p++];
+        if (!nb && p < npos) sb[nb++] = pos[p++];
+        if (p < npos) return rm_cli_usage_error("compare", "unexpected argument '%s': A and B are already given", pos[p]);
+        if (!na || !nb)
+            return rm_cli_usage_error("compare", "%s", "two sides are needed: compare A B, or --a SEL ... --b SEL ...");
+    }
 
     char metric[64];
     if (!rm_metric_canonical(metric_arg, metric, sizeof metric)) {
@@ -291,6 +486,7 @@ int rm_cli_compare(int argc, char **argv)
                                       metric_arg);
     }
 
+    if (baseline) return compare_baseline(baseline, pos, npos, metric);
     static char label_a[4096], label_b[4096];
     label_of(label_a, sizeof label_a, sa, na);
     label_of(label_b, sizeof label_b, sb, nb);
@@ -301,46 +497,12 @@ int rm_cli_compare(int argc, char **argv)
     for (int i = 0; i < nb && !rc; i++) rc = select_runs(&B.runs, sb[i], &e);
     if (!rc) rc = collect(&A, metric, &e);
     if (!rc) rc = collect(&B, metric, &e);
-    double *b_paired = NULL;
-    if (!rc && !(b_paired = calloc((size_t)A.n + 1, sizeof *b_paired))) rc = rm_fail(&e, RM_ERR_RUN, "out of memory");
     if (!rc) {
-        int d = rm_metric_decimals(metric) + 2, shared = 0;
-        for (int i = 0; i < A.runs.n; i++)
-            for (int j = 0; j < B.runs.n; j++) shared += !strcmp(A.runs.run[i].real, B.runs.run[j].real);
-        int best = !strncmp(metric, "best_", 5);
-        printf("metric: %s%s\n", best ? "the early-stopping best epoch's " : rm_metric_is_final(metric) ? "final " : "",
-               best ? metric + 5 : metric);
-        print_side(&A, "A", d);
-        rc = note_mixed(&A, "A", &e);
-        print_side(&B, "B", d);
-        if (!rc) rc = note_mixed(&B, "B", &e);
-        if (shared) printf("   note: %d run%s on both sides\n", shared, shared == 1 ? " is" : "s are");
+        print_metric(metric);
+        rc = print_pair(&A, &B, "B", metric, &e);
     }
-    if (!rc) {
-        char why[2400];
-        int d = rm_metric_decimals(metric) + 2;
-        int paired = pairing(&A, &B, b_paired, why, sizeof why);
-        rm_ttest t;
-        int ok = paired ? rm_paired_ttest(A.v, b_paired, A.n, &t) : rm_welch_ttest(A.v, A.n, B.v, B.n, &t);
-        if (paired && ok != 0) {
-            snprintf(why, sizeof why, "the seeds match, but the paired test needs 2 pairs");
-        }
-        if (ok != 0) {
-            printf("difference B - A: %+.*f\n", d, rm_mean(B.v, B.n) - rm_mean(A.v, A.n));
-            printf("test: none: a t-test needs at least 2 ok runs on each side (A has %d, B has %d)\n", A.n, B.n);
-        } else {
-            printf("difference B - A: %+.*f, 95%% CI [%+.*f, %+.*f]\n", d, t.diff, d, t.ci_lo, d, t.ci_hi);
-            printf("test: %s t-test: %s\n", paired ? "paired" : "Welch's", why);
-            if (isnan(t.p))
-                printf("t = undefined (no variation: every %s is equal), df = %.4g\n",
-                       paired ? "difference" : "value", t.df);
-            else
-                printf("t = %.6g, df = %.6g\n", t.t, t.df);
-            if (isnan(t.p)) printf("p = undefined (two-sided)\n");
-            else printf("p = %.6g (two-sided)\n", t.p);
-        }
-    }
-    free(b_paired);
+    double p;
+    if (!rc) rc = run_test(&A, &B, "B", metric, &p, &e);
     free(A.v);
     free(A.seed);
     free(B.v);

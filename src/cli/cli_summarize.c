@@ -18,7 +18,7 @@
 #include "rm_stats.h"
 
 static const char HELP[] =
-    "usage: regmnist summarize DIR... [--format md|csv] [--out DIR] [--metric LIST] [--quiet]\n"
+    "usage: regmnist summarize DIR... [--format md|csv|latex] [--out DIR] [--metric LIST] [--quiet]\n"
     "\n"
     "Collect the runs under each DIR (a run dir, a sweep dir, or any tree of them: every directory\n"
     "holding summary.json or config.json is a run), find the config keys whose values differ\n"
@@ -32,8 +32,10 @@ static const char HELP[] =
     "               runs), then METRIC_mean, METRIC_std, METRIC_ci95_low, METRIC_ci95_high\n"
     "and print the groups on stdout.\n"
     "\n"
-    "  --format md|csv  stdout as an aligned Markdown table (default; mean ± std [95% CI]\n"
-    "                   per metric, then the runs that are not ok) or as groups.csv\n"
+    "  --format md|csv|latex  stdout as an aligned Markdown table (default; mean ± std\n"
+    "                   [95% CI] per metric, then the runs that are not ok), as groups.csv, or\n"
+    "                   as a LaTeX booktabs tabular ($mean \\pm std$; the runs that are not ok\n"
+    "                   in % comments)\n"
     "  --out DIR        where the two CSV files go (created if missing). Default: DIR when a\n"
     "                   single DIR that is not itself a run is given (a sweep dir), else the\n"
     "                   current directory\n"
@@ -48,7 +50,10 @@ static const char HELP[] =
     "The statistics use the runs with status ok only: mean, sample std (n - 1), and the 95%\n"
     "confidence interval mean -+ t(0.975, n-1) std / sqrt(n) (empty with one run). Diverged,\n"
     "failed, interrupted and unfinished runs are counted in their group and listed in\n"
-    "summary.csv with their status. The CSV files are replaced atomically.\n"
+    "summary.csv with their status. The CSV files are replaced atomically. Key values are\n"
+    "written as the shortest number that reads back the same (0.08333333333333333); the table\n"
+    "names a key by its last components when no other config key ends so and they say enough\n"
+    "(dropout, l2, but optimizer.name, data.dir); accuracies have 2 decimals, losses 4.\n"
     "Exit status: 0 ok; 2 usage error; 3 I/O error (a DIR missing or holding no run, an\n"
     "unwritable --out).\n";
 
@@ -121,8 +126,7 @@ static void sb_num(sbuf *b, double v)
 {
     char s[64];
     if (!isfinite(v)) return;
-    snprintf(s, sizeof s, "%.15g", v);
-    if (strtod(s, NULL) != v) snprintf(s, sizeof s, "%.17g", v);
+    rm_shortest_g(v, s, sizeof s);
     sb_printf(b, "%s", s);
 }
 
@@ -251,66 +255,139 @@ static size_t text_width(const char *s)
     return w;
 }
 
-static void build_markdown(sbuf *b, const rm_runs *rs, const group *gs, int ng, char (*metrics)[64], int nm,
-                           double *vals)
+/* A table of the groups: the varied keys, n and each metric's cell, row 0 the header. */
+typedef struct {
+    int ncol, nrow, nkeys;
+    char (*cell)[256];
+    size_t *width;
+} grid;
+
+/* s with LaTeX's special characters escaped, into out. */
+static void latex_escape(const char *s, char *out, size_t n)
 {
-    int ncol = rs->nvaried + 1 + nm, nrow = ng + 1;
-    char(*cell)[160] = calloc((size_t)ncol * (size_t)nrow, sizeof *cell);
-    char(*names)[64] = calloc((size_t)rs->nvaried + 1, sizeof *names);
-    size_t *width = calloc((size_t)ncol, sizeof *width);
-    if (!cell || !names || !width) {
-        b->oom = 1;
-        free(cell);
-        free(names);
-        free(width);
-        return;
+    size_t k = 0;
+    for (; *s && k + 18 < n; s++) {
+        const char *rep = *s == '\\' ? "\\textbackslash{}" : *s == '~' ? "\\textasciitilde{}"
+                          : *s == '^' ? "\\textasciicircum{}" : NULL;
+        if (rep) k += (size_t)snprintf(out + k, n - k, "%s", rep);
+        else if (strchr("&%$#_{}", *s)) k += (size_t)snprintf(out + k, n - k, "\\%c", *s);
+        else out[k++] = *s;
     }
-    rm_runs_short_names(rs, names, sizeof names[0]);
-    for (int k = 0; k < rs->nvaried; k++) snprintf(cell[k], sizeof cell[k], "%s", names[k]);
-    snprintf(cell[rs->nvaried], sizeof cell[0], "n");
-    for (int m = 0; m < nm; m++) snprintf(cell[rs->nvaried + 1 + m], sizeof cell[0], "%.63s", metrics[m]);
+    out[k] = '\0';
+}
+
+/* s into a cell, escaped for LaTeX when latex. */
+static void put_text(char *cell, size_t n, const char *s, int latex)
+{
+    if (latex) latex_escape(s, cell, n);
+    else {
+        size_t l = strnlen(s, n - 1);
+        memcpy(cell, s, l);
+        cell[l] = '\0';
+    }
+}
+
+/* One metric's cell: mean ± std [95% CI] (Markdown) or $mean \pm std$ (LaTeX), in the metric's decimals. */
+static void metric_cell(char *c, size_t n, const char *metric, const double *vals, int nv, int latex)
+{
+    int d = rm_metric_decimals(metric);
+    double lo, hi, m = rm_mean(vals, nv);
+    if (nv == 0) snprintf(c, n, "%s", latex ? "--" : "-");
+    else if (!rm_ci95_mean(vals, nv, &lo, &hi)) snprintf(c, n, latex ? "$%.*f$" : "%.*f", d, m);
+    else if (latex) snprintf(c, n, "$%.*f \\pm %.*f$", d, m, d, rm_std(vals, nv));
+    else snprintf(c, n, "%.*f ± %.*f [%.*f, %.*f]", d, m, d, rm_std(vals, nv), d, lo, d, hi);
+}
+
+static int fill_grid(grid *t, const rm_runs *rs, const group *gs, int ng, char (*metrics)[64], int nm,
+                     double *vals, int latex)
+{
+    t->nkeys = rs->nvaried, t->ncol = rs->nvaried + 1 + nm, t->nrow = ng + 1;
+    t->cell = calloc((size_t)t->ncol * (size_t)t->nrow, sizeof *t->cell);
+    t->width = calloc((size_t)t->ncol, sizeof *t->width);
+    char(*names)[64] = calloc((size_t)rs->nvaried + 1, sizeof *names);
+    rm_err e = {0};
+    int rc = !t->cell || !t->width || !names || rm_runs_short_names(rs, names, sizeof names[0], &e);
+    char text[256];
+    for (int k = 0; !rc && k < rs->nvaried; k++) put_text(t->cell[k], sizeof t->cell[k], names[k], latex);
+    free(names);
+    if (rc) return -1;
+    snprintf(t->cell[rs->nvaried], sizeof t->cell[0], "%s", latex ? "$n$" : "n");
+    for (int m = 0; m < nm; m++) put_text(t->cell[rs->nvaried + 1 + m], sizeof t->cell[0], metrics[m], latex);
     for (int g = 0; g < ng; g++) {
-        char(*row)[160] = cell + (size_t)(g + 1) * (size_t)ncol;
+        char(*row)[256] = t->cell + (size_t)(g + 1) * (size_t)t->ncol;
         const rm_run *r0 = &rs->run[gs[g].first];
-        for (int k = 0; k < rs->nvaried; k++) rm_json_text(rm_json_at(r0->config, rs->varied[k]), row[k], sizeof row[k]);
+        for (int k = 0; k < rs->nvaried; k++) {
+            rm_json_text(rm_json_at(r0->config, rs->varied[k]), text, sizeof text);
+            put_text(row[k], sizeof row[k], text, latex);
+        }
         if (gs[g].n_ok == gs[g].count) snprintf(row[rs->nvaried], sizeof row[0], "%d", gs[g].count);
         else snprintf(row[rs->nvaried], sizeof row[0], "%d of %d", gs[g].n_ok, gs[g].count);
-        for (int m = 0; m < nm; m++) {
-            int n = group_values(rs, &gs[g], metrics[m], vals), d = rm_metric_decimals(metrics[m]);
-            char *c = row[rs->nvaried + 1 + m];
-            double lo, hi;
-            if (n == 0) snprintf(c, sizeof row[0], "-");
-            else if (!rm_ci95_mean(vals, n, &lo, &hi)) snprintf(c, sizeof row[0], "%.*f", d, rm_mean(vals, n));
-            else
-                snprintf(c, sizeof row[0], "%.*f ± %.*f [%.*f, %.*f]", d, rm_mean(vals, n), d, rm_std(vals, n), d, lo,
-                         d, hi);
-        }
+        for (int m = 0; m < nm; m++)
+            metric_cell(row[rs->nvaried + 1 + m], sizeof row[0], metrics[m], vals,
+                        group_values(rs, &gs[g], metrics[m], vals), latex);
     }
-    for (int i = 0; i < nrow * ncol; i++) {
-        size_t w = text_width(cell[i]);
-        if (w > width[i % ncol]) width[i % ncol] = w;
+    for (int i = 0; i < t->nrow * t->ncol; i++) {
+        size_t w = text_width(t->cell[i]);
+        if (w > t->width[i % t->ncol]) t->width[i % t->ncol] = w;
     }
-    for (int c = 0; c < ncol; c++)
-        if (width[c] < 3) width[c] = 3;
-    for (int r = 0; r < nrow; r++) {
-        for (int c = 0; c < ncol; c++) {
-            const char *s = cell[(size_t)r * (size_t)ncol + (size_t)c];
-            int pad = (int)(width[c] - text_width(s)), right = r > 0 && c >= rs->nvaried;
-            sb_printf(b, "| %*s%s%*s ", right ? pad : 0, "", s, right ? 0 : pad, "");
+    for (int c = 0; c < t->ncol; c++)
+        if (t->width[c] < 3) t->width[c] = 3;
+    return 0;
+}
+
+/* A cell padded to its column's width: keys and the header left-aligned, numbers right-aligned. */
+static void sb_cell(sbuf *b, const grid *t, int r, int c)
+{
+    const char *s = t->cell[(size_t)r * (size_t)t->ncol + (size_t)c];
+    int pad = (int)(t->width[c] - text_width(s)), right = r > 0 && c >= t->nkeys;
+    sb_printf(b, "%*s%s%*s", right ? pad : 0, "", s, right ? 0 : pad, "");
+}
+
+static void render_markdown(sbuf *b, const grid *t)
+{
+    for (int r = 0; r < t->nrow; r++) {
+        for (int c = 0; c < t->ncol; c++) {
+            sb_printf(b, "| ");
+            sb_cell(b, t, r, c);
+            sb_printf(b, " ");
         }
         sb_printf(b, "|\n");
         if (r == 0) {
-            for (int c = 0; c < ncol; c++) {
+            for (int c = 0; c < t->ncol; c++) {
                 sb_printf(b, "| ");
-                for (size_t k = 0; k + 1 < width[c]; k++) sb_printf(b, "-");
-                sb_printf(b, c >= rs->nvaried ? ": " : "- ");
+                for (size_t k = 0; k + 1 < t->width[c]; k++) sb_printf(b, "-");
+                sb_printf(b, c >= t->nkeys ? ": " : "- ");
             }
             sb_printf(b, "|\n");
         }
     }
-    free(cell);
-    free(names);
-    free(width);
+}
+
+/* A booktabs tabular: \toprule, the header, \midrule, a row per group, \bottomrule. */
+static void render_latex(sbuf *b, const grid *t)
+{
+    sb_printf(b, "\\begin{tabular}{");
+    for (int c = 0; c < t->ncol; c++) sb_printf(b, "%s", c < t->nkeys ? "l" : "r");
+    sb_printf(b, "}\n\\toprule\n");
+    for (int r = 0; r < t->nrow; r++) {
+        for (int c = 0; c < t->ncol; c++) {
+            sb_printf(b, "%s", c ? " & " : "");
+            sb_cell(b, t, r, c);
+        }
+        sb_printf(b, " \\\\\n%s", r == 0 ? "\\midrule\n" : "");
+    }
+    sb_printf(b, "\\bottomrule\n\\end{tabular}\n");
+}
+
+static void build_table(sbuf *b, const rm_runs *rs, const group *gs, int ng, char (*metrics)[64], int nm,
+                        double *vals, int latex)
+{
+    grid t = {0};
+    if (fill_grid(&t, rs, gs, ng, metrics, nm, vals, latex)) b->oom = 1;
+    else if (latex) render_latex(b, &t);
+    else render_markdown(b, &t);
+    free(t.cell);
+    free(t.width);
 }
 
 /* ---- arguments ---- */
@@ -395,7 +472,7 @@ int rm_cli_summarize(int argc, char **argv)
 {
     static const char *dirs[MAX_DIRS];
     static char metrics[MAX_METRICS][64];
-    int ndirs = 0, nm = 0, csv = 0, quiet = 0;
+    int ndirs = 0, nm = 0, csv = 0, latex = 0, quiet = 0;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -409,9 +486,10 @@ int rm_cli_summarize(int argc, char **argv)
             if (i + 1 >= argc) return rm_cli_usage_error("summarize", "%s needs a value", a);
             const char *v = argv[++i];
             if (!strcmp(a, "--format")) {
-                if (strcmp(v, "md") && strcmp(v, "csv"))
-                    return rm_cli_usage_error("summarize", "--format: expected md or csv, got '%s'", v);
+                if (strcmp(v, "md") && strcmp(v, "csv") && strcmp(v, "latex"))
+                    return rm_cli_usage_error("summarize", "--format: expected md, csv or latex, got '%s'", v);
                 csv = !strcmp(v, "csv");
+                latex = !strcmp(v, "latex");
             } else if (!strcmp(a, "--out")) {
                 if (!v[0]) return rm_cli_usage_error("summarize", "%s: the directory must not be empty", a);
                 out = v;
@@ -461,7 +539,7 @@ int rm_cli_summarize(int argc, char **argv)
         }
         build_summary_csv(&sum, &rs);
         build_groups_csv(&grp, &rs, gs, ng, metrics, nm, vals);
-        if (!csv) build_markdown(&table, &rs, gs, ng, metrics, nm, vals);
+        if (!csv) build_table(&table, &rs, gs, ng, metrics, nm, vals, latex);
         char p1[4096], p2[4096];
         rc = rm_mkdirs(out, &e);
         if (!rc) rc = write_out(out, "summary.csv", &sum, p1, sizeof p1, &e);
@@ -474,14 +552,20 @@ int rm_cli_summarize(int argc, char **argv)
             if (csv) {
                 fwrite(grp.p, 1, grp.n, stdout);
             } else {
+                /* after the table: its note, then the runs that are not ok (LaTeX comments for latex) */
+                const char *c = latex ? "% " : "", *q = latex ? "" : "`";
                 fwrite(table.p, 1, table.n, stdout);
-                printf("\nmean ± std [95%% CI] over the ok runs of each group (Student t, n - 1 df); "
-                       "n counts the ok runs of the group's total.\n");
+                if (latex)
+                    printf("%% mean \\pm std over the ok runs of each group (n - 1); n counts the ok runs of the "
+                           "group's total; the 95%% CIs are in groups.csv.\n");
+                else
+                    printf("\nmean ± std [95%% CI] over the ok runs of each group (Student t, n - 1 df); "
+                           "n counts the ok runs of the group's total.\n");
                 if (not_ok) {
-                    printf("\n%d run%s not ok:\n", not_ok, not_ok == 1 ? " is" : "s are");
+                    printf("%s%s%d run%s not ok:\n", latex ? "" : "\n", c, not_ok, not_ok == 1 ? " is" : "s are");
                     for (int i = 0; i < rs.n; i++)
                         if (!rm_run_ok(&rs.run[i]))
-                            printf("- `%s`: %s%s%s\n", rs.run[i].dir, rs.run[i].status,
+                            printf("%s- %s%s%s: %s%s%s\n", c, q, rs.run[i].dir, q, rs.run[i].status,
                                    rs.run[i].problem[0] ? ", " : "", rs.run[i].problem);
                 }
             }

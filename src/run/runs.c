@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "rm_epoch_log.h"
+#include "rm_stats.h"
 
 enum { MAX_DEPTH = 64 };
 
@@ -275,6 +276,10 @@ void rm_json_text(const cJSON *v, char *buf, size_t n)
         snprintf(buf, n, "%s", v->valuestring);
         return;
     }
+    if (cJSON_IsNumber(v)) { /* shortest round-trip: 1/12 as 0.08333333333333333, not ...329 */
+        rm_shortest_g(v->valuedouble, buf, n);
+        return;
+    }
     char *s = cJSON_PrintUnformatted(v);
     if (s) snprintf(buf, n, "%s", s);
     cJSON_free(s);
@@ -361,18 +366,23 @@ int rm_runs_find_varied(rm_runs *rs, rm_err *e)
     return RM_OK;
 }
 
-void rm_runs_short_names(const rm_runs *rs, char (*names)[64], size_t n)
+int rm_runs_short_names(const rm_runs *rs, char (*names)[64], size_t n, rm_err *e)
 {
-    for (int k = 0; k < rs->nvaried; k++) {
+    /* last components that say too little alone (data.dir, data.train, optimizer.name) */
+    static const char *const UNCLEAR[] = {"name", "dir", "train", "test", "label", "format", NULL};
+    strlist leaves = {0};
+    int rc = all_leaves(rs, &leaves, e);
+    for (int k = 0; !rc && k < rs->nvaried; k++) {
         const char *full = rs->varied[k], *name = full;
-        /* the shortest suffix at a dot that no other varied key ends with */
+        /* the shortest suffix at a dot that no other key of the configs ends with */
         for (const char *p = full + strlen(full); p > full; p--) {
             if (p[-1] != '.') continue;
             int clash = 0;
-            for (int j = 0; j < rs->nvaried && !clash; j++) {
-                if (j == k) continue;
-                size_t lj = strlen(rs->varied[j]), ls = strlen(p);
-                clash = lj >= ls && !strcmp(rs->varied[j] + lj - ls, p) && (lj == ls || rs->varied[j][lj - ls - 1] == '.');
+            for (int j = 0; UNCLEAR[j] && !clash; j++) clash = !strcmp(p, UNCLEAR[j]);
+            for (int j = 0; j < leaves.n && !clash; j++) {
+                if (!strcmp(leaves.v[j], full)) continue;
+                size_t lj = strlen(leaves.v[j]), ls = strlen(p);
+                clash = lj >= ls && !strcmp(leaves.v[j] + lj - ls, p) && (lj == ls || leaves.v[j][lj - ls - 1] == '.');
             }
             if (!clash) {
                 name = p;
@@ -381,6 +391,8 @@ void rm_runs_short_names(const rm_runs *rs, char (*names)[64], size_t n)
         }
         snprintf(names[k], n, "%s", name);
     }
+    strlist_free(&leaves);
+    return rc;
 }
 
 static int compare_values(const cJSON *a, const cJSON *b)

@@ -4,6 +4,8 @@
  * by a Newton iteration on the log of the tail, safeguarded by bisection. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "rm_stats.h"
 
@@ -241,4 +243,39 @@ int rm_paired_ttest(const double *a, const double *b, int n, rm_ttest *r)
     r->df = n - 1.0;
     finish_test(r);
     return 0;
+}
+
+int rm_holm(const double *p, int m, double *adj)
+{
+    /* the finite p-values' indices, sorted ascending by insertion (m is small) */
+    int *order = m > 0 ? malloc((size_t)m * sizeof *order) : NULL, k = 0;
+    if (m > 0 && !order) return -1;
+    for (int i = 0; i < m; i++) {
+        adj[i] = NAN;
+        if (isnan(p[i])) continue;
+        int j = k++;
+        for (; j > 0 && p[order[j - 1]] > p[i]; j--) order[j] = order[j - 1];
+        order[j] = i;
+    }
+    double run = 0.0;
+    for (int j = 0; j < k; j++) {
+        double a = fmin(1.0, (double)(k - j) * p[order[j]]);
+        run = fmax(run, a);
+        adj[order[j]] = run;
+    }
+    free(order);
+    return 0;
+}
+
+void rm_shortest_g(double v, char *buf, size_t n)
+{
+    if (!n) return;
+    if (v == trunc(v) && fabs(v) < 1e15) { /* whole numbers in full: 10, not 1e+01 */
+        snprintf(buf, n, "%.0f", v);
+        return;
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, n, "%.*g", digits, v);
+        if (!isfinite(v) || strtod(buf, NULL) == v) return;
+    }
 }
