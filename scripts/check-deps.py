@@ -59,20 +59,25 @@ def strip_heredocs(lines):
     return out
 
 
-def strip_quotes(line):
-    """Blank out quoted text (messages, python -c programs, awk scripts) and comments, keeping the
-    command substitutions inside double quotes ("$(cat "$f")"), whose words are commands too."""
+def strip_quotes(text):
+    """Blank out quoted text (messages, python -c programs, awk scripts, over several lines too) and
+    comments, keeping the newlines and the command substitutions inside double quotes
+    ("$(cat "$f")"), whose words are commands too."""
     out, stack, i = [], ["code"], 0
-    while i < len(line):
-        c, top = line[i], stack[-1]
-        if top == "sq":
+    while i < len(text):
+        c, top = text[i], stack[-1]
+        if c == "\n":
+            out.append(c)
+        elif top == "sq":
             if c == "'":
                 stack.pop()
             out.append(" ")
-        elif c == "\\" and top != "sq":
-            out.append("  ")
+        elif c == "\\":
+            out.append(" " if i + 1 < len(text) and text[i + 1] == "\n" else "  ")
+            if i + 1 < len(text) and text[i + 1] == "\n":
+                out.append("\n")
             i += 1
-        elif line.startswith("$(", i):
+        elif text.startswith("$(", i):
             stack.append("subst")
             out.append("$(")
             i += 1
@@ -86,8 +91,9 @@ def strip_quotes(line):
         elif c == '"':
             stack.append("dq")
             out.append(" ")
-        elif c == "#" and (i == 0 or line[i - 1].isspace()):
-            break
+        elif c == "#" and (i == 0 or text[i - 1].isspace()):
+            while i + 1 < len(text) and text[i + 1] != "\n":
+                i += 1
         else:
             if c == ")" and top == "subst":
                 stack.pop()
@@ -117,8 +123,10 @@ def commands(path):
     with open(path) as f:
         lines = join_arrays(strip_heredocs(f.read().split("\n")))
     defined = set(re.findall(r"^\s*(?:function\s+)?([\w-]+)\s*\(\)", "\n".join(lines), re.M))
-    for n, raw in enumerate(lines, 1):
-        line = strip_quotes(raw)
+    code = strip_quotes("\n".join(lines)).split("\n")
+    for n, line in enumerate(code, 1):
+        for m in re.finditer(r"\bcommand\s+-v\s+([a-z][\w.+-]*)", line):  # a program the script looks for
+            yield n, m.group(1)
         for piece in SEPARATORS.split(line):
             words = piece.split()
             while words and re.match(r"^\w+=", words[0]):  # VAR=value cmd
