@@ -29,8 +29,7 @@ typedef struct rm_config_origin {
 typedef struct rm_config {
     char name[128];
     double seed;
-    int threads;              /* 0: "auto", until rm_config_validate resolves it (rm_threads_auto) */
-    char threads_source[24];  /* what decided threads: "config" (a number), else rm_threads_auto's source */
+    int threads; /* 0: "auto", until rm_config_validate resolves it (rm_threads_auto) */
     struct {
         char dir[1024], train_images[256], train_labels[256], test_images[256], test_labels[256];
         int format;                 /* RM_FORMAT_* */
@@ -93,7 +92,9 @@ typedef struct rm_config {
         double sparsity_threshold;
         int weight_images;      /* 0 no, 1 weights_fc0.png at the end, 2 also every epoch */
     } output;
-    rm_config_origin origin; /* last member: compare configs up to offsetof(rm_config, origin) */
+    /* From here on, not part of the config's value: compare configs up to offsetof(rm_config, origin). */
+    rm_config_origin origin;
+    char threads_source[24]; /* what decided threads: "config" (a number), else rm_threads_auto's source */
 } rm_config;
 
 /* Fill c with every default. */
