@@ -301,8 +301,8 @@ int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config 
     int k = w->nkeys ? snprintf(name, sizeof name, "%s,%s", w->name, varied) : snprintf(name, sizeof name, "%s", w->name);
     if (k >= (int)sizeof name || !rm_sweep_run_dir(w, i, dir, dn)) return rm_fail(e, RM_ERR_USAGE, "%s: run %ld: name or directory too long", spec_path, i);
     snprintf(origin, sizeof origin, "%s: name", spec_path);
-    cJSON *nv = cJSON_CreateString(name), *dv = cJSON_CreateString(dir),
-          *tv = !w->threads ? NULL : strcmp(w->threads, "auto") ? cJSON_CreateNumber(atoi(w->threads)) : cJSON_CreateString("auto");
+    cJSON *nv = cJSON_CreateString(name), *dv = cJSON_CreateString(dir), *tv = NULL;
+    if (w->threads) tv = strcmp(w->threads, "auto") ? cJSON_CreateNumber(atoi(w->threads)) : cJSON_CreateString("auto");
     rc = rm_config_set_flag(c, origin, "name", nv, e);
     if (!rc) rc = rm_config_set_flag(c, origin, "output.dir", dv, e);
     if (!rc && w->threads) rc = rm_config_set_flag(c, "--threads", "threads", tv, e); /* before "auto" is resolved */
