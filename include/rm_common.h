@@ -80,7 +80,20 @@ int rm_path_join(char *out, size_t n, const char *dir, const char *name, rm_err 
 /* Monotonic wall-clock seconds. */
 double rm_now(void);
 
-/* The number of cores online, clamped to [1, 64] (the "auto" thread count). */
-int rm_cores_online(void);
+/* The CPUs a cgroup v2 cpu.max text ("QUOTA PERIOD" or "max PERIOD", one line) allows: ceil(QUOTA /
+ * PERIOD), at least 1; 0 for "max" (no limit); -1 when the text is neither. */
+int rm_cpu_max_parse(const char *text);
+
+/* The fewest CPUs a cpu.max allows on the way from the process's cgroup v2 (the "0::PATH" line of
+ * self_cgroup, /proc/self/cgroup's text) up to root (the cgroup v2 mount): 0 in *cpus when none
+ * limits (no such line, no cpu.max). A cpu.max that cannot be read or parsed is an RM_ERR_IO error. */
+int rm_cgroup_cpus(const char *root, const char *self_cgroup, int *cpus, rm_err *e);
+
+/* The thread count of threads "auto", in [1, 64]: the CPUs in the process's affinity mask, limited by
+ * its cgroup v2's cpu.max (under /sys/fs/cgroup) and by SLURM_CPUS_PER_TASK and OMP_NUM_THREADS when
+ * set. *source names what decided: "affinity", "cgroup", "SLURM_CPUS_PER_TASK" or "OMP_NUM_THREADS"
+ * (the first of them, in that order, giving the smallest count). A variable that is not a positive
+ * whole number is an RM_ERR_USAGE error naming it. */
+int rm_threads_auto(int *n, const char **source, rm_err *e);
 
 #endif

@@ -29,7 +29,7 @@ typedef struct rm_config_origin {
 typedef struct rm_config {
     char name[128];
     double seed;
-    int threads;
+    int threads; /* 0: "auto", until rm_config_validate resolves it (rm_threads_auto) */
     struct {
         char dir[1024], train_images[256], train_labels[256], test_images[256], test_labels[256];
         int format;                 /* RM_FORMAT_* */
@@ -92,7 +92,9 @@ typedef struct rm_config {
         double sparsity_threshold;
         int weight_images;      /* 0 no, 1 weights_fc0.png at the end, 2 also every epoch */
     } output;
-    rm_config_origin origin; /* last member: compare configs up to offsetof(rm_config, origin) */
+    /* From here on, not part of the config's value: compare configs up to offsetof(rm_config, origin). */
+    rm_config_origin origin;
+    char threads_source[24]; /* what decided threads: "config" (a number), else rm_threads_auto's source */
 } rm_config;
 
 /* Fill c with every default. */
@@ -136,8 +138,10 @@ int rm_config_set_flag(rm_config *c, const char *flag, const char *path, const s
 const char *rm_config_origin_of(const rm_config *c, const char *fallback, const char *key);
 
 /* Checks across keys (dropout list length, nesterov needs momentum, ...). Each error names the
- * origin (file or --set) that last set one of the keys involved; fallback when none was set. */
-int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e);
+ * origin (file or --set) that last set one of the keys involved; fallback when none was set. Then
+ * resolves threads "auto" to a count (rm_threads_auto; a malformed SLURM_CPUS_PER_TASK or
+ * OMP_NUM_THREADS is an RM_ERR_USAGE error naming it). */
+int rm_config_validate(rm_config *c, const char *fallback, rm_err *e);
 
 struct rm_schedule_cfg;
 

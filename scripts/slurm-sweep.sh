@@ -22,7 +22,8 @@
 #
 # Defaults: --array=0-(N-1) --job-name=regmnist-<spec name> --chdir=<here> --requeue
 #           --signal=B:USR1@60 --open-mode=append --output=slurm-%A_%a.out
-# Threads per run are the base config's "threads": ask for as many CPUs with -c.
+# Threads per run are the base config's "threads": "auto" (the default) uses the CPUs a task gets
+# (-c N: its affinity mask and SLURM_CPUS_PER_TASK); for a number, ask for as many CPUs with -c.
 #
 # Interruption, pre-emption and time limits:
 # - regmnist stops on SIGTERM after the current step: it keeps the last completed epoch in

@@ -32,9 +32,9 @@ static const char HELP[] =
     "                   waited for, then taken up (skipped when it finished). The runs stop\n"
     "                   (as on SIGTERM, keeping their last epoch) when the sweep dies, even by\n"
     "                   SIGKILL\n"
-    "  --threads N      threads per run, a number or auto (= the cores; default: the base\n"
-    "                   config's with --task-id, the machine's cores / N with --jobs); results\n"
-    "                   do not depend on it\n"
+    "  --threads N      threads per run, a number or auto (each run counts the CPUs it may use,\n"
+    "                   as threads \"auto\" does; default: the base config's with --task-id,\n"
+    "                   that count / N with --jobs); results do not depend on it\n"
     "  --max-memory SIZE  the most memory one run may need, e.g. 4G (powers of 1024; default:\n"
     "                   the machine's physical memory); with --jobs N each run gets SIZE / N.\n"
     "                   Every run is checked against it before anything runs (exit 2)\n"
@@ -60,17 +60,22 @@ static int whole(const char *flag, const char *s, long lo, long hi, long *out)
     return RM_OK;
 }
 
-/* Every run here (sweep.json and index.csv first), jobs processes at a time (0: 1) of nthreads threads
- * each (0: the cores / jobs), each within limit. */
-static int run_here(const sweep *w, const char *spec_path, long jobs, long nthreads, const rm_mem_limit *limit,
+/* Every run here (sweep.json and index.csv first), jobs processes at a time (0: 1) of threads threads
+ * each (NULL: the "auto" count / jobs, at least 1), each within limit. */
+static int run_here(const sweep *w, const char *spec_path, long jobs, const char *threads, const rm_mem_limit *limit,
                     int quiet)
 {
     rm_err e = {0};
     if (jobs == 0) jobs = 1;
-    const long cores = rm_cores_online();
-    if (!nthreads) nthreads = cores / jobs > 1 ? cores / jobs : 1;
     char tbuf[16], mbuf[32];
-    snprintf(tbuf, sizeof tbuf, "%ld", nthreads);
+    if (threads) {
+        snprintf(tbuf, sizeof tbuf, "%s", threads); /* a number, or auto: each run counts for itself */
+    } else {
+        int cpus;
+        const char *source;
+        if (rm_threads_auto(&cpus, &source, &e)) return rm_cli_fail("sweep", &e);
+        snprintf(tbuf, sizeof tbuf, "%ld", cpus / jobs > 1 ? cpus / jobs : 1);
+    }
     snprintf(mbuf, sizeof mbuf, "%.0f", limit->bytes);
     char *args[] = {"--threads", tbuf, "--quiet", "--max-memory", mbuf, NULL};
     if (!isfinite(limit->bytes)) args[3] = NULL; /* no physical memory known: no limit */
@@ -81,7 +86,7 @@ int rm_cli_sweep(int argc, char **argv)
 {
     const char *spec_path = NULL, *threads = NULL, *max_memory = NULL;
     int list = 0, count = 0, quiet = 0;
-    long task = -1, jobs = 0, nthreads = 0;
+    long task = -1, jobs = 0, nthreads;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -100,13 +105,8 @@ int rm_cli_sweep(int argc, char **argv)
             if (!strcmp(a, "--max-memory")) max_memory = v;
             if (!strcmp(a, "--task-id") && whole(a, v, 0, MAX_RUNS, &task)) return RM_ERR_USAGE;
             if (!strcmp(a, "--jobs") && whole(a, v, 1, 256, &jobs)) return RM_ERR_USAGE;
-            if (!strcmp(a, "--threads")) {
-                if (!strcmp(v, "auto"))
-                    nthreads = rm_cores_online();
-                else if (whole(a, v, 1, 64, &nthreads))
-                    return RM_ERR_USAGE;
-                threads = v;
-            }
+            if (!strcmp(a, "--threads") && strcmp(v, "auto") && whole(a, v, 1, 64, &nthreads)) return RM_ERR_USAGE;
+            if (!strcmp(a, "--threads")) threads = v;
         } else if (a[0] == '-' || spec_path) {
             return rm_cli_usage_error("sweep", "unknown argument '%s'", a);
         } else {
@@ -129,6 +129,7 @@ int rm_cli_sweep(int argc, char **argv)
     if (rm_config_find(spec_path, "sweeps", found, sizeof found, &e)) return rm_cli_fail("sweep", &e);
     spec_path = found;
     int rc = rm_sweep_parse(&w, spec_path, &e);
+    w.threads = threads;
     if (!rc) rc = rm_sweep_check_all(&w, spec_path, count ? NULL : &limit, &e); /* --count checks the configs, not the data */
     if (rc) {
         cJSON_Delete(w.spec);
@@ -148,10 +149,10 @@ int rm_cli_sweep(int argc, char **argv)
             rc = rm_cli_fail("sweep", &e);
         } else {
             rc = rm_sweep_write_index(&w, &e) ? rm_cli_fail("sweep", &e)
-                                              : rm_sweep_run_task(&w, spec_path, task, threads, quiet, argc, argv);
+                                              : rm_sweep_run_task(&w, spec_path, task, quiet, argc, argv);
         }
     } else {
-        rc = run_here(&w, spec_path, jobs, nthreads, &limit, quiet);
+        rc = run_here(&w, spec_path, jobs, threads, &limit, quiet);
     }
     cJSON_Delete(w.spec);
     return rc;

@@ -34,6 +34,7 @@ typedef struct {
     int nseeds;
     double seeds[1024];
     long ncombos, nruns;
+    const char *threads; /* --threads (a number or "auto") for every run's config; NULL: the base's */
 } sweep;
 
 /* Parse and check the spec's shape (not yet the configs). */
@@ -42,8 +43,8 @@ int rm_sweep_parse(sweep *w, const char *path, rm_err *e);
 /* Run i's directory, OUT/<varied>/seed<S> (OUT/seed<S> when nothing varies); 0 when it does not fit. */
 int rm_sweep_run_dir(const sweep *w, long i, char *dir, size_t dn);
 
-/* Build run i's config: base file, set, its varied values, its seed, name and directory. Origins
- * name the spec so that errors say which value caused them. */
+/* Build run i's config: base file, set, its varied values, its seed, name, directory and --threads.
+ * Origins name the spec so that errors say which value caused them. */
 int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config *c, char *dir, size_t dn, rm_err *e);
 
 /* Check every run's config (and, given a memory limit, the rules that need the data and that each
@@ -58,8 +59,7 @@ int rm_sweep_write_index(const sweep *w, rm_err *e);
 
 /* Run i here: skip it when done, resume it when unfinished, else start it; EXIT_ELSEWHERE when
  * another process holds its directory. */
-int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, const char *threads, int quiet, int argc,
-                      char **argv);
+int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, int argc, char **argv);
 
 /* Run every run as a child process (`regmnist sweep SPEC --task-id i` with args), jobs at a time; an
  * exit status. */

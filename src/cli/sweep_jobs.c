@@ -55,19 +55,12 @@ static pid_t lock_holder(const char *dir)
 
 /* Run i here: skip it when done, resume it when unfinished, else start it; EXIT_ELSEWHERE when
  * another process holds its directory. */
-int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, const char *threads, int quiet, int argc,
-                    char **argv)
+int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, int argc, char **argv)
 {
     static rm_config c;
     rm_err e = {0};
     char dir[2048];
     if (rm_sweep_build_run(w, spec_path, i, &c, dir, sizeof dir, &e)) return rm_cli_fail("sweep", &e);
-    if (threads) {
-        cJSON *v = strcmp(threads, "auto") ? cJSON_CreateNumber(atoi(threads)) : cJSON_CreateString("auto");
-        int rc = rm_config_set_flag(&c, "--threads", "threads", v, &e);
-        cJSON_Delete(v);
-        if (rc || rm_config_validate(&c, spec_path, &e)) return rm_cli_fail("sweep", &e);
-    }
     int held = take_lock(dir, &e);
     if (held > 0) return rm_cli_fail("sweep", &e);
     if (held < 0) {

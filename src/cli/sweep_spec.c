@@ -273,8 +273,8 @@ int rm_sweep_run_dir(const sweep *w, long i, char *dir, size_t dn)
     return k >= 0 && (size_t)k < dn;
 }
 
-/* Build run i's config: base file, set, its varied values, its seed, name and directory. Origins
- * name the spec so that errors say which value caused them. */
+/* Build run i's config: base file, set, its varied values, its seed, name, directory and --threads.
+ * Origins name the spec so that errors say which value caused them. */
 int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config *c, char *dir, size_t dn, rm_err *e)
 {
     int level[MAX_KEYS], si;
@@ -301,11 +301,14 @@ int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config 
     int k = w->nkeys ? snprintf(name, sizeof name, "%s,%s", w->name, varied) : snprintf(name, sizeof name, "%s", w->name);
     if (k >= (int)sizeof name || !rm_sweep_run_dir(w, i, dir, dn)) return rm_fail(e, RM_ERR_USAGE, "%s: run %ld: name or directory too long", spec_path, i);
     snprintf(origin, sizeof origin, "%s: name", spec_path);
-    cJSON *nv = cJSON_CreateString(name), *dv = cJSON_CreateString(dir);
+    cJSON *nv = cJSON_CreateString(name), *dv = cJSON_CreateString(dir), *tv = NULL;
+    if (w->threads) tv = strcmp(w->threads, "auto") ? cJSON_CreateNumber(atoi(w->threads)) : cJSON_CreateString("auto");
     rc = rm_config_set_flag(c, origin, "name", nv, e);
     if (!rc) rc = rm_config_set_flag(c, origin, "output.dir", dv, e);
+    if (!rc && w->threads) rc = rm_config_set_flag(c, "--threads", "threads", tv, e); /* before "auto" is resolved */
     cJSON_Delete(nv);
     cJSON_Delete(dv);
+    cJSON_Delete(tv);
     if (rc) return rc;
     return rm_config_validate(c, spec_path, e);
 }

@@ -1,9 +1,11 @@
-/* common.c - errors, checked allocation and file helpers. */
-#define _POSIX_C_SOURCE 200809L
+/* common.c - errors, checked allocation, file helpers and the "auto" thread count. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_ALLOC */
 #include "rm_common.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,8 +257,133 @@ double rm_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-int rm_cores_online(void)
+int rm_cpu_max_parse(const char *text)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+    long long v[2] = {-1, 0}; /* quota (-1: "max"), period */
+    const char *p = text;
+    for (int i = 0; i < 2; i++) {
+        if (i == 0 && strncmp(p, "max", 3) == 0) {
+            p += 3;
+        } else {
+            if (!isdigit((unsigned char)*p)) return -1;
+            char *end;
+            errno = 0;
+            v[i] = strtoll(p, &end, 10);
+            if (errno) return -1;
+            p = end;
+        }
+        if (i == 0 && *p++ != ' ') return -1;
+    }
+    if (*p == '\n') p++;
+    if (*p != '\0' || v[1] <= 0) return -1;
+    if (v[0] < 0) return 0;
+    long long n = v[0] / v[1] + (v[0] % v[1] != 0);
+    return n < 1 ? 1 : n > (1 << 20) ? (1 << 20) : (int)n;
+}
+
+/* The cgroup v2 path in /proc/self/cgroup's text (its "0::PATH" line) into out, or "" when none. */
+static void cgroup_path(const char *self_cgroup, char *out, size_t n)
+{
+    out[0] = '\0';
+    for (const char *l = self_cgroup; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (strncmp(l, "0::/", 4) == 0) {
+            snprintf(out, n, "%.*s", (int)strcspn(l + 3, "\n"), l + 3);
+            return;
+        }
+}
+
+int rm_cgroup_cpus(const char *root, const char *self_cgroup, int *cpus, rm_err *e)
+{
+    char path[4096], dir[4096], file[4200];
+    *cpus = 0;
+    cgroup_path(self_cgroup, path, sizeof path);
+    if (!path[0]) return RM_OK; /* no cgroup v2 */
+    const size_t top = strlen(root);
+    int k = snprintf(dir, sizeof dir, "%s%s", root, path);
+    if (k < 0 || (size_t)k >= sizeof dir) return rm_fail(e, RM_ERR_IO, "%s%s: path too long", root, path);
+    while (strlen(dir) > top && dir[strlen(dir) - 1] == '/') dir[strlen(dir) - 1] = '\0';
+    for (;;) { /* the process's cgroup, then each parent up to root: a parent's quota limits it too */
+        snprintf(file, sizeof file, "%s/cpu.max", dir);
+        size_t len;
+        rm_err re = {0};
+        char *text = rm_read_text(file, 4096, &len, &re);
+        if (!text && errno != ENOENT && errno != ENOTDIR) { /* no file: no limit at this level */
+            *e = re;
+            return e->code;
+        }
+        int n = text ? rm_cpu_max_parse(text) : 0;
+        if (n < 0) {
+            rm_fail(e, RM_ERR_IO, "%s: expected \"max PERIOD\" or \"QUOTA PERIOD\", got '%s'", file, text);
+            free(text);
+            return e->code;
+        }
+        free(text);
+        if (n > 0 && (*cpus == 0 || n < *cpus)) *cpus = n;
+        char *slash = strlen(dir) > top ? strrchr(dir + top, '/') : NULL;
+        if (!slash) return RM_OK;
+        *slash = '\0';
+    }
+}
+
+/* The CPUs in the process's affinity mask (a mask as large as the kernel's: CPU_ALLOC). */
+static int affinity_cpus(int *n, rm_err *e)
+{
+    int err = EINVAL;
+    for (int ncpu = 1024; ncpu <= (1 << 22) && err == EINVAL; ncpu *= 2) { /* EINVAL: a larger mask */
+        cpu_set_t *set = CPU_ALLOC(ncpu);
+        if (!set) return rm_fail(e, RM_ERR_RUN, "threads \"auto\": out of memory");
+        size_t size = CPU_ALLOC_SIZE(ncpu);
+        err = sched_getaffinity(0, size, set) == 0 ? 0 : errno;
+        if (!err) *n = CPU_COUNT_S(size, set);
+        CPU_FREE(set);
+        if (!err) return RM_OK;
+    }
+    return rm_fail(e, RM_ERR_RUN, "threads \"auto\": sched_getaffinity: %s (set threads to a number)", strerror(err));
+}
+
+/* Environment variable name as a count of CPUs: 0 when unset, else a positive whole number
+ * (saturating at a million), else a usage error naming it. */
+static int env_cpus(const char *name, long *n, rm_err *e)
+{
+    const char *v = getenv(name);
+    *n = 0;
+    if (!v) return RM_OK;
+    size_t len = strlen(v);
+    for (size_t i = 0; i < len && isdigit((unsigned char)v[i]); i++) *n = *n >= 1000000 ? *n : *n * 10 + (v[i] - '0');
+    if (len == 0 || strspn(v, "0123456789") != len || *n == 0)
+        return rm_fail(e, RM_ERR_USAGE, "%s: expected a positive whole number, got '%s' (read for threads \"auto\")",
+                       name, v);
+    return RM_OK;
+}
+
+int rm_threads_auto(int *n, const char **source, rm_err *e)
+{
+    int count = 0, cg = 0;
+    if (affinity_cpus(&count, e)) return e->code;
+    *source = "affinity";
+    size_t len;
+    rm_err re = {0};
+    char *self = rm_read_text("/proc/self/cgroup", (size_t)1 << 20, &len, &re);
+    if (!self && errno != ENOENT) { /* no /proc/self/cgroup: no cgroups */
+        *e = re;
+        return e->code;
+    }
+    int rc = self ? rm_cgroup_cpus("/sys/fs/cgroup", self, &cg, e) : RM_OK;
+    free(self);
+    if (rc) return rc;
+    if (cg > 0 && cg < count) {
+        count = cg;
+        *source = "cgroup";
+    }
+    static const char *const VARS[] = {"SLURM_CPUS_PER_TASK", "OMP_NUM_THREADS"};
+    for (int i = 0; i < 2; i++) {
+        long v;
+        if (env_cpus(VARS[i], &v, e)) return e->code;
+        if (v > 0 && v < count) {
+            count = (int)v;
+            *source = VARS[i];
+        }
+    }
+    *n = count < 1 ? 1 : count > 64 ? 64 : count; /* the threads key's range */
+    return RM_OK;
 }

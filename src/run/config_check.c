@@ -56,7 +56,7 @@ static int validate_format(const rm_config *c, const char *fallback, rm_err *e)
     return RM_OK;
 }
 
-int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e)
+int rm_config_validate(rm_config *c, const char *fallback, rm_err *e)
 {
     const int nh = c->model.n_hidden;
     if (validate_format(c, fallback, e)) return e->code;
@@ -92,6 +92,9 @@ int rm_config_validate(const rm_config *c, const char *fallback, rm_err *e)
     if (c->model.norm == RM_MNORM_BATCH && nh > 0 && c->train.batch_size < 2)
         return rm_fail(e, RM_ERR_USAGE, "%s: training.batch_size: batch norm needs at least 2 samples per batch",
                        rm_cfg_blame(c, fallback, KEYLIST("training.batch_size", "model.norm")));
+    const char *source = "config"; /* a count given directly */
+    if (c->threads == 0 && rm_threads_auto(&c->threads, &source, e)) return e->code;
+    if (!c->threads_source[0]) snprintf(c->threads_source, sizeof c->threads_source, "%s", source);
     return RM_OK;
 }
 

@@ -189,7 +189,8 @@ static int set_int(rm_config *c, const keyspec *k, const cJSON *v, const char *o
 static int set_threads(rm_config *c, const keyspec *k, const cJSON *v, const char *origin, rm_err *e)
 {
     if (cJSON_IsString(v) && strcmp(v->valuestring, "auto") == 0) {
-        *(int *)SLOT(c, k) = rm_cores_online();
+        *(int *)SLOT(c, k) = 0; /* resolved by rm_config_validate, once every source has been applied */
+        c->threads_source[0] = '\0';
         return RM_OK;
     }
     if (cJSON_IsString(v))
@@ -198,7 +199,16 @@ static int set_threads(rm_config *c, const keyspec *k, const cJSON *v, const cha
     if (!cJSON_IsNumber(v))
         return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected \"auto\" or a number, got %s", origin, k->path,
                        rm_cfg_type_name(v));
-    return set_int(c, k, v, origin, e);
+    if (set_int(c, k, v, origin, e)) return e->code;
+    snprintf(c->threads_source, sizeof c->threads_source, "config");
+    return RM_OK;
+}
+
+/* threads: the count, or "auto" before rm_config_validate has resolved it. */
+static cJSON *get_threads(const rm_config *c, const keyspec *k)
+{
+    int n = *(const int *)CSLOT(c, k);
+    return n ? cJSON_CreateNumber(n) : cJSON_CreateString("auto");
 }
 
 static cJSON *get_int(const rm_config *c, const keyspec *k) { return cJSON_CreateNumber(*(const int *)CSLOT(c, k)); }
@@ -491,7 +501,7 @@ const ktype_ops rm_cfg_types[] = {
     [K_STR] = {"string", set_str, get_str, same_str, NULL},
     [K_NAME] = {"string", set_name, get_str, same_str, values_name},
     [K_INT] = {"integer", set_int, get_int, same_int, values_number},
-    [K_THREADS] = {"integer or string", set_threads, get_int, same_int, values_threads},
+    [K_THREADS] = {"integer or string", set_threads, get_threads, same_int, values_threads},
     [K_SEED] = {"integer", set_double, get_double, same_double, values_number},
     [K_NUM] = {"number", set_double, get_double, same_double, values_number},
     [K_BOOL] = {"boolean", set_bool, get_bool, same_int, NULL},

@@ -158,6 +158,7 @@ int rm_summary_write(const rm_config *c, const char *dir, const rm_progress *p, 
     cJSON_AddNumberToObject(streams, "noise", RM_STREAM_NOISE);
     cJSON_AddItemToObject(o, "rng_streams", streams);
     cJSON_AddNumberToObject(o, "threads", c->threads);
+    cJSON_AddStringToObject(o, "threads_source", c->threads_source);
     cJSON_AddStringToObject(o, "blas", blas);
     cJSON_AddNumberToObject(o, "epochs", p->epoch);
     cJSON_AddNumberToObject(o, "stopped_epoch", p->epoch);
