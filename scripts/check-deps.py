@@ -155,8 +155,10 @@ def dpkg_owner(prog):
                 cands.append(b + c[len(a):])
     for c in cands:
         r = subprocess.run(["dpkg-query", "-S", c], capture_output=True, text=True)
-        if r.returncode == 0:
-            return r.stdout.split(":", 1)[0].split(",")[0].strip()
+        owners = [l.split(":", 1)[0].split(",")[0].strip() for l in r.stdout.splitlines()
+                  if l and not l.startswith("diversion by")]  # /bin/sh: "diversion by dash from: ..."
+        if r.returncode == 0 and owners:
+            return owners[0]
     return None
 
 
