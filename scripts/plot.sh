@@ -15,12 +15,13 @@
 # table per panel, DIR/PANEL.txt with PANEL loss and acc, sweep, or l2 and frac_small; each curve
 # headed by its title, to check a figure against its data). Columns of metrics.csv and weights.csv
 # are found by their header names. The sweep plot groups runs with `regmnist summarize` (found
-# through $REGMNIST, then PATH, then ./build/regmnist).
+# through $REGMNIST, the regmnist beside this script (installed as bin/regmnist-plot), PATH, then
+# ./build/regmnist).
 # Exit status: 0 ok, 1 gnuplot failed, 2 usage or a file without a needed column.
 set -euo pipefail
 
 die() { echo "plot: $*" >&2; exit 2; }
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 { if (!/^#/) exit; sub(/^# ?/, ""); print }' "$0"; } # the opening comment
 
 (($#)) || { usage >&2; exit 2; }
 mode=$1; shift
@@ -110,7 +111,9 @@ curves)
 sweep)
   ((${#args[@]} == 1)) || die "sweep: give one sweep directory"
   [[ -n $x && -n $y ]] || die "sweep: --x KEY and --y METRIC are required"
-  bin=${REGMNIST:-$(command -v regmnist || true)}
+  bin=${REGMNIST:-}
+  [[ -n $bin || ! -x $(dirname "$0")/regmnist ]] || bin=$(dirname "$0")/regmnist
+  [[ -n $bin ]] || bin=$(command -v regmnist || true)
   [[ -n $bin ]] || bin=./build/regmnist
   [[ -x $bin ]] || die "regmnist not found (set REGMNIST, or put it on PATH, or build ./build/regmnist)"
   "$bin" summarize "${args[0]}" --format csv --metric "$y" --out "$tmp" --quiet > /dev/null ||

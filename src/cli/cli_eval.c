@@ -46,16 +46,15 @@ static const char *const SPLITS[] = {"test", "val", "train"};
  * run's own split of the training files. */
 static int load_split(const rm_config *c, int split, rm_dataset *d, uint32_t **idx, uint32_t *n, rm_err *e)
 {
-    char ip[2048], lp[2048];
+    rm_data_files f;
     const int test = split == SPLIT_TEST;
     if (c->data.format == RM_FORMAT_CSV) {
         rm_dataset other;
         int rc = rm_run_load_data(c, test ? &other : d, test ? d : &other, e);
         rm_dataset_free(&other);
         if (rc) return rc;
-    } else if (rm_path_join(ip, sizeof ip, c->data.dir, test ? c->data.test_images : c->data.train_images, e) ||
-               rm_path_join(lp, sizeof lp, c->data.dir, test ? c->data.test_labels : c->data.train_labels, e) ||
-               rm_idx_load(d, ip, lp, e)) {
+    } else if (rm_data_find(c, test ? RM_NEED_TEST : RM_NEED_TRAIN, &f, e) ||
+               rm_idx_load(d, test ? f.test_images : f.train_images, test ? f.test_labels : f.train_labels, e)) {
         return e->code;
     }
     if (test) {

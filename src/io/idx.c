@@ -23,7 +23,7 @@ int rm_idx_find(const char *path, char *found, size_t n, rm_err *e)
     else
         memcpy(found + len, ".gz", 4);
     if (stat(found, &st) == 0) return RM_OK;
-    return rm_fail(e, RM_ERR_IO, "%s: not found (nor %s); fetch the data with scripts/get-data.sh", path, found);
+    return rm_fail(e, RM_ERR_IO, "%s: not found (nor %s)", path, found);
 }
 
 /* gzread exactly n bytes; any short read is "truncated" or the zlib error. */
