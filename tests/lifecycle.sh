@@ -205,7 +205,9 @@ cat > "$tmp/iris.json" <<JSON
 JSON
 if strace -f -o /dev/null true 2> /dev/null; then
   for every in 60 0; do
-    strace -f -e trace=fsync,fdatasync,rename,renameat,renameat2 -o "$tmp/trace" "$bin" --config "$tmp/iris.json" \
+    # (LeakSanitizer cannot run under ptrace: off for this run of a sanitizer build)
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+      strace -f -e trace=fsync,fdatasync,rename,renameat,renameat2 -o "$tmp/trace" "$bin" --config "$tmp/iris.json" \
       --out "$tmp/iris$every" --quiet --set output.checkpoint_every=$every 2> "$tmp/err"
     same "$?" 0 "iris-sized run under strace (checkpoint_every $every)"
     saves=$(grep -c 'rename.*"[^"]*/state\.safetensors"' "$tmp/trace") syncs=$(grep -c 'fsync(' "$tmp/trace")

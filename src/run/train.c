@@ -1,7 +1,8 @@
 /* train.c - the run: load and split the data, build the model, train epoch by epoch (train mode),
  * evaluate val and test (eval mode), log the epoch (epoch_log.c), watch early stopping, keep
- * state.safetensors for resuming, stop cleanly on SIGINT/SIGTERM, and end with model.safetensors and
- * summary.json (summary.c). Somewhat over 600 lines: the phases share run_state, private to this file. */
+ * state.safetensors for resuming (every output.checkpoint_every seconds, the epochs between kept in
+ * memory), stop cleanly on SIGINT/SIGTERM, and end with model.safetensors and summary.json
+ * (summary.c). About 700 lines: the phases share run_state, private to this file. */
 #define _POSIX_C_SOURCE 200809L
 #include "rm_train.h"
 
