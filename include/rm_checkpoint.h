@@ -31,6 +31,32 @@ typedef struct rm_checkpoint {
 int rm_checkpoint_save(const char *path, const rm_checkpoint *k, const rm_progress *p, const char *config_json,
                        rm_err *e);
 
+/* A copy of everything rm_checkpoint_save writes, taken at an epoch end without allocating, so that the
+ * epoch can still be written after the live tensors have moved on (a run interrupted between saves). */
+typedef struct rm_checkpoint_copy {
+    float *params, *buffers, *m, *v, *best_params, *best_buffers; /* sized as k's; NULL where k has none */
+    uint32_t *train_idx;                                          /* (n_train) the epoch order */
+    rm_rng shuffle, dropout;
+    rm_schedule sched;
+    long step;                                                    /* optim.step */
+    rm_progress p;
+    int held; /* 1 when it holds an epoch that no save has written yet */
+} rm_checkpoint_copy;
+
+/* Allocate c's arrays for k's tensors (RM_ERR_RUN when out of memory); it holds nothing yet. */
+int rm_checkpoint_copy_init(rm_checkpoint_copy *c, const rm_checkpoint *k, rm_err *e);
+
+/* Copy k's tensors and p into c (no allocation); c then holds them (held = 1). */
+void rm_checkpoint_copy_take(rm_checkpoint_copy *c, const rm_checkpoint *k, const rm_progress *p);
+
+/* Write c to path as rm_checkpoint_save would have written k and p when c was taken (k's scratch is
+ * used); held = 0 once written. */
+int rm_checkpoint_copy_save(const char *path, rm_checkpoint_copy *c, const rm_checkpoint *k, const char *config_json,
+                            rm_err *e);
+
+/* Release c's arrays (a zeroed c is fine). */
+void rm_checkpoint_copy_free(rm_checkpoint_copy *c);
+
 /* Read path into k's tensors and p, trusting nothing (else RM_ERR_IO naming the file and the tensor or
  * field): exactly k's tensors, sizes, verified checksums, finite values (optim.v >= 0); train_idx a
  * permutation of the split's index set, which k->train_idx must hold on entry (values < n_images);

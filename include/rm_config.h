@@ -91,6 +91,7 @@ typedef struct rm_config {
         int weight_stats;       /* write weights.csv */
         double sparsity_threshold;
         int weight_images;      /* 0 no, 1 weights_fc0.png at the end, 2 also every epoch */
+        double checkpoint_every; /* seconds of wall time between state saves; 0 = every epoch */
     } output;
     /* From here on, not part of the config's value: compare configs up to offsetof(rm_config, origin). */
     rm_config_origin origin;

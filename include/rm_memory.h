@@ -32,7 +32,7 @@ int rm_mem_limit_parse(rm_mem_limit *l, const char *flag, const char *s, rm_err 
 void rm_mem_text(double bytes, char *buf, size_t n);
 
 /* The bytes run c allocates on data d (the dataset, split indices, parameters, gradients, optimizer
- * state, the early-stopping copy, the activations of max(batch_size, the evaluation chunk) samples),
+ * state, the early-stopping copy, the state copy kept between saves, the activations of max(batch_size, the evaluation chunk) samples),
  * and in *key the config key that drives most of it. */
 double rm_run_bytes(const rm_config *c, const rm_data_shape *d, const char **key);
 

@@ -178,14 +178,14 @@ expect 2 "100480 runs" -- sweep "$tmp/specs/over.json" --count; has "$tmp/err" "
 # --jobs N each run gets an Nth (issue 16, item 8)
 wide=$(python3 -c 'print([65536] * 16)' | tr -d ' ')
 echo '{"base": "../base.json", "grid": {"model.hidden": [[16], '"$wide"']}, "out": "'"$tmp"'/wide"}' > "$tmp/specs/wide.json"
-expect 2 "a run that needs 969 GiB" -- sweep "$tmp/specs/wide.json" --jobs 2 --max-memory 100G
-has "$tmp/err" "wide.json: grid model.hidden[1]: model.hidden: the run needs about 969 GiB, more than the limit 50.0 GiB (--max-memory / --jobs 2)"
+expect 2 "a run that needs 1.7 TiB" -- sweep "$tmp/specs/wide.json" --jobs 2 --max-memory 100G
+has "$tmp/err" "wide.json: grid model.hidden[1]: model.hidden: the run needs about 1.7 TiB, more than the limit 50.0 GiB (--max-memory / --jobs 2)"
 [[ ! -e $tmp/wide ]] && ok || no "a sweep past the memory limit wrote $tmp/wide"
-expect 2 "a run that needs 969 GiB, the machine's memory" -- sweep "$tmp/specs/wide.json" --list
+expect 2 "a run that needs 1.7 TiB, the machine's memory" -- sweep "$tmp/specs/wide.json" --list
 has "$tmp/err" "(the machine's memory; see --max-memory)"
 echo '{"base": "../base.json", "grid": {"model.dropout": [0, 0.1]}, "out": "'"$tmp"'/mem"}' > "$tmp/specs/mem.json"
 expect 2 "--jobs 2 halves the limit" -- sweep "$tmp/specs/mem.json" --jobs 2 --max-memory 15M
-has "$tmp/err" "the run needs about 9.6 MiB, more than the limit 7.5 MiB (--max-memory / --jobs 2)"
+has "$tmp/err" "the run needs about 9.7 MiB, more than the limit 7.5 MiB (--max-memory / --jobs 2)"
 expect 2 "--task-id past the limit" -- sweep "$tmp/specs/mem.json" --task-id 0 --max-memory 9M
 expect 0 "a sweep within the limit" -- sweep "$tmp/specs/mem.json" --jobs 2 --max-memory 30M
 expect 2 "--max-memory 4X" -- sweep "$tmp/specs/mem.json" --count --max-memory 4X; has "$tmp/err" "--max-memory: expected a size"

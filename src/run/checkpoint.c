@@ -1,6 +1,7 @@
 /* checkpoint.c - state.safetensors: the flat parameter, buffer and optimizer arrays as F32, the epoch
  * order and the RNG states as I64, and every scalar of the progress as __metadata__ text (%.17g, so
- * doubles round-trip exactly). Written atomically at each epoch end by rm_st_write. */
+ * doubles round-trip exactly). Written atomically by rm_st_write, from the live tensors or from a copy taken
+ * at an epoch end (rm_checkpoint_copy: train.c saves by time, output.checkpoint_every). */
 #define _POSIX_C_SOURCE 200809L
 #include "rm_checkpoint.h"
 
@@ -40,44 +41,131 @@ static void row_text(const rm_epoch_row *r, char *buf, size_t n)
              r->train_eval.loss, r->train_eval.acc);
 }
 
-int rm_checkpoint_save(const char *path, const rm_checkpoint *k, const rm_progress *p, const char *config_json,
-                       rm_err *e)
+/* The arrays and values a state file holds: the live ones (rm_checkpoint_save) or a copy's. */
+typedef struct {
+    const float *params, *buffers, *m, *v, *best_params, *best_buffers;
+    const uint32_t *train_idx;
+    const rm_rng *shuffle, *dropout;
+    const rm_schedule *sched;
+    long step;
+} state_view;
+
+/* Write v (sized as k's tensors; k->scratch takes the epoch order as I64) and p to path atomically. */
+static int write_state(const char *path, const state_view *v, const rm_checkpoint *k, const rm_progress *p,
+                       const char *config_json, rm_err *e)
 {
     const rm_model *m = k->model;
     rm_st_tensor t[10];
     int n = 0;
     int64_t rs[4], rd[4];
-    t[n++] = f32("params", m->params.data, m->params.n);
-    if (m->buffers.n) t[n++] = f32("buffers", m->buffers.data, m->buffers.n);
-    if (k->opt->m) t[n++] = f32("optim.m", k->opt->m, k->opt->n);
-    if (k->opt->v) t[n++] = f32("optim.v", k->opt->v, k->opt->n);
-    if (k->best_params) t[n++] = f32("best.params", k->best_params, m->params.n);
-    if (k->best_buffers && m->buffers.n) t[n++] = f32("best.buffers", k->best_buffers, m->buffers.n);
-    for (uint32_t i = 0; i < k->n_train; i++) k->scratch[i] = k->train_idx[i];
+    t[n++] = f32("params", v->params, m->params.n);
+    if (m->buffers.n) t[n++] = f32("buffers", v->buffers, m->buffers.n);
+    if (k->opt->m) t[n++] = f32("optim.m", v->m, k->opt->n);
+    if (k->opt->v) t[n++] = f32("optim.v", v->v, k->opt->n);
+    if (k->best_params) t[n++] = f32("best.params", v->best_params, m->params.n);
+    if (k->best_buffers && m->buffers.n) t[n++] = f32("best.buffers", v->best_buffers, m->buffers.n);
+    for (uint32_t i = 0; i < k->n_train; i++) k->scratch[i] = v->train_idx[i];
     t[n++] = i64("train_idx", k->scratch, k->n_train);
-    rng_out(k->shuffle, rs);
-    rng_out(&m->dropout_rng, rd);
+    rng_out(v->shuffle, rs);
+    rng_out(v->dropout, rd);
     t[n++] = i64("rng.shuffle", rs, 4);
     t[n++] = i64("rng.dropout", rd, 4);
 
-    char v[12][64], last[512], best[512], sched[512];
-    if (rm_schedule_save(k->sched, sched, sizeof sched) < 0) return rm_fail(e, RM_ERR_RUN, "%s: schedule state too long", path);
-    snprintf(v[0], sizeof v[0], "%d", p->epoch);
-    snprintf(v[1], sizeof v[1], "%ld", k->opt->step);
-    snprintf(v[2], sizeof v[2], "%ld", p->samples);
-    snprintf(v[3], sizeof v[3], "%.17g", p->train_s);
-    snprintf(v[4], sizeof v[4], "%.17g", p->eval_s);
-    snprintf(v[5], sizeof v[5], "%lld", (long long)p->bn_batches);
-    snprintf(v[6], sizeof v[6], "%.17g", p->es.best);
-    snprintf(v[7], sizeof v[7], "%d", p->es.best_epoch);
-    snprintf(v[8], sizeof v[8], "%d", p->es.wait);
+    char s[12][64], last[512], best[512], sched[512];
+    if (rm_schedule_save(v->sched, sched, sizeof sched) < 0) return rm_fail(e, RM_ERR_RUN, "%s: schedule state too long", path);
+    snprintf(s[0], sizeof s[0], "%d", p->epoch);
+    snprintf(s[1], sizeof s[1], "%ld", v->step);
+    snprintf(s[2], sizeof s[2], "%ld", p->samples);
+    snprintf(s[3], sizeof s[3], "%.17g", p->train_s);
+    snprintf(s[4], sizeof s[4], "%.17g", p->eval_s);
+    snprintf(s[5], sizeof s[5], "%lld", (long long)p->bn_batches);
+    snprintf(s[6], sizeof s[6], "%.17g", p->es.best);
+    snprintf(s[7], sizeof s[7], "%d", p->es.best_epoch);
+    snprintf(s[8], sizeof s[8], "%d", p->es.wait);
     row_text(&p->last, last, sizeof last);
     row_text(&p->best, best, sizeof best);
     const char *meta[] = {"format", STATE_FORMAT, "regmnist_version", RM_VERSION, "config", config_json,
-                          "epoch", v[0], "optim.step", v[1], "samples", v[2], "train_seconds", v[3],
-                          "eval_seconds", v[4], "bn_batches", v[5], "es.best", v[6], "es.best_epoch", v[7],
-                          "es.wait", v[8], "row.last", last, "row.best", best, "schedule", sched};
+                          "epoch", s[0], "optim.step", s[1], "samples", s[2], "train_seconds", s[3],
+                          "eval_seconds", s[4], "bn_batches", s[5], "es.best", s[6], "es.best_epoch", s[7],
+                          "es.wait", s[8], "row.last", last, "row.best", best, "schedule", sched};
     return rm_st_write(path, t, n, meta, (int)(sizeof meta / sizeof meta[0] / 2), e);
+}
+
+int rm_checkpoint_save(const char *path, const rm_checkpoint *k, const rm_progress *p, const char *config_json,
+                       rm_err *e)
+{
+    const rm_model *m = k->model;
+    const state_view v = {m->params.data, m->buffers.data, k->opt->m, k->opt->v, k->best_params, k->best_buffers,
+                          k->train_idx, k->shuffle, &m->dropout_rng, k->sched, k->opt->step};
+    return write_state(path, &v, k, p, config_json, e);
+}
+
+/* An array of n floats for the copy when src is there (NULL stays NULL); 0 when out of memory. */
+static int copy_array(float **dst, const float *src, size_t n, const char *what, rm_err *e)
+{
+    *dst = src ? rm_alloc(n, sizeof(float), what, e) : NULL;
+    return !src || *dst;
+}
+
+int rm_checkpoint_copy_init(rm_checkpoint_copy *c, const rm_checkpoint *k, rm_err *e)
+{
+    const rm_model *m = k->model;
+    memset(c, 0, sizeof *c);
+    if (!copy_array(&c->params, m->params.data, m->params.n, "state copy", e) ||
+        !copy_array(&c->buffers, m->buffers.data, m->buffers.n, "state copy", e) ||
+        !copy_array(&c->m, k->opt->m, k->opt->n, "state copy", e) ||
+        !copy_array(&c->v, k->opt->v, k->opt->n, "state copy", e) ||
+        !copy_array(&c->best_params, k->best_params, m->params.n, "state copy", e) ||
+        !copy_array(&c->best_buffers, k->best_buffers, m->buffers.n, "state copy", e))
+        return e->code;
+    c->train_idx = rm_alloc(k->n_train, sizeof(uint32_t), "state copy", e);
+    return c->train_idx ? RM_OK : e->code;
+}
+
+/* dst[0..n) = src[0..n) when both are there. */
+static void copy_floats(float *dst, const float *src, size_t n)
+{
+    if (dst && src && n) memcpy(dst, src, n * sizeof(float));
+}
+
+void rm_checkpoint_copy_take(rm_checkpoint_copy *c, const rm_checkpoint *k, const rm_progress *p)
+{
+    const rm_model *m = k->model;
+    copy_floats(c->params, m->params.data, m->params.n);
+    copy_floats(c->buffers, m->buffers.data, m->buffers.n);
+    copy_floats(c->m, k->opt->m, k->opt->n);
+    copy_floats(c->v, k->opt->v, k->opt->n);
+    copy_floats(c->best_params, k->best_params, m->params.n);
+    copy_floats(c->best_buffers, k->best_buffers, m->buffers.n);
+    memcpy(c->train_idx, k->train_idx, k->n_train * sizeof(uint32_t));
+    c->shuffle = *k->shuffle;
+    c->dropout = m->dropout_rng;
+    c->sched = *k->sched;
+    c->step = k->opt->step;
+    c->p = *p;
+    c->held = 1;
+}
+
+int rm_checkpoint_copy_save(const char *path, rm_checkpoint_copy *c, const rm_checkpoint *k, const char *config_json,
+                            rm_err *e)
+{
+    const state_view v = {c->params, c->buffers, c->m, c->v, c->best_params, c->best_buffers,
+                          c->train_idx, &c->shuffle, &c->dropout, &c->sched, c->step};
+    int rc = write_state(path, &v, k, &c->p, config_json, e);
+    if (!rc) c->held = 0;
+    return rc;
+}
+
+void rm_checkpoint_copy_free(rm_checkpoint_copy *c)
+{
+    rm_free(c->params);
+    rm_free(c->buffers);
+    rm_free(c->m);
+    rm_free(c->v);
+    rm_free(c->best_params);
+    rm_free(c->best_buffers);
+    rm_free(c->train_idx);
+    memset(c, 0, sizeof *c);
 }
 
 /* Copy tensor name (n values of dtype) out of f; a missing or mis-sized tensor is an error, and so is a

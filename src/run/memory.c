@@ -61,8 +61,12 @@ double rm_run_bytes(const rm_config *c, const rm_data_shape *d, const char **key
     const double model = rm_model_bytes(&spec, max_batch, &n_params, &n_buffers);
     rm_optim_cfg oc;
     rm_config_optim(c, &oc);
-    /* parameters: the model's and gradients (in model), the optimizer's state, the best epoch's copy */
-    const double params = 4 * (rm_optim_buffers(&oc) * n_params + (c->train.es.enabled ? n_params + n_buffers : 0));
+    /* parameters: the model's and gradients (in model), the optimizer's state, the best epoch's copy;
+     * saving by time (output.checkpoint_every) copies these, the parameters, buffers and epoch order at
+     * each epoch end that is not saved */
+    const double state = rm_optim_buffers(&oc) * n_params + (c->train.es.enabled ? n_params + n_buffers : 0);
+    const double kept = c->output.checkpoint_every > 0 ? state + n_params + n_buffers + d->n_train : 0;
+    const double params = 4 * (state + kept);
     const double weights = 8 * n_params + 4 * n_buffers, activations = model - weights;
     /* data: the samples (uint8 images or float features) and labels; split, test and sample indices,
      * the state file's scratch; the batch's labels and loss gradient */

@@ -66,7 +66,7 @@ static cJSON *resolve_saved(const char *saved)
 }
 
 /* Compare a saved config with a resolved one (JSON text), both resolved with today's defaults, but
- * for output.dir (and training.epochs / threads as the IGNORE_* flags ask): 0 when the same, 1 with
+ * for output.dir (and training.epochs / threads and output.checkpoint_every as the IGNORE_* flags ask): 0 when the same, 1 with
  * the first differing key in key, -1 when one is not JSON. */
 static int config_difference(const char *saved, const char *now, int ignore, char *key, size_t n)
 {
@@ -83,6 +83,8 @@ static int config_difference(const char *saved, const char *now, int ignore, cha
         if (ignore & IGNORE_THREADS) {
             cJSON_DeleteItemFromObjectCaseSensitive(a, "threads");
             cJSON_DeleteItemFromObjectCaseSensitive(b, "threads");
+            cJSON_DeleteItemFromObjectCaseSensitive(oa, "checkpoint_every");
+            cJSON_DeleteItemFromObjectCaseSensitive(ob, "checkpoint_every");
         }
         r = first_difference(a, b, "", key, n);
     }
@@ -91,8 +93,8 @@ static int config_difference(const char *saved, const char *now, int ignore, cha
     return r;
 }
 
-/* A resumed run may change training.epochs, and threads, which cannot change a result
- * (tests/thread_invariance.sh; output.dir is where the run now is). */
+/* A resumed run may change training.epochs, and threads and output.checkpoint_every, which cannot
+ * change a result (tests/thread_invariance.sh; output.dir is where the run now is). */
 int rm_rundir_same_config(const char *saved, const char *now, const char *where, rm_err *e)
 {
     char key[256];
@@ -100,8 +102,8 @@ int rm_rundir_same_config(const char *saved, const char *now, const char *where,
     if (r < 0) return rm_fail(e, RM_ERR_IO, "%s: the saved config is not valid JSON", where);
     if (r > 0)
         return rm_fail(e, RM_ERR_USAGE,
-                       "%s: %s differs from the interrupted run's; a resumed run may change only training.epochs "
-                       "and threads",
+                       "%s: %s differs from the interrupted run's; a resumed run may change only training.epochs, "
+                       "threads and output.checkpoint_every",
                        where, key);
     return RM_OK;
 }

@@ -5,8 +5,8 @@
 
 #include "rm_common.h"
 
-/* A resumed run may change training.epochs, and threads, which cannot change a result; saved and now
- * are resolved config texts, where names the state file in messages. */
+/* A resumed run may change training.epochs, and threads and output.checkpoint_every, which cannot
+ * change a result; saved and now are resolved config texts, where names the state file in messages. */
 int rm_rundir_same_config(const char *saved, const char *now, const char *where, rm_err *e);
 
 /* A fresh run may use dir only if it holds no other run's files; force removes them (every file of

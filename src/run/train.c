@@ -1,7 +1,8 @@
 /* train.c - the run: load and split the data, build the model, train epoch by epoch (train mode),
  * evaluate val and test (eval mode), log the epoch (epoch_log.c), watch early stopping, keep
- * state.safetensors for resuming, stop cleanly on SIGINT/SIGTERM, and end with model.safetensors and
- * summary.json (summary.c). Somewhat over 600 lines: the phases share run_state, private to this file. */
+ * state.safetensors for resuming (every output.checkpoint_every seconds, the epochs between kept in
+ * memory), stop cleanly on SIGINT/SIGTERM, and end with model.safetensors and summary.json
+ * (summary.c). About 700 lines: the phases share run_state, private to this file. */
 #define _POSIX_C_SOURCE 200809L
 #include "rm_train.h"
 
@@ -69,11 +70,15 @@ typedef struct {
     long steps;                      /* optimizer steps per epoch */
     float l1, l2;                    /* the penalties' weights, divided by their count in the "mean" form */
     rm_augment_cfg aug;
-    long hook_steps, steps_here;     /* the SIGTERM test hook (docs/testing.md) */
+    long hook_steps, steps_here;     /* the SIGTERM test hooks (docs/testing.md) */
+    int hook_saving;                 /* raise a second SIGTERM while writing the state */
     char dir[1024], state_path[2048], model_path[2048];
     cJSON *resolved;                 /* the resolved config, as config.json holds it */
     rm_progress p;                   /* where the run stands */
     rm_checkpoint ck;                /* what state.safetensors holds */
+    rm_checkpoint_copy kept;         /* with output.checkpoint_every: the last epoch end not yet saved */
+    int saves;                       /* state saves by this process */
+    double saved_at;                 /* when the last one started (rm_now) */
 } run_state;
 
 /* Why training ended. */
@@ -81,13 +86,18 @@ enum { STOP_EPOCHS, STOP_PATIENCE, STOP_DIVERGED, STOP_INTERRUPTED, STOP_FAILED 
 static const char *const STOP_NAME[] = {"epochs", "patience", "diverged", "interrupted", "failed"};
 static const char *const MONITOR_NAME[] = {"val_loss", "val_acc", "train_loss"};
 
-/* The first SIGINT/SIGTERM asks the loop to stop after the current step; a second exits at once. */
-static volatile sig_atomic_t g_signal;
+/* The first SIGINT/SIGTERM asks the loop to stop after the current step; a second exits at once, or,
+ * while the state is being written (g_saving), as soon as it is written (g_again): the state on disk is
+ * then the newest, not one up to output.checkpoint_every old. Any thread may run the handler. */
+static volatile sig_atomic_t g_signal, g_saving, g_again;
 
 static void on_signal(int sig)
 {
-    if (g_signal) _exit(128 + sig);
-    g_signal = sig;
+    if (g_signal && !g_saving) _exit(128 + sig);
+    if (g_signal)
+        g_again = sig;
+    else
+        g_signal = sig;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -163,6 +173,7 @@ static void free_state(run_state *s)
     rm_free(s->best_params);
     rm_free(s->best_buffers);
     rm_free(s->scratch);
+    rm_checkpoint_copy_free(&s->kept);
     rm_free(s->te_idx);
     cJSON_free(s->config_text);
     cJSON_Delete(s->resolved);
@@ -170,13 +181,15 @@ static void free_state(run_state *s)
     rm_epoch_files_free(&s->log);
 }
 
-/* The config text model.safetensors records: the run's without output.dir and threads, so that the
- * model depends neither on where its run lives nor on the thread count (a moved run, or one resumed
- * with other --threads, saves the same bytes). NULL when out of memory. */
+/* The config text model.safetensors records: the run's without output.dir, output.checkpoint_every and
+ * threads, so that the model depends neither on where its run lives, how often it saved its state nor
+ * on the thread count (a moved run, or one resumed with other --threads, saves the same bytes). NULL
+ * when out of memory. */
 static char *model_config(const char *config_text)
 {
     cJSON *j = cJSON_Parse(config_text);
     cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "output"), "dir");
+    cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "output"), "checkpoint_every");
     cJSON_DeleteItemFromObjectCaseSensitive(j, "threads");
     char *t = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
@@ -303,6 +316,7 @@ static int build_model(run_state *s, rm_err *e)
     s->ck = (rm_checkpoint){m,          &s->opt,    &s->shuffle, s->train_idx, s->n, s->best_params, s->best_buffers,
                             s->scratch, &s->sched,  s->train.n,  s->steps,
                             c->train.drop_last ? s->steps * s->bs : (long)s->n, c->model.init_from[0] ? -1 : 0};
+    if (c->output.checkpoint_every > 0 && rm_checkpoint_copy_init(&s->kept, &s->ck, e)) return e->code;
     s->resolved = rm_config_to_json(c);
     s->config_text = s->resolved ? cJSON_PrintUnformatted(s->resolved) : NULL;
     if (!s->config_text) return rm_fail(e, RM_ERR_RUN, "out of memory");
@@ -315,6 +329,7 @@ static int build_model(run_state *s, rm_err *e)
     /* Test hook (docs/testing.md): raise SIGTERM after this many training steps of this process. */
     const char *hook = getenv("REGMNIST_TEST_SIGTERM_AFTER_STEPS");
     s->hook_steps = hook ? atol(hook) : 0;
+    s->hook_saving = getenv("REGMNIST_TEST_SIGTERM_WHILE_SAVING") != NULL;
     return RM_OK;
 }
 
@@ -509,6 +524,39 @@ static int watch_epoch(run_state *s, const rm_epoch_row *row, rm_err *e)
     return stop;
 }
 
+/* Write state.safetensors: the live state, or the in-memory copy when copy is set. A second signal
+ * meanwhile waits for the write, then exits (on_signal). */
+static int save_state(run_state *s, int copy, rm_err *e)
+{
+    g_saving = 1;
+    if (s->hook_saving && g_signal) raise(SIGTERM);
+    int rc = copy ? rm_checkpoint_copy_save(s->state_path, &s->kept, &s->ck, s->config_text, e)
+                  : rm_checkpoint_save(s->state_path, &s->ck, &s->p, s->config_text, e);
+    g_saving = 0;
+    if (g_again) _exit(128 + g_again);
+    return rc;
+}
+
+/* The checkpoint phase of a completed epoch ep (stop: watch_epoch's verdict). state.safetensors gets the
+ * epoch (fsync'd, renamed into place) when output.checkpoint_every is 0, on this process's first epoch (a
+ * write error shows at once, and a killed run can be resumed), on its last (the budget or patience), when a
+ * signal is pending, or once checkpoint_every seconds have passed since the last save. Otherwise the
+ * in-memory copy takes it (no allocation): finish writes it if the run stops before the next save. */
+static int checkpoint_epoch(run_state *s, int ep, int stop, rm_err *e)
+{
+    const double every = s->c->output.checkpoint_every, now = rm_now();
+    const int last = stop != STOP_EPOCHS || ep == s->c->train.epochs;
+    if (every > 0 && s->saves > 0 && !last && !g_signal && now - s->saved_at < every) {
+        rm_checkpoint_copy_take(&s->kept, &s->ck, &s->p);
+        return RM_OK;
+    }
+    if (save_state(s, 0, e)) return e->code;
+    s->kept.held = 0;
+    s->saves++;
+    s->saved_at = now;
+    return RM_OK;
+}
+
 /* One epoch: train, measure, log, watch, checkpoint. STOP_EPOCHS to go on, else why to stop (rc set
  * for STOP_DIVERGED and STOP_FAILED). */
 static int run_epoch(run_state *s, int ep, int *rc, rm_err *e)
@@ -536,8 +584,7 @@ static int run_epoch(run_state *s, int ep, int *rc, rm_err *e)
         *rc = e->code;
         return stop;
     }
-    /* The state of this completed epoch, replacing the last one atomically. */
-    if ((*rc = rm_checkpoint_save(s->state_path, &s->ck, &s->p, s->config_text, e))) return STOP_FAILED;
+    if ((*rc = checkpoint_epoch(s, ep, stop, e))) return STOP_FAILED;
     return stop;
 }
 
@@ -583,8 +630,15 @@ static int finish(run_state *s, int stop, int rc, rm_err *e)
     const rm_progress *p = &s->p;
     if (s->tty && stop != STOP_EPOCHS && stop != STOP_PATIENCE) fprintf(stderr, "\r\033[K");
     const int ended = stop == STOP_EPOCHS || stop == STOP_PATIENCE;
-    const rm_epoch_row final = final_model(s, ended);
     rm_err e2;
+    /* A run stopped between two saves keeps its last completed epoch: the in-memory copy's. A write
+     * error is the run's error unless it already has one (divergence, a failed write). */
+    if (!ended && s->kept.held && save_state(s, 1, &e2) && !rc) {
+        *e = e2;
+        rc = e2.code;
+        stop = STOP_FAILED;
+    }
+    const rm_epoch_row final = final_model(s, ended);
     const int crc = close_outputs(s, ended, &final, &e2);
     const char *signame = g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal";
     if (stop == STOP_INTERRUPTED && p->epoch == 0)
@@ -646,7 +700,7 @@ int rm_run(const rm_config *c, const rm_run_opts *o, rm_err *e)
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    g_signal = 0;
+    g_signal = g_saving = g_again = 0;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     int rc = rm_gemm_start(c->threads, e);
