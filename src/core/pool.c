@@ -11,7 +11,8 @@
  * process, a thread that spins uses up its share and the scheduler preempts it while it holds a task,
  * which the caller then waited for: --threads 2 ran 32% slower than --threads 1 on a loaded machine
  * (issue 21). A thread that sleeps is run promptly when woken. 200 us: 50 us took 3.8 times as many
- * futex calls per headline epoch (11,655 against 3,081), the old 20,000 polls 4,432.
+ * futex calls per headline epoch (11,655 against 3,081), the old 20,000 polls 4,432. When a
+ * worker keeps the caller waiting all the same, the pool backs off for a while (judge, below).
  *
  * Each start resets the generation and the job before any worker exists, so a restarted pool never reruns the previous
  * job (whose context may be gone). */
@@ -55,6 +56,8 @@ static struct {
     long n, chunk;
     const rm_job *job;
     long base;             /* task jobs: the first task of the slice being published */
+    int probed, lost;      /* jobs handed out in this probe window, and how many the pool lost */
+    long inline_left;      /* jobs still to run on the caller after a lost window */
 } P = {.mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER, .finished = PTHREAD_COND_INITIALIZER, .nthreads = 1};
 
 static inline void cpu_relax(void)
@@ -157,6 +160,8 @@ int rm_pool_start(int nthreads, rm_err *e)
     P.n = P.chunk = 0;
     P.base = 0;
     P.sleeping = 0;
+    P.probed = P.lost = 0;
+    P.inline_left = 0;
     P.nthreads = 1;
     P.running = 1;
     for (int k = 1; k < nthreads; k++) {
@@ -169,6 +174,31 @@ int rm_pool_start(int nthreads, rm_err *e)
     return RM_OK;
 }
 
+/* Backing off: when in PROBE_JOBS handed-out jobs the caller, done with its own tasks, waited for a
+ * worker's more than LOST_JOBS times longer than 2 x its own work + 20 us (the worker was preempted
+ * while it held a task: a core busy with another process), the next BACKOFF_JOBS jobs run on the
+ * caller, as with one thread, before the pool is tried again. Which thread runs a task never changes
+ * results. */
+#define PROBE_JOBS 32
+#define LOST_JOBS 24
+#define BACKOFF_JOBS 1024
+
+static void judge(double own, double waited)
+{
+    P.lost += waited > 2 * own + 20e-6;
+    if (++P.probed < PROBE_JOBS) return;
+    if (P.lost > LOST_JOBS) P.inline_left = BACKOFF_JOBS;
+    P.probed = P.lost = 0;
+}
+
+/* Whether the next job runs on the caller (counting it). */
+static int backing_off(void)
+{
+    if (P.inline_left <= 0) return 0;
+    P.inline_left--;
+    return 1;
+}
+
 /* Publish the job set up in P (ntasks <= SLICE tasks), take part, and wait until every task is done. */
 static void dispatch(long ntasks)
 {
@@ -179,7 +209,9 @@ static void dispatch(long ntasks)
     pthread_mutex_lock(&P.mu);
     if (P.sleeping) pthread_cond_broadcast(&P.go);
     pthread_mutex_unlock(&P.mu);
+    const double start = rm_now();
     work(g);
+    const double worked = rm_now();
     long spins = 0;
     double t0 = 0;
     while (atomic_load_explicit(&P.done, memory_order_acquire) < ntasks) {
@@ -191,6 +223,7 @@ static void dispatch(long ntasks)
         atomic_store(&P.caller_waiting, 0);
         pthread_mutex_unlock(&P.mu);
     }
+    judge(worked - start, rm_now() - worked);
 }
 
 void rm_pool_run(rm_range_fn fn, void *ctx, long n, long min_chunk)
@@ -198,7 +231,7 @@ void rm_pool_run(rm_range_fn fn, void *ctx, long n, long min_chunk)
     int t = P.nthreads;
     if (min_chunk < 16) min_chunk = 16;
     if (t > 1 && n / t < min_chunk) t = n / min_chunk > 1 ? (int)(n / min_chunk) : 1;
-    if (t <= 1) {
+    if (t <= 1 || backing_off()) {
         if (n > 0) fn(ctx, 0, n);
         return;
     }
@@ -237,7 +270,7 @@ void rm_pool_job(const rm_job *j)
 {
     long n = 0;
     for (int p = 0; p < j->nparts; p++) n += j->part[p].count;
-    if (P.nthreads <= 1 || n <= 1 || j->work < RM_POOL_MIN_WORK) {
+    if (P.nthreads <= 1 || n <= 1 || j->work < RM_POOL_MIN_WORK || backing_off()) {
         for (long t = 0; t < n; t++) run_task(j, t);
         return;
     }
