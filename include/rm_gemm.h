@@ -37,7 +37,8 @@ void rm_gemm_plan(rm_gemm_op *op);
 /* Run tile t of a planned op (an rm_task_fn over the op). */
 void rm_gemm_task(void *op, long t);
 
-/* Plan op and add its tiles to a job; op must live until the job has run. */
+/* Plan op and add its tiles to a job, as 2 M N K FLOPs of work (and M N elements when it has callbacks);
+ * op must live until the job has run. */
 void rm_job_add_gemm(rm_job *j, rm_gemm_op *op);
 
 /* Plan and run one product on the pool (no callbacks). */

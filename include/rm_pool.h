@@ -20,10 +20,19 @@ int rm_pool_start(int nthreads, rm_err *e);
  * only, where it never changes results. */
 void rm_pool_run(rm_range_fn fn, void *ctx, long n, long min_chunk);
 
+/* A job whose estimated work (in FLOPs) is below this runs on the calling thread: handing it to the
+ * pool costs more than it saves. Measured in src/core/pool.c. */
+#define RM_POOL_MIN_WORK 2e6
+
+/* The work, in FLOP-equivalents, of one element of an elementwise pass (bias, activation, dropout,
+ * a norm's or a bias gradient's per-element step), for sizing jobs against RM_POOL_MIN_WORK. */
+#define RM_POOL_ELEM_WORK 16.0
+
 /* A job made of parts, each a task function run for tasks [0, count) of its own. */
 #define RM_POOL_MAX_PARTS 8
 typedef struct rm_job {
     int nparts;
+    double work; /* estimated FLOPs of its tasks; INFINITY once a task of unknown size is added */
     struct {
         rm_task_fn fn;
         void *ctx;
@@ -31,12 +40,17 @@ typedef struct rm_job {
     } part[RM_POOL_MAX_PARTS];
 } rm_job;
 
-/* Add count tasks of fn to a job (ignored when count is 0). */
+/* Add count tasks of fn to a job (ignored when count is 0); their size is unknown, so the job goes to
+ * the pool whatever else it holds. */
 void rm_job_add(rm_job *j, rm_task_fn fn, void *ctx, long count);
+
+/* Add count tasks of fn that together do about work FLOPs (ignored when count is 0). */
+void rm_job_add_work(rm_job *j, rm_task_fn fn, void *ctx, long count, double work);
 
 /* Run every task of a job and wait for all. The threads take tasks one at a time from a shared
  * counter, so tasks must be independent (disjoint writes); which thread runs a task never changes
- * what it computes, so results do not depend on the thread count. */
+ * what it computes, so results do not depend on the thread count. A job of fewer than 2 tasks or of
+ * less than RM_POOL_MIN_WORK runs on the caller, in task order. */
 void rm_pool_job(const rm_job *j);
 
 /* Stop and join the workers; later jobs run inline. Harmless if the pool is not running. */

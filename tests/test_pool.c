@@ -2,6 +2,8 @@
  * any thread count, and a pool that is stopped and started again never reruns the previous job
  * (whose context may live in a stack frame that is gone; ASan reports that as a use after scope). */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
+#include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -219,8 +221,179 @@ static void test_task_jobs(void)
     }
 }
 
+/* Job size (issue 21): a job sized below RM_POOL_MIN_WORK runs every task on the caller, in order,
+ * whatever the thread count; a larger job, or one with a task of unknown size, is shared. The shared
+ * case is seen without timing: task 0 waits (up to 10 s) until task 1 has started, which only
+ * another thread can do while task 0 waits. */
+typedef struct {
+    pthread_t caller;
+    atomic_int started[2];
+    atomic_int off_caller; /* tasks run by another thread */
+    atomic_int order_bad;  /* tasks run out of order on the caller */
+    atomic_int last;
+    int wait;             /* task 0 waits for task 1 (only where the job must be shared) */
+    atomic_int overlap;   /* task 1 started while task 0 ran */
+} size_ctx;
+
+static void cpu_relax_test(void) { atomic_signal_fence(memory_order_seq_cst); }
+
+static void size_task(void *vc, long t)
+{
+    size_ctx *c = vc;
+    atomic_store(&c->started[t], 1);
+    if (!pthread_equal(pthread_self(), c->caller)) atomic_fetch_add(&c->off_caller, 1);
+    if (atomic_exchange(&c->last, (int)t) != (int)t - 1) atomic_fetch_add(&c->order_bad, 1);
+    if (t == 0 && c->wait)
+        for (int i = 0; i < 10000 && !atomic_load(&c->started[1]); i++) {
+            struct timespec ts = {0, 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    if (t == 0) atomic_store(&c->overlap, atomic_load(&c->started[1]));
+}
+
+static void size_run(size_ctx *c, double work) /* work < 0: add the tasks unsized */
+{
+    c->caller = pthread_self();
+    c->wait = work < 0 || work >= RM_POOL_MIN_WORK;
+    atomic_init(&c->started[0], 0);
+    atomic_init(&c->started[1], 0);
+    atomic_init(&c->off_caller, 0);
+    atomic_init(&c->order_bad, 0);
+    atomic_init(&c->last, -1);
+    atomic_init(&c->overlap, 0);
+    rm_job j = {0};
+    if (work < 0)
+        rm_job_add(&j, size_task, c, 2);
+    else
+        rm_job_add_work(&j, size_task, c, 2, work);
+    rm_pool_job(&j);
+}
+
+static void test_small_jobs_inline(void)
+{
+    for (int threads = 2; threads <= 4; threads++) {
+        if (start(threads)) {
+            CHECK(0);
+            return;
+        }
+        size_ctx c;
+        for (int round = 0; round < 200; round++) {
+            size_run(&c, RM_POOL_MIN_WORK * 0.999);
+            CHECK(atomic_load(&c.off_caller) == 0 && atomic_load(&c.order_bad) == 0 && atomic_load(&c.last) == 1);
+        }
+        size_run(&c, 0.0);
+        CHECK(atomic_load(&c.off_caller) == 0 && atomic_load(&c.order_bad) == 0 && atomic_load(&c.overlap) == 0);
+        size_run(&c, RM_POOL_MIN_WORK);
+        CHECK(atomic_load(&c.overlap) == 1 && atomic_load(&c.off_caller) >= 1); /* shared */
+        size_run(&c, -1.0);
+        CHECK(atomic_load(&c.overlap) == 1 && atomic_load(&c.off_caller) >= 1);
+        /* two small parts add up to a shared job */
+        rm_job j = {0};
+        rm_job_add_work(&j, size_task, &c, 2, RM_POOL_MIN_WORK / 2);
+        CHECK(j.work == RM_POOL_MIN_WORK / 2);
+        rm_job_add(&j, size_task, &c, 0); /* empty: ignored, the job stays sized */
+        CHECK(j.work == RM_POOL_MIN_WORK / 2);
+        rm_job_add(&j, size_task, &c, 1);
+        CHECK(isinf(j.work));
+        rm_pool_stop();
+    }
+}
+
+/* Spin briefly, then sleep (issue 21): while a worker runs a long task (0.3 s asleep), the caller,
+ * done with its own, sleeps until it ends instead of spinning: it uses well under 0.1 s of CPU (a
+ * spinning caller used about 0.3 s). CPU time, not wall time: a busy machine only lowers it. */
+typedef struct {
+    pthread_t caller;
+    atomic_int other_started;
+} long_ctx;
+
+static void long_task(void *vc, long t)
+{
+    (void)t;
+    long_ctx *c = vc;
+    if (pthread_equal(pthread_self(), c->caller)) { /* wait (asleep) until a worker holds the other */
+        for (int i = 0; i < 10000 && !atomic_load(&c->other_started); i++) {
+            struct timespec ts = {0, 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        return;
+    }
+    atomic_store(&c->other_started, 1);
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void test_caller_sleeps(void)
+{
+    if (start(2)) {
+        CHECK(0);
+        return;
+    }
+    long_ctx c = {pthread_self(), 0};
+    rm_job j = {0};
+    rm_job_add(&j, long_task, &c, 2);
+    const double t0 = thread_cpu();
+    rm_pool_job(&j);
+    const double used = thread_cpu() - t0;
+    CHECK(atomic_load(&c.other_started) == 1);
+    if (used >= 0.1) fprintf(stderr, "caller used %.3f s of CPU waiting for a worker\n", used);
+    CHECK(used < 0.1);
+    rm_pool_stop();
+}
+
+/* Backing off (issue 21): when a worker keeps the caller waiting far longer than the caller's own
+ * share (here a worker's task sleeps 20 ms, as if preempted by another process), most jobs of a
+ * probe window of 32 are lost and the next ones run on the caller alone; a new start forgets it. */
+static void slow_worker_task(void *vc, long t)
+{
+    (void)t;
+    long_ctx *c = vc;
+    if (pthread_equal(pthread_self(), c->caller)) {
+        for (long i = 0; i < 100000000L && !atomic_load(&c->other_started); i++) cpu_relax_test();
+        return;
+    }
+    atomic_store(&c->other_started, 1);
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static void test_back_off(void)
+{
+    if (start(2)) {
+        CHECK(0);
+        return;
+    }
+    for (int k = 0; k < 32; k++) {
+        long_ctx c = {pthread_self(), 0};
+        rm_job j = {0};
+        rm_job_add(&j, slow_worker_task, &c, 2);
+        rm_pool_job(&j);
+    }
+    size_ctx c;
+    size_run(&c, -1.0); /* unsized: shared normally, but the pool is backing off */
+    CHECK(atomic_load(&c.off_caller) == 0 && atomic_load(&c.order_bad) == 0 && atomic_load(&c.last) == 1);
+    rm_pool_stop();
+    if (start(2)) {
+        CHECK(0);
+        return;
+    }
+    size_run(&c, -1.0); /* a fresh start shares it again */
+    CHECK(atomic_load(&c.overlap) == 1 && atomic_load(&c.off_caller) >= 1);
+    rm_pool_stop();
+}
+
 int main(void)
 {
+    test_back_off();
+    test_caller_sleeps();
+    test_small_jobs_inline();
     test_task_jobs();
     test_restart_does_not_rerun();
     test_restart_after_scope();

@@ -4,8 +4,9 @@
 # machine's core count. Configs: the 5% smoke config (dropout 0.2, L2, a validation split), it with
 # BatchNorm, with LayerNorm plus input dropout and tanh, and a batch of 1000 with BatchNorm and SGD
 # (products cut into blocks of rows), and augmentation, input noise, L1 and weight statistics with
-# early stopping on a validation split. A second seed must change the metrics, so the comparison is
-# not vacuous. 2 epochs each.
+# early stopping on a validation split; and configs/iris.json on data/iris/iris.csv, whose jobs are all
+# small enough to run on the calling thread (issue 21). A second seed must change the metrics, so the
+# comparison is not vacuous. 2 epochs each.
 # usage: thread_invariance.sh REGMNIST SOURCE_DIR DATA_DIR [THREAD_COUNTS]   (default "1 2 3 4")
 set -uo pipefail
 bin=$1 src=$2 data=$3
@@ -24,10 +25,12 @@ fingerprint() { # dir -> stdout
   if [[ -f $1/weights.csv ]]; then cat "$1/weights.csv"; fi
 }
 
+base=(--config "$src/configs/smoke_5pct.json" --set "data.dir=\"$data\"") # the config and data of check's runs
+
 run() { # name seed threads [--set ...]
   local name=$1 seed=$2 threads=$3
   shift 3
-  if ! "$bin" --config "$src/configs/smoke_5pct.json" --set "data.dir=\"$data\"" --set training.epochs=2 \
+  if ! "$bin" "${base[@]}" --set training.epochs=2 \
       --seed "$seed" --threads "$threads" --out "$tmp/$name-s$seed-t$threads" --quiet "$@" 2> "$tmp/err"; then
     no "$name, $threads thread(s): regmnist failed: $(cat "$tmp/err")"
     return 1
@@ -66,4 +69,10 @@ check batch1000 --set model.norm=batch --set training.batch_size=1000 --set opti
   --set optimizer.lr=0.1 --set optimizer.momentum=0.9
 check augment_l1 --set 'data.augment={"rotate": 15, "shift": 0.1, "scale": [0.9, 1.1]}' --set data.noise_std=0.2 \
   --set regularization.l1=1e-5 --set output.weight_stats=true --set 'training.early_stopping={"patience": 1}'
+base=(--config "$src/configs/iris.json" --set "data.train=\"$src/data/iris/iris.csv\"")
+if [[ -s $src/data/iris/iris.csv ]]; then
+  check iris
+else
+  no "iris: $src/data/iris/iris.csv missing: run scripts/get-data.sh iris first"
+fi
 finish

@@ -125,7 +125,9 @@ void rm_job_add_gemm(rm_job *j, rm_gemm_op *op)
 {
     if (reserved) rm_blas_release(); /* the first product: OpenBLAS maps its buffers into this room */
     rm_gemm_plan(op);
-    rm_job_add(j, rm_gemm_task, op, op->ntiles);
+    const double elems = (double)op->M * op->N; /* the callbacks' elementwise steps on C */
+    rm_job_add_work(j, rm_gemm_task, op, op->ntiles,
+                    2.0 * elems * op->K + (op->pre || op->post ? elems * RM_POOL_ELEM_WORK : 0.0));
 }
 
 void rm_gemm(int ta, int tb, int M, int N, int K, float alpha, const float *A, const float *B, float beta, float *C)

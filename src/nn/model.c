@@ -313,6 +313,9 @@ static void in_drop_task(void *ctx, long t)
 static long row_tasks(int B) { return (B + ROWS_PER_TASK - 1) / ROWS_PER_TASK; }
 static long col_tasks(int n) { return (n + COLS_PER_TASK - 1) / COLS_PER_TASK; }
 
+/* The work of an elementwise pass over a (B, n) block, for the pool's size check. */
+static double pass_work(int B, int n) { return (double)B * n * RM_POOL_ELEM_WORK; }
+
 const float *rm_model_forward(rm_model *m, int B, int train)
 {
     uint64_t draw = 0;
@@ -320,7 +323,7 @@ const float *rm_model_forward(rm_model *m, int B, int train)
     if (train && m->in_drop >= 0) {
         step s = {m, -1, B, train, 0, draw, NULL};
         rm_job j = {0};
-        rm_job_add(&j, in_drop_task, &s, row_tasks(B));
+        rm_job_add_work(&j, in_drop_task, &s, row_tasks(B), pass_work(B, m->layers[m->in_drop].out));
         rm_pool_job(&j);
     }
     for (int k = 0; k < m->n_blocks; k++) {
@@ -340,7 +343,7 @@ const float *rm_model_forward(rm_model *m, int B, int train)
         rm_pool_job(&j);
         if (rows_pass) {
             rm_job r = {0};
-            rm_job_add(&r, fwd_rows_task, &s, row_tasks(B));
+            rm_job_add_work(&r, fwd_rows_task, &s, row_tasks(B), 3 * pass_work(B, lin->out));
             rm_pool_job(&r);
         }
     }
@@ -407,7 +410,7 @@ void rm_model_backward(rm_model *m, const float *dlogits, int B)
         const int need_dx = k > 0; /* layers before the first linear have no parameters */
         step prev = {m, k - 1, B, 1, acc, 0, bufs[nb]};
         rm_job j = {0};
-        if (db_pending) rm_job_add(&j, db_task, &cur, col_tasks(lin->out));
+        if (db_pending) rm_job_add_work(&j, db_task, &cur, col_tasks(lin->out), pass_work(B, lin->out));
         /* dW (OUT,IN) (+)= dz^T (OUT,B) x (B,IN) */
         rm_gemm_op dw = {1, 0, lin->out, lin->in, B, 1.0f, acc ? 1.0f : 0.0f, cur.t, block_in(m, k, 1), lin->dw,
                          RM_SPLIT_AUTO, NULL, NULL, NULL, 0, 0, 0};
@@ -423,8 +426,8 @@ void rm_model_backward(rm_model *m, const float *dlogits, int B)
         db_pending = 0;
         if (nl && !nl->ops->backward) {
             rm_job r = {0};
-            rm_job_add(&r, norm_rows_task, &prev, row_tasks(B));
-            rm_job_add(&r, norm_cols_task, &prev, col_tasks(nl->out));
+            rm_job_add_work(&r, norm_rows_task, &prev, row_tasks(B), 2 * pass_work(B, nl->out));
+            rm_job_add_work(&r, norm_cols_task, &prev, col_tasks(nl->out), pass_work(B, nl->out));
             rm_pool_job(&r);
             prev.t = nl->dbuf;
             db_pending = 1;
