@@ -7,7 +7,7 @@
  * Every error is an RM_ERR_IO message of one line naming the file, the line and the column. */
 #define _POSIX_C_SOURCE 200809L
 #include "csv_fields.h"
-#include "rm_gzfile.h"
+#include "gzfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>

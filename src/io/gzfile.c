@@ -1,6 +1,6 @@
 /* gzfile.c - one checked way to open a data file through zlib. */
 #define _POSIX_C_SOURCE 200809L
-#include "rm_gzfile.h"
+#include "gzfile.h"
 
 #include <errno.h>
 #include <fcntl.h>

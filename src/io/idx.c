@@ -8,7 +8,7 @@
 #include <zlib.h>
 
 #include "rm_idx.h"
-#include "rm_gzfile.h"
+#include "gzfile.h"
 
 int rm_idx_find(const char *path, char *found, size_t n, rm_err *e)
 {

@@ -1,4 +1,4 @@
-/* rm_gzfile.h - opening a data file through zlib (gzip or raw alike), shared by the readers. */
+/* gzfile.h - (io-private) opening a data file through zlib (gzip or raw alike), shared by the readers. */
 #ifndef RM_GZFILE_H
 #define RM_GZFILE_H
 
