@@ -46,6 +46,79 @@ static int alloc_floats(float **p, long n, const char *what, rm_err *e)
     return *p ? RM_OK : e->code;
 }
 
+/* A Linear layer's parameters, BASE.weight (out, in) and BASE.bias (out), registered for w. */
+static int add_linear_params(rm_model *m, wiring *w, const char *base, int in, int out, rm_err *e)
+{
+    char lname[48];
+    snprintf(lname, sizeof lname, "%s.weight", base);
+    w->w = rm_params_add(&m->params, lname, out, in, 1, e);
+    snprintf(lname, sizeof lname, "%s.bias", base);
+    w->b = rm_params_add(&m->params, lname, 1, out, 0, e);
+    return w->w == (size_t)-1 || w->b == (size_t)-1 ? e->code : RM_OK;
+}
+
+/* Block i's norm layer (BatchNorm or LayerNorm of h units): normI.weight and normI.bias, and for
+ * BatchNorm its running statistics as buffers. */
+static int add_norm(rm_model *m, const rm_model_spec *s, rm_block *bk, wiring *w, int i, int h, rm_err *e)
+{
+    char lname[48];
+    w->layer = bk->norm = push(m, s->norm == RM_MNORM_BATCH ? &rm_batchnorm_ops : &rm_layernorm_ops, h, h);
+    snprintf(lname, sizeof lname, "norm%d.weight", i);
+    w->w = rm_params_add(&m->params, lname, 1, h, 0, e);
+    snprintf(lname, sizeof lname, "norm%d.bias", i);
+    w->b = rm_params_add(&m->params, lname, 1, h, 0, e);
+    if (w->w == (size_t)-1 || w->b == (size_t)-1) return e->code;
+    w->rm = w->rv = (size_t)-1;
+    if (s->norm == RM_MNORM_BATCH) {
+        snprintf(lname, sizeof lname, "norm%d.running_mean", i);
+        w->rm = rm_params_add(&m->buffers, lname, 1, h, 0, e);
+        snprintf(lname, sizeof lname, "norm%d.running_var", i);
+        w->rv = rm_params_add(&m->buffers, lname, 1, h, 0, e);
+        if (w->rm == (size_t)-1 || w->rv == (size_t)-1) return e->code;
+    }
+    return RM_OK;
+}
+
+/* Point each wired layer at its parameters, gradients and buffers in the flat arrays. */
+static void wire_layers(rm_model *m, const wiring *wire, int nw)
+{
+    for (int k = 0; k < nw; k++) {
+        rm_layer *l = &m->layers[wire[k].layer];
+        l->w = m->params.data + wire[k].w;
+        l->b = m->params.data + wire[k].b;
+        l->dw = m->params.grad + wire[k].w;
+        l->db = m->params.grad + wire[k].b;
+        if (l->ops == &rm_batchnorm_ops) {
+            l->run_mean = m->buffers.data + wire[k].rm;
+            l->run_var = m->buffers.data + wire[k].rv;
+        }
+    }
+}
+
+/* Every buffer of the loop for batches of up to m->max_batch: the input, two gradient buffers of the
+ * widest layer (max_w), and each layer's output and caches. */
+static int alloc_batch_buffers(rm_model *m, int max_w, rm_err *e)
+{
+    const long B = m->max_batch;
+    if (alloc_floats(&m->input, B * m->spec.in_dim, "input batch", e)) return e->code;
+    if (alloc_floats(&m->grad_a, B * max_w, "gradient buffer", e)) return e->code;
+    if (alloc_floats(&m->grad_b, B * max_w, "gradient buffer", e)) return e->code;
+    for (int i = 0; i < m->n_layers; i++) {
+        rm_layer *l = &m->layers[i];
+        if (alloc_floats(&l->y, B * l->out, "activations", e)) return e->code;
+        if (l->ops == &rm_batchnorm_ops || l->ops == &rm_layernorm_ops) {
+            long stat = l->ops == &rm_batchnorm_ops ? l->out : B;
+            if (alloc_floats(&l->xhat, B * l->out, "norm cache", e)) return e->code;
+            if (alloc_floats(&l->mu, 2 * (stat > l->out ? stat : l->out), "norm statistics", e)) return e->code;
+            if (alloc_floats(&l->invstd, stat, "norm statistics", e)) return e->code;
+            if (l->ops == &rm_layernorm_ops && alloc_floats(&l->dbuf, B * l->out, "norm gradient", e))
+                return e->code;
+        }
+        if (l->ops == &rm_dropout_ops && alloc_floats(&l->mask, B * l->out, "dropout mask", e)) return e->code;
+    }
+    return RM_OK;
+}
+
 int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e)
 {
     memset(m, 0, sizeof *m);
@@ -69,33 +142,11 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
         bk->norm = bk->act = bk->drop = -1;
         wiring *w = &wire[nw++];
         w->layer = bk->lin = push(m, &rm_linear_ops, cur, h);
-        const char *base = last ? "out" : name;
-        char lname[48];
         if (!last) snprintf(name, sizeof name, "fc%d", i);
-        snprintf(lname, sizeof lname, "%s.weight", base);
-        w->w = rm_params_add(&m->params, lname, h, cur, 1, e);
-        snprintf(lname, sizeof lname, "%s.bias", base);
-        w->b = rm_params_add(&m->params, lname, 1, h, 0, e);
-        if (w->w == (size_t)-1 || w->b == (size_t)-1) return e->code;
+        if (add_linear_params(m, w, last ? "out" : name, cur, h, e)) return e->code;
         cur = h;
         if (last) break;
-        if (s->norm != RM_MNORM_NONE) {
-            w = &wire[nw++];
-            w->layer = bk->norm = push(m, s->norm == RM_MNORM_BATCH ? &rm_batchnorm_ops : &rm_layernorm_ops, h, h);
-            snprintf(lname, sizeof lname, "norm%d.weight", i);
-            w->w = rm_params_add(&m->params, lname, 1, h, 0, e);
-            snprintf(lname, sizeof lname, "norm%d.bias", i);
-            w->b = rm_params_add(&m->params, lname, 1, h, 0, e);
-            if (w->w == (size_t)-1 || w->b == (size_t)-1) return e->code;
-            w->rm = w->rv = (size_t)-1;
-            if (s->norm == RM_MNORM_BATCH) {
-                snprintf(lname, sizeof lname, "norm%d.running_mean", i);
-                w->rm = rm_params_add(&m->buffers, lname, 1, h, 0, e);
-                snprintf(lname, sizeof lname, "norm%d.running_var", i);
-                w->rv = rm_params_add(&m->buffers, lname, 1, h, 0, e);
-                if (w->rm == (size_t)-1 || w->rv == (size_t)-1) return e->code;
-            }
-        }
+        if (s->norm != RM_MNORM_NONE && add_norm(m, s, bk, &wire[nw++], i, h, e)) return e->code;
         bk->act = push(m, &rm_activation_ops, h, h);
         m->layers[bk->act].act = s->act;
         if (s->dropout[i] > 0.0f) {
@@ -106,35 +157,8 @@ int rm_model_build(rm_model *m, const rm_model_spec *s, int max_batch, rm_err *e
     }
     if (rm_params_alloc(&m->params, 1, e)) return e->code;
     if (rm_params_alloc(&m->buffers, 0, e)) return e->code;
-    for (int k = 0; k < nw; k++) {
-        rm_layer *l = &m->layers[wire[k].layer];
-        l->w = m->params.data + wire[k].w;
-        l->b = m->params.data + wire[k].b;
-        l->dw = m->params.grad + wire[k].w;
-        l->db = m->params.grad + wire[k].b;
-        if (l->ops == &rm_batchnorm_ops) {
-            l->run_mean = m->buffers.data + wire[k].rm;
-            l->run_var = m->buffers.data + wire[k].rv;
-        }
-    }
-    const long B = max_batch;
-    if (alloc_floats(&m->input, B * s->in_dim, "input batch", e)) return e->code;
-    if (alloc_floats(&m->grad_a, B * max_w, "gradient buffer", e)) return e->code;
-    if (alloc_floats(&m->grad_b, B * max_w, "gradient buffer", e)) return e->code;
-    for (int i = 0; i < m->n_layers; i++) {
-        rm_layer *l = &m->layers[i];
-        if (alloc_floats(&l->y, B * l->out, "activations", e)) return e->code;
-        if (l->ops == &rm_batchnorm_ops || l->ops == &rm_layernorm_ops) {
-            long stat = l->ops == &rm_batchnorm_ops ? l->out : B;
-            if (alloc_floats(&l->xhat, B * l->out, "norm cache", e)) return e->code;
-            if (alloc_floats(&l->mu, 2 * (stat > l->out ? stat : l->out), "norm statistics", e)) return e->code;
-            if (alloc_floats(&l->invstd, stat, "norm statistics", e)) return e->code;
-            if (l->ops == &rm_layernorm_ops && alloc_floats(&l->dbuf, B * l->out, "norm gradient", e))
-                return e->code;
-        }
-        if (l->ops == &rm_dropout_ops && alloc_floats(&l->mask, B * l->out, "dropout mask", e)) return e->code;
-    }
-    return RM_OK;
+    wire_layers(m, wire, nw);
+    return alloc_batch_buffers(m, max_w, e);
 }
 
 /* Floats of a tensor of n added after used floats (rm_params_add aligns each tensor to 16 floats). */
