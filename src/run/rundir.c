@@ -65,6 +65,14 @@ static cJSON *resolve_saved(const char *saved)
     return out;
 }
 
+void rm_rundir_drop_place_and_pace(cJSON *config)
+{
+    cJSON *out = cJSON_GetObjectItemCaseSensitive(config, "output");
+    cJSON_DeleteItemFromObjectCaseSensitive(out, "dir");
+    cJSON_DeleteItemFromObjectCaseSensitive(out, "checkpoint_every");
+    cJSON_DeleteItemFromObjectCaseSensitive(config, "threads");
+}
+
 /* Compare a saved config with a resolved one (JSON text), both resolved with today's defaults, but
  * for output.dir (and training.epochs / threads and output.checkpoint_every as the IGNORE_* flags ask): 0 when the same, 1 with
  * the first differing key in key, -1 when one is not JSON. */
@@ -81,10 +89,8 @@ static int config_difference(const char *saved, const char *now, int ignore, cha
             cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(b, "training"), "epochs");
         }
         if (ignore & IGNORE_THREADS) {
-            cJSON_DeleteItemFromObjectCaseSensitive(a, "threads");
-            cJSON_DeleteItemFromObjectCaseSensitive(b, "threads");
-            cJSON_DeleteItemFromObjectCaseSensitive(oa, "checkpoint_every");
-            cJSON_DeleteItemFromObjectCaseSensitive(ob, "checkpoint_every");
+            rm_rundir_drop_place_and_pace(a);
+            rm_rundir_drop_place_and_pace(b);
         }
         r = first_difference(a, b, "", key, n);
     }

@@ -21,6 +21,12 @@ int rm_rundir_lock(const char *dir, rm_err *e);
  * next epoch's; rows_per_epoch > 0 also checks that the file holds all of them. */
 int rm_rundir_truncate_csv(const char *path, int epoch, int rows_per_epoch, rm_err *e);
 
+/* Remove from a resolved config (JSON object) the keys that cannot change a result: output.dir (where
+ * the run lives), output.checkpoint_every (how often it saves) and threads. One list for the model
+ * file's config and for what a resume may change. */
+struct cJSON;
+void rm_rundir_drop_place_and_pace(struct cJSON *config);
+
 /* Remove "<file>.tmp.<pid>" files a killed process left in dir. */
 void rm_rundir_remove_temps(const char *dir);
 

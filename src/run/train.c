@@ -188,9 +188,7 @@ static void free_state(run_state *s)
 static char *model_config(const char *config_text)
 {
     cJSON *j = cJSON_Parse(config_text);
-    cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "output"), "dir");
-    cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "output"), "checkpoint_every");
-    cJSON_DeleteItemFromObjectCaseSensitive(j, "threads");
+    rm_rundir_drop_place_and_pace(j);
     char *t = j ? cJSON_PrintUnformatted(j) : NULL;
     cJSON_Delete(j);
     return t;
