@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -299,6 +300,101 @@ static void test_gather(void)
     CHECK(x[784 + 700] == lut[images[700]]);
 }
 
+/* The file at path, whole, into buf (at most cap bytes); its length. */
+static size_t slurp(const char *path, uint8_t *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, cap, f) : 0;
+    if (f) fclose(f);
+    return n;
+}
+
+/* Load gzip images path with labels lp; 1 when it loads 5 images whose pixel at 784 * 2 + 3 is want. */
+static int loads_pixel(const char *path, const char *lp, uint8_t want)
+{
+    rm_dataset d;
+    rm_err e = {0};
+    int ok = rm_idx_load(&d, path, lp, &e) == RM_OK && d.n == 5 && d.images[784 * 2 + 3] == want;
+    if (ok) rm_dataset_free(&d);
+    return ok;
+}
+
+/* A gzip file's decoded copy beside it (idx_cache.c): written on the first load, read on the next,
+ * and ignored (then rewritten) when stale, short, corrupt or not a file. */
+static void test_decoded_copy(void)
+{
+    static uint8_t copy[16 + 6 * 784 + 256];
+    size_t ni = make_images(img, 0x803, 5, 28, 28), nl = make_labels(lab, 5), hdr = 64;
+    char lp[300], gz[300], dc[320];
+    snprintf(lp, sizeof lp, "%s", write_file("clab", lab, nl, 0));
+    snprintf(gz, sizeof gz, "%s", write_file("cimg.gz", img, ni, 1));
+    snprintf(dc, sizeof dc, "%s.decoded", gz);
+    const uint8_t px = img[16 + 784 * 2 + 3];
+    CHECK(loads_pixel(gz, lp, px));
+    size_t n = slurp(dc, copy, sizeof copy);
+    CHECK(n == hdr + ni && memcmp(copy, "RMIDXGZ1", 8) == 0 && memcmp(copy + hdr, img, ni) == 0);
+    char raw_dc[320];
+    snprintf(raw_dc, sizeof raw_dc, "%s.decoded", lp);
+    CHECK(access(raw_dc, F_OK) != 0); /* a raw file has no copy */
+
+    /* the copy is what the next load reads: change a pixel in it, with a matching CRC */
+    copy[hdr + 16 + 784 * 2 + 3] = (uint8_t)(px + 1);
+    uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), copy + hdr, (uInt)(n - hdr));
+    for (int k = 0; k < 4; k++) copy[56 + k] = (uint8_t)(crc >> (8 * k));
+    t_write_file(dir, "cimg.gz.decoded", copy, n, 0);
+    CHECK(loads_pixel(gz, lp, (uint8_t)(px + 1)));
+
+    /* a wrong CRC: the gzip file is read, and the copy rewritten from it */
+    copy[hdr + 16 + 784 * 2 + 3] = (uint8_t)(px + 2);
+    t_write_file(dir, "cimg.gz.decoded", copy, n, 0);
+    CHECK(loads_pixel(gz, lp, px));
+    CHECK(slurp(dc, copy, sizeof copy) == n && copy[hdr + 16 + 784 * 2 + 3] == px);
+
+    /* short, or a header for another gzip file (size changed), or a bad IDX header inside: not used */
+    t_write_file(dir, "cimg.gz.decoded", copy, n - 1, 0);
+    CHECK(loads_pixel(gz, lp, px));
+    CHECK(slurp(dc, copy, sizeof copy) == n);
+    copy[8] ^= 1;
+    copy[hdr + 16 + 784 * 2 + 3] = (uint8_t)(px + 3);
+    t_write_file(dir, "cimg.gz.decoded", copy, n, 0);
+    CHECK(loads_pixel(gz, lp, px));
+    slurp(dc, copy, sizeof copy);
+    copy[hdr + 3] = 0x01; /* magic 0x801 inside, CRC made to match */
+    crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), copy + hdr, (uInt)(n - hdr));
+    for (int k = 0; k < 4; k++) copy[56 + k] = (uint8_t)(crc >> (8 * k));
+    t_write_file(dir, "cimg.gz.decoded", copy, n, 0);
+    CHECK(loads_pixel(gz, lp, px));
+
+    /* the gzip file replaced (new content, another mtime): its copy is stale */
+    img[16 + 784 * 2 + 3] = (uint8_t)(px + 4);
+    write_file("cimg.gz", img, ni, 1);
+    struct timespec later[2] = {{0, UTIME_OMIT}, {2000000000, 0}};
+    CHECK(utimensat(AT_FDCWD, gz, later, 0) == 0);
+    CHECK(loads_pixel(gz, lp, (uint8_t)(px + 4)));
+
+    /* rewritten in place with the same size and mtime (within one timestamp tick): the gzip trailer
+     * tells the contents apart */
+    struct stat before, after;
+    CHECK(stat(gz, &before) == 0);
+    img[16 + 784 * 2 + 3] = (uint8_t)(px + 5);
+    write_file("cimg.gz", img, ni, 1);
+    struct timespec same[2] = {{0, UTIME_OMIT}, before.st_mtim};
+    CHECK(utimensat(AT_FDCWD, gz, same, 0) == 0 && stat(gz, &after) == 0);
+    CHECK(after.st_ino == before.st_ino && after.st_size == before.st_size);
+    CHECK(loads_pixel(gz, lp, (uint8_t)(px + 5)));
+    img[16 + 784 * 2 + 3] = (uint8_t)(px + 4);
+    write_file("cimg.gz", img, ni, 1);
+    CHECK(utimensat(AT_FDCWD, gz, later, 0) == 0);
+    img[16 + 784 * 2 + 3] = px;
+
+    /* a directory where the copy would go: loads as before, nothing written */
+    unlink(dc);
+    CHECK(mkdir(dc, 0755) == 0);
+    CHECK(loads_pixel(gz, lp, (uint8_t)(px + 4)));
+    CHECK(loads_pixel(gz, lp, (uint8_t)(px + 4)));
+    rmdir(dc);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/rm_idx_XXXXXX");
@@ -308,6 +404,7 @@ int main(void)
     test_not_regular_and_one_class();
     test_split();
     test_gather();
+    test_decoded_copy();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);

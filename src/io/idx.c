@@ -9,6 +9,7 @@
 
 #include "rm_idx.h"
 #include "gzfile.h"
+#include "idx_cache.h"
 
 int rm_idx_find(const char *path, char *found, size_t n, rm_err *e)
 {
@@ -185,9 +186,75 @@ static int check_end(gzFile f, const char *path, uint32_t count, size_t item, rm
     return RM_OK;
 }
 
-/* Read one IDX file: magic, dims, payload of exactly count*item bytes, nothing after. The count is
- * checked against the data before it sizes anything: a raw file must be exactly header + count*item
- * bytes long; a gzip stream is read into a growing buffer (read_payload). */
+/* Parse one IDX stream f (path names it in errors; st its file's stat, st_size the raw length): magic,
+ * dims, payload of exactly count*item bytes, nothing after. The count is checked against the data
+ * before it sizes anything: a raw file must be exactly header + count*item bytes long; a gzip stream is
+ * read into a growing buffer (read_payload). *data is NULL after a failure. */
+static int idx_parse(gzFile f, const char *path, const struct stat *st, uint32_t magic, uint32_t *count,
+                     uint8_t **data, rm_err *e)
+{
+    size_t item = 1, cap = 0, hlen = 4 + 4 * (size_t)(magic & 0xff);
+    int rc = idx_header(f, path, magic, hlen, count, &item, e);
+    if (!rc) rc = first_cap(f, st, path, hlen, *count, item, &cap, e);
+    if (!rc) rc = read_payload(f, path, *count, item, cap, data, e);
+    if (!rc) rc = check_end(f, path, *count, item, e);
+    if (rc) {
+        rm_free(*data);
+        *data = NULL;
+    }
+    return rc;
+}
+
+/* The header bytes of a well-formed IDX file of magic's kind holding count items (into h; returns
+ * their number): what idx_parse accepted, as the file holds them. */
+static size_t idx_head(uint32_t magic, uint32_t count, uint8_t h[16])
+{
+    uint32_t v[4] = {magic, count, RM_IMG_SIDE, RM_IMG_SIDE};
+    size_t words = 1 + (magic & 0xff);
+    for (size_t i = 0; i < words; i++)
+        for (int k = 0; k < 4; k++) h[4 * i + (size_t)k] = (uint8_t)(v[i] >> (24 - 8 * k));
+    return 4 * words;
+}
+
+/* The payload bytes of count items of magic's kind. */
+static size_t idx_bytes(uint32_t magic, uint32_t count)
+{
+    return (size_t)count * (magic == 0x00000803u ? RM_IMG_SIZE : 1);
+}
+
+/* CRC-32 of an IDX file's bytes: its header for magic and count, then its payload. */
+static uint32_t idx_crc(uint32_t magic, uint32_t count, const uint8_t *data)
+{
+    uint8_t h[16];
+    size_t hlen = idx_head(magic, count, h), n = idx_bytes(magic, count);
+    uLong crc = crc32(crc32(0L, Z_NULL, 0), h, (uInt)hlen);
+    for (size_t at = 0; at < n; at += 1u << 30)
+        crc = crc32(crc, data + at, (uInt)(n - at < (1u << 30) ? n - at : 1u << 30));
+    return (uint32_t)crc;
+}
+
+/* The gzip file path (st its stat) from its decoded copy, when that is current and its CRC-32 holds:
+ * 1 with *count and *data filled, else 0 (nothing kept; the caller decodes path). */
+static int from_cache(const char *path, const struct stat *st, uint32_t magic, uint32_t *count, uint8_t **data)
+{
+    uint64_t len;
+    uint32_t crc;
+    gzFile c = rm_idx_cache_open(path, st, &len, &crc);
+    if (!c) return 0;
+    struct stat raw = *st;
+    raw.st_size = (off_t)len;
+    rm_err scratch = {0};
+    int ok = idx_parse(c, path, &raw, magic, count, data, &scratch) == RM_OK && idx_crc(magic, *count, *data) == crc;
+    gzclose_r(c);
+    if (!ok) {
+        rm_free(*data);
+        *data = NULL;
+    }
+    return ok;
+}
+
+/* Read one IDX file (idx_parse). A gzip file is read from its decoded copy when that is current
+ * (idx_cache.c), else decoded and the copy written for the next run. */
 static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t **data, rm_err *e)
 {
     char path[4096];
@@ -196,15 +263,20 @@ static int idx_read(const char *given, uint32_t magic, uint32_t *count, uint8_t 
     struct stat st;
     gzFile f = rm_gzopen(path, &st, e);
     if (!f) return e->code;
-    size_t item = 1, cap = 0, hlen = 4 + 4 * (size_t)(magic & 0xff);
-    int rc = idx_header(f, path, magic, hlen, count, &item, e);
-    if (!rc) rc = first_cap(f, &st, path, hlen, *count, item, &cap, e);
-    if (!rc) rc = read_payload(f, path, *count, item, cap, data, e);
-    if (!rc) rc = check_end(f, path, *count, item, e);
+    int gz = !gzdirect(f);
+    if (gz && from_cache(path, &st, magic, count, data)) {
+        gzclose_r(f);
+        return RM_OK;
+    }
+    int rc = idx_parse(f, path, &st, magic, count, data, e);
     if (gzclose_r(f) != Z_OK && rc == RM_OK) rc = rm_fail(e, RM_ERR_IO, "%s: corrupt gzip data (bad trailer)", path);
     if (rc) {
         rm_free(*data);
         *data = NULL;
+    } else if (gz) {
+        uint8_t h[16];
+        size_t hlen = idx_head(magic, *count, h);
+        rm_idx_cache_write(path, &st, h, hlen, *data, idx_bytes(magic, *count), idx_crc(magic, *count, *data));
     }
     return rc;
 }
