@@ -62,6 +62,27 @@ int rm_tfevents_scalar(rm_tfevents *w, const char *tag, int64_t step, double wal
 int rm_tfevents_histogram(rm_tfevents *w, const char *tag, int64_t step, double wall_time, const float *x, size_t n,
                           rm_err *e);
 
+/* A hyper-parameter of TensorBoard's HParams plugin: a number, a string or a boolean. */
+typedef struct rm_hparam {
+    const char *name; /* UTF-8 */
+    enum { RM_HP_NUMBER, RM_HP_STRING, RM_HP_BOOL } kind;
+    double number;    /* RM_HP_NUMBER; RM_HP_BOOL: 0 or 1 */
+    const char *text; /* RM_HP_STRING, UTF-8 */
+} rm_hparam;
+
+/* Append the HParams plugin's session start at step 0, as SummaryWriter.add_hparams writes it: a Value
+ * tagged "_hparams_/session_start_info" whose metadata's plugin "hparams" holds HParamsPluginData
+ * {session_start_info {hparams (the n of hp), group_name group (sessions of one group, e.g. the seeds
+ * of a setting, are aggregated), start_time_secs wall_time}} (tensorboard/plugins/hparams/
+ * plugin_data.proto; version 0). */
+int rm_tfevents_session_start(rm_tfevents *w, const rm_hparam *hp, int n, const char *group, double wall_time,
+                              rm_err *e);
+
+/* Append the session's end ("_hparams_/session_end_info": SessionEndInfo {status: 1 success or 2
+ * failure, end_time_secs wall_time}) at step (after the last epoch's, so that a resume, which keeps the
+ * records through its epoch, drops it). */
+int rm_tfevents_session_end(rm_tfevents *w, int success, int64_t step, double wall_time, rm_err *e);
+
 /* fflush the file so the records written so far survive a crash of the process (not of the machine: no fsync). */
 int rm_tfevents_flush(rm_tfevents *w, rm_err *e);
 

@@ -247,6 +247,16 @@ REGMNIST_TEST_SIGTERM_AFTER_STEPS=25 "$bin" --config "$tmp/es.json" --out "$tmp/
 same "$?" 143 "SIGTERM with tensorboard"
 expect 0 "resume with tensorboard" -- --resume "$tmp/tb" --quiet
 same "$(ls "$tmp/tb" | grep -c '^events.out.tfevents')" 1 "a resumed run keeps one event file"
+# ... with one HParams session start (the first run's overrides) and one end, also after a finished run
+# is resumed for more epochs (its end is dropped with the epochs after the resumed one's, then written anew)
+tbcheck() {
+  bash "$src/tests/tfevents.sh" "$1" > "$tmp/tbcheck.log" 2>&1; local rc=$?
+  if [[ $rc -eq 77 ]]; then echo "lifecycle: $2 skipped: $(tail -1 "$tmp/tbcheck.log")"
+  elif [[ $rc -eq 0 ]]; then ok; else no "$2: $(cat "$tmp/tbcheck.log")"; fi
+}
+tbcheck "$tmp/tb" "event file of a resumed run"
+expect 0 "a finished run resumed with tensorboard" -- --resume "$tmp/tb" --set training.epochs=6 --quiet
+tbcheck "$tmp/tb" "event file of a finished run resumed"
 REGMNIST_TEST_SIGTERM_AFTER_STEPS=15 "$bin" --config "$tmp/r.json" --out "$tmp/u" --quiet 2> /dev/null
 expect 2 "an unfinished run of the same config" -- --config "$tmp/r.json" --out "$tmp/u" --quiet
 has "$tmp/err" "continue it with regmnist --resume $tmp/u"

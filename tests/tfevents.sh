@@ -2,7 +2,9 @@
 # tfevents.sh - TensorBoard event files checked with Debian's `protoc --decode_raw`, not with our own code:
 # every record's TFRecord framing and both masked CRC-32Cs, every record decoded by protoc, the first one's
 # file_version, every scalar equal to the run's metrics.csv (train/val/test loss and acc, lr, penalty; step =
-# epoch; none for an empty cell) and the same non-empty set of histograms every epoch.
+# epoch; none for an empty cell) and the same non-empty set of histograms every epoch; the HParams plugin's
+# session start (hyper-parameters: the run's --set overrides and seed from summary.json, and its group) and
+# end (its status) as plugin_data.proto encodes them.
 # usage: tfevents.sh TARGET...
 #   TARGET is a run directory (events.out.tfevents.* and metrics.csv), or the test_tfevents helper, which is
 #   run as `test_tfevents --write DIR` to make one; with the helper, a corrupted copy must be rejected too.
@@ -28,7 +30,7 @@ command -v python3 > /dev/null || { echo "SKIPPED: python3 is missing"; exit 77;
 cat > "$tmp/tfcheck.py" << 'PY'
 """check RUN_DIR: decode a run's event files with protoc and compare with metrics.csv;
 corrupt FILE crc|value: spoil a copy (a data byte; or the first scalar's value, CRC fixed up)."""
-import codecs, csv, decimal, glob, os, struct, subprocess, sys
+import codecs, csv, decimal, glob, json, os, struct, subprocess, sys
 
 TABLE = []
 for i in range(256):
@@ -111,12 +113,96 @@ COLUMNS = {"train_loss": "train/loss", "train_acc": "train/acc", "val_loss": "va
            "test_loss": "test/loss", "test_acc": "test/acc", "lr": "lr", "penalty": "penalty",
            "train_eval_loss": "train_eval/loss", "train_eval_acc": "train_eval/acc"}
 
+def hparams_record(tag, step, val, sessions):
+    """A "_hparams_/..." value (the HParams plugin, tensorboard/plugins/hparams/plugin_data.proto):
+    metadata (9) { plugin_data (1) { plugin_name (1) "hparams", content (2) HParamsPluginData } };
+    HParamsPluginData { version (1) 0, omitted; session_start_info (3) | session_end_info (4) }.
+    Appends ("start", step, hparams dict, group, start time) or ("end", step, status, end time)."""
+    pd = get(get(val, 9, list) or [], 1, list) or []
+    content = get(pd, 2, list)
+    if string(get(pd, 1, str) or "") != "hparams" or content is None:
+        return "%s: no plugin_data of plugin hparams: %s" % (tag, val)
+    if get(content, 1, str) not in (None, "0"):
+        return "%s: plugin data version %s, not 0" % (tag, get(content, 1, str))
+    start, end = get(content, 3, list), get(content, 4, list)
+    if tag == "_hparams_/session_start_info" and start is not None:
+        hp = {}
+        for f, entry in start:
+            if f != 1:
+                continue
+            key, value = string(get(entry, 1, str) or ""), get(entry, 2, list) or []
+            kinds = [(k, v) for k, v in value]
+            if len(kinds) != 1 or kinds[0][0] not in (2, 3, 4):
+                return "%s: hparam %s: not one number, string or bool: %s" % (tag, key, value)
+            k, v = kinds[0]
+            hp[key] = f64(v) if k == 2 else string(v) if k == 3 else bool(int(v))
+        t = get(start, 5, str)
+        sessions.append(("start", step, hp, string(get(start, 4, str) or ""), f64(t) if t else None))
+    elif tag == "_hparams_/session_end_info" and end is not None:
+        t = get(end, 2, str)
+        sessions.append(("end", step, int(get(end, 1, str) or "0"), f64(t) if t else None))
+    else:
+        return "%s: holds neither a session start (3) nor a session end (4): %s" % (tag, content)
+    return None
+
+def check_sessions(run, sessions, last_epoch):
+    """The HParams records against summary.json: one session start at step 0 whose hparams are the
+    --set overrides (but name, seed, threads, output.*; a JSON number, bool or string, else the text) and
+    the seed, with the group (the config's name and those overrides, or the name a sweep gives a setting) and
+    a start time; one end with status 1 (ok, patience) or 2 (diverged) after the
+    last epoch, none for a run that did not end. A directory without summary.json (the helper's) has none."""
+    starts = [x for x in sessions if x[0] == "start"]
+    ends = [x for x in sessions if x[0] == "end"]
+    path = os.path.join(run, "summary.json")
+    if not os.path.exists(path):
+        return ["%s: HParams records without summary.json: %s" % (run, sessions)] if sessions else []
+    summ = json.load(open(path))
+    want, named, group = {}, False, summ["name"]
+    for o in summ.get("overrides", []):
+        k, _, v = o.partition("=")
+        named |= k == "name"
+        if k in ("name", "seed", "threads") or k.startswith("output."):
+            continue
+        group += " " + o
+        try:
+            v = json.loads(v)
+        except ValueError:
+            pass
+        want[k] = v if isinstance(v, (bool, str)) else float(v) if isinstance(v, (int, float)) else o.partition("=")[2]
+    want["seed"] = float(summ["seed"])
+    errors = []
+    if len(starts) != 1:
+        errors.append("%s: %d HParams session starts, expected 1" % (run, len(starts)))
+    else:
+        _, step, hp, _, t = starts[0]
+        group = summ["name"] if named else group  # a sweep names each setting (the same for its seeds)
+        if "--resume" in summ.get("command", ""):
+            # summary.json has the resume's overrides; the start is the first run's: its hyper-parameters
+            # are keys of config.json with its values (training.epochs, which a resume may change, aside)
+            cfg, want = json.load(open(os.path.join(run, "config.json"))), {"seed": want["seed"]}
+            for k in hp:
+                node = cfg
+                for part in k.split("."):
+                    node = node.get(part) if isinstance(node, dict) else None
+                want[k] = hp[k] if k == "training.epochs" else node if not isinstance(node, (int, float)) or \
+                    isinstance(node, bool) else float(node)
+            group = starts[0][3] if starts[0][3].startswith(summ["name"]) else summ["name"]
+        if step != 0 or hp != want or starts[0][3] != group or not t:
+            errors.append("%s: session start step %d, group %r, time %s, hparams %s; expected step 0, group %r, a"
+                          " time and %s" % (run, step, starts[0][3], t, hp, group, want))
+    status = 2 if summ.get("stop_reason") == "diverged" else 1 if summ.get("status") == "ok" else None
+    if status is None and ends:
+        errors.append("%s: a session end for a run that did not end: %s" % (run, ends))
+    if status is not None and (len(ends) != 1 or ends[0][2] != status or ends[0][1] <= last_epoch or not ends[0][3]):
+        errors.append("%s: session ends %s; expected one with status %d after step %d" % (run, ends, status, last_epoch))
+    return errors
+
 def check(run):
     errors = []
     files = sorted(glob.glob(os.path.join(run, "events.out.tfevents.*")))
     if not files:
         return ["%s: no events.out.tfevents.* file" % run]
-    scalars, histos, n_rec = {}, {}, 0
+    scalars, histos, n_rec, sessions = {}, {}, 0, []
     for path in files:  # in name (= time) order: a later file's value for a (tag, step) wins, as a resumed run's
         try:
             recs = records(path)
@@ -150,7 +236,11 @@ def check(run):
             val = vals[0]
             tag = string(get(val, 1, str) or "")
             simple, histo = get(val, 2, str), get(val, 5, list)
-            if not tag or (simple is None) == (histo is None):
+            if tag.startswith("_hparams_/"):
+                err = hparams_record(tag, step, val, sessions)
+                if err:
+                    errors.append("%s: record %d: %s" % (path, i, err))
+            elif not tag or (simple is None) == (histo is None):
                 errors.append("%s: record %d: not a tagged scalar or histogram: %s" % (path, i, val))
             elif simple is not None:
                 scalars[(tag, step)] = f32(simple)
@@ -187,6 +277,7 @@ def check(run):
                 errors.append("%s step %d = %.9g, metrics.csv %s = %s" % (tag, ep, got, col, cell))
             else:
                 n_cmp += 1
+    errors += check_sessions(run, sessions, max(steps) if steps else 0)
     checked = {COLUMNS[c] for c in COLUMNS if rows and c in rows[0]}
     for (tag, step) in scalars:
         if tag in checked and step not in steps:

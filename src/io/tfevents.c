@@ -5,12 +5,16 @@
  * fields written here:
  *   Event          { double wall_time = 1; int64 step = 2; string file_version = 3; Summary summary = 5; }
  *   Summary        { repeated Value value = 1; }
- *   Summary.Value  { string tag = 1; float simple_value = 2; HistogramProto histo = 5; }
+ *   Summary.Value  { string tag = 1; float simple_value = 2; HistogramProto histo = 5;
+ *                    SummaryMetadata metadata = 9; }
+ *   SummaryMetadata { PluginData plugin_data = 1; }  PluginData { string plugin_name = 1; bytes content = 2; }
  *   HistogramProto { double min = 1, max = 2, num = 3, sum = 4, sum_squares = 5;
  *                    repeated double bucket_limit = 6 [packed]; repeated double bucket = 7 [packed]; }
  * Every message's size is computed first, so each record is encoded front to back into one buffer (kept
  * between records) and written with one fwrite. The fields are written even when zero (proto3 readers
- * accept explicit defaults), except the first record's step, as TensorFlow writes it. */
+ * accept explicit defaults), except the first record's step, as TensorFlow writes it, and the HParams
+ * plugin's version 0, as PyTorch writes it. Over 600 lines: the framing, the three kinds of record
+ * and the resume share the encoder's static helpers, and a split would only export them. */
 #define _POSIX_C_SOURCE 200809L
 #include "rm_tfevents.h"
 
@@ -550,6 +554,110 @@ int rm_tfevents_histogram(rm_tfevents *w, const char *tag, int64_t step, double 
     p = put_len(p, 7, packed);
     for (size_t j = 0; j < k; j++) p = put_double(p, num > 0 && s + j >= 1 ? w->counts[s + j - 1] : 0.0);
     return write_record(w, rec, e);
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The HParams plugin (tensorboard/plugins/hparams/plugin_data.proto, google/protobuf/struct.proto) */
+
+#define HP_PLUGIN "hparams"
+
+/* Bytes of the google.protobuf.Value of h: number_value = 2 (double), string_value = 3, bool_value = 4. */
+static size_t hp_value_len(const rm_hparam *h)
+{
+    return h->kind == RM_HP_NUMBER ? 9 : h->kind == RM_HP_BOOL ? 2 : len_field(strlen(h->text));
+}
+
+/* Bytes of h's hparams map entry {key = 1, value = 2}. */
+static size_t hp_entry_len(const rm_hparam *h) { return len_field(strlen(h->name)) + len_field(hp_value_len(h)); }
+
+static uint8_t *put_hp_entry(uint8_t *p, const rm_hparam *h)
+{
+    p = put_len(p, 1, hp_entry_len(h));
+    p = put_bytes(p, 1, h->name, strlen(h->name));
+    p = put_len(p, 2, hp_value_len(h));
+    if (h->kind == RM_HP_NUMBER) return put_key_double(p, 2, h->number);
+    if (h->kind == RM_HP_STRING) return put_bytes(p, 3, h->text, strlen(h->text));
+    *p++ = KEY(4, WT_VARINT);
+    *p++ = h->number != 0.0;
+    return p;
+}
+
+/* Append a summary Value {tag, metadata = 9 {plugin_data = 1 {plugin_name = 1 "hparams", content = 2
+ * HParamsPluginData {field: the data_len bytes encode writes}}}}; version 0 is proto3's default, so
+ * not written (as Python's SerializeToString leaves it out). */
+static int hp_record(rm_tfevents *w, const char *tag, int64_t step, double wall_time, int field, size_t data_len,
+                     uint8_t *(*encode)(uint8_t *, const void *), const void *arg, rm_err *e)
+{
+    size_t n, content = len_field(data_len), plugin = len_field(strlen(HP_PLUGIN)) + len_field(content);
+    size_t meta = len_field(plugin);
+    if (check_open(w, e)) return e->code;
+    uint8_t *p = begin_summary(w, tag, strlen(tag), step, wall_time, len_field(meta), &n, e);
+    if (!p) return e->code;
+    p = put_len(p, 9, meta);
+    p = put_len(p, 1, plugin);
+    p = put_bytes(p, 1, HP_PLUGIN, strlen(HP_PLUGIN));
+    p = put_len(p, 2, content);
+    p = put_len(p, field, data_len);
+    encode(p, arg);
+    return write_record(w, n, e);
+}
+
+typedef struct {
+    const rm_hparam *hp;
+    int n;
+    const char *group;
+    double start;
+} hp_start;
+
+/* SessionStartInfo {hparams = 1 (map entries), group_name = 4, start_time_secs = 5}. */
+static size_t hp_start_len(const hp_start *s)
+{
+    size_t len = 9 + (s->group[0] ? len_field(strlen(s->group)) : 0);
+    for (int i = 0; i < s->n; i++) len += len_field(hp_entry_len(&s->hp[i]));
+    return len;
+}
+
+static uint8_t *put_hp_start(uint8_t *p, const void *arg)
+{
+    const hp_start *s = arg;
+    for (int i = 0; i < s->n; i++) p = put_hp_entry(p, &s->hp[i]);
+    if (s->group[0]) p = put_bytes(p, 4, s->group, strlen(s->group));
+    return put_key_double(p, 5, s->start);
+}
+
+int rm_tfevents_session_start(rm_tfevents *w, const rm_hparam *hp, int n, const char *group, double wall_time,
+                              rm_err *e)
+{
+    for (int i = 0; i < n; i++) {
+        const char *t = hp[i].kind == RM_HP_STRING ? hp[i].text : "";
+        if (!valid_utf8((const unsigned char *)hp[i].name, strlen(hp[i].name)) ||
+            !valid_utf8((const unsigned char *)t, strlen(t)))
+            return rm_fail(e, RM_ERR_IO, "%s: hyper-parameter %d is not valid UTF-8", w->path, i);
+    }
+    if (!valid_utf8((const unsigned char *)group, strlen(group)))
+        return rm_fail(e, RM_ERR_IO, "%s: the session group is not valid UTF-8", w->path);
+    const hp_start s = {hp, n, group, wall_time};
+    return hp_record(w, "_hparams_/session_start_info", 0, wall_time, 3, hp_start_len(&s), put_hp_start, &s, e);
+}
+
+typedef struct {
+    int status;
+    double end;
+} hp_end;
+
+/* SessionEndInfo {status = 1 (enum), end_time_secs = 2}. */
+static uint8_t *put_hp_end(uint8_t *p, const void *arg)
+{
+    const hp_end *s = arg;
+    *p++ = KEY(1, WT_VARINT);
+    *p++ = (uint8_t)s->status;
+    return put_key_double(p, 2, s->end);
+}
+
+int rm_tfevents_session_end(rm_tfevents *w, int success, int64_t step, double wall_time, rm_err *e)
+{
+    const hp_end s = {success ? 1 : 2, wall_time}; /* STATUS_SUCCESS, STATUS_FAILURE (api.proto) */
+    return hp_record(w, "_hparams_/session_end_info", step, wall_time, 4, 2 + 9, put_hp_end, &s, e);
 }
 
 int rm_tfevents_flush(rm_tfevents *w, rm_err *e)

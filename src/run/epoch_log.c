@@ -3,7 +3,10 @@
  * activations.csv, the TensorBoard events and the weight images. */
 #include "epoch_log.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "rm_data.h"
 #include "rm_png.h"
@@ -187,6 +190,64 @@ int rm_epoch_files_open(rm_epoch_files *f, const rm_config *c, int resume, int e
     if (c->output.tensorboard && (resume ? rm_tfevents_resume(&f->tb, f->dir, epoch, e) : rm_tfevents_open(&f->tb, f->dir, e)))
         return e->code;
     return RM_OK;
+}
+
+/* One --set override "key=VALUE" as a hyper-parameter: a JSON number or boolean as such, a JSON string
+ * as its text, anything else (a bare word, an array or object) as the text after "=". hp->name points
+ * into key (the key, NUL-terminated there); *json holds what hp->text points into, for the caller to
+ * free. */
+static void set_hparam(const char *set, char *key, size_t n, rm_hparam *hp, cJSON **json)
+{
+    const char *eq = strchr(set, '=');
+    size_t klen = eq ? (size_t)(eq - set) : strlen(set);
+    if (klen >= n) klen = n - 1;
+    memcpy(key, set, klen);
+    key[klen] = '\0';
+    const char *val = eq ? eq + 1 : "";
+    *hp = (rm_hparam){key, RM_HP_STRING, 0.0, val};
+    *json = cJSON_ParseWithOpts(val, NULL, 1);
+    if (cJSON_IsNumber(*json)) *hp = (rm_hparam){key, RM_HP_NUMBER, (*json)->valuedouble, NULL};
+    if (cJSON_IsBool(*json)) *hp = (rm_hparam){key, RM_HP_BOOL, cJSON_IsTrue(*json) ? 1.0 : 0.0, NULL};
+    if (cJSON_IsString(*json)) hp->text = (*json)->valuestring;
+}
+
+int rm_epoch_files_hparams(rm_epoch_files *f, const rm_config *c, const char *const *sets, int nsets, rm_err *e)
+{
+    if (!f->tb.f) return RM_OK;
+    rm_hparam *hp = rm_alloc((size_t)nsets + 1, sizeof *hp, "hyper-parameters", e);
+    cJSON **json = hp ? rm_alloc((size_t)nsets + 1, sizeof *json, "hyper-parameters", e) : NULL;
+    char(*keys)[256] = json ? rm_alloc((size_t)nsets + 1, sizeof *keys, "hyper-parameters", e) : NULL;
+    char group[1024];
+    int n = 0, named = 0, rc = keys ? RM_OK : e->code;
+    size_t at = (size_t)snprintf(group, sizeof group, "%s", c->name);
+    for (int i = 0; !rc && i < nsets; i++) {
+        set_hparam(sets[i], keys[n], sizeof keys[n], &hp[n], &json[n]);
+        if (strcmp(keys[n], "name") == 0 || strcmp(keys[n], "seed") == 0 || strcmp(keys[n], "threads") == 0 ||
+            strncmp(keys[n], "output.", 7) == 0) { /* where and how, not what, is trained */
+            named |= strcmp(keys[n], "name") == 0; /* a sweep's name names its setting */
+            cJSON_Delete(json[n]);
+            continue;
+        }
+        if (at < sizeof group) at += (size_t)snprintf(group + at, sizeof group - at, " %s", sets[i]);
+        n++;
+    }
+    if (named) snprintf(group, sizeof group, "%s", c->name);
+    if (!rc) {
+        hp[n] = (rm_hparam){"seed", RM_HP_NUMBER, c->seed, NULL};
+        rc = rm_tfevents_session_start(&f->tb, hp, n + 1, group, rm_tfevents_wall_time(), e);
+        if (!rc) rc = rm_tfevents_flush(&f->tb, e);
+    }
+    for (int i = 0; json && i < n; i++) cJSON_Delete(json[i]);
+    rm_free(keys);
+    rm_free(json);
+    rm_free(hp);
+    return rc;
+}
+
+int rm_epoch_files_session_end(rm_epoch_files *f, int success, int epoch, rm_err *e)
+{
+    if (!f->tb.f) return RM_OK;
+    return rm_tfevents_session_end(&f->tb, success, (int64_t)epoch + 1, rm_tfevents_wall_time(), e);
 }
 
 int rm_epoch_files_write(rm_epoch_files *f, const rm_config *c, const rm_params *p, const rm_epoch_row *row,

@@ -34,6 +34,15 @@ int rm_epoch_files_init(rm_epoch_files *f, const char *dir, const rm_config *c, 
  * cut to epoch) and cut the event file to epoch. */
 int rm_epoch_files_open(rm_epoch_files *f, const rm_config *c, int resume, int epoch, rm_err *e);
 
+/* TensorBoard's HParams tab (with output.tensorboard, for a new run): the session start, whose
+ * hyper-parameters are the --set overrides (name aside) and the seed; its group, which aggregates
+ * sessions, is the config's name with those overrides, or the name a sweep sets for the setting (the
+ * same for its seeds). Overrides of name, threads and output.* are not hyper-parameters. */
+int rm_epoch_files_hparams(rm_epoch_files *f, const rm_config *c, const char *const *sets, int nsets, rm_err *e);
+
+/* The session's end after epoch (with output.tensorboard): success, or failure (diverged). */
+int rm_epoch_files_session_end(rm_epoch_files *f, int success, int epoch, rm_err *e);
+
 /* After an epoch: its metrics.csv row (flushed), weights.csv and activations.csv, the weight images
  * when asked every epoch, and the TensorBoard events (p the model's parameters and gradients). */
 int rm_epoch_files_write(rm_epoch_files *f, const rm_config *c, const rm_params *p, const rm_epoch_row *row,

@@ -368,6 +368,7 @@ static int open_outputs(run_state *s, rm_err *e)
     if (!o->resume) rm_rundir_remove_temps(s->dir);
     if (rm_path_join(path, sizeof path, s->dir, "config.json", e) || rm_write_json(path, s->resolved, e)) return e->code;
     if (rm_epoch_files_open(&s->log, c, o->resume, s->p.epoch, e)) return e->code;
+    if (!o->resume && rm_epoch_files_hparams(&s->log, c, o->sets, o->nsets, e)) return e->code;
     if (c->output.augment_preview && !o->resume && write_augment_preview(s->dir, &s->aug, s->seed, s, e)) return e->code;
     if (!o->quiet) {
         fprintf(stderr, "regmnist: %s: %u train, %u val, %u test images; %zu parameters; loaded in %.2f s\n", c->name,
@@ -605,9 +606,11 @@ static rm_epoch_row final_model(run_state *s, int ended)
 
 /* Close the per-epoch files (reporting the first write error in e) and, when the run ended well,
  * write model.safetensors (BatchNorm's batch count as of the final epoch) and the weight images. */
-static int close_outputs(run_state *s, int ended, const rm_epoch_row *final, rm_err *e)
+static int close_outputs(run_state *s, int ended, int diverged, const rm_epoch_row *final, rm_err *e)
 {
-    int rc = rm_epoch_files_close(&s->log, e);
+    int rc = ended || diverged ? rm_epoch_files_session_end(&s->log, ended, s->p.epoch, e) : RM_OK;
+    rm_err later;
+    if (rm_epoch_files_close(&s->log, rc ? &later : e) && !rc) rc = e->code;
     if (ended && s->p.epoch > 0 && !rc) {
         const int64_t bn = final->epoch == s->p.epoch ? s->p.bn_batches
                                                       : s->p.bn_batches - (int64_t)(s->p.epoch - final->epoch) * s->steps;
@@ -637,7 +640,7 @@ static int finish(run_state *s, int stop, int rc, rm_err *e)
         stop = STOP_FAILED;
     }
     const rm_epoch_row final = final_model(s, ended);
-    const int crc = close_outputs(s, ended, &final, &e2);
+    const int crc = close_outputs(s, ended, stop == STOP_DIVERGED, &final, &e2);
     const char *signame = g_signal == SIGINT ? "SIGINT" : g_signal == SIGTERM ? "SIGTERM" : "a signal";
     if (stop == STOP_INTERRUPTED && p->epoch == 0)
         rc = rm_fail(e, 128 + g_signal, "interrupted by %s before the first epoch ended; nothing to resume: run it again",
