@@ -107,6 +107,12 @@ def wall(cmd, env):
     return w
 
 
+def alternate(i, *fs):
+    """Call fs in order in even rounds i and in reverse order in odd ones."""
+    for f in (fs if i % 2 == 0 else fs[::-1]):
+        f()
+
+
 def flops_per_epoch(hidden, n=60000):
     widths = [784] + hidden + [10]
     macs = sum(a * b for a, b in zip(widths, widths[1:]))
@@ -151,6 +157,7 @@ def main():
     ap.add_argument("--coretype", default="default")
     ap.add_argument("--dataloader", action="store_true", help="also time the DataLoader-style twin (headline)")
     a = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks (the busy loop's kill)
     sel = [ALIAS.get(x.strip(), x.strip()) for x in a.only.split(",")] if a.only else list(ROWS)
     bad = [x for x in sel if x not in ROWS]
     if bad:
@@ -224,6 +231,13 @@ class Bench:
         rss = timed(cmd + [x for s in sets for x in ("--set", s)], self.torch_env(blas_threads))[0]
         s = json.load(open(os.path.join(out, "summary.json")))
         return {"epoch": s["epoch_seconds"][0], "eval": s["eval_seconds"][0], "sps": s["samples_per_second"], "rss": rss}
+
+    def fresh_dir(self, name):
+        """An empty directory <out>/name (absolute)."""
+        d = os.path.abspath(os.path.join(self.a.out, name))
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        return d
 
     def measure(self):
         """Every selected row; returns (bench.json's object, bench.md's lines)."""
@@ -353,9 +367,7 @@ class Bench:
     def row_sweep(self):
         """12-run MNIST sweep wall times: regmnist sweep --jobs 2 vs PyTorch (a) and (b)."""
         a, env = self.a, self.env
-        d = os.path.abspath(os.path.join(a.out, "sweep"))
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
+        d = self.fresh_dir("sweep")
         base = os.path.abspath("configs/smoke_5pct.json")
         grid = {"regularization.l2": [0, 1e-4], "model.dropout": [0, 0.5]}
         seeds = [1, 2, 3]
@@ -408,7 +420,7 @@ class Bench:
         """configs/smoke_5pct.json as a whole process (its own thread setting), and the loading part of it."""
         W, Ld, rss = [], [], 0
         for i in range(max(5, self.a.sweep_runs)):
-            out = os.path.join(self.a.out, "sweep", "smoke")
+            out = os.path.join(self.a.out, "smoke")
             r, w = timed([os.path.join(self.a.build, "regmnist"), "--config", "configs/smoke_5pct.json", "--set",
                           f'data.dir="{self.gzdir}"', "--out", out, "--force", "--quiet"], self.env)
             s = json.load(open(os.path.join(out, "summary.json")))
@@ -425,8 +437,7 @@ class Bench:
     def row_iris(self):
         """configs/iris.json as a whole process into a fresh directory vs one bench/torch_iris.py run."""
         a = self.a
-        d = os.path.abspath(os.path.join(a.out, "iris"))
-        os.makedirs(d, exist_ok=True)
+        d = self.fresh_dir("iris")
         R, T = [], []
         for i in range(a.runs):
             def reg():
@@ -442,8 +453,7 @@ class Bench:
                          self.torch_env(1))
                 r = json.load(open(js))
                 T.append({"wall": w, "train": r["runs"][0]["train_seconds"], "import": r["import_seconds"]})
-            for f in ((reg, torch) if i % 2 == 0 else (torch, reg)):
-                f()
+            alternate(i, reg, torch)
             print(f"bench: iris {i + 1}: regmnist {R[-1]['wall']:.3f} s, PyTorch {T[-1]['wall']:.2f} s "
                   f"(training {T[-1]['train']:.2f} s)", file=sys.stderr)
         m = {"reg": R, "torch": T, "reg_best": lo(R, "wall"), "reg_median": med(R, "wall"),
@@ -469,9 +479,7 @@ class Bench:
     def row_iris_sweep(self):
         """The iris sweep spec with regmnist sweep --jobs 2 vs one bench/torch_iris.py process over its runs."""
         a = self.a
-        d = os.path.abspath(os.path.join(a.out, "iris-sweep"))
-        shutil.rmtree(d, ignore_errors=True)
-        os.makedirs(d)
+        d = self.fresh_dir("iris-sweep")
         spec = json.load(open(a.iris_sweep_spec))
         spec["base"] = os.path.abspath(os.path.join(os.path.dirname(a.iris_sweep_spec), spec["base"]))
         reg = os.path.join(a.build, "regmnist")
@@ -495,8 +503,7 @@ class Bench:
                 js = os.path.join(d, "torch.json")
                 T.append(wall([PY, "bench/torch_iris.py", "--many", many, "--threads", "1", "--out", js],
                               self.torch_env(1)))
-            for f in ((regs, torch) if i % 2 == 0 else (torch, regs)):
-                f()
+            alternate(i, regs, torch)
             print(f"bench: iris sweep {i + 1}: regmnist {R[-1]:.2f} s, PyTorch {T[-1]:.2f} s", file=sys.stderr)
         r = json.load(open(os.path.join(d, "torch.json")))
         m = {"runs": len(runs), "reg": R, "torch": T, "reg_best": min(R), "reg_median": st.median(R),
@@ -525,12 +532,14 @@ class Bench:
             for i in range(a.runs):
                 one = lambda: R1.append(self.reg(HEADLINE, [], 1, "c1"))  # noqa: E731
                 two = lambda: R2.append(self.reg(HEADLINE, [], 2, "c2"))  # noqa: E731
-                for f in ((one, two) if i % 2 == 0 else (two, one)):
-                    f()
+                alternate(i, one, two)
                 print(f"bench: contention {i + 1}: threads 1 {R1[-1]['epoch']:.3f} s, 2 {R2[-1]['epoch']:.3f} s",
                       file=sys.stderr)
-        finally:
-            os.killpg(busy.pid, signal.SIGKILL)
+        finally:  # also on an error, ^C or SIGTERM (main turns it into SystemExit)
+            try:
+                os.killpg(busy.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             busy.wait()
         ratios = [y["epoch"] / x["epoch"] for x, y in zip(R1, R2)]
         m = {"cpu": cpu, "t1": [x["epoch"] for x in R1], "t2": [x["epoch"] for x in R2], "t1_best": lo(R1),
@@ -550,8 +559,7 @@ class Bench:
         for i in range(a.runs):
             pin = lambda: P.append(self.reg(HEADLINE, [], "auto", "p", ["taskset", "-c", str(cpu)]))  # noqa: E731
             free = lambda: U.append(self.reg(HEADLINE, [], "auto", "u"))  # noqa: E731
-            for f in ((pin, free) if i % 2 == 0 else (free, pin)):
-                f()
+            alternate(i, pin, free)
             print(f"bench: taskset {i + 1}: pinned {P[-1]['threads']} threads {P[-1]['epoch']:.3f} s, unpinned "
                   f"{U[-1]['threads']} threads {U[-1]['epoch']:.3f} s", file=sys.stderr)
         src = lambda xs: sorted({f"{x['threads']} ({x['threads_source']})" for x in xs})  # noqa: E731
