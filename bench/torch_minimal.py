@@ -13,7 +13,7 @@ usage: /usr/bin/python3 bench/torch_minimal.py --config FILE [--set key=JSON]...
            [--epochs N] [--threads N] [--train-eval N] [--out FILE.json] [--eval-every-epoch]
        /usr/bin/python3 bench/torch_minimal.py --many FILE.json [--threads N] [--out FILE.json]
 --many runs a list of runs in one process ([{"config": F, "set": [...], "seed": N, "epochs": N}, ...]),
-paying the import once. Writes a JSON summary (per run: epoch_seconds, eval_seconds, load_seconds,
+paying the import once. Writes a JSON summary (per run: epoch_seconds, eval_seconds, load_seconds, train_seconds,
 test_acc) to --out. Thread settings: torch.set_num_threads(--threads, default 1); OpenBLAS threads
 come from the environment (OPENBLAS_NUM_THREADS; unset = OpenBLAS's default, the core count).
 """
