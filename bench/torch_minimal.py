@@ -13,7 +13,7 @@ usage: /usr/bin/python3 bench/torch_minimal.py --config FILE [--set key=JSON]...
            [--epochs N] [--threads N] [--train-eval N] [--out FILE.json] [--eval-every-epoch]
        /usr/bin/python3 bench/torch_minimal.py --many FILE.json [--threads N] [--out FILE.json]
 --many runs a list of runs in one process ([{"config": F, "set": [...], "seed": N, "epochs": N}, ...]),
-paying the import once. Writes a JSON summary (per run: epoch_seconds, eval_seconds, load_seconds,
+paying the import once. Writes a JSON summary (per run: epoch_seconds, eval_seconds, load_seconds, train_seconds,
 test_acc) to --out. Thread settings: torch.set_num_threads(--threads, default 1); OpenBLAS threads
 come from the environment (OPENBLAS_NUM_THREADS; unset = OpenBLAS's default, the core count).
 """
@@ -43,11 +43,12 @@ def data(d):
     return _DATA[key]
 
 
-def net_for(m):
+def net_for(m, inputs=784, classes=10):
+    """The model section as a torch.nn.Sequential: inputs features in, classes logits out."""
     hidden = m["hidden"]
     drops = m["dropout"] if isinstance(m["dropout"], list) else [m["dropout"]] * len(hidden)
     act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}[m["activation"]]
-    layers, width = [], 784
+    layers, width = [], inputs
     if m["input_dropout"] > 0:
         layers.append(torch.nn.Dropout(m["input_dropout"]))
     for h, p in zip(hidden, drops):
@@ -60,7 +61,7 @@ def net_for(m):
         if p > 0:
             layers.append(torch.nn.Dropout(p))
         width = h
-    layers.append(torch.nn.Linear(width, 10))
+    layers.append(torch.nn.Linear(width, classes))
     return torch.nn.Sequential(*layers)
 
 
@@ -96,11 +97,23 @@ def run(cfg, eval_every_epoch, train_eval):
     Yte = torch.from_numpy(tel.astype(np.int64))
     Xva = torch_mlp.normalized(tri, va_idx, d["normalize"]) if len(va_idx) else None
     Yva = torch.from_numpy(trl[va_idx].astype(np.int64)) if len(va_idx) else None
-    te = torch.randperm(len(tr_idx), generator=torch.Generator().manual_seed(5))[:train_eval] if train_eval else None
-    Xtr_e, Ytr_e = (X[te], Y[te]) if te is not None else (None, None)
-    net = net_for(cfg["model"])
+    r = train(cfg, gen, X, Y, [(Xva, Yva), train_sample(X, Y, train_eval), (Xte, Yte)], eval_every_epoch)
+    return dict(r, load_seconds=load_s)
+
+
+def train_sample(X, Y, train_eval):
+    """The fixed sample of up to train_eval training rows evaluated beside the other sets ((None, None): none)."""
+    te = torch.randperm(len(Y), generator=torch.Generator().manual_seed(5))[:train_eval] if train_eval else None
+    return (X[te], Y[te]) if te is not None else (None, None)
+
+
+def train(cfg, gen, X, Y, evals, eval_every_epoch, classes=10):
+    """The loop: cfg's model and optimizer on the tensors X, Y; evaluates each (Xs, Ys) of evals (skipping
+    None; the last one's accuracy is test_acc) after the last epoch, or after each with eval_every_epoch."""
+    t0 = time.perf_counter()
+    t, r = cfg["training"], cfg["regularization"]
+    net = net_for(cfg["model"], X.shape[1], classes)
     opt, pen_params = optimizer_for(net, cfg)
-    r = cfg["regularization"]
     lossf = torch.nn.CrossEntropyLoss()
     n, bs = len(Y), t["batch_size"]
     stop = n - n % bs if t["drop_last"] else n
@@ -127,18 +140,17 @@ def run(cfg, eval_every_epoch, train_eval):
             opt.step()
         t2 = time.perf_counter()
         if eval_every_epoch or ep == t["epochs"] - 1:
-            if Xva is not None:
-                evaluate(Xva, Yva)
-            if Xtr_e is not None:
-                evaluate(Xtr_e, Ytr_e)
-            acc = evaluate(Xte, Yte)[1]
+            acc = [evaluate(Xs, Ys)[1] for Xs, Ys in evals if Xs is not None][-1]
         ep_s.append(t2 - t1)
         ev_s.append(time.perf_counter() - t2)
-    return {"epoch_seconds": ep_s, "eval_seconds": ev_s, "load_seconds": load_s, "test_acc": acc, "n_train": n}
+    return {"epoch_seconds": ep_s, "eval_seconds": ev_s, "test_acc": acc, "n_train": n,
+            "train_seconds": time.perf_counter() - t0}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(run_one=None, doc=__doc__):
+    """The command line of this loop, or of another one's run_one(cfg, eval_every_epoch, train_eval)."""
+    run_one = run_one or run
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
     ap.add_argument("--config")
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--seed", type=int)
@@ -159,7 +171,7 @@ def main():
     runs = []
     for s in specs:
         cfg = torch_mlp.load_config(s["config"], s.get("set", []), s.get("seed"), s.get("epochs"))
-        runs.append(run(cfg, a.eval_every_epoch or a.many is not None, a.train_eval))
+        runs.append(run_one(cfg, a.eval_every_epoch or a.many is not None, a.train_eval))
     out = {"torch": torch.__version__, "threads": a.threads, "import_seconds": IMPORT_S,
            "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
            "process_seconds": time.perf_counter() - T0, "runs": runs}
