@@ -156,6 +156,17 @@ echo '{"base": "../base.json", "out": "'"$tmp/seed1"'", "trials": 8, "sample_see
 expect 0 "no grid: --task-id 7" -- sweep "$tmp/specs/nogrid.json" --task-id 7 --quiet
 same "$(json "$tmp/nogrid/sweep.json" sample_seed)" 1 "sweep.json's default sample_seed"
 same "$(json "$tmp/nogrid/trial007/seed1/summary.json" name)" "nogrid,trial007" "run name"
+# the shipped iris_l2_search.json: 30 trials x 5 seeds of a log-uniform regularization.l2
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["base"]="../base.json"; json.dump(s, open(sys.argv[2], "w"))' \
+  "$src/configs/sweeps/iris_l2_search.json" "$tmp/specs/l2_search.json"
+expect 0 "iris_l2_search.json: --list" -- sweep "$tmp/specs/l2_search.json" --list; lines "$tmp/out" 150
+python3 - "$tmp/out" <<'PY' && ok || no "iris_l2_search.json's l2 values"
+import re, sys
+L = open(sys.argv[1]).read().splitlines()
+v = [float(re.search("--set regularization.l2=([^ ]*)", x).group(1)) for x in L]
+assert all(1e-5 <= x <= 1e-1 for x in v) and len(set(v)) == 30 and v[0] == v[4] != v[5], v[:6]
+assert "--out runs/iris_l2_search/trial029/seed5 " in L[-1], L[-1]
+PY
 # the draws follow their distributions: 2000 trials, listed
 spec many '"trials": 2000, "sample": {"regularization.l2": {"loguniform": [1e-5, 1e-1]},
  "model.dropout": {"uniform": [0.1, 0.7]}, "training.batch_size": {"int": [4, 7]}, "model.activation": {"choice": ["relu", "tanh", "sigmoid"]}}'
