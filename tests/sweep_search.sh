@@ -220,7 +220,7 @@ bad '"trials": 2, "sample": {"regularization.l2": {"loguniform": [0, 1]}}' "logu
 bad '"trials": 2, "sample": {"regularization.l2": {"loguniform": [-1, 1]}}' "loguniform from -1" \
   "sample.regularization.l2.loguniform: the bounds must be > 0, got -1"
 bad '"trials": 2, "sample": {"model.dropout": {"uniform": [0.5, 0.1]}}' "a > b" \
-  "sample.model.dropout.uniform: a > b (0.5 > 0.10000000000000001)"
+  "sample.model.dropout.uniform: a > b (0.5 > 0.1)"
 bad '"trials": 2, "sample": {"model.dropout": {"uniform": [0.5]}}' "one bound" "sample.model.dropout.uniform: expected [a, b], two numbers"
 bad '"trials": 2, "sample": {"training.batch_size": {"int": [4.5, 8]}}' "int of a fraction" \
   "sample.training.batch_size.int: expected two whole numbers"

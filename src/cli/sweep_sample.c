@@ -39,6 +39,13 @@ static const cJSON *one_member(const cJSON *o, const char *path, const char *whe
     return o->child;
 }
 
+/* v as the shortest text that reads back as v, in buf (for messages). */
+static const char *num(double v, char buf[40])
+{
+    rm_shortest_g(v, buf, 40);
+    return buf;
+}
+
 /* args, an array of two finite numbers [a, b] with a <= b, into *a and *b. */
 static int two_bounds(const cJSON *args, const char *path, const char *where, double *a, double *b, rm_err *e)
 {
@@ -49,7 +56,8 @@ static int two_bounds(const cJSON *args, const char *path, const char *where, do
     *b = args->child->next->valuedouble;
     if (!isfinite(*a) || !isfinite(*b) || !isfinite(*b - *a))
         return rm_fail(e, RM_ERR_USAGE, "%s: %s: the bounds must be finite numbers", path, where);
-    if (*a > *b) return rm_fail(e, RM_ERR_USAGE, "%s: %s: a > b (%.17g > %.17g)", path, where, *a, *b);
+    char x[40], y[40];
+    if (*a > *b) return rm_fail(e, RM_ERR_USAGE, "%s: %s: a > b (%s > %s)", path, where, num(*a, x), num(*b, y));
     return RM_OK;
 }
 
@@ -88,7 +96,9 @@ static cJSON *space(const cJSON *args, int log10space, const char *path, const c
         if (log10space) y = pow(10.0, y);
         if (!isfinite(y)) {
             cJSON_Delete(arr);
-            rm_fail(e, RM_ERR_USAGE, "%s: %s: 10^%.17g is not a finite number", path, where, linspace_at(a, b, (int)n, i));
+            char x[40];
+            rm_fail(e, RM_ERR_USAGE, "%s: %s: 10^%s is not a finite number", path, where,
+                    num(linspace_at(a, b, (int)n, i), x));
             return NULL;
         }
         cJSON *v = cJSON_CreateNumber(y);
@@ -123,7 +133,7 @@ cJSON *rm_sweep_resolve(cJSON *obj, cJSON *it, const char *group, cJSON *generat
         arr = cJSON_Duplicate(g, 1);
         if (!arr) rm_fail(e, RM_ERR_RUN, "out of memory");
     } else {
-        arr = space(g, g->string[1] == 'o', path, where, e);
+        arr = space(g, strcmp(g->string, "logspace") == 0, path, where, e);
     }
     if (!arr) return NULL;
     snprintf(where, sizeof where, "%s.%s", group, it->string);
@@ -166,8 +176,9 @@ static int dist_check(const cJSON *it, const char *path, const cJSON **out, rm_e
     }
     double a = 0, b = 0;
     if (two_bounds(d, path, where, &a, &b, e)) return e->code;
+    char x[40];
     if (strcmp(d->string, "loguniform") == 0 && a <= 0)
-        return rm_fail(e, RM_ERR_USAGE, "%s: %s: the bounds must be > 0, got %.17g", path, where, a);
+        return rm_fail(e, RM_ERR_USAGE, "%s: %s: the bounds must be > 0, got %s", path, where, num(a, x));
     if (strcmp(d->string, "int") == 0 && (a != floor(a) || b != floor(b) || b - a >= 4294967295.0))
         return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected two whole numbers less than 2^32 apart", path, where);
     return RM_OK;

@@ -96,7 +96,9 @@ static int spec_read(sweep *w, const char *path, rm_err *e)
         int k = 0;
         while (KNOWN[k] && strcmp(KNOWN[k], it->string) != 0) k++;
         if (!KNOWN[k])
-            return rm_fail(e, RM_ERR_USAGE, "%s: %s: unknown key (a spec has name, base, set, grid, zip, sample, trials, sample_seed, seeds, out)",
+            return rm_fail(e, RM_ERR_USAGE,
+                           "%s: %s: unknown key (a spec has name, base, set, grid, zip, sample, trials, sample_seed, "
+                           "seeds, out)",
                            path, it->string);
     }
     return RM_OK;
@@ -180,7 +182,8 @@ static int spec_sample(sweep *w, const char *path, rm_err *e)
         if (reserved(w->skey[s], path, "sample", e)) return e->code;
         for (int k = 0; k < w->nkeys; k++)
             if (strcmp(w->key[k], w->skey[s]) == 0)
-                return rm_fail(e, RM_ERR_USAGE, "%s: sample.%s: also varied in %s", path, w->skey[s], k < w->ngrid ? "grid" : "zip");
+                return rm_fail(e, RM_ERR_USAGE, "%s: sample.%s: also varied in %s", path, w->skey[s],
+                               k < w->ngrid ? "grid" : "zip");
         if (w->set && cJSON_GetObjectItemCaseSensitive(w->set, w->skey[s]))
             return rm_fail(e, RM_ERR_USAGE, "%s: sample.%s: also fixed in set", path, w->skey[s]);
     }
@@ -236,8 +239,9 @@ static int run_count(sweep *w, const char *path, rm_err *e)
     double total = w->nseeds * (w->nzip ? (double)w->nzip : 1.0) * (w->ntrials ? (double)w->ntrials : 1.0);
     for (int k = 0; k < w->ngrid; k++) total *= w->nlevels[k];
     if (total > MAX_RUNS)
-        return rm_fail(e, RM_ERR_USAGE, "%s: %.*g runs (grid x zip x trials x seeds), more than the limit of %d runs per sweep",
-                       path, total < 1e15 ? 15 : 3, total, MAX_RUNS);
+        return rm_fail(e, RM_ERR_USAGE,
+                       "%s: %.*g runs (grid x zip x trials x seeds), more than the limit of %d runs per sweep", path,
+                       total < 1e15 ? 15 : 3, total, MAX_RUNS);
     w->ncombos = (long)(total / w->nseeds);
     w->nruns = (long)total;
     return RM_OK;
