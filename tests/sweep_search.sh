@@ -134,6 +134,14 @@ for s in ("regularization", "optimizer", "training", "model"): assert a[s] == b[
   cut -d, -f1-10,12- "$tmp/rs/${d%config.json}metrics.csv" | cmp -s - <(cut -d, -f1-10,12- "$tmp/rs_j2/${d%config.json}metrics.csv") || n=-99
 done
 same "$n" 16 "16 runs with the same configs and metrics under --jobs 1 and 2"
+# an interrupted trial run is resumed by its task (its drawn values read back from config.json as the
+# same doubles: the same config) and ends as the run left alone
+r=$tmp/rs/dropout=0,trial001/seed2
+rm -rf "$r"
+REGMNIST_TEST_SIGTERM_AFTER_STEPS=8 "$bin" sweep "$tmp/specs/rs.json" --task-id 3 --quiet 2> /dev/null; same "$?" 143 "interrupted trial"
+expect 0 "resumed trial" -- sweep "$tmp/specs/rs.json" --task-id 3; has "$tmp/err" "resuming"
+cut -d, -f1-10,12- "$r/metrics.csv" | cmp -s - <(cut -d, -f1-10,12- "$tmp/rs_j2/dropout=0,trial001/seed2/metrics.csv") \
+  && ok || no "the resumed trial run differs from the run left alone"
 # a key's draws depend on its name, the trial and sample_seed only: not on the other sampled keys,
 # their order or the trial count; another sample_seed draws other values
 spec rs_one '"grid": {"model.dropout": [0, 0.2]}, "trials": 6, "seeds": [1, 2], "sample_seed": 11,
