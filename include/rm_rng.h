@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 /* Stream ids: one independent stream per use, all derived from the run seed. */
-enum { RM_STREAM_SPLIT = 1, RM_STREAM_INIT = 2, RM_STREAM_SHUFFLE = 3, RM_STREAM_DROPOUT = 4 };
+enum { RM_STREAM_SPLIT = 1, RM_STREAM_INIT = 2, RM_STREAM_SHUFFLE = 3, RM_STREAM_DROPOUT = 4, RM_STREAM_SAMPLE = 5 };
 
 /* Generator state: xoshiro256** for the sequential streams; for a counter-based stream (rm_ctr_*)
  * s[0], s[1] hold the key, s[2] the number of draws made and s[3] is 0. Either way the four words

@@ -168,12 +168,12 @@ expect 2 "--count checks the values" -- sweep "$tmp/specs/bad.json" --count; has
 python3 -c 'import json,sys; json.dump({"base": "../base.json", "out": sys.argv[1],
   "grid": {"model.k%d" % k: list(range(16)) for k in range(16)}}, open(sys.argv[2], "w"))' "$tmp/huge" "$tmp/specs/huge.json"
 expect 2 "2^64 runs: --count" -- sweep "$tmp/specs/huge.json" --count
-has "$tmp/err" "huge.json: 1.84e+19 runs (grid x zip x seeds), more than the limit of 100000 runs per sweep"
+has "$tmp/err" "huge.json: 1.84e+19 runs (grid x zip x trials x seeds), more than the limit of 100000 runs per sweep"
 expect 2 "2^64 runs: --jobs" -- sweep "$tmp/specs/huge.json" --jobs 2
 [[ ! -e $tmp/huge ]] && ok || no "a sweep past the limit wrote $tmp/huge"
 python3 -c 'import json,sys; json.dump({"base": "../base.json", "seeds": list(range(1, 5)),
   "grid": {"regularization.l2": list(range(160)), "optimizer.lr": list(range(1, 158))}}, open(sys.argv[1], "w"))' "$tmp/specs/over.json"
-expect 2 "100480 runs" -- sweep "$tmp/specs/over.json" --count; has "$tmp/err" "100480 runs (grid x zip x seeds), more than the limit"
+expect 2 "100480 runs" -- sweep "$tmp/specs/over.json" --count; has "$tmp/err" "100480 runs (grid x zip x trials x seeds), more than the limit"
 # every run must fit in --max-memory (by default the machine's), checked before anything runs; with
 # --jobs N each run gets an Nth (issue 16, item 8)
 wide=$(python3 -c 'print([65536] * 16)' | tr -d ' ')

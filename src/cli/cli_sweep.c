@@ -1,9 +1,10 @@
 /* cli_sweep.c - `regmnist sweep SPEC`: a grid (and an optional zip group) of overrides on a base
- * config, times a list of seeds, as numbered runs with readable directories. It counts them, lists
- * one regmnist command line per run (for GNU parallel, xargs or a job script), runs one by number
- * (for Slurm job arrays: skipping a finished run, resuming an unfinished one), or runs them all here,
- * N processes at a time. Every run's config is built and checked before anything runs.
- * The spec and its runs are sweep_spec.c's, running them sweep_jobs.c's. */
+ * config, times random-search trials when the spec samples keys, times a list of seeds, as
+ * numbered runs with readable directories. It counts them, lists one regmnist command line per run
+ * (for GNU parallel, xargs or a job script), runs one by number (for Slurm job arrays: skipping a
+ * finished run, resuming an unfinished one), or runs them all here, N processes at a time. Every
+ * run's config is built and checked before anything runs. The spec and its runs are sweep_spec.c's,
+ * generators and draws sweep_sample.c's, running them sweep_jobs.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -45,9 +46,20 @@ static const char HELP[] =
     "  \"model.dropout\": [0, 0.5]}, \"zip\": {...}, \"seeds\": [1, 2, 3], \"out\": \"runs/l2_vs_dropout\"}\n"
     "base is relative to the spec's directory; out to the working directory (default\n"
     "runs/<name>). Run i's directory is OUT/<key=value,...>/seed<S>; the sweep directory gets\n"
-    "sweep.json and index.csv. Runs are numbered with the seeds innermost, then zip, then\n"
-    "the grid keys with the last one fastest. A sweep has at most 100000 runs (grid x zip x\n"
-    "seeds; more is a usage error, exit 2).\n";
+    "sweep.json (the spec resolved) and index.csv. Runs are numbered with the seeds innermost,\n"
+    "then trials, then zip, then the grid keys with the last one fastest. A sweep has at most\n"
+    "100000 runs (grid x zip x trials x seeds; more is a usage error, exit 2).\n"
+    "\n"
+    "A grid or zip key takes values or a generator (see docs/search.md):\n"
+    "  {\"linspace\": [a, b, n]}  n values from a to b (numpy.linspace; n from 2 to 256)\n"
+    "  {\"logspace\": [a, b, n]}  10^a to 10^b (numpy.logspace)\n"
+    "  {\"values\": [v, ...]}     the values as written\n"
+    "Random search: \"sample\": {KEY: DIST, ...}, \"trials\": N (per grid point), \"sample_seed\":\n"
+    "S (default 1); DIST is {\"uniform\": [a, b]}, {\"loguniform\": [a, b]} (0 < a <= b),\n"
+    "{\"int\": [a, b]} (both included) or {\"choice\": [v, ...]}. Trial k's value of a key\n"
+    "depends only on (sample_seed, k, the key's name), whatever order runs it. Its runs go to\n"
+    "OUT/[<key=value,...>,]trialNNN/seed<S>; index.csv and sweep.json (\"samples\") hold the\n"
+    "values.\n";
 
 /* The value of flag, s: a whole decimal number in [lo, hi] (else a usage error). */
 static int whole(const char *flag, const char *s, long lo, long hi, long *out)

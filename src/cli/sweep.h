@@ -1,10 +1,12 @@
 /* sweep.h - `regmnist sweep`'s spec, its runs and running them (private to src/cli: sweep_spec.c
- * parses the spec and enumerates its runs, sweep_jobs.c runs one or all of them, cli_sweep.c parses the
- * arguments and dispatches). */
+ * parses the spec and enumerates its runs, sweep_sample.c resolves value generators and draws the
+ * random search's values, sweep_jobs.c runs one or all of them, cli_sweep.c parses the arguments and
+ * dispatches). */
 #ifndef RM_SWEEP_H
 #define RM_SWEEP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -31,6 +33,11 @@ typedef struct {
     int nlevels[MAX_KEYS];
     int ngrid;       /* keys [0, ngrid) are crossed; [ngrid, nkeys) are zipped */
     int nzip;        /* levels of the zip group (0 without one) */
+    int nsample;     /* sampled keys (random search) */
+    const char *skey[MAX_KEYS];
+    const cJSON *dist[MAX_KEYS]; /* each one's distribution: the member named uniform, loguniform, int or choice */
+    long ntrials;    /* trials per grid point (0: no random search) */
+    uint64_t sample_seed;
     int nseeds;
     double seeds[1024];
     long ncombos, nruns;
@@ -39,6 +46,23 @@ typedef struct {
 
 /* Parse and check the spec's shape (not yet the configs). */
 int rm_sweep_parse(sweep *w, const char *path, rm_err *e);
+
+/* Resolve group.it (group "grid" or "zip" of obj) when it is a generator object: replaced in obj by
+ * its values (the generator itself is kept in generated under "group.key"); an array stays as it is.
+ * The item now in obj's place, or NULL with the error set. */
+cJSON *rm_sweep_resolve(cJSON *obj, cJSON *it, const char *group, cJSON *generated, const char *path, rm_err *e);
+
+/* The spec's sample (key: distribution), trials (draws per grid point) and sample_seed (default 1),
+ * into w; each needs the others (sample_seed may be left out). */
+int rm_sweep_parse_sample(sweep *w, const char *path, rm_err *e);
+
+/* Trial trial's value of sampled key s, a new item (NULL: out of memory); a function of
+ * (sample_seed, trial, the key's name) alone. */
+cJSON *rm_sweep_draw(const sweep *w, long trial, int s);
+
+/* A copy of v to print: its numbers as raw JSON, the shortest text that reads back as the same
+ * double (not cJSON's 15 digits, which may be another double); NULL: out of memory. */
+cJSON *rm_sweep_exact(const cJSON *v);
 
 /* Run i's directory, OUT/<varied>/seed<S> (OUT/seed<S> when nothing varies); 0 when it does not fit. */
 int rm_sweep_run_dir(const sweep *w, long i, char *dir, size_t dn);

@@ -90,12 +90,15 @@ static int spec_read(sweep *w, const char *path, rm_err *e)
     free(text);
     if (!w->spec) return e->code;
     if (check_unique(w->spec, path, "", e)) return e->code;
-    static const char *const KNOWN[] = {"name", "base", "set", "grid", "zip", "seeds", "out", NULL};
+    static const char *const KNOWN[] = {"name", "base", "set", "grid", "zip", "sample", "trials", "sample_seed",
+                                        "seeds", "out", NULL};
     for (const cJSON *it = w->spec->child; it; it = it->next) {
         int k = 0;
         while (KNOWN[k] && strcmp(KNOWN[k], it->string) != 0) k++;
         if (!KNOWN[k])
-            return rm_fail(e, RM_ERR_USAGE, "%s: %s: unknown key (a spec has name, base, set, grid, zip, seeds, out)",
+            return rm_fail(e, RM_ERR_USAGE,
+                           "%s: %s: unknown key (a spec has name, base, set, grid, zip, sample, trials, sample_seed, "
+                           "seeds, out)",
                            path, it->string);
     }
     return RM_OK;
@@ -133,21 +136,23 @@ static int spec_set(sweep *w, const char *path, rm_err *e)
     return RM_OK;
 }
 
-/* The varied keys of group g (0: grid, crossed; 1: zip, all of one length), appended to w->key. */
-static int spec_group(sweep *w, const char *path, int g, rm_err *e)
+/* The varied keys of group g (0: grid, crossed; 1: zip, all of one length), appended to w->key; a
+ * generator ({"linspace": ...}) becomes its values, and itself goes to generated. */
+static int spec_group(sweep *w, const char *path, int g, cJSON *generated, rm_err *e)
 {
     const char *groups[2] = {"grid", "zip"};
-    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(w->spec, groups[g]);
+    cJSON *obj = cJSON_GetObjectItemCaseSensitive(w->spec, groups[g]);
     if (!obj) return RM_OK;
     if (!cJSON_IsObject(obj))
         return rm_fail(e, RM_ERR_USAGE, "%s: %s: expected an object of key.path: [values]", path, groups[g]);
     if (check_unique(obj, path, g ? "zip." : "grid.", e)) return e->code;
-    for (const cJSON *it = obj->child; it; it = it->next) {
+    for (cJSON *it = obj->child; it; it = it->next) {
         if (reserved(it->string, path, groups[g], e)) return e->code;
+        if (!(it = rm_sweep_resolve(obj, it, groups[g], generated, path, e))) return e->code;
         int n = cJSON_GetArraySize(it);
         if (!cJSON_IsArray(it) || n == 0)
-            return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: expected a non-empty array of values", path, groups[g],
-                           it->string);
+            return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: expected a non-empty array of values or a generator", path,
+                           groups[g], it->string);
         if (n > MAX_LEVELS) return rm_fail(e, RM_ERR_USAGE, "%s: %s.%s: more than %d values", path, groups[g], it->string, MAX_LEVELS);
         if (w->nkeys == MAX_KEYS) return rm_fail(e, RM_ERR_USAGE, "%s: more than %d varied keys", path, MAX_KEYS);
         for (int k = 0; k < w->nkeys; k++)
@@ -163,6 +168,25 @@ static int spec_group(sweep *w, const char *path, int g, rm_err *e)
         w->nlevels[w->nkeys++] = n;
     }
     if (g == 0) w->ngrid = w->nkeys;
+    return RM_OK;
+}
+
+/* sample, trials and sample_seed; a sampled key is none of the sweep's own, and not also in set, grid
+ * or zip. */
+static int spec_sample(sweep *w, const char *path, rm_err *e)
+{
+    const cJSON *smp = cJSON_GetObjectItemCaseSensitive(w->spec, "sample");
+    if (cJSON_IsObject(smp) && check_unique(smp, path, "sample.", e)) return e->code;
+    if (rm_sweep_parse_sample(w, path, e)) return e->code;
+    for (int s = 0; s < w->nsample; s++) {
+        if (reserved(w->skey[s], path, "sample", e)) return e->code;
+        for (int k = 0; k < w->nkeys; k++)
+            if (strcmp(w->key[k], w->skey[s]) == 0)
+                return rm_fail(e, RM_ERR_USAGE, "%s: sample.%s: also varied in %s", path, w->skey[s],
+                               k < w->ngrid ? "grid" : "zip");
+        if (w->set && cJSON_GetObjectItemCaseSensitive(w->set, w->skey[s]))
+            return rm_fail(e, RM_ERR_USAGE, "%s: sample.%s: also fixed in set", path, w->skey[s]);
+    }
     return RM_OK;
 }
 
@@ -212,11 +236,12 @@ static void key_labels(sweep *w)
 /* The run count, checked against MAX_RUNS factor by factor (16 keys of 256 values would overflow). */
 static int run_count(sweep *w, const char *path, rm_err *e)
 {
-    double total = w->nseeds * (w->nzip ? (double)w->nzip : 1.0);
+    double total = w->nseeds * (w->nzip ? (double)w->nzip : 1.0) * (w->ntrials ? (double)w->ntrials : 1.0);
     for (int k = 0; k < w->ngrid; k++) total *= w->nlevels[k];
     if (total > MAX_RUNS)
-        return rm_fail(e, RM_ERR_USAGE, "%s: %.*g runs (grid x zip x seeds), more than the limit of %d runs per sweep",
-                       path, total < 1e15 ? 15 : 3, total, MAX_RUNS);
+        return rm_fail(e, RM_ERR_USAGE,
+                       "%s: %.*g runs (grid x zip x trials x seeds), more than the limit of %d runs per sweep", path,
+                       total < 1e15 ? 15 : 3, total, MAX_RUNS);
     w->ncombos = (long)(total / w->nseeds);
     w->nruns = (long)total;
     return RM_OK;
@@ -226,18 +251,33 @@ static int run_count(sweep *w, const char *path, rm_err *e)
 int rm_sweep_parse(sweep *w, const char *path, rm_err *e)
 {
     memset(w, 0, sizeof *w);
-    if (spec_read(w, path, e) || spec_name_base(w, path, e) || spec_set(w, path, e) || spec_group(w, path, 0, e) ||
-        spec_group(w, path, 1, e) || spec_seeds_out(w, path, e))
+    if (spec_read(w, path, e) || spec_name_base(w, path, e) || spec_set(w, path, e)) return e->code;
+    /* the generators as written, kept for sweep.json; w->spec owns them */
+    cJSON *generated = cJSON_AddObjectToObject(w->spec, "generated");
+    if (!generated) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    if (spec_group(w, path, 0, generated, e) || spec_group(w, path, 1, generated, e) || spec_sample(w, path, e) ||
+        spec_seeds_out(w, path, e))
         return e->code;
+    if (!generated->child) cJSON_DeleteItemFromObjectCaseSensitive(w->spec, "generated");
     key_labels(w);
     return run_count(w, path, e);
 }
 
-/* The level of each varied key in run i, and its seed index. */
-static void decode(const sweep *w, long i, int level[MAX_KEYS], int *seed)
+/* Where run i is: the level of each varied key, its trial (0 without sample) and its seed index. */
+typedef struct {
+    int level[MAX_KEYS];
+    long trial;
+    int seed;
+} run_pos;
+
+/* Run i's position: the seeds innermost, then the trials, then zip, then the grid keys. */
+static void decode(const sweep *w, long i, run_pos *p)
 {
-    *seed = (int)(i % w->nseeds);
+    int *level = p->level;
+    p->seed = (int)(i % w->nseeds);
     long c = i / w->nseeds;
+    p->trial = w->ntrials ? c % w->ntrials : 0;
+    if (w->ntrials) c /= w->ntrials;
     if (w->nzip) {
         for (int k = w->ngrid; k < w->nkeys; k++) level[k] = (int)(c % w->nzip);
         c /= w->nzip;
@@ -248,39 +288,37 @@ static void decode(const sweep *w, long i, int level[MAX_KEYS], int *seed)
     }
 }
 
-/* "l2=1e-4,dropout=0.3" for run i's varied values ("base" when nothing varies). */
-static void varied_label(const sweep *w, const int level[MAX_KEYS], char *buf, size_t n)
+/* "l2=1e-4,dropout=0.3" for run i's varied values, then its trial ("trial007"; "base" when nothing
+ * varies). */
+static void varied_label(const sweep *w, const run_pos *p, char *buf, size_t n)
 {
     size_t at = 0;
     buf[0] = '\0';
     for (int k = 0; k < w->nkeys && at < n; k++) {
         char v[128];
-        value_label(cJSON_GetArrayItem(w->values[k], level[k]), v, sizeof v);
+        value_label(cJSON_GetArrayItem(w->values[k], p->level[k]), v, sizeof v);
         at += (size_t)snprintf(buf + at, n - at, "%s%s=%s", k ? "," : "", w->label[k], v);
     }
-    if (!w->nkeys) snprintf(buf, n, "base");
+    if (w->ntrials && at < n) snprintf(buf + at, n - at, "%strial%03ld", w->nkeys ? "," : "", p->trial);
+    if (!w->nkeys && !w->ntrials) snprintf(buf, n, "base");
 }
 
 /* Run i's directory, OUT/<varied>/seed<S> (OUT/seed<S> when nothing varies); 0 when it does not fit. */
 int rm_sweep_run_dir(const sweep *w, long i, char *dir, size_t dn)
 {
-    int level[MAX_KEYS], si;
+    run_pos p;
     char varied[1024];
-    decode(w, i, level, &si);
-    varied_label(w, level, varied, sizeof varied);
-    int k = w->nkeys ? snprintf(dir, dn, "%s/%s/seed%.0f", w->out, varied, w->seeds[si])
-                     : snprintf(dir, dn, "%s/seed%.0f", w->out, w->seeds[si]);
+    decode(w, i, &p);
+    varied_label(w, &p, varied, sizeof varied);
+    int k = w->nkeys || w->ntrials ? snprintf(dir, dn, "%s/%s/seed%.0f", w->out, varied, w->seeds[p.seed])
+                                   : snprintf(dir, dn, "%s/seed%.0f", w->out, w->seeds[p.seed]);
     return k >= 0 && (size_t)k < dn;
 }
 
-/* Build run i's config: base file, set, its varied values, its seed, name, directory and --threads.
- * Origins name the spec so that errors say which value caused them. */
-int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config *c, char *dir, size_t dn, rm_err *e)
+/* Apply the spec's set, run p's grid and zip values and its trial's draws to c; origins name the
+ * spec and the value. */
+static int apply_values(const sweep *w, const char *spec_path, const run_pos *p, rm_config *c, rm_err *e)
 {
-    int level[MAX_KEYS], si;
-    decode(w, i, level, &si);
-    rm_config_defaults(c);
-    if (rm_config_load(c, w->base, e)) return e->code;
     char origin[4600]; /* the spec's path and a key */
     if (w->set)
         for (const cJSON *it = w->set->child; it; it = it->next) {
@@ -288,17 +326,36 @@ int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config 
             if (rm_config_set_flag(c, origin, it->string, it, e)) return e->code;
         }
     for (int k = 0; k < w->nkeys; k++) {
-        snprintf(origin, sizeof origin, "%s: %s %s[%d]", spec_path, k < w->ngrid ? "grid" : "zip", w->key[k], level[k]);
-        if (rm_config_set_flag(c, origin, w->key[k], cJSON_GetArrayItem(w->values[k], level[k]), e)) return e->code;
+        snprintf(origin, sizeof origin, "%s: %s %s[%d]", spec_path, k < w->ngrid ? "grid" : "zip", w->key[k], p->level[k]);
+        if (rm_config_set_flag(c, origin, w->key[k], cJSON_GetArrayItem(w->values[k], p->level[k]), e)) return e->code;
     }
-    char varied[1024], name[512];
-    varied_label(w, level, varied, sizeof varied);
-    snprintf(origin, sizeof origin, "%s: seeds[%d]", spec_path, si);
-    cJSON *seed = cJSON_CreateNumber(w->seeds[si]);
+    for (int s = 0; s < w->nsample; s++) {
+        snprintf(origin, sizeof origin, "%s: sample %s (trial %ld)", spec_path, w->skey[s], p->trial);
+        cJSON *v = rm_sweep_draw(w, p->trial, s);
+        int rc = v ? rm_config_set_flag(c, origin, w->skey[s], v, e) : rm_fail(e, RM_ERR_RUN, "out of memory");
+        cJSON_Delete(v);
+        if (rc) return rc;
+    }
+    return RM_OK;
+}
+
+/* Build run i's config: base file, set, its varied values, its seed, name, directory and --threads.
+ * Origins name the spec so that errors say which value caused them. */
+int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config *c, char *dir, size_t dn, rm_err *e)
+{
+    run_pos p;
+    decode(w, i, &p);
+    rm_config_defaults(c);
+    if (rm_config_load(c, w->base, e) || apply_values(w, spec_path, &p, c, e)) return e->code;
+    char origin[4600], varied[1024], name[512];
+    varied_label(w, &p, varied, sizeof varied);
+    snprintf(origin, sizeof origin, "%s: seeds[%d]", spec_path, p.seed);
+    cJSON *seed = cJSON_CreateNumber(w->seeds[p.seed]);
     int rc = rm_config_set_flag(c, origin, "seed", seed, e);
     cJSON_Delete(seed);
     if (rc) return rc;
-    int k = w->nkeys ? snprintf(name, sizeof name, "%s,%s", w->name, varied) : snprintf(name, sizeof name, "%s", w->name);
+    int k = w->nkeys || w->ntrials ? snprintf(name, sizeof name, "%s,%s", w->name, varied)
+                                   : snprintf(name, sizeof name, "%s", w->name);
     if (k >= (int)sizeof name || !rm_sweep_run_dir(w, i, dir, dn)) return rm_fail(e, RM_ERR_USAGE, "%s: run %ld: name or directory too long", spec_path, i);
     snprintf(origin, sizeof origin, "%s: name", spec_path);
     cJSON *nv = cJSON_CreateString(name), *dv = cJSON_CreateString(dir), *tv = NULL;
@@ -333,9 +390,9 @@ static int check_dirs(const sweep *w, const char *spec_path, rm_err *e)
     int rc = v ? RM_OK : rm_fail(e, RM_ERR_RUN, "out of memory");
     char buf[1024];
     for (long i = 0; !rc && i < w->ncombos; i++) {
-        int level[MAX_KEYS], s;
-        decode(w, i * w->nseeds, level, &s);
-        varied_label(w, level, buf, sizeof buf);
+        run_pos p;
+        decode(w, i * w->nseeds, &p);
+        varied_label(w, &p, buf, sizeof buf);
         v[i].combo = i;
         if (!(v[i].label = strdup(buf))) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
     }
@@ -384,7 +441,9 @@ static void shell_word(FILE *f, const char *s)
 /* --set key=JSON for a spec value. */
 static void print_set(FILE *f, const char *key, const cJSON *v)
 {
-    char *t = cJSON_PrintUnformatted(v);
+    cJSON *x = rm_sweep_exact(v);
+    char *t = x ? cJSON_PrintUnformatted(x) : NULL;
+    cJSON_Delete(x);
     char buf[4096];
     snprintf(buf, sizeof buf, "%s=%s", key, t ? t : "null");
     cJSON_free(t);
@@ -398,30 +457,35 @@ void rm_sweep_list(const sweep *w, const char *bin, const char *spec_path, rm_er
     static rm_config c;
     char dir[2048];
     for (long i = 0; i < w->nruns; i++) {
-        int level[MAX_KEYS], si;
-        decode(w, i, level, &si);
+        run_pos p;
+        decode(w, i, &p);
         rm_sweep_build_run(w, spec_path, i, &c, dir, sizeof dir, e); /* checked before listing */
         shell_word(stdout, bin);
         fputs(" --config ", stdout);
         shell_word(stdout, w->base);
         if (w->set)
             for (const cJSON *it = w->set->child; it; it = it->next) print_set(stdout, it->string, it);
-        for (int k = 0; k < w->nkeys; k++) print_set(stdout, w->key[k], cJSON_GetArrayItem(w->values[k], level[k]));
+        for (int k = 0; k < w->nkeys; k++) print_set(stdout, w->key[k], cJSON_GetArrayItem(w->values[k], p.level[k]));
+        for (int s = 0; s < w->nsample; s++) {
+            cJSON *v = rm_sweep_draw(w, p.trial, s);
+            print_set(stdout, w->skey[s], v);
+            cJSON_Delete(v);
+        }
         cJSON *nv = cJSON_CreateString(c.name);
         print_set(stdout, "name", nv);
         cJSON_Delete(nv);
-        printf(" --seed %.0f --out ", w->seeds[si]);
+        printf(" --seed %.0f --out ", w->seeds[p.seed]);
         shell_word(stdout, dir);
         fputs(" --quiet\n", stdout);
     }
 }
 
-/* sweep.json (the resolved spec) and index.csv (run, dir, varied values, seed), atomically. */
-int rm_sweep_write_index(const sweep *w, rm_err *e)
+/* sweep.json: the spec as resolved (generators as their values, the generators themselves under
+ * "generated"), with the run count, the varied and sampled keys and each trial's draws ("samples"). */
+static int write_json(const sweep *w, rm_err *e)
 {
-    if (rm_mkdirs(w->out, e)) return e->code;
     char path[2048];
-    cJSON *o = cJSON_Duplicate(w->spec, 1);
+    cJSON *o = rm_sweep_exact(w->spec);
     if (!o) return rm_fail(e, RM_ERR_RUN, "out of memory");
     cJSON_DeleteItemFromObjectCaseSensitive(o, "base");
     cJSON_DeleteItemFromObjectCaseSensitive(o, "name");
@@ -429,9 +493,23 @@ int rm_sweep_write_index(const sweep *w, rm_err *e)
     cJSON_AddStringToObject(o, "name", w->name);
     cJSON_AddStringToObject(o, "base", w->base);
     cJSON_AddStringToObject(o, "out", w->out);
-    cJSON_AddNumberToObject(o, "runs", (double)w->nruns);
+    cJSON_AddNumberToObject(o, "runs", (double)w->nruns); /* whole numbers print exactly */
     cJSON *keys = cJSON_AddArrayToObject(o, "varied");
     for (int k = 0; keys && k < w->nkeys; k++) cJSON_AddItemToArray(keys, cJSON_CreateString(w->key[k]));
+    for (int s = 0; keys && s < w->nsample; s++) cJSON_AddItemToArray(keys, cJSON_CreateString(w->skey[s]));
+    if (w->ntrials) {
+        if (!cJSON_HasObjectItem(o, "sample_seed")) cJSON_AddNumberToObject(o, "sample_seed", (double)w->sample_seed);
+        cJSON *all = cJSON_AddArrayToObject(o, "samples"); /* trial t's values, in trial order */
+        for (long t = 0; all && t < w->ntrials; t++) {
+            cJSON *one = cJSON_CreateObject();
+            for (int s = 0; one && s < w->nsample; s++) {
+                cJSON *v = rm_sweep_draw(w, t, s);
+                cJSON_AddItemToObject(one, w->skey[s], rm_sweep_exact(v));
+                cJSON_Delete(v);
+            }
+            cJSON_AddItemToArray(all, one);
+        }
+    }
     char *text = cJSON_Print(o);
     cJSON_Delete(o);
     if (!text) return rm_fail(e, RM_ERR_RUN, "out of memory");
@@ -440,32 +518,54 @@ int rm_sweep_write_index(const sweep *w, rm_err *e)
     text[n] = '\n';
     if (!rc) rc = rm_write_atomic(path, text, n + 1, e);
     cJSON_free(text);
-    if (rc) return rc;
-    size_t cap = 4096 + (size_t)w->nruns * (256 + 64 * (size_t)w->nkeys), at = 0;
+    return rc;
+}
+
+/* ,"v" for a value in index.csv: its JSON, quoted, quotes doubled; at advanced (not past cap). */
+static void csv_value(const cJSON *v, char *csv, size_t cap, size_t *at)
+{
+    cJSON *x = rm_sweep_exact(v);
+    char *t = x ? cJSON_PrintUnformatted(x) : NULL;
+    cJSON_Delete(x);
+    *at += (size_t)snprintf(csv + *at, cap - *at, ",\"");
+    for (const char *p = t ? t : ""; *p && *at + 2 < cap; p++) {
+        if (*p == '"') csv[(*at)++] = '"';
+        csv[(*at)++] = *p;
+    }
+    if (*at < cap) *at += (size_t)snprintf(csv + *at, cap - *at, "\"");
+    cJSON_free(t);
+}
+
+/* sweep.json (the resolved spec) and index.csv (run, dir, varied values, trial and its draws, seed),
+ * atomically. */
+int rm_sweep_write_index(const sweep *w, rm_err *e)
+{
+    if (rm_mkdirs(w->out, e) || write_json(w, e)) return e->code;
+    char path[2048];
+    size_t cap = 4096 + (size_t)w->nruns * (256 + 64 * (size_t)(w->nkeys + w->nsample)), at = 0;
     char *csv = malloc(cap);
     if (!csv) return rm_fail(e, RM_ERR_RUN, "out of memory");
     at += (size_t)snprintf(csv + at, cap - at, "run,dir");
     for (int k = 0; k < w->nkeys; k++) at += (size_t)snprintf(csv + at, cap - at, ",%s", w->key[k]);
+    if (w->ntrials) at += (size_t)snprintf(csv + at, cap - at, ",trial");
+    for (int s = 0; s < w->nsample; s++) at += (size_t)snprintf(csv + at, cap - at, ",%s", w->skey[s]);
     at += (size_t)snprintf(csv + at, cap - at, ",seed\n");
     for (long i = 0; i < w->nruns && at < cap; i++) {
-        int level[MAX_KEYS], si;
+        run_pos p;
         char varied[1024];
-        decode(w, i, level, &si);
-        varied_label(w, level, varied, sizeof varied);
-        at += (size_t)snprintf(csv + at, cap - at, "%ld,\"%s/seed%.0f\"", i, varied, w->seeds[si]);
-        for (int k = 0; k < w->nkeys; k++) {
-            char *t = cJSON_PrintUnformatted(cJSON_GetArrayItem(w->values[k], level[k]));
-            at += (size_t)snprintf(csv + at, cap - at, ",\"");
-            for (const char *p = t ? t : ""; *p && at + 2 < cap; p++) { /* CSV: quotes doubled */
-                if (*p == '"') csv[at++] = '"';
-                csv[at++] = *p;
-            }
-            at += (size_t)snprintf(csv + at, cap - at, "\"");
-            cJSON_free(t);
+        decode(w, i, &p);
+        varied_label(w, &p, varied, sizeof varied);
+        at += (size_t)snprintf(csv + at, cap - at, "%ld,\"%s/seed%.0f\"", i, varied, w->seeds[p.seed]);
+        for (int k = 0; k < w->nkeys && at < cap; k++) csv_value(cJSON_GetArrayItem(w->values[k], p.level[k]), csv, cap, &at);
+        if (w->ntrials && at < cap) at += (size_t)snprintf(csv + at, cap - at, ",%ld", p.trial);
+        for (int s = 0; s < w->nsample && at < cap; s++) {
+            cJSON *v = rm_sweep_draw(w, p.trial, s);
+            csv_value(v, csv, cap, &at);
+            cJSON_Delete(v);
         }
-        at += (size_t)snprintf(csv + at, cap - at, ",%.0f\n", w->seeds[si]);
+        if (at < cap) at += (size_t)snprintf(csv + at, cap - at, ",%.0f\n", w->seeds[p.seed]);
     }
-    rc = at >= cap ? rm_fail(e, RM_ERR_RUN, "index.csv: too large") : rm_path_join(path, sizeof path, w->out, "index.csv", e);
+    int rc = at >= cap ? rm_fail(e, RM_ERR_RUN, "index.csv: too large") : rm_path_join(path, sizeof path, w->out, "index.csv", e);
     if (!rc) rc = rm_write_atomic(path, csv, at, e);
     free(csv);
     return rc;
