@@ -101,4 +101,92 @@ grep -q "no column 'frac_small'" err && ok || no "weights.csv without frac_small
 grep -q "not one of the varied keys" err && ok || no "sweep --x unknown: $(cat err)"
 "$plot" bogus sw 2> err; [[ $? -eq 2 ]] && ok || no "unknown plot"
 [[ ! -e x.png ]] && ok || no "a refused plot wrote a file"
+# ---- regmnist plot (the binary's own gnuplot driver) ----
+# data DIR GROUPS X: every data file regmnist plot kept (--data) holds, per point, the mean, std and CI of
+# groups.csv's row with that x and the other keys its title names, columns found by header name; and
+# every group of groups.csv with the metric is plotted once per metric.
+data() {
+  python3 - "$@" <<'PY'
+import csv, glob, math, sys
+d, groups, xkey = sys.argv[1:4]
+rows = list(csv.DictReader(open(groups)))
+keys = list(rows[0])[:list(rows[0]).index("n")]
+seen, files = {}, sorted(glob.glob(d + "/s*.dat"))
+if not files:
+    sys.exit(f"{d}: no data files")
+for path in files:
+    head = {}
+    lines = open(path).read().splitlines()
+    for l in lines:
+        if l.startswith("# ") and ": " in l:
+            k, v = l[2:].split(": ", 1)
+            head[k] = v
+    cols = next(l[2:].split() for l in lines if l.startswith("# x "))
+    m, title = head["metric"], head["title"]
+    if head["x"] != xkey:
+        sys.exit(f"{path}: x is {head['x']}, not {xkey}")
+    others = dict(p.split("=", 1) for p in title.split(", ") if "=" in p)
+    for l in lines:
+        if l.startswith("#"):
+            continue
+        pt = dict(zip(cols, map(float, l.split())))
+        match = [r for r in rows if float(r[xkey]) == pt["x"]
+                 and all(r[k] == v for o, v in others.items() for k in keys if k == o or k.endswith("." + o))]
+        if len(match) != 1:
+            sys.exit(f"{path}: {len(match)} groups at x={pt['x']} with {others}")
+        r = match[0]
+        close = lambda a, b: abs(a - float(b)) <= 1e-12 * max(1.0, abs(a))
+        if not (close(pt["mean"], r[m + "_mean"]) and close(pt["std"], r[m + "_std"] or 0)
+                and close(pt["ci95_low"], r[m + "_ci95_low"] or r[m + "_mean"]) and int(pt["n"]) == int(r["n"])):
+            sys.exit(f"{path}: x={pt['x']}: {pt} differs from groups.csv's {m}: {r}")
+        seen[(m, id(r))] = seen.get((m, id(r)), 0) + 1
+metrics = {m for (m, _) in seen}
+want = {(m, id(r)) for m in metrics for r in rows if r[m + "_mean"] != ""}
+if set(seen) != want or any(c != 1 for c in seen.values()):
+    sys.exit(f"{d}: the groups plotted are not groups.csv's, once each")
+PY
+}
+"$bin" summarize sw --metric test_acc,train_eval_acc,test_loss --out sum2 --quiet > /dev/null
+"$bin" plot sweep sw --x l2 --y train_eval_acc,test_acc --out p.png --data pd 2> err && ok || no "plot sweep: $(cat err)"
+png p.png "plot sweep"
+ls pd/s*.dat | wc -l | grep -qx 4 && ok || no "plot sweep: $(ls pd) (want 2 metrics x 2 dropouts)"
+data pd sum2/groups.csv regularization.l2 2> err && ok || no "plot sweep data: $(cat err)"
+has pd/plot.gp "set logscale x"                 # 1e-5 and 1e-3: two decades
+has pd/plot.gp "set title 'p'"                  # the study's name, not its path
+has pd/plot.gp "set xlabel 'L2 strength λ'"
+has pd/plot.gp "set ylabel 'accuracy (%), mean ± std over seeds'"
+has pd/plot.gp "title 'training accuracy, dropout=0.3'"
+# by dropout, one metric: a linear axis, one series per l2, error bars from the CI
+"$bin" plot sweep sw --x model.dropout --y test_loss --err ci --format svg --out p.svg --data pd2 --quiet 2> err && ok || no "plot sweep svg: $(cat err)"
+head -c 300 p.svg | grep -q "<svg" && ok || no "p.svg is not SVG"
+[[ $(grep -c '<title>gnuplot_plot_' p.svg) -eq 2 ]] && ok || no "p.svg: $(grep -c '<title>gnuplot_plot_' p.svg) series, want 2"
+for t in "dropout rate" "test loss, mean with its 95% CI" "l2=1e-05" "l2=0.001" ">p<"; do
+  grep -qF "$t" p.svg && ok || no "p.svg: no '$t'"
+done
+grep -q "set logscale" pd2/plot.gp && no "dropout 0 and 0.3 on a log axis" || ok
+grep -q ':5:6 with yerrorlines' pd2/plot.gp && ok || no "--err ci: $(grep plot pd2/plot.gp)"
+data pd2 sum2/groups.csv model.dropout 2> err && ok || no "plot sweep --err ci data: $(cat err)"
+"$bin" plot sweep sw --x l2 --y test_acc --format pdf --out p.pdf --quiet 2> err && ok || no "plot sweep pdf: $(cat err)"
+[[ $(head -c 5 p.pdf) == %PDF- ]] && ok || no "p.pdf is not a PDF"
+# refusals, each one line naming the problem
+one() { # one CODE TEXT -- ARGS: regmnist plot ARGS exits CODE with one line on stderr holding TEXT
+  local code=$1 text=$2; shift 3
+  "$bin" plot "$@" > out 2> err; local rc=$?
+  [[ $rc -eq $code && $(wc -l < err) -eq 1 ]] && grep -qF -- "$text" err && ok || no "plot $* -> $rc: $(cat err)"
+}
+one 2 "unknown metric 'nosuch'" -- sweep sw --x l2 --y test_acc,nosuch --out x.png
+one 2 "'nosuchkey'" -- sweep sw --x nosuchkey --y test_acc --out x.png
+one 2 "--x training.epochs: not one of the varied keys" -- sweep sw --x training.epochs --y test_acc --out x.png
+one 2 "--err: expected std, ci or sem" -- sweep sw --x l2 --y test_acc --err var --out x.png
+one 2 "--size" -- sweep sw --x l2 --y test_acc --size 800 --out x.png
+one 2 "unknown plot 'bogus'" -- bogus sw --y test_acc
+one 3 "nowhere" -- sweep nowhere --x l2 --y test_acc --out x.png
+one 3 "nodir/x.png: cannot write there" -- sweep sw --x l2 --y test_acc --out nodir/x.png
+mkdir adir
+one 1 "gnuplot failed" -- sweep sw --x l2 --y test_acc --out adir
+[[ ! -s out ]] && ok || no "gnuplot's image went to stdout"
+PATH=/nonexistent "$bin" plot sweep sw --x l2 --y test_acc --out x.png 2> err; rc=$?
+[[ $rc -eq 2 && $(wc -l < err) -eq 1 ]] && grep -qF "gnuplot not found on PATH: install it (apt-get install gnuplot-nox)" err &&
+  ok || no "plot without gnuplot -> $rc: $(cat err)"
+[[ ! -e x.png ]] && ok || no "a refused plot wrote a file"
 finish
