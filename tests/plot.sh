@@ -182,6 +182,43 @@ one 2 "--size" -- sweep sw --x l2 --y test_acc --size 800 --out x.png
 one 2 "unknown plot 'bogus'" -- bogus sw --y test_acc
 one 3 "nowhere" -- sweep nowhere --x l2 --y test_acc --out x.png
 one 3 "nodir/x.png: cannot write there" -- sweep sw --x l2 --y test_acc --out nodir/x.png
+
+# plot curves: per setting the mean over its seeds per epoch (with a ± std band), the runs' best epochs
+"$bin" plot curves sw --y train_eval_acc,test_loss --out pc.png --data pcd 2> err && ok || no "plot curves: $(cat err)"
+png pc.png "plot curves"
+ls pcd/c*.dat | wc -l | grep -qx 8 && ok || no "plot curves: $(ls pcd) (want 2 metrics x 4 settings)"
+grep -q "filledcurves" pcd/plot.gp && ok || no "plot curves: no band"
+python3 - pcd sw <<'PY' 2> err && ok || no "plot curves data: $(cat err)"
+import csv, glob, statistics, sys
+d, sw = sys.argv[1:]
+for path in glob.glob(d + "/c*.dat"):
+    lines = open(path).read().splitlines()
+    head = dict(l[2:].split(": ", 1) for l in lines if l.startswith("# ") and ": " in l)
+    cols = next(l[2:].split() for l in lines if l.startswith("# epoch "))
+    parts = dict(p.split("=", 1) for p in head["title"].split(", ") if "=" in p)
+    runs = sorted(glob.glob(f"{sw}/l2={parts['l2'].replace('1e-05', '1e-5')},dropout={parts['dropout']}/seed*"))
+    if len(runs) != 2:
+        sys.exit(f"{path}: {head['title']}: runs {runs}")
+    csvs = [{int(r["epoch"]): float(r[head["metric"]]) for r in csv.DictReader(open(run + "/metrics.csv"))} for run in runs]
+    for l in lines:
+        if l.startswith("#"):
+            continue
+        p = dict(zip(cols, map(float, l.split())))
+        v = [c[int(p["epoch"])] for c in csvs]
+        if abs(p["mean"] - statistics.mean(v)) > 1e-9 or abs(p["std"] - statistics.stdev(v)) > 1e-9:
+            sys.exit(f"{path}: epoch {p['epoch']}: {p} but the runs' {head['metric']} are {v}")
+PY
+# a run with early stopping: its best epoch is marked at its value
+"$bin" --config "$tmp/base.json" --set training.epochs=12 --set 'training.early_stopping={"patience": 2}' \
+  --set optimizer.lr=0.05 --out es --quiet 2> err || no "early-stopping run: $(cat err)"
+"$bin" plot curves es --y val_loss --out es.svg --data esd --quiet 2> err && ok || no "plot curves es: $(cat err)"
+best=$(python3 -c 'import json; print(json.load(open("es/summary.json"))["best_epoch"])')
+want=$(awk -F, -v b="$best" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "val_loss") c = i } NR > 1 && $1 == b { print $c }' es/metrics.csv)
+read -r got_e got_v < <(grep -v '^#' esd/b0.dat)
+[[ -n $best && $got_e == "$best" ]] && awk -v a="$got_v" -v b="$want" 'BEGIN { exit !(a == b) }' && ok || no "best epoch mark: ($got_e, $got_v), want ($best, $want)"
+grep -qF "early-stopping best epoch" es.svg && ok || no "es.svg: no best-epoch legend entry"
+grep -q filledcurves esd/plot.gp && no "a single run has no band" || ok
+one 2 "--y best_test_acc: not a column of metrics.csv" -- curves sw --y best_test_acc --out x.png
 mkdir adir
 one 1 "gnuplot failed" -- sweep sw --x l2 --y test_acc --out adir
 [[ ! -s out ]] && ok || no "gnuplot's image went to stdout"

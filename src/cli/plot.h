@@ -66,6 +66,11 @@ typedef struct plot_group {
  * allocation (free it with free()). */
 int plot_group_runs(const rm_runs *rs, plot_group **groups, int *ng, rm_err *e);
 
+/* A group's setting as a legend entry, "l2=0.001, dropout=0.5": each varied key but skip (or NULL) by its
+ * short name (names from rm_runs_short_names) and value; "" when none vary. */
+void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64], const char *skip, char *buf,
+                      size_t n);
+
 /* Parse --y's comma-separated metrics into o (canonical names); RM_ERR_USAGE naming an unknown one. */
 int plot_parse_metrics(plot_opts *o, const char *list, rm_err *e);
 

@@ -230,6 +230,20 @@ int plot_group_runs(const rm_runs *rs, plot_group **groups, int *ng, rm_err *e)
     return RM_OK;
 }
 
+void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64], const char *skip, char *buf,
+                      size_t n)
+{
+    const rm_run *r = &rs->run[g->runs[0]];
+    char text[128];
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int v = 0; v < rs->nvaried && k < n; v++) {
+        if (skip && !strcmp(rs->varied[v], skip)) continue;
+        rm_json_text(rm_json_at(r->config, rs->varied[v]), text, sizeof text);
+        k += (size_t)snprintf(buf + k, n - k, "%s%s=%s", k ? ", " : "", names[v], text);
+    }
+}
+
 int plot_parse_metrics(plot_opts *o, const char *list, rm_err *e)
 {
     char buf[1024];

@@ -47,13 +47,7 @@ static int group_setting(sweep *s, int g, char (*names)[64], char *combo, rm_err
         return rm_fail(e, RM_ERR_USAGE, "--x %s: %s's value '%s' is not a number", s->xkey, r->dir, text);
     }
     s->x[g] = xv->valuedouble;
-    size_t k = 0;
-    combo[0] = '\0';
-    for (int v = 0; v < s->rs.nvaried && k < COMBO_LEN; v++) {
-        if (!strcmp(s->rs.varied[v], s->xkey)) continue;
-        rm_json_text(rm_json_at(r->config, s->rs.varied[v]), text, sizeof text);
-        k += (size_t)snprintf(combo + k, COMBO_LEN - k, "%s%s=%s", k ? ", " : "", names[v], text);
-    }
+    plot_group_label(&s->rs, &s->groups[g], names, s->xkey, combo, COMBO_LEN);
     return RM_OK;
 }
 
