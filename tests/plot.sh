@@ -219,6 +219,34 @@ read -r got_e got_v < <(grep -v '^#' esd/b0.dat)
 grep -qF "early-stopping best epoch" es.svg && ok || no "es.svg: no best-epoch legend entry"
 grep -q filledcurves esd/plot.gp && no "a single run has no band" || ok
 one 2 "--y best_test_acc: not a column of metrics.csv" -- curves sw --y best_test_acc --out x.png
+
+# plot weights: the first layer's weights as tiles, each tile the unit's row of model.safetensors
+r1="sw/l2=1e-5,dropout=0/seed1"
+"$bin" plot weights "$r1" --out pw.svg --data pwd --quiet 2> err && ok || no "plot weights: $(cat err)"
+for t in ">weight<" "first-layer weights"; do grep -qF "$t" pw.svg && ok || no "pw.svg: no '$t'"; done
+grep -q "with image" pwd/plot.gp && grep -q "^set cbrange" pwd/plot.gp && ok || no "plot weights: no image with a colour bar"
+python3 - "$r1/model.safetensors" pwd/weights.dat <<'PY' 2> err && ok || no "plot weights data: $(cat err)"
+import array, json, math, struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])["fc0.weight"]
+w = array.array("f", b[8 + n + h["data_offsets"][0]:8 + n + h["data_offsets"][1]])
+f32 = lambda v: struct.unpack("<f", struct.pack("<f", v))[0]
+img = [[float(v) for v in l.split()] for l in open(sys.argv[2])]
+units, d = h["shape"]
+s = int(round(math.sqrt(d)))
+across = math.ceil(math.sqrt(units))
+for t in range(units):
+    r, c = (t // across) * (s + 1), (t % across) * (s + 1)
+    if any(f32(img[r + i][c + j]) != w[t * d + i * s + j] for i in range(s) for j in range(s)):
+        sys.exit(f"tile {t} is not unit {t}'s weights")
+if not all(math.isnan(v) for v in img[s]):
+    sys.exit("no gap between the tile rows")
+finite = sum(not math.isnan(v) for row in img for v in row)
+if finite != units * d:
+    sys.exit(f"{finite} values plotted, {units * d} weights")
+PY
+one 2 "give one run's directory" -- weights sw --out x.png
 mkdir adir
 one 1 "gnuplot failed" -- sweep sw --x l2 --y test_acc --out adir
 [[ ! -s out ]] && ok || no "gnuplot's image went to stdout"

@@ -1,5 +1,6 @@
-/* cli_plot.c - `regmnist plot sweep|curves`: figures of runs drawn by gnuplot (through a pipe):
- * the arguments and the help; plot_sweep.c and plot_curves.c draw, plot_gp.c talks to gnuplot. */
+/* cli_plot.c - `regmnist plot sweep|curves|weights`: figures of runs drawn by gnuplot (through a
+ * pipe): the arguments and the help; plot_sweep.c, plot_curves.c and plot_weights.c draw,
+ * plot_gp.c talks to gnuplot. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 static const char HELP[] =
     "usage: regmnist plot sweep DIR --x KEY --y METRIC[,METRIC...] [--err std|ci|sem] [OPTIONS]\n"
     "       regmnist plot curves DIR --y METRIC[,METRIC...] [OPTIONS]\n"
+    "       regmnist plot weights RUN_DIR [OPTIONS]\n"
     "\n"
     "Draw a figure of runs with gnuplot (Debian: apt-get install gnuplot-nox), fed through a pipe.\n"
     "\n"
@@ -27,6 +29,9 @@ static const char HELP[] =
     "               of the runs under DIR: for a setting of several seeds the mean over them with\n"
     "               a band of ± one std; each run's early-stopping best epoch (summary.json's\n"
     "               best_epoch, when it ran with early stopping) is marked with a point\n"
+    "  weights RUN_DIR  the first layer's weights (model.safetensors' fc0.weight) with a colour\n"
+    "               bar, blue-white-red symmetric about 0: for image inputs each unit's weights\n"
+    "               as a tile (the first 64 units), else the whole matrix, a row per unit\n"
     "\n"
     "  --x KEY      sweep: the config key on the x axis (one of the keys that vary)\n"
     "  --y LIST     the metrics, comma-separated (sweep: any `summarize --metric` name)\n"
@@ -44,7 +49,7 @@ static const char HELP[] =
     "Axis and legend labels come from the config key table and the metric table (\"dropout\n"
     "rate\", \"test accuracy (%)\"). Exit status: 0 ok; 1 gnuplot failed (its error on one line);\n"
     "2 usage error, an unknown key or metric, or gnuplot not on PATH; 3 I/O error (DIR missing\n"
-    "or holding no run).\n";
+    "or holding no run, a file without a needed column or tensor).\n";
 
 /* The format from --format, else from the --out file's extension, else png; and the default size. */
 static int pick_format(plot_opts *o, const char *format, const char *size)
@@ -109,16 +114,17 @@ int rm_cli_plot(int argc, char **argv)
         else if (!dir) dir = a;
         else return rm_cli_usage_error("plot", "one directory only, got '%s' too", a);
     }
-    if (!mode) return rm_cli_usage_error("plot", "%s", "give what to plot: sweep or curves");
-    if (strcmp(mode, "sweep") && strcmp(mode, "curves"))
-        return rm_cli_usage_error("plot", "unknown plot '%s' (sweep or curves)", mode);
+    if (!mode) return rm_cli_usage_error("plot", "%s", "give what to plot: sweep, curves or weights");
+    int weights = !strcmp(mode, "weights");
+    if (strcmp(mode, "sweep") && strcmp(mode, "curves") && !weights)
+        return rm_cli_usage_error("plot", "unknown plot '%s' (sweep, curves or weights)", mode);
     if (!dir) return rm_cli_usage_error("plot", "%s: give a directory", mode);
-    if (!o.nmetrics) return rm_cli_usage_error("plot", "%s: --y METRIC is required", mode);
+    if (!o.nmetrics && !weights) return rm_cli_usage_error("plot", "%s: --y METRIC is required", mode);
     if (!strcmp(mode, "sweep") && !o.x) return rm_cli_usage_error("plot", "sweep: --x KEY is required");
     if (pick_format(&o, format, size)) return RM_ERR_USAGE;
     char out[64];
     if (!o.out) snprintf(out, sizeof out, "plot.%s", o.format), o.out = out;
-    int rc = !strcmp(mode, "sweep") ? plot_sweep(dir, &o, &e) : plot_curves(dir, &o, &e);
+    int rc = weights ? plot_weights(dir, &o, &e) : !strcmp(mode, "sweep") ? plot_sweep(dir, &o, &e) : plot_curves(dir, &o, &e);
     if (rc) return rm_cli_fail("plot", &e);
     if (!o.quiet) fprintf(stderr, "regmnist: plot: wrote %s%s%s\n", o.out, o.data ? " and the data in " : "", o.data ? o.data : "");
     return RM_OK;
