@@ -156,6 +156,7 @@ has pd/plot.gp "set title 'p'"                  # the study's name, not its path
 has pd/plot.gp "set xlabel 'L2 strength λ'"
 has pd/plot.gp "set ylabel 'accuracy (%), mean ± std over seeds'"
 has pd/plot.gp "title 'training accuracy, dropout=0.3'"
+has pd/plot.gp "set yrange [*:*<100]"           # accuracies: nothing above 100%
 # by dropout, one metric: a linear axis, one series per l2, error bars from the CI
 "$bin" plot sweep sw --x model.dropout --y test_loss --err ci --format svg --out p.svg --data pd2 --quiet 2> err && ok || no "plot sweep svg: $(cat err)"
 head -c 300 p.svg | grep -q "<svg" && ok || no "p.svg is not SVG"
@@ -164,6 +165,7 @@ for t in "dropout rate" "test loss, mean with its 95% CI" "l2=1e-05" "l2=0.001" 
   grep -qF "$t" p.svg && ok || no "p.svg: no '$t'"
 done
 grep -q "set logscale" pd2/plot.gp && no "dropout 0 and 0.3 on a log axis" || ok
+grep -q "set yrange" pd2/plot.gp && no "a loss capped at 100" || ok
 grep -q ':5:6 with yerrorlines' pd2/plot.gp && ok || no "--err ci: $(grep plot pd2/plot.gp)"
 data pd2 sum2/groups.csv model.dropout 2> err && ok || no "plot sweep --err ci data: $(cat err)"
 "$bin" plot sweep sw --x l2 --y test_acc --format pdf --out p.pdf --quiet 2> err && ok || no "plot sweep pdf: $(cat err)"

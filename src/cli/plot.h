@@ -81,6 +81,9 @@ void plot_metric_stem(const char *metric, char *buf, size_t n);
  * share their last word and unit; else their stems joined, with a shared unit. */
 void plot_y_label(const plot_opts *o, char *buf, size_t n);
 
+/* Cap the y axis at 100 when every metric is a percentage (an accuracy). */
+void plot_y_range(FILE *gp, const plot_opts *o);
+
 /* `regmnist plot sweep DIR`, `plot curves DIR`, `plot weights RUN_DIR`. */
 int plot_sweep(const char *dir, const plot_opts *o, rm_err *e);
 int plot_curves(const char *dir, const plot_opts *o, rm_err *e);

@@ -173,6 +173,7 @@ int plot_curves(const char *dir, const plot_opts *o, rm_err *e)
         fprintf(j.gp, "\nset xlabel 'epoch'\nset ylabel ");
         plot_quote(j.gp, combo);
         fprintf(j.gp, "\n");
+        plot_y_range(j.gp, o);
     }
     int marked = -1; /* -1: nothing plotted yet; 1: the best epochs have their legend entry */
     for (int m = 0; !rc && m < o->nmetrics; m++)

@@ -273,6 +273,17 @@ void plot_metric_stem(const char *metric, char *buf, size_t n)
     snprintf(buf, n, "%.*s", u ? (int)(u - label - 1) : (int)strlen(label), label);
 }
 
+void plot_y_range(FILE *gp, const plot_opts *o)
+{
+    char label[256];
+    for (int m = 0; m < o->nmetrics; m++) {
+        rm_metric_label(o->metrics[m], label, sizeof label);
+        const char *u = unit_of(label);
+        if (!u || strcmp(u, "(%)")) return;
+    }
+    fprintf(gp, "set yrange [*:*<100]\n");
+}
+
 void plot_y_label(const plot_opts *o, char *buf, size_t n)
 {
     char first[256], label[256], stem[256], word[256] = "";

@@ -194,6 +194,7 @@ int plot_sweep(const char *dir, const plot_opts *o, rm_err *e)
     snprintf(ylabel + strlen(ylabel), sizeof ylabel - strlen(ylabel), ", mean %s", ERRNAME[o->err]);
     plot_quote(j.gp, ylabel);
     fprintf(j.gp, "\nset offsets graph 0.04, graph 0.04, graph 0.04, graph 0.04\n%s\n", logx ? "set logscale x" : "");
+    plot_y_range(j.gp, o);
     for (int m = 0; !rc && m < o->nmetrics; m++)
         for (int c = 0; !rc && c < s.ncombos; c++) {
             int i = m * s.ncombos + c;
