@@ -169,6 +169,11 @@ grep -q "set yrange" pd2/plot.gp && no "a loss capped at 100" || ok
 grep -q ':5:6 with yerrorlines' pd2/plot.gp && ok || no "--err ci: $(grep plot pd2/plot.gp)"
 data pd2 sum2/groups.csv model.dropout 2> err && ok || no "plot sweep --err ci data: $(cat err)"
 "$bin" plot sweep sw --x l2 --y test_acc --format pdf --out p.pdf --quiet 2> err && ok || no "plot sweep pdf: $(cat err)"
+# the shared y label: what the metrics all are, else their labels
+"$bin" plot sweep sw --x l2 --y train_acc,val_acc,test_acc --out p3.png --data pd3 --quiet 2> err && ok || no "plot sweep 3: $(cat err)"
+has pd3/plot.gp "set ylabel 'accuracy (%), mean ± std over seeds'"
+"$bin" plot sweep sw --x l2 --y test_acc,test_loss --out p4.png --data pd4 --quiet 2> err && ok || no "plot sweep 4: $(cat err)"
+has pd4/plot.gp "set ylabel 'test accuracy, test loss, mean ± std over seeds'"
 [[ $(head -c 5 p.pdf) == %PDF- ]] && ok || no "p.pdf is not a PDF"
 # refusals, each one line naming the problem
 one() { # one CODE TEXT -- ARGS: regmnist plot ARGS exits CODE with one line on stderr holding TEXT

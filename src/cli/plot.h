@@ -77,8 +77,8 @@ int plot_parse_metrics(plot_opts *o, const char *list, rm_err *e);
 /* The metric's label without its unit ("test accuracy" of "test accuracy (%)"), into buf. */
 void plot_metric_stem(const char *metric, char *buf, size_t n);
 
-/* The y axis label shared by o's metrics: the label of one; "accuracy (%)" for several that
- * share their last word and unit; else their stems joined, with a shared unit. */
+/* The y axis label shared by o's metrics: the label of one; "accuracy (%)" or "loss" for several
+ * that all are one; else their labels joined, with their unit when they share it. */
 void plot_y_label(const plot_opts *o, char *buf, size_t n);
 
 /* Cap the y axis at 100 when every metric is a percentage (an accuracy). */

@@ -286,18 +286,22 @@ void plot_y_range(FILE *gp, const plot_opts *o)
 
 void plot_y_label(const plot_opts *o, char *buf, size_t n)
 {
-    char first[256], label[256], stem[256], word[256] = "";
+    static const char *const WORDS[] = {"accuracy", "loss", NULL};
+    char first[256], label[256], stem[256];
     rm_metric_label(o->metrics[0], first, sizeof first);
-    const char *unit = unit_of(first);
-    int same_word = 1;
+    const char *unit = unit_of(first), *word = NULL;
     for (int m = 0; m < o->nmetrics; m++) {
         rm_metric_label(o->metrics[m], label, sizeof label);
         const char *u = unit_of(label);
         if (!u || !unit || strcmp(u, unit)) unit = NULL;
-        plot_metric_stem(o->metrics[m], stem, sizeof stem);
-        const char *w = strrchr(stem, ' ') ? strrchr(stem, ' ') + 1 : stem;
-        if (m == 0) snprintf(word, sizeof word, "%s", w);
-        else same_word &= !strcmp(word, w);
+    }
+    for (int w = 0; WORDS[w] && !word; w++) {
+        int all = 1;
+        for (int m = 0; m < o->nmetrics && all; m++) {
+            plot_metric_stem(o->metrics[m], stem, sizeof stem);
+            all = strstr(stem, WORDS[w]) != NULL;
+        }
+        if (all) word = WORDS[w];
     }
     if (o->nmetrics == 1) {
         snprintf(buf, n, "%s", first);
@@ -305,8 +309,8 @@ void plot_y_label(const plot_opts *o, char *buf, size_t n)
     }
     size_t k = 0;
     buf[0] = '\0';
-    if (same_word) k += (size_t)snprintf(buf, n, "%s", word);
-    for (int m = 0; !same_word && m < o->nmetrics && k < n; m++) {
+    if (word) k += (size_t)snprintf(buf, n, "%s", word); /* what they all are: "accuracy (%)" */
+    for (int m = 0; !word && m < o->nmetrics && k < n; m++) {
         plot_metric_stem(o->metrics[m], stem, sizeof stem);
         k += (size_t)snprintf(buf + k, n - k, "%s%s", m ? ", " : "", stem);
     }

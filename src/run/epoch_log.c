@@ -22,9 +22,9 @@ enum { ALWAYS = RM_METRIC_ALWAYS, VAL = RM_METRIC_VAL, TE = RM_METRIC_TRAIN_EVAL
  * metric's column is given, not its place here. */
 const rm_metric rm_epoch_metrics[] = {
     /* name             col  fmt     tb_tag             when    summary  label  value */
-    {"train_loss",       1, "%.9g", "train/loss",      ALWAYS, 1,       "training loss, on the fly", AT(train_loss)},
+    {"train_loss",       1, "%.9g", "train/loss",      ALWAYS, 1,       "training loss, train mode", AT(train_loss)},
     {"penalty",          2, "%.9g", "penalty",         ALWAYS, 1,       "penalty term", AT(penalty)},
-    {"train_acc",        3, "%.4f", "train/acc",       ALWAYS, 1,       "training accuracy, on the fly (%)", AT(train_acc)},
+    {"train_acc",        3, "%.4f", "train/acc",       ALWAYS, 1,       "training accuracy, train mode (%)", AT(train_acc)},
     {"train_eval_loss", 11, "%.9g", "train_eval/loss", TE,     1,       "training loss", AT(train_eval.loss)},
     {"train_eval_acc",  12, "%.4f", "train_eval/acc",  TE,     1,       "training accuracy (%)", AT(train_eval.acc)},
     {"val_loss",         4, "%.9g", "val/loss",        VAL,    1,       "validation loss", AT(val.loss)},
