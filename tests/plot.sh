@@ -224,6 +224,7 @@ want=$(awk -F, -v b="$best" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "val_
 read -r got_e got_v < <(grep -v '^#' esd/b0.dat)
 [[ -n $best && $got_e == "$best" ]] && awk -v a="$got_v" -v b="$want" 'BEGIN { exit !(a == b) }' && ok || no "best epoch mark: ($got_e, $got_v), want ($best, $want)"
 grep -qF "early-stopping best epoch" es.svg && ok || no "es.svg: no best-epoch legend entry"
+has esd/plot.gp "set title 'b'"                 # the run's name
 grep -q filledcurves esd/plot.gp && no "a single run has no band" || ok
 one 2 "--y best_test_acc: not a column of metrics.csv" -- curves sw --y best_test_acc --out x.png
 

@@ -52,8 +52,8 @@ int plot_finish(plot_job *j, const plot_opts *o, rm_err *e);
 /* Free a job that is not finished (removes a temporary data directory). */
 void plot_abandon(plot_job *j);
 
-/* The study's name for a title: --title, DIR/sweep.json's "name", a run's summary.json or
- * config.json "name", else the directory's last component. */
+/* The study's name for a title: --title, DIR/sweep.json's "name", the runs' config.json "name" when
+ * they all have the same, else the directory's last component. */
 void plot_study_name(const plot_opts *o, const char *dir, const rm_runs *rs, char *buf, size_t n);
 
 /* The runs of a setting (equal varied keys): indices into rs->run, in scan order (seed order). */

@@ -143,7 +143,7 @@ static int write_series(plot_job *j, const plot_opts *o, const rm_runs *rs, cons
     if (bests) {
         fprintf(j->gp, ", ");
         plot_quote(j->gp, bpath);
-        fprintf(j->gp, " using 1:2 with points pt 7 ps 1.3 lc %d %s", lc, *marked == 1 ? "notitle" : "title 'early-stopping best epoch'");
+        fprintf(j->gp, " using 1:2 with points pt 7 ps 1.3 lc %d notitle", lc);
         *marked = 1;
     }
     return RM_OK;
@@ -175,15 +175,15 @@ int plot_curves(const char *dir, const plot_opts *o, rm_err *e)
         fprintf(j.gp, "\n");
         plot_y_range(j.gp, o);
     }
-    int marked = -1; /* -1: nothing plotted yet; 1: the best epochs have their legend entry */
+    int marked = -1; /* -1: nothing plotted yet; 1: some run's best epoch is marked */
     for (int m = 0; !rc && m < o->nmetrics; m++)
         for (int g = 0; !rc && g < ng; g++) {
             plot_group_label(&rs, &groups[g], names, NULL, combo, sizeof combo);
             rc = write_series(&j, o, &rs, &groups[g], combo, m, m * ng + g, &marked, e);
         }
     if (!rc && marked < 0) rc = rm_fail(e, RM_ERR_IO, "%s: no run has a value of %s in its metrics.csv", dir, o->metrics[0]);
-    if (!rc) {
-        fprintf(j.gp, "\n");
+    if (!rc) { /* one legend entry for the marks of every colour */
+        fprintf(j.gp, "%s\n", marked == 1 ? ", keyentry with points pt 7 ps 1.3 lc 'black' title 'early-stopping best epoch'" : "");
         rc = plot_finish(&j, o, e);
     } else if (j.gp) plot_abandon(&j);
     free(names);

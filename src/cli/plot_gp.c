@@ -195,7 +195,17 @@ void plot_study_name(const plot_opts *o, const char *dir, const rm_runs *rs, cha
         return;
     }
     if (json_name(dir, "sweep.json", buf, n)) return;
-    if (rs->n == 1 && (json_name(dir, "summary.json", buf, n) || json_name(dir, "config.json", buf, n))) return;
+    /* the runs' config name when they share one (a run, the seeds of a sweep's setting) */
+    const cJSON *first = rs->n ? rm_json_at(rs->run[0].config, "name") : NULL;
+    int same = cJSON_IsString(first) && first->valuestring[0];
+    for (int i = 1; i < rs->n && same; i++) {
+        const cJSON *v = rm_json_at(rs->run[i].config, "name");
+        same = cJSON_IsString(v) && !strcmp(v->valuestring, first->valuestring);
+    }
+    if (same) {
+        snprintf(buf, n, "%s", first->valuestring);
+        return;
+    }
     size_t l = strlen(dir);
     while (l > 1 && dir[l - 1] == '/') l--;
     const char *s = dir + l;
