@@ -17,6 +17,9 @@ int rm_cli_summarize(int argc, char **argv);
 /* `regmnist compare A B | --a SEL... --b SEL... [--metric NAME] [--which final|best]`. */
 int rm_cli_compare(int argc, char **argv);
 
+/* `regmnist plot sweep|curves DIR ...`: figures of runs drawn by gnuplot. */
+int rm_cli_plot(int argc, char **argv);
+
 /* The top-level usage lines, shared by the subcommands' --help and errors. */
 extern const char rm_cli_usage[];
 

@@ -175,4 +175,7 @@ const char *rm_config_out_dir(const rm_config *c, char *buf, size_t n);
  * plain text, or the markdown table of docs/config.md when markdown is set. */
 void rm_config_print_keys(FILE *f, int markdown);
 
+/* A short axis label of a config key ("dropout rate", "L2 strength λ"), or path itself when it has none. */
+const char *rm_config_key_label(const char *path);
+
 #endif

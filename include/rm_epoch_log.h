@@ -22,6 +22,7 @@ typedef struct rm_metric {
     const char *tb_tag; /* its TensorBoard scalar tag, or NULL */
     int when;           /* RM_METRIC_ALWAYS, RM_METRIC_VAL or RM_METRIC_TRAIN_EVAL */
     int in_summary;     /* 1 when summary.json's "final" and "best" hold it (so summarize and compare know it) */
+    const char *label;  /* a short axis label, its unit in parentheses at the end: "test accuracy (%)" */
     size_t off;         /* the offset of its double in rm_epoch_row, unless derived */
     double (*derived)(const rm_epoch_row *r, int has_te); /* its value worked out from the row, or NULL */
 } rm_metric;
@@ -32,6 +33,10 @@ extern const int rm_epoch_metric_count;
 
 /* The metric named name, or NULL. */
 const rm_metric *rm_epoch_metric(const char *name);
+
+/* A short label for a metric as summarize names it (test_acc, best_val_loss, wall_seconds, ...) into buf
+ * (n bytes): the table's label, "... at the best epoch (%)" for best_X, the metric's name when unknown. */
+void rm_metric_label(const char *name, char *buf, size_t n);
 
 /* 1 when a run measures m: has_val with a validation set, has_te with the eval-mode training sample. */
 int rm_metric_present(const rm_metric *m, int has_val, int has_te);

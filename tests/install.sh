@@ -80,6 +80,10 @@ EOF
     [[ -s $tmp/sweep.png ]] && ok || no "no sweep.png"
     "$tmp/prefix/bin/regmnist-plot" curves "$tmp/runs/iris" --out "$tmp/curves.png" 2> "$tmp/err" && ok || no "regmnist-plot curves: $(cat "$tmp/err")"
     [[ -s $tmp/curves.png ]] && ok || no "no curves.png"
+    # the installed binary draws them itself
+    expect 0 "plot sweep from /" -- plot sweep "$tmp/runs/sweep" --x l2 --y train_eval_acc,test_acc --out "$tmp/p.svg" --quiet
+    grep -qF "L2 strength" "$tmp/p.svg" && ok || no "plot sweep from /: no x label in p.svg"
+    expect 0 "plot curves from /" -- plot curves "$tmp/runs/iris" --y test_loss --out "$tmp/pc.png" --quiet
   else
     echo "install: gnuplot not found: regmnist-plot skipped"
   fi

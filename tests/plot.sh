@@ -101,4 +101,165 @@ grep -q "no column 'frac_small'" err && ok || no "weights.csv without frac_small
 grep -q "not one of the varied keys" err && ok || no "sweep --x unknown: $(cat err)"
 "$plot" bogus sw 2> err; [[ $? -eq 2 ]] && ok || no "unknown plot"
 [[ ! -e x.png ]] && ok || no "a refused plot wrote a file"
+# ---- regmnist plot (the binary's own gnuplot driver) ----
+# data DIR GROUPS X: every data file regmnist plot kept (--data) holds, per point, the mean, std and CI of
+# groups.csv's row with that x and the other keys its title names, columns found by header name; and
+# every group of groups.csv with the metric is plotted once per metric.
+data() {
+  python3 - "$@" <<'PY'
+import csv, glob, math, sys
+d, groups, xkey = sys.argv[1:4]
+rows = list(csv.DictReader(open(groups)))
+keys = list(rows[0])[:list(rows[0]).index("n")]
+seen, files = {}, sorted(glob.glob(d + "/s*.dat"))
+if not files:
+    sys.exit(f"{d}: no data files")
+for path in files:
+    head = {}
+    lines = open(path).read().splitlines()
+    for l in lines:
+        if l.startswith("# ") and ": " in l:
+            k, v = l[2:].split(": ", 1)
+            head[k] = v
+    cols = next(l[2:].split() for l in lines if l.startswith("# x "))
+    m, title = head["metric"], head["title"]
+    if head["x"] != xkey:
+        sys.exit(f"{path}: x is {head['x']}, not {xkey}")
+    others = dict(p.split("=", 1) for p in title.split(", ") if "=" in p)
+    for l in lines:
+        if l.startswith("#"):
+            continue
+        pt = dict(zip(cols, map(float, l.split())))
+        match = [r for r in rows if float(r[xkey]) == pt["x"]
+                 and all(r[k] == v for o, v in others.items() for k in keys if k == o or k.endswith("." + o))]
+        if len(match) != 1:
+            sys.exit(f"{path}: {len(match)} groups at x={pt['x']} with {others}")
+        r = match[0]
+        close = lambda a, b: abs(a - float(b)) <= 1e-12 * max(1.0, abs(a))
+        if not (close(pt["mean"], r[m + "_mean"]) and close(pt["std"], r[m + "_std"] or 0)
+                and close(pt["ci95_low"], r[m + "_ci95_low"] or r[m + "_mean"]) and int(pt["n"]) == int(r["n"])):
+            sys.exit(f"{path}: x={pt['x']}: {pt} differs from groups.csv's {m}: {r}")
+        seen[(m, id(r))] = seen.get((m, id(r)), 0) + 1
+metrics = {m for (m, _) in seen}
+want = {(m, id(r)) for m in metrics for r in rows if r[m + "_mean"] != ""}
+if set(seen) != want or any(c != 1 for c in seen.values()):
+    sys.exit(f"{d}: the groups plotted are not groups.csv's, once each")
+PY
+}
+"$bin" summarize sw --metric test_acc,train_eval_acc,test_loss --out sum2 --quiet > /dev/null
+"$bin" plot sweep sw --x l2 --y train_eval_acc,test_acc --out p.png --data pd 2> err && ok || no "plot sweep: $(cat err)"
+png p.png "plot sweep"
+ls pd/s*.dat | wc -l | grep -qx 4 && ok || no "plot sweep: $(ls pd) (want 2 metrics x 2 dropouts)"
+data pd sum2/groups.csv regularization.l2 2> err && ok || no "plot sweep data: $(cat err)"
+has pd/plot.gp "set logscale x"                 # 1e-5 and 1e-3: two decades
+has pd/plot.gp "set title 'p'"                  # the study's name, not its path
+has pd/plot.gp "set xlabel 'L2 strength λ'"
+has pd/plot.gp "set ylabel 'accuracy (%), mean ± std over seeds'"
+has pd/plot.gp "title 'training accuracy, dropout=0.3'"
+has pd/plot.gp "set yrange [*:*<100]"           # accuracies: nothing above 100%
+# by dropout, one metric: a linear axis, one series per l2, error bars from the CI
+"$bin" plot sweep sw --x model.dropout --y test_loss --err ci --format svg --out p.svg --data pd2 --quiet 2> err && ok || no "plot sweep svg: $(cat err)"
+head -c 300 p.svg | grep -q "<svg" && ok || no "p.svg is not SVG"
+[[ $(grep -c '<title>gnuplot_plot_' p.svg) -eq 2 ]] && ok || no "p.svg: $(grep -c '<title>gnuplot_plot_' p.svg) series, want 2"
+for t in "dropout rate" "test loss, mean with its 95% CI" "l2=1e-05" "l2=0.001" ">p<"; do
+  grep -qF "$t" p.svg && ok || no "p.svg: no '$t'"
+done
+grep -q "set logscale" pd2/plot.gp && no "dropout 0 and 0.3 on a log axis" || ok
+grep -q "set yrange" pd2/plot.gp && no "a loss capped at 100" || ok
+grep -q ':5:6 with yerrorlines' pd2/plot.gp && ok || no "--err ci: $(grep plot pd2/plot.gp)"
+data pd2 sum2/groups.csv model.dropout 2> err && ok || no "plot sweep --err ci data: $(cat err)"
+"$bin" plot sweep sw --x l2 --y test_acc --format pdf --out p.pdf --quiet 2> err && ok || no "plot sweep pdf: $(cat err)"
+# the shared y label: what the metrics all are, else their labels
+"$bin" plot sweep sw --x l2 --y train_acc,val_acc,test_acc --out p3.png --data pd3 --quiet 2> err && ok || no "plot sweep 3: $(cat err)"
+has pd3/plot.gp "set ylabel 'accuracy (%), mean ± std over seeds'"
+"$bin" plot sweep sw --x l2 --y test_acc,test_loss --out p4.png --data pd4 --quiet 2> err && ok || no "plot sweep 4: $(cat err)"
+has pd4/plot.gp "set ylabel 'test accuracy, test loss, mean ± std over seeds'"
+[[ $(head -c 5 p.pdf) == %PDF- ]] && ok || no "p.pdf is not a PDF"
+# refusals, each one line naming the problem
+one() { # one CODE TEXT -- ARGS: regmnist plot ARGS exits CODE with one line on stderr holding TEXT
+  local code=$1 text=$2; shift 3
+  "$bin" plot "$@" > out 2> err; local rc=$?
+  [[ $rc -eq $code && $(wc -l < err) -eq 1 ]] && grep -qF -- "$text" err && ok || no "plot $* -> $rc: $(cat err)"
+}
+one 2 "unknown metric 'nosuch'" -- sweep sw --x l2 --y test_acc,nosuch --out x.png
+one 2 "'nosuchkey'" -- sweep sw --x nosuchkey --y test_acc --out x.png
+one 2 "--x training.epochs: not one of the varied keys" -- sweep sw --x training.epochs --y test_acc --out x.png
+one 2 "--err: expected std, ci or sem" -- sweep sw --x l2 --y test_acc --err var --out x.png
+one 2 "--size" -- sweep sw --x l2 --y test_acc --size 800 --out x.png
+one 2 "unknown plot 'bogus'" -- bogus sw --y test_acc
+one 3 "nowhere" -- sweep nowhere --x l2 --y test_acc --out x.png
+one 3 "nodir/x.png: cannot write there" -- sweep sw --x l2 --y test_acc --out nodir/x.png
+
+# plot curves: per setting the mean over its seeds per epoch (with a ± std band), the runs' best epochs
+"$bin" plot curves sw --y train_eval_acc,test_loss --out pc.png --data pcd 2> err && ok || no "plot curves: $(cat err)"
+png pc.png "plot curves"
+ls pcd/c*.dat | wc -l | grep -qx 8 && ok || no "plot curves: $(ls pcd) (want 2 metrics x 4 settings)"
+grep -q "filledcurves" pcd/plot.gp && ok || no "plot curves: no band"
+python3 - pcd sw <<'PY' 2> err && ok || no "plot curves data: $(cat err)"
+import csv, glob, statistics, sys
+d, sw = sys.argv[1:]
+for path in glob.glob(d + "/c*.dat"):
+    lines = open(path).read().splitlines()
+    head = dict(l[2:].split(": ", 1) for l in lines if l.startswith("# ") and ": " in l)
+    cols = next(l[2:].split() for l in lines if l.startswith("# epoch "))
+    parts = dict(p.split("=", 1) for p in head["title"].split(", ") if "=" in p)
+    runs = sorted(glob.glob(f"{sw}/l2={parts['l2'].replace('1e-05', '1e-5')},dropout={parts['dropout']}/seed*"))
+    if len(runs) != 2:
+        sys.exit(f"{path}: {head['title']}: runs {runs}")
+    csvs = [{int(r["epoch"]): float(r[head["metric"]]) for r in csv.DictReader(open(run + "/metrics.csv"))} for run in runs]
+    for l in lines:
+        if l.startswith("#"):
+            continue
+        p = dict(zip(cols, map(float, l.split())))
+        v = [c[int(p["epoch"])] for c in csvs]
+        if abs(p["mean"] - statistics.mean(v)) > 1e-9 or abs(p["std"] - statistics.stdev(v)) > 1e-9:
+            sys.exit(f"{path}: epoch {p['epoch']}: {p} but the runs' {head['metric']} are {v}")
+PY
+# a run with early stopping: its best epoch is marked at its value
+"$bin" --config "$tmp/base.json" --set training.epochs=12 --set 'training.early_stopping={"patience": 2}' \
+  --set optimizer.lr=0.05 --out es --quiet 2> err || no "early-stopping run: $(cat err)"
+"$bin" plot curves es --y val_loss --out es.svg --data esd --quiet 2> err && ok || no "plot curves es: $(cat err)"
+best=$(python3 -c 'import json; print(json.load(open("es/summary.json"))["best_epoch"])')
+want=$(awk -F, -v b="$best" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "val_loss") c = i } NR > 1 && $1 == b { print $c }' es/metrics.csv)
+read -r got_e got_v < <(grep -v '^#' esd/b0.dat)
+[[ -n $best && $got_e == "$best" ]] && awk -v a="$got_v" -v b="$want" 'BEGIN { exit !(a == b) }' && ok || no "best epoch mark: ($got_e, $got_v), want ($best, $want)"
+grep -qF "early-stopping best epoch" es.svg && ok || no "es.svg: no best-epoch legend entry"
+has esd/plot.gp "set title 'b'"                 # the run's name
+grep -q filledcurves esd/plot.gp && no "a single run has no band" || ok
+one 2 "--y best_test_acc: not a column of metrics.csv" -- curves sw --y best_test_acc --out x.png
+
+# plot weights: the first layer's weights as tiles, each tile the unit's row of model.safetensors
+r1="sw/l2=1e-5,dropout=0/seed1"
+"$bin" plot weights "$r1" --out pw.svg --data pwd --quiet 2> err && ok || no "plot weights: $(cat err)"
+for t in ">weight<" "first-layer weights"; do grep -qF "$t" pw.svg && ok || no "pw.svg: no '$t'"; done
+grep -q "with image" pwd/plot.gp && grep -q "^set cbrange" pwd/plot.gp && ok || no "plot weights: no image with a colour bar"
+python3 - "$r1/model.safetensors" pwd/weights.dat <<'PY' 2> err && ok || no "plot weights data: $(cat err)"
+import array, json, math, struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])["fc0.weight"]
+w = array.array("f", b[8 + n + h["data_offsets"][0]:8 + n + h["data_offsets"][1]])
+f32 = lambda v: struct.unpack("<f", struct.pack("<f", v))[0]
+img = [[float(v) for v in l.split()] for l in open(sys.argv[2])]
+units, d = h["shape"]
+s = int(round(math.sqrt(d)))
+across = math.ceil(math.sqrt(units))
+for t in range(units):
+    r, c = (t // across) * (s + 1), (t % across) * (s + 1)
+    if any(f32(img[r + i][c + j]) != w[t * d + i * s + j] for i in range(s) for j in range(s)):
+        sys.exit(f"tile {t} is not unit {t}'s weights")
+if not all(math.isnan(v) for v in img[s]):
+    sys.exit("no gap between the tile rows")
+finite = sum(not math.isnan(v) for row in img for v in row)
+if finite != units * d:
+    sys.exit(f"{finite} values plotted, {units * d} weights")
+PY
+one 2 "give one run's directory" -- weights sw --out x.png
+mkdir adir
+one 1 "gnuplot failed" -- sweep sw --x l2 --y test_acc --out adir
+[[ ! -s out ]] && ok || no "gnuplot's image went to stdout"
+PATH=/nonexistent "$bin" plot sweep sw --x l2 --y test_acc --out x.png 2> err; rc=$?
+[[ $rc -eq 2 && $(wc -l < err) -eq 1 ]] && grep -qF "gnuplot not found on PATH: install it (apt-get install gnuplot-nox)" err &&
+  ok || no "plot without gnuplot -> $rc: $(cat err)"
+[[ ! -e x.png ]] && ok || no "a refused plot wrote a file"
 finish

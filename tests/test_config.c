@@ -2,6 +2,7 @@
 #define _DEFAULT_SOURCE
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -242,6 +243,15 @@ static void test_review_fixes(void)
     CHECK(ct == 0 && cv == 10);
 }
 
+/* The plots' axis labels of keys: the short ones, else the path. */
+static void test_key_labels(void)
+{
+    CHECK(strcmp(rm_config_key_label("model.dropout"), "dropout rate") == 0);
+    CHECK(strcmp(rm_config_key_label("regularization.l2"), "L2 strength \u03bb") == 0);
+    CHECK(strcmp(rm_config_key_label("training.batch_size"), "batch size") == 0);
+    CHECK(strcmp(rm_config_key_label("data.augment.scale"), "data.augment.scale") == 0);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/rm_cfg_XXXXXX");
@@ -252,6 +262,7 @@ int main(void)
     test_values();
     test_set();
     test_review_fixes();
+    test_key_labels();
     unlink(path);
     rmdir(dir);
     return t_done("test_config");

@@ -33,6 +33,22 @@ int main(void)
     for (int col = 1; col <= rm_epoch_metric_count; col++) CHECK(seen[col] == 1);
     CHECK(rm_epoch_metric("epoch") == NULL && rm_epoch_metric("nope") == NULL);
 
+    /* the plots' labels: the table's, at the best epoch for best_X, top-level numbers, else the name */
+    char label[128];
+    for (int k = 0; k < rm_epoch_metric_count; k++) CHECK(rm_epoch_metrics[k].label && rm_epoch_metrics[k].label[0]);
+    rm_metric_label("test_acc", label, sizeof label);
+    CHECK(strcmp(label, "test accuracy (%)") == 0);
+    rm_metric_label("train_eval_acc", label, sizeof label);
+    CHECK(strcmp(label, "training accuracy (%)") == 0);
+    rm_metric_label("best_val_loss", label, sizeof label);
+    CHECK(strcmp(label, "validation loss at the best epoch") == 0);
+    rm_metric_label("best_test_acc", label, sizeof label);
+    CHECK(strcmp(label, "test accuracy at the best epoch (%)") == 0);
+    rm_metric_label("wall_seconds", label, sizeof label);
+    CHECK(strcmp(label, "wall time (s)") == 0);
+    rm_metric_label("nosuch", label, sizeof label);
+    CHECK(strcmp(label, "nosuch") == 0);
+
     char header[RM_EPOCH_CSV_HEADER_MAX];
     rm_epoch_csv_header(header, sizeof header);
     CHECK(!strcmp(header, "epoch,train_loss,penalty,train_acc,val_loss,val_acc,test_loss,test_acc,gap,lr,seconds,"

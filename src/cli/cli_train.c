@@ -23,6 +23,8 @@ const char rm_cli_usage[] =
     "                [--max-memory SIZE] [--quiet]\n"
     "       regmnist summarize DIR... [--format md|csv] [--out DIR] [--metric LIST] [--quiet]\n"
     "       regmnist compare A B [--metric NAME] [--which final|best]\n"
+    "       regmnist plot sweep|curves|weights DIR [--x KEY] [--y METRIC,...] [--err std|ci|sem]\n"
+    "                [--out FILE] [--format png|svg|pdf] [--size WxH] [--data DIR]\n"
     "       regmnist --print-config [--set key.path=JSON]...\n"
     "       regmnist --help | --help-config[=markdown] | --version\n";
 #define USAGE rm_cli_usage

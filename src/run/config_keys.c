@@ -102,6 +102,43 @@ const keyspec rm_cfg_keys[] = {
 const size_t rm_cfg_nkeys = sizeof rm_cfg_keys / sizeof rm_cfg_keys[0];
 _Static_assert(sizeof rm_cfg_keys / sizeof rm_cfg_keys[0] <= RM_CFG_MAX_KEYS, "raise RM_CFG_MAX_KEYS");
 
+/* Short axis labels of the keys a study varies (plots; the rest go by their path). Kept beside the key
+ * table rather than as one more column of its 75 rows; test_config checks a few of them. */
+static const struct {
+    const char *path, *label;
+} KEY_LABELS[] = {
+    {"seed", "seed"},
+    {"data.subset", "training subset (fraction)"},
+    {"data.val_fraction", "validation fraction"},
+    {"data.noise_std", "input noise std"},
+    {"data.augment.rotate", "rotation (degrees)"},
+    {"data.augment.shift", "shift (fraction)"},
+    {"model.hidden", "hidden layers"},
+    {"model.activation", "activation"},
+    {"model.norm", "normalization layer"},
+    {"model.dropout", "dropout rate"},
+    {"model.input_dropout", "input dropout rate"},
+    {"regularization.l1", "L1 strength"},
+    {"regularization.l2", "L2 strength \u03bb"},
+    {"regularization.label_smoothing", "label smoothing"},
+    {"regularization.max_norm", "max-norm bound"},
+    {"optimizer.name", "optimizer"},
+    {"optimizer.lr", "learning rate"},
+    {"optimizer.momentum", "momentum"},
+    {"optimizer.weight_decay", "weight decay"},
+    {"optimizer.clip_grad_norm", "gradient-norm clip"},
+    {"training.epochs", "epochs"},
+    {"training.batch_size", "batch size"},
+    {"training.early_stopping.patience", "early-stopping patience (epochs)"},
+};
+
+const char *rm_config_key_label(const char *path)
+{
+    for (size_t i = 0; i < sizeof KEY_LABELS / sizeof KEY_LABELS[0]; i++)
+        if (strcmp(KEY_LABELS[i].path, path) == 0) return KEY_LABELS[i].label;
+    return path;
+}
+
 const keyspec *rm_cfg_find_key(const char *path)
 {
     for (size_t i = 0; i < rm_cfg_nkeys; i++)

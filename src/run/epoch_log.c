@@ -3,6 +3,7 @@
  * activations.csv, the TensorBoard events and the weight images. */
 #include "epoch_log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,21 +24,49 @@ enum { ALWAYS = RM_METRIC_ALWAYS, VAL = RM_METRIC_VAL, TE = RM_METRIC_TRAIN_EVAL
 /* metrics.csv's columns are only ever appended (a resumed run appends rows to an older file), so a
  * metric's column is given, not its place here. */
 const rm_metric rm_epoch_metrics[] = {
-    /* name             col  fmt     tb_tag             when    summary  value */
-    {"train_loss",       1, "%.9g", "train/loss",      ALWAYS, 1,       AT(train_loss)},
-    {"penalty",          2, "%.9g", "penalty",         ALWAYS, 1,       AT(penalty)},
-    {"train_acc",        3, "%.4f", "train/acc",       ALWAYS, 1,       AT(train_acc)},
-    {"train_eval_loss", 11, "%.9g", "train_eval/loss", TE,     1,       AT(train_eval.loss)},
-    {"train_eval_acc",  12, "%.4f", "train_eval/acc",  TE,     1,       AT(train_eval.acc)},
-    {"val_loss",         4, "%.9g", "val/loss",        VAL,    1,       AT(val.loss)},
-    {"val_acc",          5, "%.4f", "val/acc",         VAL,    1,       AT(val.acc)},
-    {"test_loss",        6, "%.9g", "test/loss",       ALWAYS, 1,       AT(test.loss)},
-    {"test_acc",         7, "%.4f", "test/acc",        ALWAYS, 1,       AT(test.acc)},
-    {"gap",              8, "%.4f", "gap",             ALWAYS, 1,       0, row_gap},
-    {"lr",               9, "%.9g", "lr",              ALWAYS, 0,       AT(lr)},
-    {"seconds",         10, "%.3f", NULL,              ALWAYS, 0,       AT(seconds)},
+    /* name             col  fmt     tb_tag             when    summary  label  value */
+    {"train_loss",       1, "%.9g", "train/loss",      ALWAYS, 1,       "training loss, train mode", AT(train_loss)},
+    {"penalty",          2, "%.9g", "penalty",         ALWAYS, 1,       "penalty term", AT(penalty)},
+    {"train_acc",        3, "%.4f", "train/acc",       ALWAYS, 1,       "training accuracy, train mode (%)", AT(train_acc)},
+    {"train_eval_loss", 11, "%.9g", "train_eval/loss", TE,     1,       "training loss", AT(train_eval.loss)},
+    {"train_eval_acc",  12, "%.4f", "train_eval/acc",  TE,     1,       "training accuracy (%)", AT(train_eval.acc)},
+    {"val_loss",         4, "%.9g", "val/loss",        VAL,    1,       "validation loss", AT(val.loss)},
+    {"val_acc",          5, "%.4f", "val/acc",         VAL,    1,       "validation accuracy (%)", AT(val.acc)},
+    {"test_loss",        6, "%.9g", "test/loss",       ALWAYS, 1,       "test loss", AT(test.loss)},
+    {"test_acc",         7, "%.4f", "test/acc",        ALWAYS, 1,       "test accuracy (%)", AT(test.acc)},
+    {"gap",              8, "%.4f", "gap",             ALWAYS, 1,       "generalization gap (percentage points)", 0, row_gap},
+    {"lr",               9, "%.9g", "lr",              ALWAYS, 0,       "learning rate", AT(lr)},
+    {"seconds",         10, "%.3f", NULL,              ALWAYS, 0,       "epoch time (s)", AT(seconds)},
 };
 const int rm_epoch_metric_count = (int)(sizeof rm_epoch_metrics / sizeof rm_epoch_metrics[0]);
+
+/* The top-level numbers of summary.json that summarize and compare accept besides the metrics above. */
+static const struct {
+    const char *name, *label;
+} TOP_LABELS[] = {{"epochs", "epochs"},           {"stopped_epoch", "stopped epoch"},
+                  {"best_epoch", "best epoch"},   {"n_params", "parameters"},
+                  {"train_seconds", "training time (s)"}, {"wall_seconds", "wall time (s)"},
+                  {"load_seconds", "load time (s)"},      {"eval_seconds", "evaluation time (s)"},
+                  {"samples_per_second", "samples per second"}};
+
+void rm_metric_label(const char *name, char *buf, size_t n)
+{
+    int best = !strncmp(name, "best_", 5) && rm_epoch_metric(name + 5);
+    const rm_metric *m = rm_epoch_metric(best ? name + 5 : name);
+    if (!m) {
+        for (size_t i = 0; i < sizeof TOP_LABELS / sizeof TOP_LABELS[0]; i++)
+            if (!strcmp(TOP_LABELS[i].name, name)) {
+                snprintf(buf, n, "%s", TOP_LABELS[i].label);
+                return;
+            }
+        snprintf(buf, n, "%s", name);
+        return;
+    }
+    const char *unit = strrchr(m->label, '(');
+    int stem = unit && unit > m->label ? (int)(unit - m->label - 1) : (int)strlen(m->label);
+    if (!best) snprintf(buf, n, "%s", m->label);
+    else snprintf(buf, n, "%.*s at the best epoch%s%s", stem, m->label, unit ? " " : "", unit ? unit : "");
+}
 
 const rm_metric *rm_epoch_metric(const char *name)
 {
