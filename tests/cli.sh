@@ -208,6 +208,17 @@ ls "$tmp/tb"/events.out.tfevents.* > /dev/null 2>&1 && ok || no "no event file"
 bash "$2/tests/tfevents.sh" "$tmp/tb" > "$tmp/tb.log" 2>&1; tbrc=$?
 if [[ $tbrc -eq 77 ]]; then echo "cli: tensorboard check skipped: $(tail -1 "$tmp/tb.log")"
 elif [[ $tbrc -eq 0 ]]; then ok; else no "tfevents.sh on a run: $(cat "$tmp/tb.log")"; fi
+# ... and a sweep's: each run's HParams session holds its grid value and seed, grouped by setting
+cat > "$tmp/tb_spec.json" <<JSON
+{"name": "tbs", "base": "tiny.json", "set": {"output.tensorboard": true, "training.epochs": 1},
+ "grid": {"model.dropout": [0, 0.5]}, "seeds": [1, 2], "out": "$tmp/tbs"}
+JSON
+expect 0 "sweep with tensorboard" -- sweep "$tmp/tb_spec.json" --quiet
+bash "$2/tests/tfevents.sh" "$tmp"/tbs/*/seed* > "$tmp/tb.log" 2>&1; tbrc=$?
+if [[ $tbrc -eq 77 ]]; then echo "cli: tensorboard check skipped: $(tail -1 "$tmp/tb.log")"
+elif [[ $tbrc -eq 0 && $(grep -c "decoded by protoc" "$tmp/tb.log") -eq 4 ]]; then ok
+else no "tfevents.sh on a sweep's runs: $(cat "$tmp/tb.log")"; fi
+grep -a -q 'model\.dropout' "$tmp"/tbs/dropout=0.5/seed2/events.out.tfevents.* && ok || no "no model.dropout hparam"
 # Learning-rate schedules: the lr column follows StepLR with a linear warmup; strict keys
 expect 0 "step schedule with warmup" -- --config "$cfg" --set optimizer.name=sgd --set optimizer.lr=0.1 \
   --set 'optimizer.schedule={"name":"step","step_size":2,"gamma":0.5,"warmup_epochs":2}' --set training.epochs=5 --out "$tmp/sch" --quiet

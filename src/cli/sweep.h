@@ -75,6 +75,14 @@ int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config 
  * run fits in the limit) before anything runs. */
 int rm_sweep_check_all(const sweep *w, const char *spec_path, const rm_mem_limit *with_data, rm_err *e);
 
+/* Run i's overrides, as --list gives them: "key=JSON" for the spec's set, the run's varied and
+ * sampled values, and its name (name, which rm_sweep_build_run set), into *sets (*n of them; free
+ * with rm_sweep_free_sets). */
+int rm_sweep_run_sets(const sweep *w, long i, const char *name, char ***sets, int *n, rm_err *e);
+
+/* Free what rm_sweep_run_sets made. */
+void rm_sweep_free_sets(char **sets, int n);
+
 /* Print one regmnist command line (binary bin) per run on stdout, in run order (the runs are checked). */
 void rm_sweep_list(const sweep *w, const char *bin, const char *spec_path, rm_err *e);
 

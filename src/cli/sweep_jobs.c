@@ -74,7 +74,10 @@ int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, 
         if (!quiet) fprintf(stderr, "regmnist: sweep: run %ld (%s): already done\n", i, dir);
         return RM_OK;
     }
-    rm_run_opts o = {quiet, 0, 0, argc, argv, NULL, 0};
+    char **sets; /* the run's overrides, as --list gives them: summary.json's and TensorBoard's */
+    int nsets;
+    if (rm_sweep_run_sets(w, i, c.name, &sets, &nsets, &e)) return rm_cli_fail("sweep", &e);
+    rm_run_opts o = {quiet, 0, 0, argc, argv, (const char *const *)sets, nsets};
     if (state == RM_DIR_RESUMABLE) { /* continue with the run's own saved config (its thread count) */
         char cfg[2200];
         snprintf(cfg, sizeof cfg, "%s/config.json", dir);
@@ -83,12 +86,16 @@ int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, 
         int rc = rm_config_load(&c, cfg, &e);
         if (!rc) rc = rm_config_set_flag(&c, "--resume", "output.dir", dv, &e);
         cJSON_Delete(dv);
-        if (rc || rm_config_validate(&c, cfg, &e)) return rm_cli_fail("sweep", &e);
+        if (rc || rm_config_validate(&c, cfg, &e)) {
+            rm_sweep_free_sets(sets, nsets);
+            return rm_cli_fail("sweep", &e);
+        }
         o.resume = 1;
         if (!quiet) fprintf(stderr, "regmnist: sweep: run %ld (%s): resuming\n", i, dir);
     }
     rm_blas_set_threads(1);
     int rc = rm_run(&c, &o, &e);
+    rm_sweep_free_sets(sets, nsets);
     if (rc) fprintf(stderr, "regmnist: sweep: run %ld (%s): %s\n", i, dir, e.msg);
     return rc;
 }

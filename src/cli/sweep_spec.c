@@ -438,17 +438,50 @@ static void shell_word(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-/* --set key=JSON for a spec value. */
-static void print_set(FILE *f, const char *key, const cJSON *v)
+/* "key=JSON" for a spec value (malloc'd; NULL when out of memory). */
+static char *set_text(const char *key, const cJSON *v)
 {
     cJSON *x = rm_sweep_exact(v);
     char *t = x ? cJSON_PrintUnformatted(x) : NULL;
     cJSON_Delete(x);
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s=%s", key, t ? t : "null");
+    size_t n = strlen(key) + (t ? strlen(t) : 4) + 2;
+    char *out = t ? malloc(n) : NULL;
+    if (out) snprintf(out, n, "%s=%s", key, t);
     cJSON_free(t);
-    fputs(" --set ", f);
-    shell_word(f, buf);
+    return out;
+}
+
+void rm_sweep_free_sets(char **sets, int n)
+{
+    for (int k = 0; sets && k < n; k++) free(sets[k]);
+    free(sets);
+}
+
+int rm_sweep_run_sets(const sweep *w, long i, const char *name, char ***sets, int *n, rm_err *e)
+{
+    run_pos p;
+    decode(w, i, &p);
+    int cap = 1 + w->nkeys + w->nsample + (w->set ? cJSON_GetArraySize(w->set) : 0);
+    char **out = calloc((size_t)cap, sizeof *out);
+    int k = 0, bad = out == NULL;
+    for (const cJSON *it = w->set ? w->set->child : NULL; !bad && it; it = it->next) bad = !(out[k++] = set_text(it->string, it));
+    for (int j = 0; !bad && j < w->nkeys; j++)
+        bad = !(out[k++] = set_text(w->key[j], cJSON_GetArrayItem(w->values[j], p.level[j])));
+    for (int j = 0; !bad && j < w->nsample; j++) {
+        cJSON *v = rm_sweep_draw(w, p.trial, j);
+        bad = !v || !(out[k++] = set_text(w->skey[j], v));
+        cJSON_Delete(v);
+    }
+    cJSON *nv = bad ? NULL : cJSON_CreateString(name);
+    bad = bad || !nv || !(out[k++] = set_text("name", nv));
+    cJSON_Delete(nv);
+    if (bad) {
+        rm_sweep_free_sets(out, k);
+        return rm_fail(e, RM_ERR_RUN, "out of memory");
+    }
+    *sets = out;
+    *n = k;
+    return RM_OK;
 }
 
 /* Print one regmnist command line (binary bin) per run on stdout, in run order (the runs are checked). */
@@ -459,21 +492,19 @@ void rm_sweep_list(const sweep *w, const char *bin, const char *spec_path, rm_er
     for (long i = 0; i < w->nruns; i++) {
         run_pos p;
         decode(w, i, &p);
-        rm_sweep_build_run(w, spec_path, i, &c, dir, sizeof dir, e); /* checked before listing */
+        char **sets;
+        int n;
+        if (rm_sweep_build_run(w, spec_path, i, &c, dir, sizeof dir, e) || /* checked before listing */
+            rm_sweep_run_sets(w, i, c.name, &sets, &n, e))
+            return;
         shell_word(stdout, bin);
         fputs(" --config ", stdout);
         shell_word(stdout, w->base);
-        if (w->set)
-            for (const cJSON *it = w->set->child; it; it = it->next) print_set(stdout, it->string, it);
-        for (int k = 0; k < w->nkeys; k++) print_set(stdout, w->key[k], cJSON_GetArrayItem(w->values[k], p.level[k]));
-        for (int s = 0; s < w->nsample; s++) {
-            cJSON *v = rm_sweep_draw(w, p.trial, s);
-            print_set(stdout, w->skey[s], v);
-            cJSON_Delete(v);
+        for (int k = 0; k < n; k++) {
+            fputs(" --set ", stdout);
+            shell_word(stdout, sets[k]);
         }
-        cJSON *nv = cJSON_CreateString(c.name);
-        print_set(stdout, "name", nv);
-        cJSON_Delete(nv);
+        rm_sweep_free_sets(sets, n);
         printf(" --seed %.0f --out ", w->seeds[p.seed]);
         shell_word(stdout, dir);
         fputs(" --quiet\n", stdout);
