@@ -6,7 +6,8 @@ A quoted result sits between markers in the Markdown:
 
 TEXT is what the figure's generator below prints, from runs made in a temporary directory with the
 build's regmnist (the data found through $REGMNIST_DATA = the checkout's data/). Writing (the default)
-replaces TEXT and the provenance; --check re-runs and fails (exit 1) when a TEXT differs, wall-clock
+replaces TEXT and the provenance, and redraws the figures made from the same runs (docs/img/
+iris_dropout.png, l2_vs_dropout.png, with `regmnist plot`); --check re-runs and fails (exit 1) when a TEXT differs, wall-clock
 seconds aside. Results depend on the sgemm kernels (the summation order), so a figure measured under
 another OpenBLAS core or OPENBLAS_L2_SIZE than this machine's is skipped by --check with a message
 (exit 77 when every selected figure was skipped); the environment is never changed.
@@ -21,7 +22,7 @@ class Runner:
     """Runs regmnist in a scratch directory (cwd), each distinct command once."""
 
     def __init__(self, binary, work):
-        self.bin, self.work, self.done, self.core = binary, work, {}, None
+        self.bin, self.work, self.done, self.core, self.write = binary, work, {}, None, False
         self.env = dict(os.environ, REGMNIST_DATA=os.path.join(TOP, "data"))
 
     def __call__(self, *args):
@@ -34,6 +35,11 @@ class Runner:
                                                                              p.stderr.strip()[-500:]))
             self.done[key] = (p.stdout, p.stderr, time.perf_counter() - t0)
         return self.done[key]
+
+    def image(self, name, *plot_args):
+        """docs/img/NAME from `regmnist plot PLOT_ARGS` on the runs (when writing; --check compares only text)."""
+        if self.write:
+            self("plot", *plot_args, "--out", os.path.join(TOP, "docs/img", name))
 
     def run_core(self, run_dir):
         """The sgemm kernel set a run used: summary.json's blas field '... (core: NAME)'; run_dir may be a
@@ -95,8 +101,9 @@ def seed_table(r):
 def iris_dropout(r):
     spec = os.path.join(TOP, "configs/sweeps/iris_dropout.json")
     r("sweep", spec, "--jobs", "2", "--quiet")
-    r("summarize", "runs/iris_dropout", "--metric", "test_acc,train_acc", "--quiet")
+    r("summarize", "runs/iris_dropout", "--metric", "test_acc,train_acc,train_eval_acc", "--quiet")
     r.run_core("runs/iris_dropout")
+    r.image("iris_dropout.png", "sweep", "runs/iris_dropout", "--x", "dropout", "--y", "train_eval_acc,test_acc")
     g = groups(os.path.join(r.work, "runs/iris_dropout/groups.csv"), "model.dropout", ("test_acc", "train_acc"))
     cols = ["0", "0.2", "0.5", "0.7", "0.9", "1"]
     lines = ["| dropout | " + " | ".join(cols) + " |", "| --- |" + " --: |" * len(cols),
@@ -105,11 +112,19 @@ def iris_dropout(r):
     return "\n" + "\n".join(lines) + "\n"
 
 
+def iris_train_eval(r):
+    iris_dropout(r)
+    g = groups(os.path.join(r.work, "runs/iris_dropout/groups.csv"), "model.dropout", ("train_eval_acc",))
+    return "%.2f at p = 0, still %.2f at p = 0.9, %.2f at p = 1" % tuple(g[c]["train_eval_acc"][0]
+                                                                       for c in ("0", "0.9", "1"))
+
+
 def study(r):
     spec = os.path.join(TOP, "configs/sweeps/l2_vs_dropout.json")
     r("sweep", spec, "--jobs", "2", "--quiet")
     r("summarize", "runs/l2_vs_dropout", "--metric", "test_acc,gap", "--quiet")
     r.run_core("runs/l2_vs_dropout")
+    r.image("l2_vs_dropout.png", "sweep", "runs/l2_vs_dropout", "--x", "dropout", "--y", "test_acc")
     rows = {(row["model.dropout"], row["regularization.l2"]): row
             for row in csv.DictReader(open(os.path.join(r.work, "runs/l2_vs_dropout/groups.csv")))}
     shown = [("0", "0"), ("0", "1e-05"), ("0", "0.0001"), ("0", "0.001"), ("0.3", "0"), ("0.3", "0.0001"),
@@ -156,6 +171,7 @@ FIGURES = {
     "early_stop_acc": ("README.md", early_stop_acc, True),
     "seed_table": ("README.md", seed_table, True),
     "iris_dropout": ("README.md", iris_dropout, True),
+    "iris_train_eval": ("README.md", iris_train_eval, True),
     "study": ("README.md", study, False),
     "study_compare": ("README.md", study_compare, False),
 }
@@ -215,6 +231,7 @@ def main():
     bad = skipped = 0
     try:
         r = Runner(binary, work)
+        r.write = not a.check
         for n in names:
             f, gen, _ = FIGURES[n]
             print("docs-figures: %s ..." % n, file=sys.stderr, flush=True)
