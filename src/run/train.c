@@ -394,7 +394,7 @@ static int train_step(run_state *s, int ep, long st, epoch_sums *a, rm_err *e)
     const uint32_t at = (uint32_t)(st * s->bs);
     const int B = (int)(s->n - at < (uint32_t)s->bs ? s->n - at : (uint32_t)s->bs);
     /* the batch (B, D): images augmented when asked (a draw per image and epoch), then noise per step */
-    if (s->train.features)
+    if (s->train.features || !s->aug.on) /* the plain gather: the same bytes, vectorized, no copy */
         rm_gather(&s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
     else
         rm_augment_gather(&s->aug, s->seed, ep, &s->train, s->train_idx + at, B, s->lut, m->input, s->labels);
