@@ -37,7 +37,8 @@ DEFAULTS = {
     "training": {"epochs": 10, "batch_size": 64, "shuffle": True, "drop_last": False, "early_stopping": None},
     # the twin writes none of the optional outputs (event file, weights.csv, images): their keys are accepted
     "output": {"dir": "", "train_eval_samples": 10000, "tensorboard": False, "weight_stats": False,
-               "sparsity_threshold": 0.001, "weight_images": False, "augment_preview": False},
+               "sparsity_threshold": 0.001, "weight_images": False, "augment_preview": False,
+               "checkpoint_every": 60},
 }
 # training.early_stopping: null is off; an object (even {}) turns it on with these defaults (src/run/config.c).
 ES_DEFAULTS = {"monitor": "val_loss", "patience": 5, "min_delta": 0.0, "restore_best": True}
