@@ -441,14 +441,18 @@ int cmp_sweep_baseline(const char *dir, const char *filter, const char *metric, 
     int rc = select_runs(&A.runs, label_a, e);
     if (!rc) rc = sweep_sides(dir, &A, sides, ns, labels, e);
     if (!rc) rc = collect(&A, metric, e);
-    for (int k = 0; !rc && k < *ns; k++) rc = collect(&sides[k], metric, e);
+    for (int k = 0; !rc && k < *ns; k++) { /* a setting without an ok run (all diverged) stays, untested */
+        int any = 0;
+        for (int i = 0; i < sides[k].runs.n && !any; i++) any = rm_run_ok(&sides[k].runs.run[i]);
+        if (any) rc = collect(&sides[k], metric, e);
+    }
     for (int k = 0; !rc && k < *ns; k++) {
         char why[2400];
         cmp_side *o = &out[k];
         memset(o, 0, sizeof *o);
         snprintf(o->label, sizeof o->label, "%s", sides[k].label);
-        o->n = sides[k].n, o->mean = rm_mean(sides[k].v, sides[k].n);
-        int ok = test_pair(&A, &sides[k], "B", &o->paired, &o->t, why, sizeof why, e);
+        o->n = sides[k].n, o->mean = o->n ? rm_mean(sides[k].v, sides[k].n) : NAN;
+        int ok = o->n ? test_pair(&A, &sides[k], "B", &o->paired, &o->t, why, sizeof why, e) : -1;
         if (ok == -2) rc = e->code;
         o->tested = ok == 0;
         p[k] = o->tested ? o->t.p : NAN;

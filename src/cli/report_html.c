@@ -64,6 +64,13 @@ static const char *extreme_time(const rm_runs *rs, const char *key, int last)
     return best;
 }
 
+/* A run's directory below the study's (its path as scanned without "DIR/"). */
+static const char *run_dir(const report *rp, const rm_run *r)
+{
+    size_t n = strlen(rp->dir);
+    return !strncmp(r->dir, rp->dir, n) && r->dir[n] == '/' && r->dir[n + 1] ? r->dir + n + 1 : r->dir;
+}
+
 static void provenance(sbuf *b, const report *r)
 {
     sb_printf(b, "<h2>Spec and provenance</h2>\n");
@@ -95,7 +102,7 @@ static void provenance(sbuf *b, const report *r)
     sb_printf(b, "%s</td></tr>\n</table>\n", r->rs.nvaried ? "" : "none");
     sb_printf(b, "<details><summary>The %d runs' command lines</summary>\n<pre>", r->rs.n);
     for (int i = 0; i < r->rs.n; i++) {
-        html_esc(b, r->rs.run[i].dir);
+        html_esc(b, run_dir(r, &r->rs.run[i]));
         const char *cmd = sum_str(&r->rs.run[i], "command");
         sb_printf(b, ": %s", cmd[0] ? "regmnist " : "(no command in summary.json)");
         html_esc(b, cmd);
@@ -191,8 +198,12 @@ static void baseline_table(sbuf *b, const report *r)
         const cmp_side *s = &r->sides[k];
         sb_printf(b, "<tr><td>");
         html_esc(b, strlen(s->label) > skip ? s->label + skip : s->label);
-        sb_printf(b, "</td><td class=\"n\">%d</td><td class=\"n\">%.*f</td>", s->n, d, s->mean);
-        if (!s->tested) {
+        sb_printf(b, "</td><td class=\"n\">%d</td>", s->n);
+        if (s->n) sb_printf(b, "<td class=\"n\">%.*f</td>", d, s->mean);
+        else sb_printf(b, "<td class=\"n\">–</td>");
+        if (!s->n) {
+            sb_printf(b, "<td>–</td><td>–</td><td>none (no ok run)</td>");
+        } else if (!s->tested) {
             sb_printf(b, "<td class=\"n\">%+.*f</td><td>–</td><td>none (fewer than 2 ok runs)</td>", d,
                       s->mean - r->base_mean);
         } else {
@@ -222,11 +233,11 @@ static void figures(sbuf *b, const report *r)
 }
 
 /* A run's row: directory, status, stop reason, seed, epochs, and what went wrong. */
-static void run_row(sbuf *b, const rm_run *r)
+static void run_row(sbuf *b, const report *rp, const rm_run *r)
 {
     double epochs;
     sb_printf(b, "<tr%s><td>", rm_run_ok(r) ? "" : " class=\"bad\"");
-    html_esc(b, r->dir);
+    html_esc(b, run_dir(rp, r));
     sb_printf(b, "</td><td>");
     html_esc(b, r->status);
     sb_printf(b, "</td><td>");
@@ -258,11 +269,11 @@ static void run_status(sbuf *b, const report *r)
         sb_printf(b, "<p>%d run%s not ok (left out of the statistics, counted in n's total):</p>\n"
                      "<table class=\"not-ok\">\n%s", not_ok, not_ok == 1 ? " is" : "s are", HEAD);
         for (int i = 0; i < r->rs.n; i++)
-            if (!rm_run_ok(&r->rs.run[i])) run_row(b, &r->rs.run[i]);
+            if (!rm_run_ok(&r->rs.run[i])) run_row(b, r, &r->rs.run[i]);
         sb_printf(b, "</table>\n");
     }
     sb_printf(b, "<details><summary>Every run</summary>\n<table class=\"runs\">\n%s", HEAD);
-    for (int i = 0; i < r->rs.n; i++) run_row(b, &r->rs.run[i]);
+    for (int i = 0; i < r->rs.n; i++) run_row(b, r, &r->rs.run[i]);
     sb_printf(b, "</table></details>\n");
 }
 
