@@ -134,6 +134,7 @@ has "$tmp/d.html" "none (no ok run)"
 expect 3 "a missing DIR" -- report "$tmp/nope"
 lines "$tmp/err" 1
 expect 2 "an unknown option" -- report "$tmp/sw" --bogus
+has "$tmp/err" "regmnist: report: unknown option '--bogus' (see regmnist report --help)"
 expect 2 "a --baseline matching no run" -- report "$tmp/sw" --baseline dropout=0.7 --no-figures --out "$tmp/x.html"
 lines "$tmp/err" 1
 [[ -e $tmp/x.html ]] && no "a failed report wrote its page" || ok

@@ -159,7 +159,6 @@ static int add_figure(report *r, const char *tmp, const char *x, const char *yli
 {
     static plot_opts o;
     char out[4200];
-    if (r->nfig == REPORT_MAX_FIGURES) return RM_OK;
     memset(&o, 0, sizeof o);
     snprintf(out, sizeof out, "%s/f%d.svg", tmp, r->nfig);
     o.out = out, o.format = "svg", o.width = 800, o.height = 480, o.x = x, o.quiet = 1, o.err = PLOT_ERR_STD;
@@ -206,8 +205,15 @@ static int make_figures(report *r, rm_err *e)
     }
     if (!mkdtemp(tmp)) return rm_fail(e, RM_ERR_IO, "%s: cannot make a temporary directory", tmp);
     int rc = RM_OK;
-    for (int k = 0; k < r->rs.nvaried && !rc; k++)
-        if (numeric_key(&r->rs, r->rs.varied[k])) rc = add_figure(r, tmp, r->rs.varied[k], ylist, e);
+    size_t at = 0;
+    for (int k = 0; k < r->rs.nvaried && !rc; k++) {
+        const char *why = !numeric_key(&r->rs, r->rs.varied[k]) ? "its values are not all numbers"
+                          : r->nfig + 1 >= REPORT_MAX_FIGURES ? "the page holds at most 16 figures" : NULL;
+        if (!why) rc = add_figure(r, tmp, r->rs.varied[k], ylist, e);
+        else if (at < sizeof r->figures_note)
+            at += (size_t)snprintf(r->figures_note + at, sizeof r->figures_note - at, "%sNo figure against %s: %s.",
+                                   at ? " " : "", r->rs.varied[k], why);
+    }
     if (!rc) rc = add_figure(r, tmp, NULL, "test_acc", e);
     rmdir(tmp);
     return rc;
