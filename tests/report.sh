@@ -4,7 +4,8 @@
 # figures (inline <svg>) and tables; each groups-table row equals groups.csv's numbers as summarize
 # formats them; the baseline table's p and Holm p equal `regmnist compare DIR --baseline` output;
 # nothing outside the file is referenced; strings from the files are escaped; a diverged and an
-# unfinished run are listed; a missing gnuplot is an error unless --no-figures.
+# unfinished run are listed; a study where no regularization key varies says it has no baseline,
+# and a key of strings that it has no figure; a missing gnuplot is an error unless --no-figures.
 # usage: report.sh REGMNIST SOURCE_DIR   (exit 77 = skipped: chromium or gnuplot missing and not installable)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
@@ -64,7 +65,8 @@ metrics = [h[: -len(" mean ± std")] for h in head if h.endswith(" mean ± std")
 if not metrics or len(body) != len(rows): err.append(f"groups table: {len(body)} rows, metrics {metrics}; groups.csv has {len(rows)}")
 for got, r in zip(body, rows):
     n = r["n"] if r["n"] == r["n_total"] else f'{r["n"]} of {r["n_total"]}'
-    want = [r["model.dropout"]] + ([r["regularization.l2"]] if "regularization.l2" in r else []) + [n]
+    keys = list(r)[: list(r).index("n")]
+    want = [r[k] for k in keys] + [n]
     for m in metrics:
         d = dec(m)
         f = lambda k: float(r[f"{m}_{k}"])
@@ -74,7 +76,7 @@ for got, r in zip(body, rows):
 # the baseline table's p and Holm p against compare's "B1: p = X, Holm-adjusted p = Y (DIR:label)"
 if compare != "-":
     cmp = re.findall(r"^B\d+: p = (\S+), Holm-adjusted p = (\S+) \(.*?:(.*)\)$", open(compare).read(), re.M)
-    rows_b = [(r[6], r[7], r[0]) for r in t.get("baseline", [[]])[1:]]
+    rows_b = [(r[6], r[7], r[0]) for r in t["baseline"][1:]]
     if not cmp or rows_b != cmp: err.append(f"baseline table {rows_b} != compare's {cmp}")
 bad = [(r[0], r[1]) for r in t.get("not-ok", [[]])[1:]]
 if str(bad) != not_ok: err.append(f"runs not ok: {bad}, want {not_ok}")
@@ -129,6 +131,19 @@ dom "$tmp/d.html" "$tmp/dom3.html"
 check "$tmp/dom3.html" "$tmp/sum3/groups.csv" - 3 5 \
   "[('dropout=0.5/seed3', 'unfinished'), ('extra/diverged', 'diverged')]" && ok || no "page with runs not ok"
 has "$tmp/d.html" "none (no ok run)"
+
+# no regularization key varies: no baseline, said so; a key of strings gets no figure, said so
+cat > "$tmp/opt.json" <<JSON
+{"name": "iris_opt", "base": "$src/configs/iris.json", "set": {"data.train": "$csv", "training.epochs": 20},
+ "grid": {"optimizer.name": ["sgd", "adam"]}, "seeds": [1, 2], "out": "$tmp/opt"}
+JSON
+"$bin" sweep "$tmp/opt.json" --jobs 2 --quiet || no "sweep opt"
+expect 0 "report of a study without a regularization key" -- report "$tmp/opt"
+"$bin" summarize "$tmp/opt" --out "$tmp/sum4" --quiet > /dev/null || no "summarize 4"
+dom "$tmp/opt/report.html" "$tmp/dom4.html"
+check "$tmp/dom4.html" "$tmp/sum4/groups.csv" - 1 3 "[]" && ok || no "page without a baseline"
+has "$tmp/opt/report.html" "no baseline: no regularization key varies between the runs (give --baseline key=value)"
+has "$tmp/opt/report.html" "No figure against optimizer.name: its values are not all numbers."
 
 # errors: one line, the codebase's exit codes
 expect 3 "a missing DIR" -- report "$tmp/nope"
