@@ -144,6 +144,16 @@ dom "$tmp/opt/report.html" "$tmp/dom4.html"
 check "$tmp/dom4.html" "$tmp/sum4/groups.csv" - 1 3 "[]" && ok || no "page without a baseline"
 has "$tmp/opt/report.html" "no baseline: no regularization key varies between the runs (give --baseline key=value)"
 has "$tmp/opt/report.html" "No figure against optimizer.name: its values are not all numbers."
+# two settings without regularization (dropout 0 at two learning rates): no default baseline, said so
+cat > "$tmp/amb.json" <<JSON
+{"name": "iris_amb", "base": "$src/configs/iris.json", "set": {"data.train": "$csv", "training.epochs": 10},
+ "grid": {"optimizer.lr": [0.005, 0.01], "model.dropout": [0, 0.5]}, "seeds": [1], "out": "$tmp/amb"}
+JSON
+"$bin" sweep "$tmp/amb.json" --jobs 2 --quiet || no "sweep amb"
+expect 0 "report of a study with two unregularized settings" -- report "$tmp/amb" --no-figures
+has "$tmp/amb/report.html" "no baseline: more than one setting has every varied regularization key at 0"
+expect 0 "... with --baseline" -- report "$tmp/amb" --no-figures --baseline lr=0.01,dropout=0 --out "$tmp/amb.html"
+has "$tmp/amb.html" "<td>model.dropout=0,optimizer.lr=0.005</td>"
 
 # errors: one line, the codebase's exit codes
 expect 3 "a missing DIR" -- report "$tmp/nope"
