@@ -20,6 +20,9 @@ int rm_cli_compare(int argc, char **argv);
 /* `regmnist plot sweep|curves DIR ...`: figures of runs drawn by gnuplot. */
 int rm_cli_plot(int argc, char **argv);
 
+/* `regmnist report DIR [--out FILE] [--metric LIST] [--baseline FILTER] [--no-figures]`: an HTML page of a study. */
+int rm_cli_report(int argc, char **argv);
+
 /* The top-level usage lines, shared by the subcommands' --help and errors. */
 extern const char rm_cli_usage[];
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli_common.h"
+#include "compare.h"
 #include "rm_cli.h"
 #include "rm_runs.h"
 #include "rm_stats.h"
@@ -58,7 +59,7 @@ static const char HELP[] =
     "an unknown metric or one the ok runs lack); 3 I/O error (a missing directory, one holding\n"
     "no run, no ok run on a side).\n";
 
-enum { MAX_SELECTORS = 64, MAX_SIDES = 64 };
+enum { MAX_SELECTORS = 64, MAX_SIDES = CMP_MAX_SIDES };
 
 static int is_dir(const char *path)
 {
@@ -266,19 +267,29 @@ static int print_pair(side_t *A, side_t *B, const char *bname, const char *metri
     return rc;
 }
 
+/* The t-test of B (named bname) against A into *t (and whether paired, and why, into why); 0 when
+ * there is one, -1 when a side has fewer than 2 ok runs. */
+static int test_pair(const side_t *A, const side_t *B, const char *bname, int *paired, rm_ttest *t, char *why,
+                     size_t n, rm_err *e)
+{
+    double *b_paired = calloc((size_t)A->n + 1, sizeof *b_paired);
+    if (!b_paired) return rm_fail(e, RM_ERR_RUN, "out of memory"), -2;
+    *paired = pairing(A, B, bname, b_paired, why, n);
+    int ok = *paired ? rm_paired_ttest(A->v, b_paired, A->n, t) : rm_welch_ttest(A->v, A->n, B->v, B->n, t);
+    free(b_paired);
+    return ok != 0 ? -1 : 0;
+}
+
 /* The t-test of B (named bname) against A, printed: the difference, the test and why, t, df and p;
  * *p the two-sided p-value (NaN when there is no test or no variation). */
 static int run_test(const side_t *A, const side_t *B, const char *bname, const char *metric, double *p, rm_err *e)
 {
     char why[2400];
-    int d = rm_metric_decimals(metric) + 2;
-    double *b_paired = calloc((size_t)A->n + 1, sizeof *b_paired);
-    if (!b_paired) return rm_fail(e, RM_ERR_RUN, "out of memory");
-    int paired = pairing(A, B, bname, b_paired, why, sizeof why);
+    int d = rm_metric_decimals(metric) + 2, paired;
     rm_ttest t;
-    int ok = paired ? rm_paired_ttest(A->v, b_paired, A->n, &t) : rm_welch_ttest(A->v, A->n, B->v, B->n, &t);
-    free(b_paired);
+    int ok = test_pair(A, B, bname, &paired, &t, why, sizeof why, e);
     *p = NAN;
+    if (ok == -2) return e->code;
     if (ok != 0) {
         printf("difference %s - A: %+.*f\n", bname, d, rm_mean(B->v, B->n) - rm_mean(A->v, A->n));
         printf("test: none: a t-test needs at least 2 ok runs on each side (A has %d, %s has %d)\n", A->n, bname, B->n);
@@ -379,6 +390,20 @@ static int compare_many(side_t *A, side_t *sides, int ns, const char *metric, rm
     return RM_OK;
 }
 
+/* Free the baseline A and the sides. */
+static void free_sides(side_t *A, side_t *sides, int ns)
+{
+    for (int k = 0; k < ns; k++) {
+        free(sides[k].v);
+        free(sides[k].seed);
+        rm_runs_free(&sides[k].runs);
+        memset(&sides[k], 0, sizeof sides[k]);
+    }
+    free(A->v);
+    free(A->seed);
+    rm_runs_free(&A->runs);
+}
+
 /* compare --baseline SEL SEL... or compare SWEEPDIR --baseline key=value[,...]. */
 static int compare_baseline(const char *baseline, const char **pos, int npos, const char *metric)
 {
@@ -400,15 +425,43 @@ static int compare_baseline(const char *baseline, const char **pos, int npos, co
     if (!rc) rc = collect(&A, metric, &e);
     for (int k = 0; !rc && k < ns; k++) rc = collect(&sides[k], metric, &e);
     if (!rc) rc = compare_many(&A, sides, ns, metric, &e);
-    for (int k = 0; k < ns; k++) {
-        free(sides[k].v);
-        free(sides[k].seed);
-        rm_runs_free(&sides[k].runs);
-    }
-    free(A.v);
-    free(A.seed);
-    rm_runs_free(&A.runs);
+    free_sides(&A, sides, ns);
     return rc ? rm_cli_fail("compare", &e) : RM_OK;
+}
+
+int cmp_sweep_baseline(const char *dir, const char *filter, const char *metric, int *n_base, double *base_mean,
+                       cmp_side *out, int *ns, rm_err *e)
+{
+    static side_t sides[MAX_SIDES];
+    static char labels[MAX_SIDES][1024], label_a[4096];
+    double p[MAX_SIDES], adj[MAX_SIDES];
+    snprintf(label_a, sizeof label_a, "%s:%s", dir, filter);
+    side_t A = {.label = label_a};
+    *ns = 0;
+    int rc = select_runs(&A.runs, label_a, e);
+    if (!rc) rc = sweep_sides(dir, &A, sides, ns, labels, e);
+    if (!rc) rc = collect(&A, metric, e);
+    for (int k = 0; !rc && k < *ns; k++) { /* a setting without an ok run (all diverged) stays, untested */
+        int any = 0;
+        for (int i = 0; i < sides[k].runs.n && !any; i++) any = rm_run_ok(&sides[k].runs.run[i]);
+        if (any) rc = collect(&sides[k], metric, e);
+    }
+    for (int k = 0; !rc && k < *ns; k++) {
+        char why[2400];
+        cmp_side *o = &out[k];
+        memset(o, 0, sizeof *o);
+        snprintf(o->label, sizeof o->label, "%s", sides[k].label);
+        o->n = sides[k].n, o->mean = o->n ? rm_mean(sides[k].v, sides[k].n) : NAN;
+        int ok = o->n ? test_pair(&A, &sides[k], "B", &o->paired, &o->t, why, sizeof why, e) : -1;
+        if (ok == -2) rc = e->code;
+        o->tested = ok == 0;
+        p[k] = o->tested ? o->t.p : NAN;
+    }
+    if (!rc && rm_holm(p, *ns, adj)) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
+    for (int k = 0; !rc && k < *ns; k++) out[k].p_holm = isnan(p[k]) ? NAN : adj[k];
+    if (!rc) *n_base = A.n, *base_mean = rm_mean(A.v, A.n);
+    free_sides(&A, sides, *ns);
+    return rc;
 }
 
 static void label_of(char *buf, size_t n, const char **sels, int k)

@@ -5,15 +5,14 @@
  * counted and listed, never dropped. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli_common.h"
+#include "groups.h"
 #include "rm_cli.h"
-#include "rm_epoch_log.h"
 #include "rm_runs.h"
 #include "rm_stats.h"
 
@@ -57,114 +56,14 @@ static const char HELP[] =
     "Exit status: 0 ok; 2 usage error; 3 I/O error (a DIR missing or holding no run, an\n"
     "unwritable --out).\n";
 
-static const char *const DEFAULT_METRICS[] = {"test_acc", "test_loss", "val_acc", "val_loss", "gap", NULL};
-/* 'all': every metric of summary.json's "final" and "best" (rm_epoch_log.h), then these. */
-static const char *const ALL_TOP_METRICS[] = {"epochs", "best_epoch", "train_seconds", "wall_seconds",
-                                              "samples_per_second", NULL};
 static const char *const RUN_METRICS[] = {"epochs",         "best_epoch",    "train_loss",    "train_acc",
                                           "val_loss",       "val_acc",       "test_loss",     "test_acc",
                                           "gap",            "best_val_loss", "best_val_acc",  "best_test_loss",
                                           "best_test_acc",  "train_seconds", "wall_seconds",  NULL};
 
-enum { MAX_DIRS = 1024, MAX_METRICS = 32 };
-
-/* ---- a growing text buffer ---- */
-
-typedef struct {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && (size_t)k < b->cap - b->n) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + (size_t)k + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-}
-
-/* A CSV field, quoted when it holds a comma, quote, newline or edge space. */
-static void sb_csv(sbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
-        sb_printf(b, "%s", s);
-        return;
-    }
-    sb_printf(b, "\"");
-    for (const char *p = s; *p; p++) {
-        if (*p == '"') sb_printf(b, "\"\"");
-        else sb_printf(b, "%c", *p);
-    }
-    sb_printf(b, "\"");
-}
-
-/* A number that reads back as the same double; empty for NaN. */
-static void sb_num(sbuf *b, double v)
-{
-    char s[64];
-    if (!isfinite(v)) return;
-    rm_shortest_g(v, s, sizeof s);
-    sb_printf(b, "%s", s);
-}
+enum { MAX_DIRS = 1024 };
 
 /* ---- groups ---- */
-
-typedef struct {
-    int first, count; /* runs[first .. first+count-1] after sorting */
-    int n_ok, n_diverged, n_failed, n_unfinished;
-} group;
-
-static const rm_runs *g_sort_runs;
-
-static int run_order(const void *x, const void *y)
-{
-    const rm_run *a = x, *b = y;
-    int c = rm_runs_compare_setting(g_sort_runs, a, b);
-    if (c) return c;
-    if (a->has_seed != b->has_seed) return a->has_seed ? -1 : 1;
-    if (a->has_seed && a->seed != b->seed) return a->seed < b->seed ? -1 : 1;
-    return rm_natural_cmp(a->dir, b->dir);
-}
-
-static void count_status(group *g, const rm_run *r)
-{
-    if (rm_run_ok(r)) g->n_ok++;
-    else if (!strcmp(r->status, "diverged")) g->n_diverged++;
-    else if (!strcmp(r->status, "interrupted") || !strcmp(r->status, "unfinished")) g->n_unfinished++;
-    else g->n_failed++;
-}
-
-/* The ok runs' values of a metric in a group. */
-static int group_values(const rm_runs *rs, const group *g, const char *metric, double *v)
-{
-    int n = 0;
-    for (int i = g->first; i < g->first + g->count; i++)
-        if (rm_run_ok(&rs->run[i]) && rm_run_metric(&rs->run[i], metric, &v[n])) n++;
-    return n;
-}
 
 static void sb_seeds(sbuf *b, const rm_runs *rs, const group *g)
 {
@@ -231,7 +130,7 @@ static void build_groups_csv(sbuf *b, const rm_runs *rs, const group *gs, int ng
                   gs[g].n_unfinished);
         sb_seeds(b, rs, &gs[g]);
         for (int m = 0; m < nm; m++) {
-            int n = group_values(rs, &gs[g], metrics[m], vals);
+            int n = sum_group_values(rs, &gs[g], metrics[m], vals);
             double lo, hi;
             int ci = rm_ci95_mean(vals, n, &lo, &hi);
             sb_printf(b, ",");
@@ -324,7 +223,7 @@ static int fill_grid(grid *t, const rm_runs *rs, const group *gs, int ng, char (
         else snprintf(row[rs->nvaried], sizeof row[0], "%d of %d", gs[g].n_ok, gs[g].count);
         for (int m = 0; m < nm; m++)
             metric_cell(row[rs->nvaried + 1 + m], sizeof row[0], metrics[m], vals,
-                        group_values(rs, &gs[g], metrics[m], vals), latex);
+                        sum_group_values(rs, &gs[g], metrics[m], vals), latex);
     }
     for (int i = 0; i < t->nrow * t->ncol; i++) {
         size_t w = text_width(t->cell[i]);
@@ -392,64 +291,6 @@ static void build_table(sbuf *b, const rm_runs *rs, const group *gs, int ng, cha
 
 /* ---- arguments ---- */
 
-/* 'all' as "auto" metrics: each final metric of summary.json, each best_ one, then ALL_TOP_METRICS. */
-static int add_all_metrics(char (*metrics)[64], int *nm)
-{
-    for (int best = 0; best < 2; best++)
-        for (int k = 0; k < rm_epoch_metric_count; k++) {
-            if (!rm_epoch_metrics[k].in_summary) continue;
-            if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
-            snprintf(metrics[(*nm)++], 64, "%s%s:auto", best ? "best_" : "", rm_epoch_metrics[k].name);
-        }
-    for (int m = 0; ALL_TOP_METRICS[m]; m++) {
-        if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
-        snprintf(metrics[(*nm)++], 64, "%s:auto", ALL_TOP_METRICS[m]);
-    }
-    return RM_OK;
-}
-
-static int add_metrics(const char *list, char (*metrics)[64], int *nm)
-{
-    char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
-        return rm_cli_usage_error("summarize", "--metric: list too long%s", "");
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (!strcmp(t, "all")) {
-            int rc = add_all_metrics(metrics, nm);
-            if (rc) return rc;
-            continue;
-        }
-        if (*nm == MAX_METRICS) return rm_cli_usage_error("summarize", "--metric: too many metrics%s", "");
-        if (!rm_metric_canonical(t, metrics[*nm], 64)) {
-            fprintf(stderr, "regmnist: summarize: --metric: unknown metric '%s'; known: %s\n", t, rm_metric_list());
-            return RM_ERR_USAGE;
-        }
-        (*nm)++;
-    }
-    return RM_OK;
-}
-
-/* Resolve the metric list: drop "auto" metrics (from the default or 'all') that no run has, and
- * repeats. */
-static int finish_metrics(const rm_runs *rs, char (*metrics)[64], int nm)
-{
-    int out = 0;
-    for (int m = 0; m < nm; m++) {
-        char *colon = strchr(metrics[m], ':');
-        if (colon) {
-            *colon = '\0';
-            int have = 0;
-            double v;
-            for (int i = 0; i < rs->n && !have; i++) have = rm_run_metric(&rs->run[i], metrics[m], &v);
-            if (!have) continue;
-        }
-        int dup = 0;
-        for (int j = 0; j < out && !dup; j++) dup = !strcmp(metrics[j], metrics[m]);
-        if (!dup) memmove(metrics[out++], metrics[m], 64);
-    }
-    return out;
-}
-
 static int is_run_dir(const char *dir)
 {
     char path[4096];
@@ -471,7 +312,7 @@ static int write_out(const char *out, const char *name, const sbuf *b, char *pat
 int rm_cli_summarize(int argc, char **argv)
 {
     static const char *dirs[MAX_DIRS];
-    static char metrics[MAX_METRICS][64];
+    static char metrics[SUM_MAX_METRICS][64];
     int ndirs = 0, nm = 0, csv = 0, latex = 0, quiet = 0;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {
@@ -494,7 +335,7 @@ int rm_cli_summarize(int argc, char **argv)
                 if (!v[0]) return rm_cli_usage_error("summarize", "%s: the directory must not be empty", a);
                 out = v;
             } else {
-                int rc = add_metrics(v, metrics, &nm);
+                int rc = sum_add_metrics("summarize", v, metrics, &nm);
                 if (rc) return rc;
             }
         } else if (a[0] == '-' && a[1]) {
@@ -506,7 +347,7 @@ int rm_cli_summarize(int argc, char **argv)
     }
     if (!ndirs) return rm_cli_usage_error("summarize", "%s", "DIR is required");
     if (!nm)
-        for (int m = 0; DEFAULT_METRICS[m]; m++) snprintf(metrics[nm++], 64, "%s:auto", DEFAULT_METRICS[m]);
+        sum_default_metrics(metrics, &nm);
     if (!out) out = ndirs == 1 && !is_run_dir(dirs[0]) ? dirs[0] : ".";
 
     rm_runs rs = {0};
@@ -521,22 +362,12 @@ int rm_cli_summarize(int argc, char **argv)
         for (int i = 0; i < rs.n; i++)
             if (rs.run[i].problem[0])
                 fprintf(stderr, "regmnist: summarize: warning: %s: %s\n", rs.run[i].dir, rs.run[i].problem);
-        g_sort_runs = &rs;
-        qsort(rs.run, (size_t)rs.n, sizeof *rs.run, run_order);
-        nm = finish_metrics(&rs, metrics, nm);
-        gs = calloc((size_t)rs.n, sizeof *gs);
-        vals = calloc((size_t)rs.n, sizeof *vals);
-        if (!gs || !vals) rc = rm_fail(&e, RM_ERR_RUN, "out of memory");
+        nm = sum_finish_metrics(&rs, metrics, nm);
+        rc = sum_group_runs(&rs, &gs, &ng, &e);
+        vals = calloc((size_t)rs.n + 1, sizeof *vals);
+        if (!rc && !vals) rc = rm_fail(&e, RM_ERR_RUN, "out of memory");
     }
     if (!rc) {
-        for (int i = 0; i < rs.n; i++) {
-            if (!ng || rm_runs_compare_setting(&rs, &rs.run[gs[ng - 1].first], &rs.run[i]) != 0) {
-                gs[ng].first = i;
-                ng++;
-            }
-            gs[ng - 1].count++;
-            count_status(&gs[ng - 1], &rs.run[i]);
-        }
         build_summary_csv(&sum, &rs);
         build_groups_csv(&grp, &rs, gs, ng, metrics, nm, vals);
         if (!csv) build_table(&table, &rs, gs, ng, metrics, nm, vals, latex);

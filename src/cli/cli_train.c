@@ -25,6 +25,7 @@ const char rm_cli_usage[] =
     "       regmnist compare A B [--metric NAME] [--which final|best]\n"
     "       regmnist plot sweep|curves|weights DIR [--x KEY] [--y METRIC,...] [--err std|ci|sem]\n"
     "                [--out FILE] [--format png|svg|pdf] [--size WxH] [--data DIR]\n"
+    "       regmnist report DIR [--out FILE] [--metric LIST] [--baseline KEY=VALUE,...] [--no-figures]\n"
     "       regmnist --print-config [--set key.path=JSON]...\n"
     "       regmnist --help | --help-config[=markdown] | --version\n";
 #define USAGE rm_cli_usage

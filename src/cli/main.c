@@ -28,6 +28,7 @@ int main(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "summarize") == 0) return rm_cli_summarize(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "compare") == 0) return rm_cli_compare(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "plot") == 0) return rm_cli_plot(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "report") == 0) return rm_cli_report(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "train") == 0) return rm_cli_train(argc - 1, argv + 1);
     return rm_cli_train(argc, argv);
 }

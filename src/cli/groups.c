@@ -1,0 +1,184 @@
+/* groups.c - the parts of `regmnist summarize` that `regmnist report` uses too: the text buffer,
+ * the --metric list, and the grouping of runs by setting (see groups.h). */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_common.h"
+#include "groups.h"
+#include "rm_epoch_log.h"
+#include "rm_stats.h"
+
+static const char *const DEFAULT_METRICS[] = {"test_acc", "test_loss", "val_acc", "val_loss", "gap", NULL};
+/* 'all': every metric of summary.json's "final" and "best" (rm_epoch_log.h), then these. */
+static const char *const ALL_TOP_METRICS[] = {"epochs", "best_epoch", "train_seconds", "wall_seconds",
+                                              "samples_per_second", NULL};
+
+/* ---- a growing text buffer ---- */
+
+void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = 1;
+            return;
+        }
+        if (b->p && (size_t)k < b->cap - b->n) {
+            b->n += (size_t)k;
+            return;
+        }
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + (size_t)k + 1) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+void sb_csv(sbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (!strpbrk(s, ",\"\r\n") && !(n && (s[0] == ' ' || s[n - 1] == ' '))) {
+        sb_printf(b, "%s", s);
+        return;
+    }
+    sb_printf(b, "\"");
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') sb_printf(b, "\"\"");
+        else sb_printf(b, "%c", *p);
+    }
+    sb_printf(b, "\"");
+}
+
+void sb_num(sbuf *b, double v)
+{
+    char s[64];
+    if (!isfinite(v)) return;
+    rm_shortest_g(v, s, sizeof s);
+    sb_printf(b, "%s", s);
+}
+
+/* ---- groups ---- */
+
+static const rm_runs *g_sort_runs;
+
+static int run_order(const void *x, const void *y)
+{
+    const rm_run *a = x, *b = y;
+    int c = rm_runs_compare_setting(g_sort_runs, a, b);
+    if (c) return c;
+    if (a->has_seed != b->has_seed) return a->has_seed ? -1 : 1;
+    if (a->has_seed && a->seed != b->seed) return a->seed < b->seed ? -1 : 1;
+    return rm_natural_cmp(a->dir, b->dir);
+}
+
+static void count_status(group *g, const rm_run *r)
+{
+    if (rm_run_ok(r)) g->n_ok++;
+    else if (!strcmp(r->status, "diverged")) g->n_diverged++;
+    else if (!strcmp(r->status, "interrupted") || !strcmp(r->status, "unfinished")) g->n_unfinished++;
+    else g->n_failed++;
+}
+
+int sum_group_runs(rm_runs *rs, group **gs, int *ng, rm_err *e)
+{
+    g_sort_runs = rs;
+    qsort(rs->run, (size_t)rs->n, sizeof *rs->run, run_order);
+    *ng = 0;
+    *gs = calloc((size_t)rs->n + 1, sizeof **gs);
+    if (!*gs) return rm_fail(e, RM_ERR_RUN, "out of memory");
+    group *g = *gs;
+    for (int i = 0; i < rs->n; i++) {
+        if (!*ng || rm_runs_compare_setting(rs, &rs->run[g[*ng - 1].first], &rs->run[i]) != 0) {
+            g[*ng].first = i;
+            (*ng)++;
+        }
+        g[*ng - 1].count++;
+        count_status(&g[*ng - 1], &rs->run[i]);
+    }
+    return RM_OK;
+}
+
+int sum_group_values(const rm_runs *rs, const group *g, const char *metric, double *v)
+{
+    int n = 0;
+    for (int i = g->first; i < g->first + g->count; i++)
+        if (rm_run_ok(&rs->run[i]) && rm_run_metric(&rs->run[i], metric, &v[n])) n++;
+    return n;
+}
+
+/* ---- the metric list ---- */
+
+/* 'all' as "auto" metrics: each final metric of summary.json, each best_ one, then ALL_TOP_METRICS. */
+static int add_all_metrics(const char *cmd, char (*metrics)[64], int *nm)
+{
+    for (int best = 0; best < 2; best++)
+        for (int k = 0; k < rm_epoch_metric_count; k++) {
+            if (!rm_epoch_metrics[k].in_summary) continue;
+            if (*nm == SUM_MAX_METRICS) return rm_cli_usage_error(cmd, "--metric: too many metrics%s", "");
+            snprintf(metrics[(*nm)++], 64, "%s%s:auto", best ? "best_" : "", rm_epoch_metrics[k].name);
+        }
+    for (int m = 0; ALL_TOP_METRICS[m]; m++) {
+        if (*nm == SUM_MAX_METRICS) return rm_cli_usage_error(cmd, "--metric: too many metrics%s", "");
+        snprintf(metrics[(*nm)++], 64, "%s:auto", ALL_TOP_METRICS[m]);
+    }
+    return RM_OK;
+}
+
+int sum_add_metrics(const char *cmd, const char *list, char (*metrics)[64], int *nm)
+{
+    char buf[1024];
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf)
+        return rm_cli_usage_error(cmd, "--metric: list too long%s", "");
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "all")) {
+            int rc = add_all_metrics(cmd, metrics, nm);
+            if (rc) return rc;
+            continue;
+        }
+        if (*nm == SUM_MAX_METRICS) return rm_cli_usage_error(cmd, "--metric: too many metrics%s", "");
+        if (!rm_metric_canonical(t, metrics[*nm], 64)) {
+            fprintf(stderr, "regmnist: %s: --metric: unknown metric '%s'; known: %s\n", cmd, t, rm_metric_list());
+            return RM_ERR_USAGE;
+        }
+        (*nm)++;
+    }
+    return RM_OK;
+}
+
+void sum_default_metrics(char (*metrics)[64], int *nm)
+{
+    for (int m = 0; DEFAULT_METRICS[m]; m++) snprintf(metrics[(*nm)++], 64, "%s:auto", DEFAULT_METRICS[m]);
+}
+
+/* "auto" metrics (from the default or 'all') that no run has are dropped. */
+int sum_finish_metrics(const rm_runs *rs, char (*metrics)[64], int nm)
+{
+    int out = 0;
+    for (int m = 0; m < nm; m++) {
+        char *colon = strchr(metrics[m], ':');
+        if (colon) {
+            *colon = '\0';
+            int have = 0;
+            double v;
+            for (int i = 0; i < rs->n && !have; i++) have = rm_run_metric(&rs->run[i], metrics[m], &v);
+            if (!have) continue;
+        }
+        int dup = 0;
+        for (int j = 0; j < out && !dup; j++) dup = !strcmp(metrics[j], metrics[m]);
+        if (!dup) memmove(metrics[out++], metrics[m], 64);
+    }
+    return out;
+}

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# report.sh - `regmnist report` on a tiny iris sweep (dropout 0 and 0.5 x 3 seeds), read back in
+# headless Chromium (its rendered DOM, and a screenshot): the page renders; it has the expected
+# figures (inline <svg>) and tables; each groups-table row equals groups.csv's numbers as summarize
+# formats them; the baseline table's p and Holm p equal `regmnist compare DIR --baseline` output;
+# nothing outside the file is referenced; strings from the files are escaped; a diverged and an
+# unfinished run are listed; a study where no regularization key varies says it has no baseline,
+# and a key of strings that it has no figure; a missing gnuplot is an error unless --no-figures.
+# usage: report.sh REGMNIST SOURCE_DIR   (exit 77 = skipped: chromium or gnuplot missing and not installable)
+set -u
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+source "$src/tests/lib.sh"
+need() { # need PROGRAM PACKAGE: install PACKAGE when root and PROGRAM is missing, else skip
+  command -v "$1" > /dev/null && return
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get > /dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends "$2" > "$tmp/apt.log" 2>&1 ||
+      { apt-get update -q > /dev/null 2>&1 && apt-get install -y -q --no-install-recommends "$2" > "$tmp/apt.log" 2>&1; }
+  fi
+  command -v "$1" > /dev/null || { echo "report: SKIPPED: $1 (Debian package $2) is not installed"; exit 77; }
+}
+need gnuplot gnuplot-nox
+need chromium chromium
+csv=$src/data/iris/iris.csv
+[[ -f $csv ]] || { echo "report: $csv missing: run scripts/get-data.sh iris first" >&2; exit 1; }
+dom() { # dom HTML OUT: the DOM Chromium renders from the file
+  timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$1" > "$2" 2> "$tmp/chromium.err" ||
+    no "chromium --dump-dom $1: $(tail -1 "$tmp/chromium.err")"
+}
+# check DOM GROUPS_CSV COMPARE_OUT FIGURES TABLES NOT_OK: the rendered page against the CSV and compare's output
+check() {
+  python3 - "$@" <<'PY'
+import csv, re, sys
+from html.parser import HTMLParser
+dom, groups, compare, nfig, ntab, not_ok = sys.argv[1:7]
+class P(HTMLParser):
+    def __init__(s):
+        super().__init__(); s.tables = []; s.cell = None; s.figsvg = 0; s.infig = 0; s.svg = 0
+    def handle_starttag(s, tag, attrs):
+        a = dict(attrs)
+        if tag == "table": s.tables.append((a.get("class"), []))
+        elif tag == "tr" and s.tables: s.tables[-1][1].append([])
+        elif tag in ("td", "th"): s.cell = ""
+        elif tag == "figure": s.infig = 1
+        elif tag == "svg":
+            s.svg += 1
+            s.figsvg += s.infig
+    def handle_endtag(s, tag):
+        if tag in ("td", "th") and s.cell is not None: s.tables[-1][1][-1].append(s.cell.strip()); s.cell = None
+        elif tag == "figure": s.infig = 0
+    def handle_data(s, d):
+        if s.cell is not None: s.cell += d
+p = P(); p.feed(open(dom).read())
+err = []
+if p.figsvg != int(nfig) or p.svg != int(nfig): err.append(f"{p.svg} <svg>, {p.figsvg} in <figure>s, want {nfig}")
+if len(p.tables) != int(ntab): err.append(f"{len(p.tables)} tables ({[t[0] for t in p.tables]}), want {ntab}")
+t = {c: rows for c, rows in p.tables}
+# the groups table: keys, n, then per metric "mean ± std" and "[lo, hi]" in summarize's decimals
+dec = lambda m: 2 if m.endswith("_acc") or m == "gap" else 4
+rows = list(csv.DictReader(open(groups)))
+head, body = t["groups"][0], t["groups"][1:]
+metrics = [h[: -len(" mean ± std")] for h in head if h.endswith(" mean ± std")]
+if not metrics or len(body) != len(rows): err.append(f"groups table: {len(body)} rows, metrics {metrics}; groups.csv has {len(rows)}")
+for got, r in zip(body, rows):
+    n = r["n"] if r["n"] == r["n_total"] else f'{r["n"]} of {r["n_total"]}'
+    keys = list(r)[: list(r).index("n")]
+    want = [r[k] for k in keys] + [n]
+    for m in metrics:
+        d = dec(m)
+        f = lambda k: float(r[f"{m}_{k}"])
+        want.append("–" if not r[f"{m}_mean"] else f'{f("mean"):.{d}f}' if not r[f"{m}_std"] else f'{f("mean"):.{d}f} ± {f("std"):.{d}f}')
+        want.append(f'[{f("ci95_low"):.{d}f}, {f("ci95_high"):.{d}f}]' if r[f"{m}_ci95_low"] else "–")
+    if got != want: err.append(f"groups row {got} != groups.csv's {want}")
+# the baseline table's p and Holm p against compare's "B1: p = X, Holm-adjusted p = Y (DIR:label)"
+if compare != "-":
+    cmp = re.findall(r"^B\d+: p = (\S+), Holm-adjusted p = (\S+) \(.*?:(.*)\)$", open(compare).read(), re.M)
+    rows_b = [(r[6], r[7], r[0]) for r in t["baseline"][1:]]
+    if not cmp or rows_b != cmp: err.append(f"baseline table {rows_b} != compare's {cmp}")
+bad = [(r[0], r[1]) for r in t.get("not-ok", [[]])[1:]]
+if str(bad) != not_ok: err.append(f"runs not ok: {bad}, want {not_ok}")
+if err: sys.exit("; ".join(err))
+PY
+}
+spec="$tmp/sp<i>&/s.json" # the runs' command lines hold this path
+mkdir -p "$(dirname "$spec")"
+cat > "$spec" <<JSON
+{"name": "iris_rep", "base": "$src/configs/iris.json",
+ "set": {"data.train": "$csv", "training.epochs": 30},
+ "grid": {"model.dropout": [0, 0.5]}, "seeds": [1, 2, 3], "out": "$tmp/sw"}
+JSON
+"$bin" sweep "$spec" --jobs 2 --quiet || { echo "FAIL: sweep"; exit 1; }
+
+expect 0 "report" -- report "$tmp/sw"
+has "$tmp/err" "wrote $tmp/sw/report.html"
+html=$tmp/sw/report.html
+# self-contained: nothing fetched from elsewhere
+if grep -qiE 'src="http|href="http|src='"'"'http|<link|<script|<img|<iframe|url\(http' "$html"; then
+  no "report.html refers outside itself: $(grep -oiE 'src="http[^"]*|href="http[^"]*|<link[^>]*|<script[^>]*|<img[^>]*' "$html" | head -3)"
+else ok; fi
+# strings from the files are escaped: the spec's path in the command lines holds < > & (and is quoted)
+has "$html" "regmnist sweep &#39;$tmp/sp&lt;i&gt;&amp;/s.json&#39; --task-id 0"
+grep -q "<i>&" "$html" && no "the command lines are not escaped" || ok
+"$bin" summarize "$tmp/sw" --out "$tmp/sum" --quiet > /dev/null || no "summarize"
+"$bin" compare "$tmp/sw" --baseline model.dropout=0 > "$tmp/compare.txt" || no "compare"
+dom "$html" "$tmp/dom.html"
+# figures: plot sweep against dropout, plot curves; tables: provenance, groups, baseline, every run
+check "$tmp/dom.html" "$tmp/sum/groups.csv" "$tmp/compare.txt" 2 4 "[]" && ok || no "clean sweep's page"
+timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,2000 \
+  --screenshot="$tmp/shot.png" "file://$html" > /dev/null 2>&1
+if [[ $(head -c 8 "$tmp/shot.png" 2> /dev/null | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a && $(stat -c %s "$tmp/shot.png") -gt 50000 ]]; then ok
+else no "chromium --screenshot wrote no PNG of some size"; fi
+# --baseline given: the 0.5 setting as A, the same p-values as compare's
+expect 0 "report --baseline" -- report "$tmp/sw" --baseline dropout=0.5 --out "$tmp/b.html" --no-figures --metric test_loss,test_acc
+"$bin" compare "$tmp/sw" --baseline model.dropout=0.5 --metric test_loss > "$tmp/compare2.txt" || no "compare 0.5"
+"$bin" summarize "$tmp/sw" --out "$tmp/sum2" --metric test_loss,test_acc --quiet > /dev/null || no "summarize 2"
+dom "$tmp/b.html" "$tmp/dom2.html"
+check "$tmp/dom2.html" "$tmp/sum2/groups.csv" "$tmp/compare2.txt" 0 4 "[]" && ok || no "--baseline dropout=0.5 page"
+has "$tmp/b.html" "Figures left out (--no-figures)."
+
+# a diverged run and an unfinished one (killed before its summary.json) are listed
+"$bin" --config "$src/configs/iris.json" --set "data.train=\"$csv\"" --set training.epochs=30 --set model.dropout=0.5 \
+  --set regularization.l2=1e10 --out "$tmp/sw/extra/diverged" --quiet 2> /dev/null
+same $? 1 "the l2=1e10 run diverges"
+rm "$tmp/sw/dropout=0.5/seed3/summary.json"
+expect 0 "report with a diverged and an unfinished run" -- report "$tmp/sw" --out "$tmp/d.html"
+"$bin" summarize "$tmp/sw" --out "$tmp/sum3" --quiet > /dev/null || no "summarize 3"
+dom "$tmp/d.html" "$tmp/dom3.html"
+# figures: against dropout and l2, curves; tables: + the runs not ok
+check "$tmp/dom3.html" "$tmp/sum3/groups.csv" - 3 5 \
+  "[('dropout=0.5/seed3', 'unfinished'), ('extra/diverged', 'diverged')]" && ok || no "page with runs not ok"
+has "$tmp/d.html" "none (no ok run)"
+
+# no regularization key varies: no baseline, said so; a key of strings gets no figure, said so
+cat > "$tmp/opt.json" <<JSON
+{"name": "iris_opt", "base": "$src/configs/iris.json", "set": {"data.train": "$csv", "training.epochs": 20},
+ "grid": {"optimizer.name": ["sgd", "adam"]}, "seeds": [1, 2], "out": "$tmp/opt"}
+JSON
+"$bin" sweep "$tmp/opt.json" --jobs 2 --quiet || no "sweep opt"
+expect 0 "report of a study without a regularization key" -- report "$tmp/opt"
+"$bin" summarize "$tmp/opt" --out "$tmp/sum4" --quiet > /dev/null || no "summarize 4"
+dom "$tmp/opt/report.html" "$tmp/dom4.html"
+check "$tmp/dom4.html" "$tmp/sum4/groups.csv" - 1 3 "[]" && ok || no "page without a baseline"
+has "$tmp/opt/report.html" "no baseline: no regularization key varies between the runs (give --baseline key=value)"
+has "$tmp/opt/report.html" "No figure against optimizer.name: its values are not all numbers."
+# two settings without regularization (dropout 0 at two learning rates): no default baseline, said so
+cat > "$tmp/amb.json" <<JSON
+{"name": "iris_amb", "base": "$src/configs/iris.json", "set": {"data.train": "$csv", "training.epochs": 10},
+ "grid": {"optimizer.lr": [0.005, 0.01], "model.dropout": [0, 0.5]}, "seeds": [1], "out": "$tmp/amb"}
+JSON
+"$bin" sweep "$tmp/amb.json" --jobs 2 --quiet || no "sweep amb"
+expect 0 "report of a study with two unregularized settings" -- report "$tmp/amb" --no-figures
+has "$tmp/amb/report.html" "no baseline: more than one setting has every varied regularization key at 0"
+expect 0 "... with --baseline" -- report "$tmp/amb" --no-figures --baseline lr=0.01,dropout=0 --out "$tmp/amb.html"
+has "$tmp/amb.html" "<td>model.dropout=0,optimizer.lr=0.005</td>"
+
+# errors: one line, the codebase's exit codes
+expect 3 "a missing DIR" -- report "$tmp/nope"
+lines "$tmp/err" 1
+expect 2 "an unknown option" -- report "$tmp/sw" --bogus
+has "$tmp/err" "regmnist: report: unknown option '--bogus' (see regmnist report --help)"
+expect 2 "a --baseline matching no run" -- report "$tmp/sw" --baseline dropout=0.7 --no-figures --out "$tmp/x.html"
+lines "$tmp/err" 1
+[[ -e $tmp/x.html ]] && no "a failed report wrote its page" || ok
+mkdir "$tmp/nopath"
+PATH=$tmp/nopath "$bin" report "$tmp/sw" --out "$tmp/y.html" > "$tmp/out" 2> "$tmp/err"
+same $? 2 "report without gnuplot on PATH"
+lines "$tmp/err" 1
+has "$tmp/err" "gnuplot"
+PATH=$tmp/nopath "$bin" report "$tmp/sw" --out "$tmp/y.html" --no-figures --quiet > "$tmp/out" 2> "$tmp/err"
+same $? 0 "report --no-figures without gnuplot"
+finish
