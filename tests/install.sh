@@ -2,7 +2,7 @@
 # Install into a temporary prefix and use it from elsewhere: the binary, the configs found by name,
 # the sweep specs, and the man page; from /, the whole path with the installed tools: fetch iris
 # (copied from the checkout's data/iris, so the fetcher only verifies it: no network), train it by
-# name, sweep, summarize and plot, and the errors for missing data naming the fetch command. Also the
+# name, sweep, summarize, plot and report, and the errors for missing data naming the fetch command. Also the
 # config lookup from a source checkout.
 # usage: install.sh BUILD_DIR SOURCE_DIR
 set -u
@@ -84,6 +84,10 @@ EOF
     expect 0 "plot sweep from /" -- plot sweep "$tmp/runs/sweep" --x l2 --y train_eval_acc,test_acc --out "$tmp/p.svg" --quiet
     grep -qF "L2 strength" "$tmp/p.svg" && ok || no "plot sweep from /: no x label in p.svg"
     expect 0 "plot curves from /" -- plot curves "$tmp/runs/iris" --y test_loss --out "$tmp/pc.png" --quiet
+    # ... and the report: one self-contained page (inline SVG figures, no link out of the file)
+    expect 0 "report from /" -- report "$tmp/runs/sweep" --out "$tmp/report.html" --quiet
+    [[ $(grep -c "<svg" "$tmp/report.html") -ge 1 ]] && ok || no "report from /: no inline figure"
+    grep -qE '(src|href)="(https?:|file:|/)' "$tmp/report.html" && no "report from /: links out of the file" || ok
   else
     echo "install: gnuplot not found: regmnist-plot skipped"
   fi
