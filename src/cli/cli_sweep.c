@@ -91,14 +91,31 @@ static int run_here(const sweep *w, const char *spec_path, long jobs, const char
     snprintf(mbuf, sizeof mbuf, "%.0f", limit->bytes);
     char *args[] = {"--threads", tbuf, "--quiet", "--max-memory", mbuf, NULL};
     if (!isfinite(limit->bytes)) args[3] = NULL; /* no physical memory known: no limit */
-    return rm_sweep_write_index(w, &e) ? rm_cli_fail("sweep", &e) : rm_sweep_run_all(w, spec_path, (int)jobs, args, quiet);
+    if (rm_sweep_write_index(w, &e)) return rm_cli_fail("sweep", &e);
+    return w->prune.on ? rm_sweep_run_asha(w, spec_path, (int)jobs, args, quiet)
+                       : rm_sweep_run_all(w, spec_path, (int)jobs, args, quiet);
+}
+
+/* The rungs of a pruned sweep, and the arguments that go with prune: --rung with --task-id only, and
+ * within the rungs; no --list (it would train every run to the full budget). */
+static int prune_args(sweep *w, const char *spec_path, int list, long task, long rung, rm_err *e)
+{
+    if (rung >= 0 && !w->prune.on) return rm_fail(e, RM_ERR_USAGE, "--rung: the spec has no prune");
+    if (!w->prune.on) return RM_OK;
+    if (rm_sweep_prune_rungs(w, spec_path, e)) return e->code;
+    if (list) return rm_fail(e, RM_ERR_USAGE, "--list: a pruned sweep (prune) runs with --jobs N, or --task-id N --rung R");
+    if (task >= 0 && rung < 0) return rm_fail(e, RM_ERR_USAGE, "--task-id: a pruned sweep (prune) needs --rung R too");
+    if (rung >= 0 && task < 0) return rm_fail(e, RM_ERR_USAGE, "--rung: needs --task-id");
+    if (rung >= w->prune.nrungs)
+        return rm_fail(e, RM_ERR_USAGE, "--rung %ld: the sweep has %d rungs (0 to %d)", rung, w->prune.nrungs, w->prune.nrungs - 1);
+    return RM_OK;
 }
 
 int rm_cli_sweep(int argc, char **argv)
 {
     const char *spec_path = NULL, *threads = NULL, *max_memory = NULL;
     int list = 0, count = 0, quiet = 0;
-    long task = -1, jobs = 0, nthreads;
+    long task = -1, jobs = 0, nthreads, rung = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -111,12 +128,13 @@ int rm_cli_sweep(int argc, char **argv)
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
         } else if (!strcmp(a, "--task-id") || !strcmp(a, "--jobs") || !strcmp(a, "--threads") ||
-                   !strcmp(a, "--max-memory")) {
+                   !strcmp(a, "--max-memory") || !strcmp(a, "--rung")) {
             if (i + 1 >= argc) return rm_cli_usage_error("sweep", "%s needs a value", a);
             const char *v = argv[++i];
             if (!strcmp(a, "--max-memory")) max_memory = v;
             if (!strcmp(a, "--task-id") && whole(a, v, 0, MAX_RUNS, &task)) return RM_ERR_USAGE;
             if (!strcmp(a, "--jobs") && whole(a, v, 1, 256, &jobs)) return RM_ERR_USAGE;
+            if (!strcmp(a, "--rung") && whole(a, v, 0, MAX_RUNGS - 1, &rung)) return RM_ERR_USAGE;
             if (!strcmp(a, "--threads") && strcmp(v, "auto") && whole(a, v, 1, 64, &nthreads)) return RM_ERR_USAGE;
             if (!strcmp(a, "--threads")) threads = v;
         } else if (a[0] == '-' || spec_path) {
@@ -142,6 +160,7 @@ int rm_cli_sweep(int argc, char **argv)
     spec_path = found;
     int rc = rm_sweep_parse(&w, spec_path, &e);
     w.threads = threads;
+    if (!rc) rc = prune_args(&w, spec_path, list, task, rung, &e);
     if (!rc) rc = rm_sweep_check_all(&w, spec_path, count ? NULL : &limit, &e); /* --count checks the configs, not the data */
     if (rc) {
         cJSON_Delete(w.spec);
@@ -161,7 +180,8 @@ int rm_cli_sweep(int argc, char **argv)
             rc = rm_cli_fail("sweep", &e);
         } else {
             rc = rm_sweep_write_index(&w, &e) ? rm_cli_fail("sweep", &e)
-                                              : rm_sweep_run_task(&w, spec_path, task, quiet, argc, argv);
+                 : w.prune.on               ? rm_sweep_run_rung(&w, spec_path, task, (int)rung, quiet, argc, argv)
+                                            : rm_sweep_run_task(&w, spec_path, task, quiet, argc, argv);
         }
     } else {
         rc = run_here(&w, spec_path, jobs, threads, &limit, quiet);
