@@ -153,6 +153,14 @@ same_as "$tmp/a" "$tmp/b"
 expect 0 "sweep --jobs 2 again: nothing to do" -- sweep "$tmp/specs/b.json" --jobs 2
 same_as "$tmp/a" "$tmp/b"
 
+# a run stopped after its rung ended ok but before it was marked pruned: the next sweep marks it
+low=$(awk '$2 == 0 {print $1; exit}' "$tmp/want")
+python3 -c 'import json, sys; p = sys.argv[1]; j = json.load(open(p)); j["status"] = "ok"; del j["rung"]
+json.dump(j, open(p, "w"))' "$tmp/b/$low/seed1/summary.json"
+expect 0 "sweep --jobs 2 after an unmarked rung" -- sweep "$tmp/specs/b.json" --jobs 2 --quiet
+same "$(json "$tmp/b/$low/seed1/summary.json" status) $(json "$tmp/b/$low/seed1/summary.json" rung)" "pruned 0" "unmarked run marked"
+same_as "$tmp/a" "$tmp/b"
+
 ## 5. interrupted by SIGTERM mid-way, then run again: the same decisions and runs
 spec c "$GRID"', '"$PRUNE"
 "$bin" sweep "$tmp/specs/c.json" --jobs 2 --quiet 2> "$tmp/c.err" &

@@ -150,7 +150,8 @@ int rm_sweep_run_rung(const sweep *w, const char *spec_path, long i, int r, int 
 }
 
 /* How far run i has got on disk: the highest rung it completed (-1: none). A rung is completed when
- * the run went past its epoch, or stopped there finished (ok or pruned). */
+ * the run went past its epoch, or stopped there marked pruned (ok at the last rung). A run that ended
+ * a lower rung ok but was stopped before its mark is not: its task runs again, and marks it. */
 int rm_sweep_rung_done(const sweep *w, const char *spec_path, long i)
 {
     static rm_config c;
@@ -159,10 +160,12 @@ int rm_sweep_rung_done(const sweep *w, const char *spec_path, long i)
     int epochs = 0, has_state = 0;
     if (rm_sweep_build_run(w, spec_path, i, &c, dir, sizeof dir, &e)) return -1;
     if (rm_run_dir_progress(&c, &epochs, &has_state, status, sizeof status, &e) != 1) return -1;
-    const int finished = !strcmp(status, "ok") || !strcmp(status, "pruned");
     int done = -1;
-    for (int r = 0; r < w->prune.nrungs; r++)
-        if (w->prune.epochs[r] < epochs || (w->prune.epochs[r] == epochs && finished)) done = r;
+    for (int r = 0; r < w->prune.nrungs; r++) {
+        const int last = r == w->prune.nrungs - 1;
+        if (w->prune.epochs[r] < epochs || (w->prune.epochs[r] == epochs && !strcmp(status, last ? "ok" : "pruned")))
+            done = r;
+    }
     return done;
 }
 
