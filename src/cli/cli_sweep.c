@@ -1,10 +1,11 @@
 /* cli_sweep.c - `regmnist sweep SPEC`: a grid (and an optional zip group) of overrides on a base
  * config, times random-search trials when the spec samples keys, times a list of seeds, as
- * numbered runs with readable directories. It counts them, lists one regmnist command line per run
+ * numbered runs with readable directories, optionally pruned by successive halving. It counts them, lists one regmnist command line per run
  * (for GNU parallel, xargs or a job script), runs one by number (for Slurm job arrays: skipping a
  * finished run, resuming an unfinished one), or runs them all here, N processes at a time. Every
  * run's config is built and checked before anything runs. The spec and its runs are sweep_spec.c's,
- * generators and draws sweep_sample.c's, running them sweep_jobs.c's. */
+ * generators and draws sweep_sample.c's, running them sweep_jobs.c's, pruning sweep_prune.c's and
+ * sweep_asha.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -59,7 +60,20 @@ static const char HELP[] =
     "{\"int\": [a, b]} (both included) or {\"choice\": [v, ...]}. Trial k's value of a key\n"
     "depends only on (sample_seed, k, the key's name), whatever order runs it. Its runs go to\n"
     "OUT/[<key=value,...>,]trialNNN/seed<S>; index.csv and sweep.json (\"samples\") hold the\n"
-    "values.\n";
+    "values.\n"
+    "\n"
+    "Successive halving (ASHA): \"prune\": {\"metric\": \"val_loss\" or \"val_acc\" (never test_*),\n"
+    "\"mode\": \"min\" or \"max\", \"min_epochs\": 1, \"reduction\": 3}. Rungs at min_epochs *\n"
+    "reduction^k epochs up to training.epochs (the last rung). Every run trains to rung 0;\n"
+    "a setting (its seeds together, on their mean) is promoted, its runs resumed to the next\n"
+    "rung, when it is in the best floor(m / reduction) of the first m settings of the rung's\n"
+    "order that completed it (a fixed order, so the same decisions whatever --jobs; when the\n"
+    "rung can gain no more settings, its best max(1, floor(n / reduction))). Runs with --jobs\n"
+    "N; the decisions are recomputed from the runs' metrics.csv, so an interrupted sweep run\n"
+    "again makes the same ones. A run stopped at a rung has status \"pruned\" (summary.json\n"
+    "\"rung\"); OUT/rungs.csv lists the decisions. Needs a validation split, no early stopping.\n"
+    "  --rung R         with --task-id N: train run N to rung R (skipped when there, extended\n"
+    "                   from a lower rung); what --jobs runs\n";
 
 /* The value of flag, s: a whole decimal number in [lo, hi] (else a usage error). */
 static int whole(const char *flag, const char *s, long lo, long hi, long *out)

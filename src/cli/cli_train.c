@@ -19,7 +19,7 @@ const char rm_cli_usage[] =
     "       regmnist --resume RUN_DIR [--set training.epochs=N] [--threads N] [--max-memory SIZE]\n"
     "                [--quiet]\n"
     "       regmnist eval RUN_DIR [--split test|val|train] [--set data.KEY=JSON]... [--out DIR]\n"
-    "       regmnist sweep SPEC [--count | --list | --task-id N | --jobs N] [--threads N]\n"
+    "       regmnist sweep SPEC [--count | --list | --task-id N [--rung R] | --jobs N] [--threads N]\n"
     "                [--max-memory SIZE] [--quiet]\n"
     "       regmnist summarize DIR... [--format md|csv] [--out DIR] [--metric LIST] [--quiet]\n"
     "       regmnist compare A B [--metric NAME] [--which final|best]\n"
