@@ -2,7 +2,8 @@
  * group them by the config keys that vary between them (the seeds of one setting form a group),
  * write summary.csv (one row per run) and groups.csv (mean, std and Student-t 95% CI of each
  * metric per group), and print the groups as a Markdown table or CSV. Runs that are not ok are
- * counted and listed, never dropped. */
+ * counted and listed, never dropped (pruned ones apart). About 610 lines: the tables' three formats
+ * and the help text share the file's one view of the groups. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdarg.h>
