@@ -51,6 +51,10 @@ bad list 'a pruned sweep (prune) runs with --jobs N' "$GRID"', '"$PRUNE" --list
 bad task 'a pruned sweep (prune) needs --rung R' "$GRID"', '"$PRUNE" --task-id 0
 bad rung 'the sweep has 3 rungs (0 to 2)' "$GRID"', '"$PRUNE" --task-id 0 --rung 3
 bad norung '--rung: the spec has no prune' "$GRID" --task-id 0 --rung 0
+# scripts/slurm-sweep.sh (no per-rung arrays yet) refuses a pruned spec before submitting anything
+spec slurm "$GRID"', '"$PRUNE"
+REGMNIST=$bin bash "$2/scripts/slurm-sweep.sh" "$tmp/specs/slurm.json" --dry-run > "$tmp/out" 2> "$tmp/err"
+same "$?" 2 "slurm-sweep.sh on a pruned spec"; has "$tmp/err" "a pruned sweep (prune) runs with --jobs N"
 echo '{"name": "p", "base": "../noval.json", "out": "'"$tmp/noval"'", '"$GRID"', '"$PRUNE"'}' > "$tmp/specs/noval.json"
 expect 2 "no validation split" -- sweep "$tmp/specs/noval.json" --count
 has "$tmp/err" "no validation split (data.val_fraction 0); val_loss needs one"; lines "$tmp/err" 1
