@@ -36,7 +36,7 @@ typedef struct {
     pid_t *pid;
     long *task;
     int *task_rung;
-    int running;
+    int running, tty;
     long trained, nfailed;
 } asha;
 
@@ -109,7 +109,8 @@ static void promote(asha *a, int r, long m, long k)
             char dir[2048];
             rm_sweep_run_dir(a->w, s * a->nseeds, dir, sizeof dir);
             *strrchr(dir, '/') = '\0';
-            fprintf(stderr, "regmnist: sweep: %s: promoted to rung %d (%d epochs), %s %.6g at rung %d\n", dir, r + 1,
+            fprintf(stderr, "%sregmnist: sweep: %s: promoted to rung %d (%d epochs), %s %.6g at rung %d\n",
+                    a->tty ? "\r\033[K" : "", dir, r + 1,
                     a->w->prune.epochs[r + 1], a->w->prune.metric, a->value[s * a->nr + r], r);
         }
     }
@@ -189,11 +190,23 @@ static void reap(asha *a, pid_t p, int status, int *elsewhere)
         } else if (!g_stop) {
             a->failed[i] = 1;
             a->nfailed++;
-            fprintf(stderr, "regmnist: sweep: run %ld failed at rung %d (%s %d); its error is above\n", i,
+            fprintf(stderr, "%sregmnist: sweep: run %ld failed at rung %d (%s %d); its error is above\n",
+                    a->tty ? "\r\033[K" : "", i,
                     a->task_rung[k], WIFSIGNALED(status) ? "signal" : "exit",
                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
         }
     }
+}
+
+/* The progress line: rung trainings done and failed, running, and how many settings each rung holds. */
+static void progress(const asha *a)
+{
+    char rungs[256] = "";
+    size_t at = 0;
+    for (int r = 0; r < a->nr && at < sizeof rungs; r++)
+        at += (size_t)snprintf(rungs + at, sizeof rungs - at, "%s%ld", r ? "/" : "", a->len[r]);
+    fprintf(stderr, "%ssweep %s: %ld rung trainings done, %ld failed, %d running; settings per rung %s%s",
+            a->tty ? "\r\033[K" : "", a->w->name, a->trained, a->nfailed, a->running, rungs, a->tty ? "" : "\n");
 }
 
 /* Start and reap children until nothing is left to train, or a signal stopped them all. */
@@ -215,6 +228,7 @@ static void asha_loop(asha *a)
         if (p < 0 && errno == EINTR) continue;
         if (p < 0) break;
         if (p > 0) reap(a, p, status, &elsewhere);
+        if (p > 0 && !a->quiet) progress(a);
         if (elsewhere || p == 0) {
             struct timespec ts = {0, 250 * 1000 * 1000};
             nanosleep(&ts, NULL);
@@ -284,6 +298,7 @@ int rm_sweep_run_asha(const sweep *w, const char *spec_path, int jobs, char *con
     if (n <= 0) return fprintf(stderr, "regmnist: sweep: cannot find the regmnist binary (/proc/self/exe)\n"), RM_ERR_IO;
     a.self[n] = '\0';
     a.spec_path = spec_path, a.args = args, a.quiet = quiet;
+    a.tty = isatty(fileno(stderr)) && !quiet;
     if (!asha_init(&a, w, jobs)) {
         asha_free(&a);
         return fprintf(stderr, "regmnist: sweep: out of memory\n"), RM_ERR_RUN;
@@ -297,6 +312,7 @@ int rm_sweep_run_asha(const sweep *w, const char *spec_path, int jobs, char *con
     sigaction(SIGTERM, &sa, &old_term);
     const double t0 = rm_now();
     asha_loop(&a);
+    if (a.tty) fputc('\n', stderr);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     rm_err e = {0};
