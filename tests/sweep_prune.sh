@@ -180,6 +180,12 @@ has "$tmp/c.err" "interrupted; run it again to resume"
 expect 0 "interrupted sweep run again" -- sweep "$tmp/specs/c.json" --jobs 2 --quiet
 same_as "$tmp/a" "$tmp/c"
 
+## 5b. nothing varied: one setting, which always reaches the budget (rungs.csv names it "base")
+spec one '"seeds": [3], '"$PRUNE"
+expect 0 "one setting" -- sweep "$tmp/specs/one.json" --jobs 2 --quiet
+same "$(cut -d, -f1,2,4,6 "$tmp/one/rungs.csv" | tr '\n' ' ')" 'rung,epochs,setting,promoted 0,1,"base",1 1,3,"base",1 2,9,"base",0 ' "one setting: rungs.csv"
+same "$(json "$tmp/one/seed3/summary.json" status) $(json "$tmp/one/seed3/config.json" training.epochs)" "ok 9" "one setting: trained to the budget"
+
 ## 6. summarize counts and lists the pruned runs apart, not as failed
 expect 0 "summarize" -- summarize "$tmp/a" --metric val_loss
 has "$tmp/out" "runs were pruned (stopped at a rung by the sweep's prune; not failed):"

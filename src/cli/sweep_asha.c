@@ -66,6 +66,17 @@ static double setting_value(const asha *a, long s, int r)
     return sum / (double)a->nseeds;
 }
 
+/* Setting s's directory below OUT ("base" when nothing varies: its runs are OUT/seed<S>). */
+static void setting_name(const asha *a, long s, char *buf, size_t n)
+{
+    char dir[2048];
+    size_t skip = strlen(a->w->out) + 1;
+    rm_sweep_run_dir(a->w, s * a->nseeds, dir, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    snprintf(buf, n, "%s", strlen(dir) > skip ? dir + skip : "base");
+}
+
 static const asha *g_sort; /* for by_rank */
 static int g_rung;
 
@@ -106,11 +117,10 @@ static void promote(asha *a, int r, long m, long k)
         a->order[r + 1][a->len[r + 1]++] = s;
         n++;
         if (!a->quiet) {
-            char dir[2048];
-            rm_sweep_run_dir(a->w, s * a->nseeds, dir, sizeof dir);
-            *strrchr(dir, '/') = '\0';
-            fprintf(stderr, "%sregmnist: sweep: %s: promoted to rung %d (%d epochs), %s %.6g at rung %d\n",
-                    a->tty ? "\r\033[K" : "", dir, r + 1,
+            char name[2048];
+            setting_name(a, s, name, sizeof name);
+            fprintf(stderr, "%sregmnist: sweep: %s/%s: promoted to rung %d (%d epochs), %s %.6g at rung %d\n",
+                    a->tty ? "\r\033[K" : "", a->w->out, name, r + 1,
                     a->w->prune.epochs[r + 1], a->w->prune.metric, a->value[s * a->nr + r], r);
         }
     }
@@ -241,22 +251,20 @@ static void asha_loop(asha *a)
 static int write_rungs(const asha *a, rm_err *e)
 {
     size_t cap = 4096 + (size_t)a->nset * (size_t)a->nr * 1200, at = 0;
-    char *csv = malloc(cap), dir[2048], path[2048];
+    char *csv = malloc(cap), name[2048], path[2048];
     if (!csv) return rm_fail(e, RM_ERR_RUN, "out of memory");
     at += (size_t)snprintf(csv, cap, "rung,epochs,place,setting,%s,promoted\n", a->w->prune.metric);
-    size_t skip = strlen(a->w->out) + 1;
     for (int r = 0; r < a->nr; r++)
         for (long p = 0; p < a->len[r] && at < cap; p++) {
             long s = a->order[r][p];
-            rm_sweep_run_dir(a->w, s * a->nseeds, dir, sizeof dir);
-            *strrchr(dir, '/') = '\0';
+            setting_name(a, s, name, sizeof name);
             double v = r + 1 < a->nr && p < a->decided[r] ? a->value[s * a->nr + r]
                        : complete(a, s, r)                ? setting_value(a, s, r)
                                                           : NAN;
             char vs[32] = "";
             if (!isnan(v)) snprintf(vs, sizeof vs, "%.9g", v);
             at += (size_t)snprintf(csv + at, cap - at, "%d,%d,%ld,\"%s\",%s,%d\n", r, a->w->prune.epochs[r], p,
-                                   dir + skip, vs, a->promoted[s] > r);
+                                   name, vs, a->promoted[s] > r);
         }
     int rc = at >= cap ? rm_fail(e, RM_ERR_RUN, "rungs.csv: too large") : rm_path_join(path, sizeof path, a->w->out, "rungs.csv", e);
     if (!rc) rc = rm_write_atomic(path, csv, at, e);
