@@ -51,10 +51,14 @@ bad list 'a pruned sweep (prune) runs with --jobs N' "$GRID"', '"$PRUNE" --list
 bad task 'a pruned sweep (prune) needs --rung R' "$GRID"', '"$PRUNE" --task-id 0
 bad rung 'the sweep has 3 rungs (0 to 2)' "$GRID"', '"$PRUNE" --task-id 0 --rung 3
 bad norung '--rung: the spec has no prune' "$GRID" --task-id 0 --rung 0
-# scripts/slurm-sweep.sh (no per-rung arrays yet) refuses a pruned spec before submitting anything
+bad notasks '--rung-tasks: the spec has no prune' "$GRID" --rung-tasks
+# scripts/slurm-sweep.sh --dry-run on a pruned spec: rung 0's array (every run, --rung 0) and the job
+# that submits the next rung once it has ended
 spec slurm "$GRID"', '"$PRUNE"
-REGMNIST=$bin bash "$2/scripts/slurm-sweep.sh" "$tmp/specs/slurm.json" --dry-run > "$tmp/out" 2> "$tmp/err"
-same "$?" 2 "slurm-sweep.sh on a pruned spec"; has "$tmp/err" "a pruned sweep (prune) runs with --jobs N"
+REGMNIST=$bin bash "$2/scripts/slurm-sweep.sh" --dry-run "$tmp/specs/slurm.json" -c 1 > "$tmp/out" 2> "$tmp/err"
+same "$?" 0 "slurm-sweep.sh --dry-run on a pruned spec"
+has "$tmp/out" "# 18 runs of rung 0 (3 rungs)"; has "$tmp/out" "sbatch --array=0\,1\,2\,"; has "$tmp/out" "rung_args=(--rung 0)"
+has "$tmp/out" "sbatch --dependency=afterany:JOBID"; has "$tmp/out" "--after-rung\ 0"
 echo '{"name": "p", "base": "../noval.json", "out": "'"$tmp/noval"'", '"$GRID"', '"$PRUNE"'}' > "$tmp/specs/noval.json"
 expect 2 "no validation split" -- sweep "$tmp/specs/noval.json" --count
 has "$tmp/err" "no validation split (data.val_fraction 0); val_loss needs one"; lines "$tmp/err" 1
@@ -185,6 +189,20 @@ spec one '"seeds": [3], '"$PRUNE"
 expect 0 "one setting" -- sweep "$tmp/specs/one.json" --jobs 2 --quiet
 same "$(cut -d, -f1,2,4,6 "$tmp/one/rungs.csv" | tr '\n' ' ')" 'rung,epochs,setting,promoted 0,1,"base",1 1,3,"base",1 2,9,"base",0 ' "one setting: rungs.csv"
 same "$(json "$tmp/one/seed3/summary.json" status) $(json "$tmp/one/seed3/config.json" training.epochs)" "ok 9" "one setting: trained to the budget"
+
+## 5c. rung by rung, as Slurm's per-rung arrays run it: --rung-tasks, then each task by itself
+spec d "$GRID"', '"$PRUNE"
+steps=""
+for _ in 1 2 3 4 5; do
+  t=$("$bin" sweep "$tmp/specs/d.json" --rung-tasks) || { no "--rung-tasks failed"; break; }
+  steps+="${t%% *} "
+  [[ $t == done ]] && break
+  read -r r _ list <<< "$t"
+  for i in ${list//,/ }; do "$bin" sweep "$tmp/specs/d.json" --task-id "$i" --rung "$r" --quiet || no "task $i rung $r"; done
+done
+same "$steps" "0 1 2 done " "rung by rung: the rungs in turn"
+cp "$tmp/a/rungs.csv" "$tmp/d/rungs.csv" # written by --jobs only
+same_as "$tmp/a" "$tmp/d"
 
 ## 6. summarize counts and lists the pruned runs apart, not as failed
 expect 0 "summarize" -- summarize "$tmp/a" --metric val_loss

@@ -69,11 +69,15 @@ static const char HELP[] =
     "rung, when it is in the best floor(m / reduction) of the first m settings of the rung's\n"
     "order that completed it (a fixed order, so the same decisions whatever --jobs; when the\n"
     "rung can gain no more settings, its best max(1, floor(n / reduction))). Runs with --jobs\n"
-    "N; the decisions are recomputed from the runs' metrics.csv, so an interrupted sweep run\n"
-    "again makes the same ones. A run stopped at a rung has status \"pruned\" (summary.json\n"
-    "\"rung\"); OUT/rungs.csv lists the decisions. Needs a validation split, no early stopping.\n"
+    "N (or scripts/slurm-sweep.sh: an array per rung); the decisions are recomputed from the\n"
+    "runs' metrics.csv, so an interrupted sweep run again makes the same ones. A run stopped\n"
+    "at a rung has status \"pruned\" (summary.json \"rung\"); OUT/rungs.csv lists the\n"
+    "decisions. Needs a validation split, no early stopping.\n"
     "  --rung R         with --task-id N: train run N to rung R (skipped when there, extended\n"
-    "                   from a lower rung); what --jobs runs\n";
+    "                   from a lower rung); what --jobs runs\n"
+    "  --rung-tasks     print the next rung's tasks as the runs' files stand, \"RUNG NRUNGS\n"
+    "                   I,J,...\" (the lowest rung with runs to train), or \"done\"; what\n"
+    "                   scripts/slurm-sweep.sh submits, one job array per rung\n";
 
 /* The value of flag, s: a whole decimal number in [lo, hi] (else a usage error). */
 static int whole(const char *flag, const char *s, long lo, long hi, long *out)
@@ -128,7 +132,7 @@ static int prune_args(sweep *w, const char *spec_path, int list, long task, long
 int rm_cli_sweep(int argc, char **argv)
 {
     const char *spec_path = NULL, *threads = NULL, *max_memory = NULL;
-    int list = 0, count = 0, quiet = 0;
+    int list = 0, count = 0, quiet = 0, rung_tasks = 0;
     long task = -1, jobs = 0, nthreads, rung = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -139,6 +143,8 @@ int rm_cli_sweep(int argc, char **argv)
             list = 1;
         } else if (!strcmp(a, "--count")) {
             count = 1;
+        } else if (!strcmp(a, "--rung-tasks")) {
+            rung_tasks = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
         } else if (!strcmp(a, "--task-id") || !strcmp(a, "--jobs") || !strcmp(a, "--threads") ||
@@ -158,8 +164,8 @@ int rm_cli_sweep(int argc, char **argv)
         }
     }
     if (!spec_path) return rm_cli_usage_error("sweep", "%s", "SPEC is required");
-    if (list + count + (task >= 0) + (jobs > 0) > 1)
-        return rm_cli_usage_error("sweep", "%s", "give one of --list, --count, --task-id, --jobs");
+    if (list + count + rung_tasks + (task >= 0) + (jobs > 0) > 1)
+        return rm_cli_usage_error("sweep", "%s", "give one of --list, --count, --rung-tasks, --task-id, --jobs");
     static sweep w;
     rm_err e = {0};
     rm_mem_limit limit; /* for each run: with --jobs N, an Nth */
@@ -175,6 +181,7 @@ int rm_cli_sweep(int argc, char **argv)
     int rc = rm_sweep_parse(&w, spec_path, &e);
     w.threads = threads;
     if (!rc) rc = prune_args(&w, spec_path, list, task, rung, &e);
+    if (!rc && rung_tasks && !w.prune.on) rc = rm_fail(&e, RM_ERR_USAGE, "--rung-tasks: the spec has no prune");
     if (!rc) rc = rm_sweep_check_all(&w, spec_path, count ? NULL : &limit, &e); /* --count checks the configs, not the data */
     if (rc) {
         cJSON_Delete(w.spec);
@@ -182,6 +189,8 @@ int rm_cli_sweep(int argc, char **argv)
     }
     if (count) {
         printf("%ld\n", w.nruns);
+    } else if (rung_tasks) {
+        rc = rm_sweep_print_rung_tasks(&w, spec_path);
     } else if (list) {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

@@ -341,3 +341,33 @@ int rm_sweep_run_asha(const sweep *w, const char *spec_path, int jobs, char *con
                 a.nset, full, w->prune.epochs[a.nr - 1], rm_now() - t0);
     return rc;
 }
+
+/* Print the next rung's tasks as the runs' files stand: "RUNG NRUNGS I,J,..." for the lowest rung that
+ * has runs to train (promoted there, not there yet), or "done"; for Slurm, one job array per rung. */
+int rm_sweep_print_rung_tasks(const sweep *w, const char *spec_path)
+{
+    static asha a;
+    memset(&a, 0, sizeof a);
+    a.spec_path = spec_path, a.quiet = 1;
+    if (!asha_init(&a, w, 1)) {
+        asha_free(&a);
+        return fprintf(stderr, "regmnist: sweep: out of memory\n"), RM_ERR_RUN;
+    }
+    decide(&a);
+    int rung = -1;
+    for (long i = 0; i < w->nruns; i++) {
+        long s = i / a.nseeds;
+        if (a.done[i] < a.promoted[s] && (rung < 0 || a.done[i] + 1 < rung)) rung = a.done[i] + 1;
+    }
+    if (rung < 0) {
+        printf("done\n");
+    } else {
+        printf("%d %d ", rung, a.nr);
+        const char *sep = "";
+        for (long i = 0; i < w->nruns; i++)
+            if (a.done[i] + 1 == rung && a.promoted[i / a.nseeds] >= rung) printf("%s%ld", sep, i), sep = ",";
+        printf("\n");
+    }
+    asha_free(&a);
+    return RM_OK;
+}
