@@ -36,4 +36,14 @@ enum { RM_DIR_EMPTY = 0, RM_DIR_DONE = 1, RM_DIR_RESUMABLE = 2, RM_DIR_OTHER = 3
  * state to resume, or anything else; the thread count is not compared. -1 on error. */
 int rm_run_dir_state(const rm_config *c, rm_err *e);
 
+/* Whether c's run directory holds a run of c's config but perhaps for another training.epochs (threads
+ * and output.checkpoint_every aside), as a sweep's rungs extend one: 1 with its config.json's
+ * training.epochs, whether it holds state.safetensors and summary.json's status ("none" without one);
+ * 0 when it holds no run files or another config's; -1 on error. */
+int rm_run_dir_progress(const rm_config *c, int *epochs, int *has_state, char *status, size_t n, rm_err *e);
+
+/* Mark the run in dir pruned by a sweep: summary.json's status "pruned", with the rung it stopped at
+ * and that rung's epochs ("rung", "rung_epochs"); idempotent. */
+int rm_summary_mark_pruned(const char *dir, int rung, int epochs, rm_err *e);
+
 #endif

@@ -45,6 +45,14 @@
 #   forwards SIGTERM after the grace; the task then ends (exit 143) and a later submit resumes it.
 # REGMNIST_TERM_GRACE and REGMNIST_MAX_REQUEUE are read when submitting and written into the script.
 #
+# A spec with "prune" (successive halving) runs as one job array per rung, synchronously: the script
+# asks `regmnist sweep SPEC --rung-tasks` for the next rung and its runs (the decisions recomputed
+# from the runs' files), submits their array (`--task-id i --rung R`) and, below the last rung, a
+# small job that depends on it (afterany) and runs this script again (--after-rung R) to submit the
+# next rung. The decisions are the same as `sweep --jobs` makes (docs/search.md). If a rung's array
+# did not complete (a task failed), the chain stops (exit 1) and submitting the sweep again resumes
+# it. Those jobs' logs are slurm-%A_%a.out and slurm-%j.out.
+#
 # Exit status: 0 submitted (or --dry-run), 1 sbatch failed, 2 usage or sweep errors (regmnist's own
 # message is shown), 127 regmnist or sbatch not found.
 set -u
@@ -52,10 +60,11 @@ set -u
 usage() { sed -n '2,/^[^#]/{/^#/{s/^# \{0,1\}//;p}}' "$0"; }
 die() { echo "slurm-sweep: $2" >&2; exit "$1"; }
 
-dry=0
+dry=0 after=-1
 while [[ $# -gt 0 ]]; do
   case $1 in
     --dry-run) dry=1; shift ;;
+    --after-rung) [[ ${2:-} =~ ^[0-9]+$ ]] || die 2 "--after-rung: want a rung number"; after=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     --) shift; break ;;
     -*) die 2 "unknown option $1 before SPEC (sbatch options go after SPEC; see --help)" ;;
@@ -81,17 +90,29 @@ bin=$(realpath -- "$bin") || die 127 "cannot resolve $bin"
 spec=$(realpath -- "$spec") || die 2 "cannot resolve $spec"
 here=$(pwd -P) || die 2 "cannot resolve the working directory"
 
-# Check every run's config (--list does; --count alone may not), then count the runs.
-"$bin" sweep "$spec" --list > /dev/null || exit 2
-n=$("$bin" sweep "$spec" --count) || exit 2
-[[ $n =~ ^[0-9]+$ && $n -ge 1 ]] || die 2 "$spec: regmnist sweep --count printed '$n'"
+# A pruned spec: the next rung's runs (its --rung-tasks line); else check every run's config
+# (--list does; --count alone may not), then count the runs.
+rung=-1 nrungs=0 array=
+if tasks=$("$bin" sweep "$spec" --rung-tasks 2> /dev/null); then
+  if [[ $tasks == done ]]; then echo "slurm-sweep: $spec: every rung is done" >&2; exit 0; fi
+  read -r rung nrungs array <<< "$tasks"
+  [[ $rung =~ ^[0-9]+$ && $array =~ ^[0-9,]+$ ]] || die 2 "$spec: regmnist sweep --rung-tasks printed '$tasks'"
+  ((rung > after)) || die 1 "$spec: rung $rung did not complete (runs $array); see their logs, then submit the sweep again"
+  n=$(($(tr -cd , <<< "$array" | wc -c) + 1))
+else
+  "$bin" sweep "$spec" --list > /dev/null || exit 2
+  n=$("$bin" sweep "$spec" --count) || exit 2
+  [[ $n =~ ^[0-9]+$ && $n -ge 1 ]] || die 2 "$spec: regmnist sweep --count printed '$n'"
+  array=0-$((n - 1))
+fi
 
 grace=${REGMNIST_TERM_GRACE:-3} max_requeue=${REGMNIST_MAX_REQUEUE:-10}
 [[ $grace =~ ^([0-9]+)(\.([0-9]))?$ ]] || die 2 "REGMNIST_TERM_GRACE=$grace: want seconds, e.g. 3 or 0.5"
 grace_tenths=$((10#${BASH_REMATCH[1]} * 10 + 10#${BASH_REMATCH[3]:-0}))
 [[ $max_requeue =~ ^[0-9]+$ ]] || die 2 "REGMNIST_MAX_REQUEUE=$max_requeue: want a count"
 name=$(basename -- "$spec" .json); name=${name//[^A-Za-z0-9._-]/_}
-opts=(--array="0-$((n - 1))" --job-name="regmnist-$name" --chdir="$here" --requeue --signal=B:USR1@60
+((rung >= 0)) && name+=-rung$rung
+opts=(--array="$array" --job-name="regmnist-$name" --chdir="$here" --requeue --signal=B:USR1@60
       --open-mode=append --output=slurm-%A_%a.out --parsable "${user_opts[@]}")
 
 # The batch script: values are quoted with printf %q, so paths with spaces or quotes survive.
@@ -101,6 +122,7 @@ script=$(cat <<EOF
 bin=$(printf %q "$bin")
 spec=$(printf %q "$spec")
 grace_tenths=$grace_tenths max_requeue=$max_requeue
+rung_args=($( ((rung >= 0)) && echo --rung $rung))
 cd $(printf %q "$here") || exit 1
 EOF
 )
@@ -129,7 +151,7 @@ on_warn() {
 }
 trap on_term TERM
 trap on_warn USR1
-"$bin" sweep "$spec" --task-id "$task" &
+"$bin" sweep "$spec" --task-id "$task" "${rung_args[@]}" &
 child=$!
 while wait "$child"; rc=$?; alive; do :; done   # a trapped signal ends `wait` early: wait again
 wait "$child"; rc=$?                              # the child's own status
@@ -149,13 +171,29 @@ exit "$rc"
 EOF
 )
 
+# The next rung's submitter: this script again, once the array has ended (pruned specs, below the last rung).
+next=$(printf '%q ' env REGMNIST="$bin" REGMNIST_TERM_GRACE="$grace" REGMNIST_MAX_REQUEUE="$max_requeue" \
+  bash "$(realpath -- "$0")" --after-rung "$rung" "$spec" "${user_opts[@]}")
+next_opts=(--job-name="regmnist-$name-next" --chdir="$here" --output=slurm-%j.out --parsable)
+
 if [[ $dry -eq 1 ]]; then
-  printf '# %s runs; from %q:\n' "$n" "$here"
+  printf '# %s runs%s; from %q:\n' "$n" "$( ((rung >= 0)) && echo " of rung $rung ($nrungs rungs)")" "$here"
   printf '%s' sbatch; printf ' %q' "${opts[@]}"; printf ' <<'"'"'SCRIPT'"'"'\n%s\nSCRIPT\n' "$script"
+  if ((rung >= 0 && rung + 1 < nrungs)); then
+    printf '%s' sbatch; printf ' %q' --dependency=afterany:JOBID "${next_opts[@]}" --wrap="$next"; printf '\n'
+  fi
   exit 0
 fi
 command -v sbatch > /dev/null || die 127 "sbatch not found (is Slurm's client installed and on PATH?)"
 out=$(sbatch "${opts[@]}" <<< "$script") || die 1 "sbatch failed"
 jid=${out%%;*}
-echo "slurm-sweep: submitted job array $jid: $n tasks of regmnist sweep $spec --task-id 0..$((n - 1))" >&2
+if ((rung < 0)); then
+  echo "slurm-sweep: submitted job array $jid: $n tasks of regmnist sweep $spec --task-id 0..$((n - 1))" >&2
+else
+  echo "slurm-sweep: submitted job array $jid: rung $rung of $nrungs, $n tasks of regmnist sweep $spec --rung $rung" >&2
+  if ((rung + 1 < nrungs)); then
+    out=$(sbatch --dependency=afterany:"$jid" "${next_opts[@]}" --wrap="$next") || die 1 "sbatch failed (the next rung's job)"
+    echo "slurm-sweep: submitted job ${out%%;*}: the next rung, once $jid has ended" >&2
+  fi
+fi
 echo "$jid"

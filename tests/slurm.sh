@@ -6,7 +6,8 @@
 # queue), a task warned of its time limit (SIGUSR1 to the batch shell: it stops the run and
 # requeues itself) and a task whose batch shell alone gets SIGTERM (forwarded after the grace) all
 # keep their last epoch; the requeued ones resume and finish, and submitting the sweep again skips
-# the finished runs and resumes the interrupted one.
+# the finished runs and resumes the interrupted one. A pruned spec runs as one array per rung, each
+# next rung submitted by a job depending on the last, with the same decisions as `sweep --jobs 2`.
 # Installs slurmctld, slurmd, slurm-client and munge with apt-get when missing (as root; not when
 # REGMNIST_TEST_NO_INSTALL is set). When Slurm cannot be installed or started it prints
 # "slurm: SKIPPED: <why>" and exits 77 (ctest: skipped). About 25-30 s on 2 busy cores.
@@ -274,6 +275,39 @@ same "$(key_value "$r2/summary.json" status)" ok "resumed run"
 [[ $(key_value "$r2/summary.json" resumed_after_epoch) -ge 5 ]] 2> /dev/null && ok || no "resumed run: resumed_after_epoch '$(key_value "$r2/summary.json" resumed_after_epoch)'"
 same "$(stat -c %Y.%s "$r0/metrics.csv" "$r3/metrics.csv")" "$before" "finished runs untouched"
 echo "slurm: resubmitted array done in $((SECONDS - t0)) s; total $((SECONDS - t_start)) s"
+
+# --- A pruned spec: one job array per rung, chained; the same runs and decisions as sweep --jobs ---
+t0=$SECONDS
+cat > pruned.json <<'JSON'
+{"name": "pr", "base": "base.json", "set": {"training.epochs": 9, "data.val_fraction": 0.2},
+ "grid": {"optimizer.lr": [0.01, 0.003, 0.3, 0.1, 0.03, 0.05]}, "seeds": [1, 2], "out": "runs/pr",
+ "prune": {"metric": "val_loss", "mode": "min", "min_epochs": 1, "reduction": 3}}
+JSON
+sed 's#"runs/pr"#"runs/pr_local"#' pruned.json > pruned_local.json
+jid=$(submit pruned.json -c 1); submitted "$jid"
+has "$tmp/err" "rung 0 of 3, 12 tasks"; has "$tmp/err" "the next rung, once $jid has ended"
+end=$((SECONDS + 180))   # the chain: rung 0's array, its submitter, rung 1's, its submitter, rung 2's
+while ((SECONDS < end)) && [[ -n $(squeue -h -o %i 2> /dev/null) ]]; do sleep 0.3; done
+[[ -z $(squeue -h -o %i) ]] && ok || no "the pruned sweep's jobs still queued: $(squeue -h -o '%i %j %T %r' | tr '\n' ' ')"
+same "$("$bin" sweep pruned.json --rung-tasks)" done "every rung done after the chain (logs: $(tail -n 3 slurm-*.out | tr '\n' ' ' | tail -c 600))"
+"$bin" sweep pruned_local.json --jobs 2 --quiet; same "$?" 0 "the same spec with --jobs 2"
+python3 - <<'PY' > "$tmp/diff"
+import csv, glob, json, os
+def nosec(p):
+    rows = list(csv.reader(open(p))); k = rows[0].index("seconds")
+    return [r[:k] + r[k + 1:] for r in rows]
+runs = sorted(os.path.relpath(os.path.dirname(p), "runs/pr") for p in glob.glob("runs/pr/*/seed*/metrics.csv"))
+if len(runs) != 12: print("%d runs, want 12" % len(runs))
+for d in runs:
+    a, b = "runs/pr/" + d + "/", "runs/pr_local/" + d + "/"
+    sa, sb = json.load(open(a + "summary.json")), json.load(open(b + "summary.json"))
+    if (sa["status"], sa.get("rung")) != (sb["status"], sb.get("rung")): print(d, "status", sa["status"], sb["status"])
+    if nosec(a + "metrics.csv") != nosec(b + "metrics.csv"): print(d, "metrics.csv differs")
+PY
+same "$(cat "$tmp/diff")" "" "Slurm per-rung arrays against sweep --jobs 2"
+n=$(grep -l '"status":\s*"pruned"' runs/pr/*/seed*/summary.json | wc -l)
+[[ $n -ge 2 && $n -lt 12 ]] && ok || no "pruned runs: $n"
+echo "slurm: pruned sweep (3 rungs) done in $((SECONDS - t0)) s"
 
 cd "$tmp" || exit 1
 finish

@@ -118,7 +118,7 @@ cmp -s "$tmp/out" D/groups.csv && ok || no "--format csv stdout differs from gro
 cmp -s first.csv D/summary.csv && ok || no "summary.csv changed on a second summarize"
 # --metric picks the columns; --out elsewhere
 expect 0 "summarize --metric" -- summarize D --metric test_acc,final.val_loss --metric wall_seconds --out O1 --quiet
-same "$(head -1 O1/groups.csv)" "model.dropout,n,n_total,n_diverged,n_failed,n_unfinished,seeds,test_acc_mean,test_acc_std,test_acc_ci95_low,test_acc_ci95_high,val_loss_mean,val_loss_std,val_loss_ci95_low,val_loss_ci95_high,wall_seconds_mean,wall_seconds_std,wall_seconds_ci95_low,wall_seconds_ci95_high" "groups.csv header with --metric"
+same "$(head -1 O1/groups.csv)" "model.dropout,n,n_total,n_diverged,n_failed,n_unfinished,n_pruned,seeds,test_acc_mean,test_acc_std,test_acc_ci95_low,test_acc_ci95_high,val_loss_mean,val_loss_std,val_loss_ci95_low,val_loss_ci95_high,wall_seconds_mean,wall_seconds_std,wall_seconds_ci95_low,wall_seconds_ci95_high" "groups.csv header with --metric"
 # every metric of summary.json's final and best is known (one table, rm_epoch_log.h): train_eval_* too,
 # in 'all' as in --metric, with the mean of each group's final train_eval_acc
 expect 0 "summarize --metric train_eval" -- summarize D --metric train_eval_acc,final.train_eval_loss --out O2 --quiet

@@ -164,8 +164,11 @@ echo '{"base": "../base.json", "out": "'"$tmp/seed1"'", "trials": 8, "sample_see
 expect 0 "no grid: --task-id 7" -- sweep "$tmp/specs/nogrid.json" --task-id 7 --quiet
 same "$(json "$tmp/nogrid/sweep.json" sample_seed)" 1 "sweep.json's default sample_seed"
 same "$(json "$tmp/nogrid/trial007/seed1/summary.json" name)" "nogrid,trial007" "run name"
-# the shipped iris_l2_search.json: 30 trials x 5 seeds of a log-uniform regularization.l2
-python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["base"]="../base.json"; json.dump(s, open(sys.argv[2], "w"))' \
+# the shipped iris_l2_search.json: 30 trials x 5 seeds of a log-uniform regularization.l2, pruned
+# (rungs 8, 40, 200, 1000); listed here without its prune (--list refuses one) on the 2-epoch base
+expect 0 "iris_l2_search.json: --count" -- sweep "$src/configs/sweeps/iris_l2_search.json" --count
+same "$(cat "$tmp/out")" 150 "iris_l2_search.json: runs"
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s["base"]="../base.json"; del s["prune"]; json.dump(s, open(sys.argv[2], "w"))' \
   "$src/configs/sweeps/iris_l2_search.json" "$tmp/specs/l2_search.json"
 expect 0 "iris_l2_search.json: --list" -- sweep "$tmp/specs/l2_search.json" --list; lines "$tmp/out" 150
 python3 - "$tmp/out" <<'PY' && ok || no "iris_l2_search.json's l2 values"

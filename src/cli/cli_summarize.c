@@ -2,7 +2,8 @@
  * group them by the config keys that vary between them (the seeds of one setting form a group),
  * write summary.csv (one row per run) and groups.csv (mean, std and Student-t 95% CI of each
  * metric per group), and print the groups as a Markdown table or CSV. Runs that are not ok are
- * counted and listed, never dropped. */
+ * counted and listed, never dropped (pruned ones apart). About 610 lines: the tables' three formats
+ * and the help text share the file's one view of the groups. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -27,8 +28,9 @@ static const char HELP[] =
     "               best_epoch, final train/val/test loss and accuracy, gap, the early-stopping\n"
     "               best epoch's val/test loss and accuracy (best_*), train_seconds, wall_seconds\n"
     "  groups.csv   one row per group: the varied keys, n (ok runs), n_total, n_diverged,\n"
-    "               n_failed, n_unfinished (interrupted or never finished), seeds (of the ok\n"
-    "               runs), then METRIC_mean, METRIC_std, METRIC_ci95_low, METRIC_ci95_high\n"
+    "               n_failed, n_unfinished (interrupted or never finished), n_pruned (stopped\n"
+    "               at a rung by a pruned sweep), seeds (of the ok runs), then METRIC_mean,\n"
+    "               METRIC_std, METRIC_ci95_low, METRIC_ci95_high\n"
     "and print the groups on stdout.\n"
     "\n"
     "  --format md|csv|latex  stdout as an aligned Markdown table (default; mean ± std\n"
@@ -48,8 +50,8 @@ static const char HELP[] =
     "\n"
     "The statistics use the runs with status ok only: mean, sample std (n - 1), and the 95%\n"
     "confidence interval mean -+ t(0.975, n-1) std / sqrt(n) (empty with one run). Diverged,\n"
-    "failed, interrupted and unfinished runs are counted in their group and listed in\n"
-    "summary.csv with their status. The CSV files are replaced atomically. Key values are\n"
+    "failed, interrupted, unfinished and pruned runs are counted in their group and listed in\n"
+    "summary.csv with their status; pruned runs are listed apart, not as failed. The CSV files are replaced atomically. Key values are\n"
     "written as the shortest number that reads back the same (0.08333333333333333); the table\n"
     "names a key by its last components when no other config key ends so and they say enough\n"
     "(dropout, l2, but optimizer.name, data.dir); accuracies have 2 decimals, losses 4.\n"
@@ -73,6 +75,31 @@ static void sb_seeds(sbuf *b, const rm_runs *rs, const group *g)
         if (!rm_run_ok(r) || !r->has_seed) continue;
         sb_printf(b, "%s%.17g", any++ ? " " : "", r->seed);
     }
+}
+
+/* After the table: the pruned runs (a pruned sweep stopped them at a rung), then the other runs that
+ * are not ok (LaTeX comments for latex). */
+static void print_not_ok(const rm_runs *rs, int not_ok, int latex)
+{
+    const char *c = latex ? "% " : "", *q = latex ? "" : "`";
+    int pruned = 0;
+    for (int i = 0; i < rs->n; i++) pruned += !strcmp(rs->run[i].status, "pruned");
+    if (pruned) {
+        printf("%s%s%d run%s pruned (stopped at a rung by the sweep's prune; not failed):\n", latex ? "" : "\n", c,
+               pruned, pruned == 1 ? " was" : "s were");
+        for (int i = 0; i < rs->n; i++) {
+            const cJSON *r = rm_json_at(rs->run[i].summary, "rung"), *ep = rm_json_at(rs->run[i].summary, "rung_epochs");
+            if (strcmp(rs->run[i].status, "pruned")) continue;
+            printf("%s- %s%s%s: rung %d (%d epochs)\n", c, q, rs->run[i].dir, q, cJSON_IsNumber(r) ? r->valueint : -1,
+                   cJSON_IsNumber(ep) ? ep->valueint : -1);
+        }
+    }
+    if (not_ok - pruned <= 0) return;
+    printf("%s%s%d run%s not ok:\n", latex ? "" : "\n", c, not_ok - pruned, not_ok - pruned == 1 ? " is" : "s are");
+    for (int i = 0; i < rs->n; i++)
+        if (!rm_run_ok(&rs->run[i]) && strcmp(rs->run[i].status, "pruned"))
+            printf("%s- %s%s%s: %s%s%s\n", c, q, rs->run[i].dir, q, rs->run[i].status, rs->run[i].problem[0] ? ", " : "",
+                   rs->run[i].problem);
 }
 
 static void build_summary_csv(sbuf *b, const rm_runs *rs)
@@ -114,7 +141,7 @@ static void build_groups_csv(sbuf *b, const rm_runs *rs, const group *gs, int ng
         sb_csv(b, rs->varied[k]);
         sb_printf(b, ",");
     }
-    sb_printf(b, "n,n_total,n_diverged,n_failed,n_unfinished,seeds");
+    sb_printf(b, "n,n_total,n_diverged,n_failed,n_unfinished,n_pruned,seeds");
     for (int m = 0; m < nm; m++)
         sb_printf(b, ",%s_mean,%s_std,%s_ci95_low,%s_ci95_high", metrics[m], metrics[m], metrics[m], metrics[m]);
     sb_printf(b, "\n");
@@ -126,8 +153,8 @@ static void build_groups_csv(sbuf *b, const rm_runs *rs, const group *gs, int ng
             sb_csv(b, v);
             sb_printf(b, ",");
         }
-        sb_printf(b, "%d,%d,%d,%d,%d,", gs[g].n_ok, gs[g].count, gs[g].n_diverged, gs[g].n_failed,
-                  gs[g].n_unfinished);
+        sb_printf(b, "%d,%d,%d,%d,%d,%d,", gs[g].n_ok, gs[g].count, gs[g].n_diverged, gs[g].n_failed,
+                  gs[g].n_unfinished, gs[g].n_pruned);
         sb_seeds(b, rs, &gs[g]);
         for (int m = 0; m < nm; m++) {
             int n = sum_group_values(rs, &gs[g], metrics[m], vals);
@@ -384,7 +411,6 @@ int rm_cli_summarize(int argc, char **argv)
                 fwrite(grp.p, 1, grp.n, stdout);
             } else {
                 /* after the table: its note, then the runs that are not ok (LaTeX comments for latex) */
-                const char *c = latex ? "% " : "", *q = latex ? "" : "`";
                 fwrite(table.p, 1, table.n, stdout);
                 if (latex)
                     printf("%% mean \\pm std over the ok runs of each group (n - 1); n counts the ok runs of the "
@@ -392,19 +418,13 @@ int rm_cli_summarize(int argc, char **argv)
                 else
                     printf("\nmean ± std [95%% CI] over the ok runs of each group (Student t, n - 1 df); "
                            "n counts the ok runs of the group's total.\n");
-                if (not_ok) {
-                    printf("%s%s%d run%s not ok:\n", latex ? "" : "\n", c, not_ok, not_ok == 1 ? " is" : "s are");
-                    for (int i = 0; i < rs.n; i++)
-                        if (!rm_run_ok(&rs.run[i]))
-                            printf("%s- %s%s%s: %s%s%s\n", c, q, rs.run[i].dir, q, rs.run[i].status,
-                                   rs.run[i].problem[0] ? ", " : "", rs.run[i].problem);
-                }
+                print_not_ok(&rs, not_ok, latex);
             }
             if (!quiet) {
                 fprintf(stderr, "regmnist: summarize: %d run%s in %d group%s (%d ok", rs.n, rs.n == 1 ? "" : "s", ng,
                         ng == 1 ? "" : "s", n_ok);
-                static const char *const ST[] = {"diverged", "failed", "interrupted", "unfinished", "unreadable"};
-                for (int s = 0; s < 5; s++) {
+                static const char *const ST[] = {"pruned", "diverged", "failed", "interrupted", "unfinished", "unreadable"};
+                for (int s = 0; s < 6; s++) {
                     int c = 0;
                     for (int i = 0; i < rs.n; i++) c += !strcmp(rs.run[i].status, ST[s]);
                     if (c) fprintf(stderr, ", %d %s", c, ST[s]);

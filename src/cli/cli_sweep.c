@@ -1,10 +1,11 @@
 /* cli_sweep.c - `regmnist sweep SPEC`: a grid (and an optional zip group) of overrides on a base
  * config, times random-search trials when the spec samples keys, times a list of seeds, as
- * numbered runs with readable directories. It counts them, lists one regmnist command line per run
+ * numbered runs with readable directories, optionally pruned by successive halving. It counts them, lists one regmnist command line per run
  * (for GNU parallel, xargs or a job script), runs one by number (for Slurm job arrays: skipping a
  * finished run, resuming an unfinished one), or runs them all here, N processes at a time. Every
  * run's config is built and checked before anything runs. The spec and its runs are sweep_spec.c's,
- * generators and draws sweep_sample.c's, running them sweep_jobs.c's. */
+ * generators and draws sweep_sample.c's, running them sweep_jobs.c's, pruning sweep_prune.c's and
+ * sweep_asha.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -59,7 +60,24 @@ static const char HELP[] =
     "{\"int\": [a, b]} (both included) or {\"choice\": [v, ...]}. Trial k's value of a key\n"
     "depends only on (sample_seed, k, the key's name), whatever order runs it. Its runs go to\n"
     "OUT/[<key=value,...>,]trialNNN/seed<S>; index.csv and sweep.json (\"samples\") hold the\n"
-    "values.\n";
+    "values.\n"
+    "\n"
+    "Successive halving (ASHA): \"prune\": {\"metric\": \"val_loss\" or \"val_acc\" (never test_*),\n"
+    "\"mode\": \"min\" or \"max\", \"min_epochs\": 1, \"reduction\": 3}. Rungs at min_epochs *\n"
+    "reduction^k epochs up to training.epochs (the last rung). Every run trains to rung 0;\n"
+    "a setting (its seeds together, on their mean) is promoted, its runs resumed to the next\n"
+    "rung, when it is in the best floor(m / reduction) of the first m settings of the rung's\n"
+    "order that completed it (a fixed order, so the same decisions whatever --jobs; when the\n"
+    "rung can gain no more settings, its best max(1, floor(n / reduction))). Runs with --jobs\n"
+    "N (or scripts/slurm-sweep.sh: an array per rung); the decisions are recomputed from the\n"
+    "runs' metrics.csv, so an interrupted sweep run again makes the same ones. A run stopped\n"
+    "at a rung has status \"pruned\" (summary.json \"rung\"); OUT/rungs.csv lists the\n"
+    "decisions. Needs a validation split, no early stopping.\n"
+    "  --rung R         with --task-id N: train run N to rung R (skipped when there, extended\n"
+    "                   from a lower rung); what --jobs runs\n"
+    "  --rung-tasks     print the next rung's tasks as the runs' files stand, \"RUNG NRUNGS\n"
+    "                   I,J,...\" (the lowest rung with runs to train), or \"done\"; what\n"
+    "                   scripts/slurm-sweep.sh submits, one job array per rung\n";
 
 /* The value of flag, s: a whole decimal number in [lo, hi] (else a usage error). */
 static int whole(const char *flag, const char *s, long lo, long hi, long *out)
@@ -91,14 +109,31 @@ static int run_here(const sweep *w, const char *spec_path, long jobs, const char
     snprintf(mbuf, sizeof mbuf, "%.0f", limit->bytes);
     char *args[] = {"--threads", tbuf, "--quiet", "--max-memory", mbuf, NULL};
     if (!isfinite(limit->bytes)) args[3] = NULL; /* no physical memory known: no limit */
-    return rm_sweep_write_index(w, &e) ? rm_cli_fail("sweep", &e) : rm_sweep_run_all(w, spec_path, (int)jobs, args, quiet);
+    if (rm_sweep_write_index(w, &e)) return rm_cli_fail("sweep", &e);
+    return w->prune.on ? rm_sweep_run_asha(w, spec_path, (int)jobs, args, quiet)
+                       : rm_sweep_run_all(w, spec_path, (int)jobs, args, quiet);
+}
+
+/* The rungs of a pruned sweep, and the arguments that go with prune: --rung with --task-id only, and
+ * within the rungs; no --list (it would train every run to the full budget). */
+static int prune_args(sweep *w, const char *spec_path, int list, long task, long rung, rm_err *e)
+{
+    if (rung >= 0 && !w->prune.on) return rm_fail(e, RM_ERR_USAGE, "--rung: the spec has no prune");
+    if (!w->prune.on) return RM_OK;
+    if (rm_sweep_prune_rungs(w, spec_path, e)) return e->code;
+    if (list) return rm_fail(e, RM_ERR_USAGE, "--list: a pruned sweep (prune) runs with --jobs N, or --task-id N --rung R");
+    if (task >= 0 && rung < 0) return rm_fail(e, RM_ERR_USAGE, "--task-id: a pruned sweep (prune) needs --rung R too");
+    if (rung >= 0 && task < 0) return rm_fail(e, RM_ERR_USAGE, "--rung: needs --task-id");
+    if (rung >= w->prune.nrungs)
+        return rm_fail(e, RM_ERR_USAGE, "--rung %ld: the sweep has %d rungs (0 to %d)", rung, w->prune.nrungs, w->prune.nrungs - 1);
+    return RM_OK;
 }
 
 int rm_cli_sweep(int argc, char **argv)
 {
     const char *spec_path = NULL, *threads = NULL, *max_memory = NULL;
-    int list = 0, count = 0, quiet = 0;
-    long task = -1, jobs = 0, nthreads;
+    int list = 0, count = 0, quiet = 0, rung_tasks = 0;
+    long task = -1, jobs = 0, nthreads, rung = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -108,15 +143,18 @@ int rm_cli_sweep(int argc, char **argv)
             list = 1;
         } else if (!strcmp(a, "--count")) {
             count = 1;
+        } else if (!strcmp(a, "--rung-tasks")) {
+            rung_tasks = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
         } else if (!strcmp(a, "--task-id") || !strcmp(a, "--jobs") || !strcmp(a, "--threads") ||
-                   !strcmp(a, "--max-memory")) {
+                   !strcmp(a, "--max-memory") || !strcmp(a, "--rung")) {
             if (i + 1 >= argc) return rm_cli_usage_error("sweep", "%s needs a value", a);
             const char *v = argv[++i];
             if (!strcmp(a, "--max-memory")) max_memory = v;
             if (!strcmp(a, "--task-id") && whole(a, v, 0, MAX_RUNS, &task)) return RM_ERR_USAGE;
             if (!strcmp(a, "--jobs") && whole(a, v, 1, 256, &jobs)) return RM_ERR_USAGE;
+            if (!strcmp(a, "--rung") && whole(a, v, 0, MAX_RUNGS - 1, &rung)) return RM_ERR_USAGE;
             if (!strcmp(a, "--threads") && strcmp(v, "auto") && whole(a, v, 1, 64, &nthreads)) return RM_ERR_USAGE;
             if (!strcmp(a, "--threads")) threads = v;
         } else if (a[0] == '-' || spec_path) {
@@ -126,8 +164,8 @@ int rm_cli_sweep(int argc, char **argv)
         }
     }
     if (!spec_path) return rm_cli_usage_error("sweep", "%s", "SPEC is required");
-    if (list + count + (task >= 0) + (jobs > 0) > 1)
-        return rm_cli_usage_error("sweep", "%s", "give one of --list, --count, --task-id, --jobs");
+    if (list + count + rung_tasks + (task >= 0) + (jobs > 0) > 1)
+        return rm_cli_usage_error("sweep", "%s", "give one of --list, --count, --rung-tasks, --task-id, --jobs");
     static sweep w;
     rm_err e = {0};
     rm_mem_limit limit; /* for each run: with --jobs N, an Nth */
@@ -142,6 +180,8 @@ int rm_cli_sweep(int argc, char **argv)
     spec_path = found;
     int rc = rm_sweep_parse(&w, spec_path, &e);
     w.threads = threads;
+    if (!rc) rc = prune_args(&w, spec_path, list, task, rung, &e);
+    if (!rc && rung_tasks && !w.prune.on) rc = rm_fail(&e, RM_ERR_USAGE, "--rung-tasks: the spec has no prune");
     if (!rc) rc = rm_sweep_check_all(&w, spec_path, count ? NULL : &limit, &e); /* --count checks the configs, not the data */
     if (rc) {
         cJSON_Delete(w.spec);
@@ -149,6 +189,8 @@ int rm_cli_sweep(int argc, char **argv)
     }
     if (count) {
         printf("%ld\n", w.nruns);
+    } else if (rung_tasks) {
+        rc = rm_sweep_print_rung_tasks(&w, spec_path);
     } else if (list) {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -161,7 +203,8 @@ int rm_cli_sweep(int argc, char **argv)
             rc = rm_cli_fail("sweep", &e);
         } else {
             rc = rm_sweep_write_index(&w, &e) ? rm_cli_fail("sweep", &e)
-                                              : rm_sweep_run_task(&w, spec_path, task, quiet, argc, argv);
+                 : w.prune.on               ? rm_sweep_run_rung(&w, spec_path, task, (int)rung, quiet, argc, argv)
+                                            : rm_sweep_run_task(&w, spec_path, task, quiet, argc, argv);
         }
     } else {
         rc = run_here(&w, spec_path, jobs, threads, &limit, quiet);

@@ -89,6 +89,7 @@ static void count_status(group *g, const rm_run *r)
     if (rm_run_ok(r)) g->n_ok++;
     else if (!strcmp(r->status, "diverged")) g->n_diverged++;
     else if (!strcmp(r->status, "interrupted") || !strcmp(r->status, "unfinished")) g->n_unfinished++;
+    else if (!strcmp(r->status, "pruned")) g->n_pruned++;
     else g->n_failed++;
 }
 

@@ -30,7 +30,7 @@ void sb_num(sbuf *b, double v);
 /* A group of runs: runs[first .. first+count-1] of the sorted runs, and their counts by status. */
 typedef struct {
     int first, count;
-    int n_ok, n_diverged, n_failed, n_unfinished;
+    int n_ok, n_diverged, n_failed, n_unfinished, n_pruned;
 } group;
 
 /* Sort rs's runs by setting (then seed, then directory) and cut them into groups of equal varied

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
@@ -17,6 +18,18 @@
 #define MAX_KEYS 16    /* varied keys (grid plus zip) */
 #define MAX_LEVELS 256 /* values per key */
 #define MAX_RUNS 100000
+#define MAX_RUNGS 32
+
+/* Successive halving (the spec's "prune"): rungs at min_epochs * reduction^k epochs, the last the
+ * full budget (sweep_prune.c, scheduled by sweep_asha.c). */
+typedef struct {
+    int on;               /* the spec has prune */
+    char metric[16];      /* val_loss or val_acc */
+    int maximize;         /* mode max */
+    long min_epochs, reduction;
+    int nrungs;           /* known once the runs' configs are built (rm_sweep_prune_rungs) */
+    int epochs[MAX_RUNGS]; /* rung r's epoch count, ascending; the last is training.epochs */
+} sweep_prune;
 
 /* The exit status of `--task-id i` when another process holds run i's lock (sysexits' EX_TEMPFAIL):
  * the run is running elsewhere; try again once it ends. */
@@ -41,6 +54,7 @@ typedef struct {
     int nseeds;
     double seeds[1024];
     long ncombos, nruns;
+    sweep_prune prune;
     const char *threads; /* --threads (a number or "auto") for every run's config; NULL: the base's */
 } sweep;
 
@@ -96,5 +110,40 @@ int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, 
 /* Run every run as a child process (`regmnist sweep SPEC --task-id i` with args), jobs at a time; an
  * exit status. */
 int rm_sweep_run_all(const sweep *w, const char *spec_path, int jobs, char *const *args, int quiet);
+
+/* The spec's prune object, into w->prune (its rungs come later, from the configs). */
+int rm_sweep_parse_prune(sweep *w, const char *path, rm_err *e);
+
+/* The rungs, from run 0's config (training.epochs the budget), and the checks every run's config must
+ * pass to be pruned: the same budget, a validation split, no early stopping. */
+int rm_sweep_prune_rungs(sweep *w, const char *spec_path, rm_err *e);
+int rm_sweep_prune_check_run(const sweep *w, const rm_config *c, const char *spec_path, long i, rm_err *e);
+
+/* Lock run directory dir (created if need be) for this process: 0 when taken, -1 when another
+ * process holds it, else an error status (the lock lasts until the process exits). */
+int rm_sweep_lock(const char *dir, rm_err *e);
+
+/* Run i here up to rung r's epochs (--task-id i --rung r): skipped when it is there or past it,
+ * extended (resumed with more epochs) from a lower rung, else started; a run left at a rung below
+ * the last is marked pruned. EXIT_ELSEWHERE when another process holds its directory. */
+int rm_sweep_run_rung(const sweep *w, const char *spec_path, long i, int r, int quiet, int argc, char **argv);
+
+/* How far run i has got on disk: the highest rung it completed (-1: none). */
+int rm_sweep_rung_done(const sweep *w, const char *spec_path, long i);
+
+/* Run i's metric (w->prune.metric) at rung r's epoch, from its metrics.csv; NAN when it has none. */
+double rm_sweep_rung_metric(const sweep *w, long i, int r);
+
+/* Start `regmnist sweep SPEC --task-id i [--rung r]` with args as a child (rung < 0: none); it gets
+ * SIGTERM when this process dies. */
+pid_t rm_sweep_start_child(const char *self, const char *spec_path, long i, int rung, char *const *args);
+
+/* Every run here under successive halving (ASHA, see docs/search.md), jobs processes at a time;
+ * decisions recomputed from the runs' files, written to OUT/rungs.csv. An exit status. */
+int rm_sweep_run_asha(const sweep *w, const char *spec_path, int jobs, char *const *args, int quiet);
+
+/* Print the next rung's tasks as the runs' files stand: "RUNG NRUNGS I,J,..." for the lowest rung
+ * that has runs to train, or "done" (scripts/slurm-sweep.sh submits one job array per rung). */
+int rm_sweep_print_rung_tasks(const sweep *w, const char *spec_path);
 
 #endif

@@ -24,7 +24,7 @@
 /* Lock run directory dir (created if need be) for this process before looking into it, as rm_run
  * will (a process may take its own lock again); the lock lasts until the process exits, so the
  * descriptor is kept open. 0 when taken, -1 when another process holds it, else an error status. */
-static int take_lock(const char *dir, rm_err *e)
+int rm_sweep_lock(const char *dir, rm_err *e)
 {
     char path[2200];
     if (rm_mkdirs(dir, e)) return e->code;
@@ -61,7 +61,7 @@ int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, 
     rm_err e = {0};
     char dir[2048];
     if (rm_sweep_build_run(w, spec_path, i, &c, dir, sizeof dir, &e)) return rm_cli_fail("sweep", &e);
-    int held = take_lock(dir, &e);
+    int held = rm_sweep_lock(dir, &e);
     if (held > 0) return rm_cli_fail("sweep", &e);
     if (held < 0) {
         fprintf(stderr, "regmnist: sweep: run %ld (%s): running elsewhere (another process holds %s/%s)\n", i, dir, dir,
@@ -103,17 +103,19 @@ int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, 
 static volatile sig_atomic_t g_stop;
 static void on_stop(int sig) { g_stop = sig; }
 
-/* Start run i as a child, `regmnist sweep SPEC --task-id i` with args; the child gets SIGTERM
- * (and so stops after its current step, keeping its last epoch) when this process dies. */
-static pid_t start_child(const char *self, const char *spec_path, long i, char *const *args)
+/* Start run i as a child, `regmnist sweep SPEC --task-id i [--rung r]` with args; the child gets
+ * SIGTERM (and so stops after its current step, keeping its last epoch) when this process dies. */
+pid_t rm_sweep_start_child(const char *self, const char *spec_path, long i, int rung, char *const *args)
 {
-    char id[32];
+    char id[32], rs[16];
     snprintf(id, sizeof id, "%ld", i);
+    snprintf(rs, sizeof rs, "%d", rung);
     const pid_t parent = getpid();
     pid_t p = fork();
     if (p != 0) return p;
     char *argv[16] = {(char *)self, "sweep", (char *)spec_path, "--task-id", id};
     int k = 5;
+    if (rung >= 0) argv[k++] = "--rung", argv[k++] = rs;
     for (int j = 0; args[j] && k < 15; j++) argv[k++] = args[j];
     argv[k] = NULL;
     /* PR_SET_PDEATHSIG holds across exec; a parent that died before it was set shows as a new ppid */
@@ -222,7 +224,7 @@ static void start_runs(pool *q, int *changed)
         int slot = 0;
         while (q->pid[slot]) slot++;
         q->since[slot] = time(NULL);
-        pid_t p = start_child(q->self, q->spec_path, i, q->args);
+        pid_t p = rm_sweep_start_child(q->self, q->spec_path, i, -1, q->args);
         if (p < 0) {
             fprintf(stderr, "regmnist: sweep: cannot start run %ld: %s\n", i, strerror(errno));
             q->failed++;

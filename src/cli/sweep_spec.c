@@ -91,14 +91,14 @@ static int spec_read(sweep *w, const char *path, rm_err *e)
     if (!w->spec) return e->code;
     if (check_unique(w->spec, path, "", e)) return e->code;
     static const char *const KNOWN[] = {"name", "base", "set", "grid", "zip", "sample", "trials", "sample_seed",
-                                        "seeds", "out", NULL};
+                                        "seeds", "out", "prune", NULL};
     for (const cJSON *it = w->spec->child; it; it = it->next) {
         int k = 0;
         while (KNOWN[k] && strcmp(KNOWN[k], it->string) != 0) k++;
         if (!KNOWN[k])
             return rm_fail(e, RM_ERR_USAGE,
                            "%s: %s: unknown key (a spec has name, base, set, grid, zip, sample, trials, sample_seed, "
-                           "seeds, out)",
+                           "seeds, out, prune)",
                            path, it->string);
     }
     return RM_OK;
@@ -256,7 +256,7 @@ int rm_sweep_parse(sweep *w, const char *path, rm_err *e)
     cJSON *generated = cJSON_AddObjectToObject(w->spec, "generated");
     if (!generated) return rm_fail(e, RM_ERR_RUN, "out of memory");
     if (spec_group(w, path, 0, generated, e) || spec_group(w, path, 1, generated, e) || spec_sample(w, path, e) ||
-        spec_seeds_out(w, path, e))
+        spec_seeds_out(w, path, e) || rm_sweep_parse_prune(w, path, e))
         return e->code;
     if (!generated->child) cJSON_DeleteItemFromObjectCaseSensitive(w->spec, "generated");
     key_labels(w);
@@ -414,6 +414,7 @@ int rm_sweep_check_all(const sweep *w, const char *spec_path, const rm_mem_limit
     char dir[2048];
     for (long i = 0; i < w->nruns; i++) {
         if (rm_sweep_build_run(w, spec_path, i, &c, dir, sizeof dir, e)) return e->code;
+        if (rm_sweep_prune_check_run(w, &c, spec_path, i, e)) return e->code;
         if (with_data && rm_run_check(&c, with_data, e)) return e->code;
     }
     return check_dirs(w, spec_path, e);
@@ -525,6 +526,8 @@ static int write_json(const sweep *w, rm_err *e)
     cJSON_AddStringToObject(o, "base", w->base);
     cJSON_AddStringToObject(o, "out", w->out);
     cJSON_AddNumberToObject(o, "runs", (double)w->nruns); /* whole numbers print exactly */
+    cJSON *rungs = w->prune.on ? cJSON_AddArrayToObject(o, "rungs") : NULL; /* each rung's epochs */
+    for (int r = 0; rungs && r < w->prune.nrungs; r++) cJSON_AddItemToArray(rungs, cJSON_CreateNumber(w->prune.epochs[r]));
     cJSON *keys = cJSON_AddArrayToObject(o, "varied");
     for (int k = 0; keys && k < w->nkeys; k++) cJSON_AddItemToArray(keys, cJSON_CreateString(w->key[k]));
     for (int s = 0; keys && s < w->nsample; s++) cJSON_AddItemToArray(keys, cJSON_CreateString(w->skey[s]));

@@ -224,6 +224,31 @@ int rm_run_dir_state(const rm_config *c, rm_err *e)
     return exists_in(dir, "state.safetensors") ? RM_DIR_RESUMABLE : RM_DIR_EMPTY; /* nothing completed: start over */
 }
 
+int rm_run_dir_progress(const rm_config *c, int *epochs, int *has_state, char *status, size_t n, rm_err *e)
+{
+    char dir[1024], key[256];
+    rm_config_out_dir(c, dir, sizeof dir);
+    if (!run_files(dir, 0)) return 0;
+    cJSON *j = rm_config_to_json(c);
+    char *now = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!now) return rm_fail(e, RM_ERR_RUN, "out of memory"), -1;
+    char *summary = slurp(dir, "summary.json"), *saved = slurp(dir, "config.json");
+    int diff = saved ? config_difference(saved, now, IGNORE_EPOCHS | IGNORE_THREADS, key, sizeof key) : -1;
+    cJSON *cj = saved ? cJSON_Parse(saved) : NULL, *sj = summary ? cJSON_Parse(summary) : NULL;
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cj, "training"), "epochs");
+    const cJSON *st = cJSON_GetObjectItemCaseSensitive(sj, "status");
+    *epochs = cJSON_IsNumber(ep) ? ep->valueint : 0;
+    snprintf(status, n, "%s", cJSON_IsString(st) ? st->valuestring : "none");
+    *has_state = exists_in(dir, "state.safetensors");
+    cJSON_Delete(cj);
+    cJSON_Delete(sj);
+    free(summary);
+    free(saved);
+    cJSON_free(now);
+    return diff == 0 && *epochs > 0;
+}
+
 /* Hold a write lock on dir/.regmnist.lock for the life of the process: a second run in the same dir
  * fails at once. Returns the descriptor (closing it releases the lock), or -1 with an error. */
 int rm_rundir_lock(const char *dir, rm_err *e)

@@ -1,6 +1,7 @@
 /* summary.c - summary.json: how a run ended (status, stop reason, early stopping's best epoch), the
  * final and best epochs' metrics, the data's sizes and normalization (csv data: its table), the
- * times, and the provenance (command line, overrides, host, version, commit). */
+ * times, and the provenance (command line, overrides, host, version, commit); a pruned sweep run's
+ * mark (status "pruned", its rung). */
 #define _POSIX_C_SOURCE 200809L
 #include "summary.h"
 
@@ -12,6 +13,7 @@
 #include "rm_epoch_log.h"
 #include "rm_gemm.h"
 #include "rm_rng.h"
+#include "rm_train.h"
 
 int rm_write_json(const char *path, cJSON *obj, rm_err *e)
 {
@@ -195,5 +197,29 @@ int rm_summary_write(const rm_config *c, const char *dir, const rm_progress *p, 
     cJSON_AddNumberToObject(o, "samples_per_second", p->train_s > 0 ? p->samples / p->train_s : 0.0);
     int rc = rm_write_json(path, o, e);
     cJSON_Delete(o);
+    return rc;
+}
+
+/* summary.json of the run in dir: status pruned, and the rung it stopped at (idempotent). */
+int rm_summary_mark_pruned(const char *dir, int r, int epochs, rm_err *e)
+{
+    char path[2200];
+    size_t len;
+    if (rm_path_join(path, sizeof path, dir, "summary.json", e)) return e->code;
+    char *text = rm_read_text(path, RM_JSON_MAX, &len, e);
+    if (!text) return e->code;
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        return rm_fail(e, RM_ERR_IO, "%s: not a JSON object", path);
+    }
+    cJSON_ReplaceItemInObjectCaseSensitive(j, "status", cJSON_CreateString("pruned"));
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "rung");
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "rung_epochs");
+    cJSON_AddNumberToObject(j, "rung", r);
+    cJSON_AddNumberToObject(j, "rung_epochs", epochs);
+    int rc = rm_write_json(path, j, e);
+    cJSON_Delete(j);
     return rc;
 }
