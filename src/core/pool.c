@@ -37,6 +37,12 @@
                               * one, before sleeping (see "Spin briefly, then sleep" above) */
 #define SPIN_CHECK 64        /* polls between looks at the clock */
 
+/* The back-off (judge, below). */
+#define PROBE_JOBS 32
+#define LOST_JOBS 24
+#define BACKOFF_JOBS 1024
+#define BACKOFF_MAX 16384
+
 static struct {
     pthread_mutex_t mu;
     pthread_cond_t go;
@@ -57,7 +63,9 @@ static struct {
     const rm_job *job;
     long base;             /* task jobs: the first task of the slice being published */
     int probed, lost;      /* jobs handed out in this probe window, and how many the pool lost */
+    double own, waited;    /* the window's seconds of the caller's own tasks, and of waiting after them */
     long inline_left;      /* jobs still to run on the caller after a lost window */
+    long backoff;          /* how many the next lost window sends to the caller */
 } P = {.mu = PTHREAD_MUTEX_INITIALIZER, .go = PTHREAD_COND_INITIALIZER, .finished = PTHREAD_COND_INITIALIZER, .nthreads = 1};
 
 static inline void cpu_relax(void)
@@ -161,7 +169,9 @@ int rm_pool_start(int nthreads, rm_err *e)
     P.base = 0;
     P.sleeping = 0;
     P.probed = P.lost = 0;
+    P.own = P.waited = 0;
     P.inline_left = 0;
+    P.backoff = BACKOFF_JOBS;
     P.nthreads = 1;
     P.running = 1;
     for (int k = 1; k < nthreads; k++) {
@@ -175,20 +185,28 @@ int rm_pool_start(int nthreads, rm_err *e)
 }
 
 /* Backing off: when in PROBE_JOBS handed-out jobs the caller, done with its own tasks, waited for a
- * worker's more than LOST_JOBS times longer than 2 x its own work + 20 us (the worker was preempted
- * while it held a task: a core busy with another process), the next BACKOFF_JOBS jobs run on the
- * caller, as with one thread, before the pool is tried again. Which thread runs a task never changes
- * results. */
-#define PROBE_JOBS 32
-#define LOST_JOBS 24
-#define BACKOFF_JOBS 1024
+ * worker's more than LOST_JOBS times longer than 2 x its own work + 20 us, or waited longer in all
+ * than its own tasks took (then the jobs would have been faster on the caller alone: a worker
+ * preempted while it held a task, a few milliseconds now and then, on a core busy with another
+ * process), the next BACKOFF_JOBS jobs run on the caller, as with one thread, before the pool is
+ * tried again; each further lost window in a row doubles that, up to BACKOFF_MAX (so a competitor
+ * that stays costs a probe window every 1365 headline steps, about an epoch), and a won window
+ * resets it. Which thread runs a task never changes results. */
 
 static void judge(double own, double waited)
 {
     P.lost += waited > 2 * own + 20e-6;
+    P.own += own;
+    P.waited += waited;
     if (++P.probed < PROBE_JOBS) return;
-    if (P.lost > LOST_JOBS) P.inline_left = BACKOFF_JOBS;
+    if (P.lost > LOST_JOBS || P.waited > P.own) {
+        P.inline_left = P.backoff;
+        P.backoff = P.backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : P.backoff * 2;
+    } else {
+        P.backoff = BACKOFF_JOBS;
+    }
     P.probed = P.lost = 0;
+    P.own = P.waited = 0;
 }
 
 /* Whether the next job runs on the caller (counting it). */
