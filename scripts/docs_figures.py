@@ -67,6 +67,17 @@ def pm(ms):
 
 # ---- the figures --------------------------------------------------------------------------------
 
+def study_runs(r, name, metrics, *plot):
+    """Run configs/sweeps/NAME.json (--jobs 2) and summarize its metrics; redraw docs/img/NAME.png
+    with `regmnist plot sweep` and the arguments plot when given; the groups.csv path."""
+    r("sweep", os.path.join(TOP, "configs/sweeps/%s.json" % name), "--jobs", "2", "--quiet")
+    r("summarize", "runs/" + name, "--metric", metrics, "--quiet")
+    r.run_core("runs/" + name)
+    if plot:
+        r.image(name + ".png", "sweep", "runs/" + name, *plot)
+    return os.path.join(r.work, "runs", name, "groups.csv")
+
+
 def early_stop_line(r):
     _, err, _ = r("--config", os.path.join(TOP, "configs/early_stop.json"), "--out", "runs/early_stop")
     r.run_core("runs/early_stop")
@@ -81,11 +92,8 @@ def early_stop_acc(r):
 
 
 def seed_table(r):
-    spec = os.path.join(TOP, "configs/sweeps/seed_table.json")
-    _, _, secs = r("sweep", spec, "--jobs", "2", "--quiet")
-    r("summarize", "runs/seed_table", "--metric", "test_acc", "--quiet")
-    r.run_core("runs/seed_table")
-    rows = list(csv.DictReader(open(os.path.join(r.work, "runs/seed_table/groups.csv"))))
+    rows = list(csv.DictReader(open(study_runs(r, "seed_table", "test_acc"))))
+    _, _, secs = r("sweep", os.path.join(TOP, "configs/sweeps/seed_table.json"), "--jobs", "2", "--quiet")  # cached
     # zip order: plain, L2, dropout, shallow (the spec's levels, as groups.csv lists them)
     names = {("[128,64]", "0.0001", "0"): "L2", ("[128,64]", "0", "0.5"): "dropout", ("[]", "0", "0"): "shallow",
              ("[128,64]", "0", "0"): "plain"}
@@ -99,12 +107,9 @@ def seed_table(r):
 
 
 def iris_dropout(r):
-    spec = os.path.join(TOP, "configs/sweeps/iris_dropout.json")
-    r("sweep", spec, "--jobs", "2", "--quiet")
-    r("summarize", "runs/iris_dropout", "--metric", "test_acc,train_acc,train_eval_acc", "--quiet")
-    r.run_core("runs/iris_dropout")
-    r.image("iris_dropout.png", "sweep", "runs/iris_dropout", "--x", "dropout", "--y", "train_eval_acc,test_acc")
-    g = groups(os.path.join(r.work, "runs/iris_dropout/groups.csv"), "model.dropout", ("test_acc", "train_acc"))
+    path = study_runs(r, "iris_dropout", "test_acc,train_acc,train_eval_acc", "--x", "dropout", "--y",
+                      "train_eval_acc,test_acc")
+    g = groups(path, "model.dropout", ("test_acc", "train_acc"))
     cols = ["0", "0.2", "0.5", "0.7", "0.9", "1"]
     lines = ["| dropout | " + " | ".join(cols) + " |", "| --- |" + " --: |" * len(cols),
              "| test acc | " + " | ".join(pm(g[c]["test_acc"]) for c in cols) + " |",
@@ -113,20 +118,16 @@ def iris_dropout(r):
 
 
 def iris_train_eval(r):
-    iris_dropout(r)
-    g = groups(os.path.join(r.work, "runs/iris_dropout/groups.csv"), "model.dropout", ("train_eval_acc",))
+    path = study_runs(r, "iris_dropout", "test_acc,train_acc,train_eval_acc", "--x", "dropout", "--y",
+                      "train_eval_acc,test_acc")
+    g = groups(path, "model.dropout", ("train_eval_acc",))
     return "%.2f at p = 0, still %.2f at p = 0.9, %.2f at p = 1" % tuple(g[c]["train_eval_acc"][0]
                                                                        for c in ("0", "0.9", "1"))
 
 
 def study(r):
-    spec = os.path.join(TOP, "configs/sweeps/l2_vs_dropout.json")
-    r("sweep", spec, "--jobs", "2", "--quiet")
-    r("summarize", "runs/l2_vs_dropout", "--metric", "test_acc,gap", "--quiet")
-    r.run_core("runs/l2_vs_dropout")
-    r.image("l2_vs_dropout.png", "sweep", "runs/l2_vs_dropout", "--x", "dropout", "--y", "test_acc")
-    rows = {(row["model.dropout"], row["regularization.l2"]): row
-            for row in csv.DictReader(open(os.path.join(r.work, "runs/l2_vs_dropout/groups.csv")))}
+    path = study_runs(r, "l2_vs_dropout", "test_acc,gap", "--x", "dropout", "--y", "test_acc")
+    rows = {(row["model.dropout"], row["regularization.l2"]): row for row in csv.DictReader(open(path))}
     shown = [("0", "0"), ("0", "1e-05"), ("0", "0.0001"), ("0", "0.001"), ("0.3", "0"), ("0.3", "0.0001"),
              ("0.5", "0"), ("0.5", "0.001")]
     lines = ["| dropout | l2 | n | test_acc | gap (train in eval mode − test) |", "| --- | --- | --: | --: | --: |"]

@@ -123,6 +123,10 @@ int rm_sweep_prune_check_run(const sweep *w, const rm_config *c, const char *spe
  * process holds it, else an error status (the lock lasts until the process exits). */
 int rm_sweep_lock(const char *dir, rm_err *e);
 
+/* Take run i's directory dir for this process (rm_sweep_lock): 0; EXIT_ELSEWHERE, after saying so
+ * on stderr, when another process holds it; else the error's status, reported. */
+int rm_sweep_claim(long i, const char *dir);
+
 /* Run i here up to rung r's epochs (--task-id i --rung r): skipped when it is there or past it,
  * extended (resumed with more epochs) from a lower rung, else started; a run left at a rung below
  * the last is marked pruned. EXIT_ELSEWHERE when another process holds its directory. */

@@ -53,6 +53,19 @@ static pid_t lock_holder(const char *dir)
     return p;
 }
 
+int rm_sweep_claim(long i, const char *dir)
+{
+    rm_err e = {0};
+    int held = rm_sweep_lock(dir, &e);
+    if (held > 0) return rm_cli_fail("sweep", &e);
+    if (held < 0) {
+        fprintf(stderr, "regmnist: sweep: run %ld (%s): running elsewhere (another process holds %s/%s)\n", i, dir, dir,
+                RM_LOCK_FILE);
+        return EXIT_ELSEWHERE;
+    }
+    return RM_OK;
+}
+
 /* Run i here: skip it when done, resume it when unfinished, else start it; EXIT_ELSEWHERE when
  * another process holds its directory. */
 int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, int argc, char **argv)
@@ -61,13 +74,8 @@ int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, 
     rm_err e = {0};
     char dir[2048];
     if (rm_sweep_build_run(w, spec_path, i, &c, dir, sizeof dir, &e)) return rm_cli_fail("sweep", &e);
-    int held = rm_sweep_lock(dir, &e);
-    if (held > 0) return rm_cli_fail("sweep", &e);
-    if (held < 0) {
-        fprintf(stderr, "regmnist: sweep: run %ld (%s): running elsewhere (another process holds %s/%s)\n", i, dir, dir,
-                RM_LOCK_FILE);
-        return EXIT_ELSEWHERE;
-    }
+    int claimed = rm_sweep_claim(i, dir);
+    if (claimed) return claimed;
     int state = rm_run_dir_state(&c, &e);
     if (state < 0) return rm_cli_fail("sweep", &e);
     if (state == RM_DIR_DONE) {

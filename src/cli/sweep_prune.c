@@ -119,13 +119,8 @@ int rm_sweep_run_rung(const sweep *w, const char *spec_path, long i, int r, int 
     char dir[2048], status[32];
     const int target = w->prune.epochs[r], last = r == w->prune.nrungs - 1;
     if (rung_config(w, spec_path, i, r, &c, dir, sizeof dir, &e)) return rm_cli_fail("sweep", &e);
-    int held = rm_sweep_lock(dir, &e);
-    if (held > 0) return rm_cli_fail("sweep", &e);
-    if (held < 0) {
-        fprintf(stderr, "regmnist: sweep: run %ld (%s): running elsewhere (another process holds %s/%s)\n", i, dir, dir,
-                RM_LOCK_FILE);
-        return EXIT_ELSEWHERE;
-    }
+    int claimed = rm_sweep_claim(i, dir);
+    if (claimed) return claimed;
     int epochs = 0, has_state = 0;
     int same = rm_run_dir_progress(&c, &epochs, &has_state, status, sizeof status, &e);
     if (same < 0) return rm_cli_fail("sweep", &e);
@@ -136,11 +131,15 @@ int rm_sweep_run_rung(const sweep *w, const char *spec_path, long i, int r, int 
             return rm_cli_fail("sweep", &e);
         return RM_OK;
     }
-    rm_run_opts o = {quiet, same && has_state, 0, argc, argv, NULL, 0};
+    char **sets; /* the run's overrides, as for an unpruned sweep's run (rm_sweep_run_task) */
+    int nsets;
+    if (rm_sweep_run_sets(w, i, c.name, &sets, &nsets, &e)) return rm_cli_fail("sweep", &e);
+    rm_run_opts o = {quiet, same && has_state, 0, argc, argv, (const char *const *)sets, nsets};
     if (!quiet) fprintf(stderr, "regmnist: sweep: run %ld (%s): %s to rung %d (%d epochs)\n", i, dir,
                         o.resume ? "resuming" : "training", r, target);
     rm_blas_set_threads(1);
     int rc = rm_run(&c, &o, &e);
+    rm_sweep_free_sets(sets, nsets);
     if (rc) {
         fprintf(stderr, "regmnist: sweep: run %ld (%s): %s\n", i, dir, e.msg);
         return rc;
