@@ -64,7 +64,8 @@ static const char HELP[] =
     "Only settings whose runs are all ok count (with a sweep.json: every seed of the sweep, and\n"
     "for a pruned one trained to the full budget); the lowest (highest) mean over the setting's\n"
     "seeds of summary.json's final value wins, ties to the setting first in the table. \"none\n"
-    "yet\" when no setting qualifies.\n"
+    "yet\" when no setting qualifies. `regmnist sweep SPEC --best` prints the same setting as\n"
+    "arguments that train it again.\n"
     "\n"
     "Exit status: 0 ok; 2 usage error; 3 I/O error (a DIR missing or holding no run, an\n"
     "unreadable sweep.json, an unwritable --out).\n";
