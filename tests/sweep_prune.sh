@@ -213,4 +213,96 @@ same "$(python3 -c 'import csv, sys; print(sum(int(r["n_pruned"]) for r in csv.D
   "$((npruned * 2)) 0" "groups.csv: n_pruned, n_failed"
 has "$tmp/err" "$((npruned * 2)) pruned"
 
+## 7. the best setting: summarize's best line and sweep --best, by the prune metric (or val_loss)
+# best.py DIR [METRIC MODE BUDGET]: the best setting recomputed from summary.csv: the settings whose
+# runs are all ok, with both seeds, trained to the budget (a pruned sweep's; 0: any); the lowest (or
+# highest) mean of the metric, ties to the earlier setting in group order (lr ascending)
+cat > "$tmp/best.py" <<'PY'
+import csv, sys
+d, metric, mode, budget = (sys.argv[1:] + ["val_loss", "min", "0"])[:4]
+groups = {}
+for r in csv.DictReader(open(d + "/summary.csv")):
+    groups.setdefault(float(r["optimizer.lr"]), []).append(r)
+cand = []
+for lr in sorted(groups):
+    g = groups[lr]
+    if len(g) == 2 and all(r["status"] == "ok" and r[metric] != "" and (budget == "0" or r["epochs"] == budget) for r in g):
+        cand.append((sum(float(r[metric]) for r in g) / 2, lr))
+best = (min if mode == "min" else max)(cand, key=lambda c: c[0])  # the first of equals: the earlier setting
+print("optimizer.lr=%r (lr=%r)  %s %.*f" % (best[1], best[1], metric, 2 if metric.endswith("_acc") else 4, best[0]))
+PY
+# bestline: the best line of summarize DIR, without its test accuracy
+bestline() { "$bin" summarize "$1" --metric val_loss,val_acc > "$tmp/sum.txt" 2> /dev/null; sed -n 's/^best by [^:]*: //p' "$tmp/sum.txt" | sed 's/  test_acc .*//'; }
+expect 0 "summarize a pruned sweep" -- summarize "$tmp/a" --metric val_loss
+same "$(grep -c '^best by val_loss (min, mean of 2 seeds): optimizer.lr=' "$tmp/out")" 1 "pruned: one best line"
+same "$(bestline "$tmp/a")" "$(python3 "$tmp/best.py" "$tmp/a" val_loss min 9)" "pruned: the best setting by val_loss at the budget"
+grep '^best by' "$tmp/out" | grep -q 'training.epochs' && no "pruned: training.epochs named as a key of the best setting" || ok
+# its test accuracy: mean ± std [95% CI] over its 2 seeds, as the table gives them
+blr=$(python3 "$tmp/best.py" "$tmp/a" val_loss min 9 | sed 's/^optimizer.lr=\([^ ]*\) .*/\1/')
+has "$tmp/out" "  test_acc $(python3 -c 'import csv, statistics as st, sys
+v = [float(r["test_acc"]) for r in csv.DictReader(open(sys.argv[1] + "/summary.csv")) if float(r["optimizer.lr"]) == float(sys.argv[2]) and r["status"] == "ok"]
+m, s = st.mean(v), st.stdev(v); h = 12.706204736174707 * s / 2 ** 0.5
+print("%.2f ± %.2f [%.2f, %.2f]" % (m, s, m - h, m + h))' "$tmp/a" "$blr")"
+# --best: the line reproduces the run bit for bit; its seeds on stderr
+expect 0 "sweep --best (pruned)" -- sweep "$tmp/specs/a.json" --best
+same "$(cat "$tmp/out")" "--config $tmp/specs/../base.json --set optimizer.lr=$blr" "pruned: --best's line"
+has "$tmp/err" "best by val_loss (min, mean of 2 seeds): lr=$blr  val_loss"; has "$tmp/err" "its seeds: 1 2 (add --seed S --out DIR)"
+eval "\"\$bin\" $(cat "$tmp/out") --seed 2 --out \"\$tmp/best_a\" --quiet" || no "pruned: running --best's line failed"
+same "$(nosec "$tmp/best_a/metrics.csv")" "$(nosec "$tmp/a/lr=$blr/seed2/metrics.csv")" "pruned: --best's line reproduces metrics.csv"
+# the tensors (the header's config differs in its name only: --best leaves the run's name to the base)
+python3 -c 'import json, struct, sys
+def t(p):
+    b = open(p, "rb").read(); n = struct.unpack("<Q", b[:8])[0]; h = json.loads(b[8:8 + n]); h.pop("__metadata__")
+    return h, b[8 + n:]
+sys.exit(t(sys.argv[1]) != t(sys.argv[2]))' "$tmp/best_a/model.safetensors" "$tmp/a/lr=$blr/seed2/model.safetensors" \
+  && ok || no "pruned: --best's model's tensors differ"
+
+# a grid without prune: val_loss, min, over every setting
+spec g "$GRID"
+expect 0 "grid sweep" -- sweep "$tmp/specs/g.json" --jobs 2 --quiet
+same "$(bestline "$tmp/g")" "$(python3 "$tmp/best.py" "$tmp/g")" "grid: the best setting by val_loss"
+glr=$(python3 "$tmp/best.py" "$tmp/g" | sed 's/^optimizer.lr=\([^ ]*\) .*/\1/')
+[[ $(cut -d, -f1 <<< "$(python3 -c 'import csv, sys
+print(min((float(r["val_loss_mean"]), float(r["optimizer.lr"])) for r in csv.DictReader(open(sys.argv[1] + "/groups.csv")))[1])' "$tmp/g")") == "$glr" ]] \
+  && ok || no "grid: the best is not groups.csv's argmin of val_loss_mean"
+expect 0 "sweep --best (grid)" -- sweep "$tmp/specs/g.json" --best --quiet
+same "$(cat "$tmp/out")" "--config $tmp/specs/../base.json --set optimizer.lr=$glr" "grid: --best's line"
+"$bin" $(cat "$tmp/out") --seed 1 --out "$tmp/best_g" --quiet || no "grid: running --best's line (word-split) failed"
+same "$(nosec "$tmp/best_g/metrics.csv")" "$(nosec "$tmp/g/lr=$glr/seed1/metrics.csv")" "grid: --best's line reproduces metrics.csv"
+# crafted: a tie (two settings' runs given val_loss 0.01) goes to the setting earlier in group order
+# (lr 0.018 before 0.1); a failed run, or a missing seed, rules a setting out; so do stale runs
+setv() { python3 -c 'import json, sys; p = sys.argv[1]; j = json.load(open(p)); exec(sys.argv[2]); json.dump(j, open(p, "w"))' "$@"; }
+for s in 1 2; do setv "$tmp/g/lr=0.1/seed$s/summary.json" 'j["final"]["val_loss"] = 0.01'; setv "$tmp/g/lr=0.018/seed$s/summary.json" 'j["final"]["val_loss"] = 0.01'; done
+same "$(bestline "$tmp/g")" "optimizer.lr=0.018 (lr=0.018)  val_loss 0.0100" "tie: the earlier setting"
+same "$(python3 "$tmp/best.py" "$tmp/g")" "optimizer.lr=0.018 (lr=0.018)  val_loss 0.0100" "tie: best.py agrees"
+expect 0 "--best on a tie" -- sweep "$tmp/specs/g.json" --best --quiet; has "$tmp/out" "--set optimizer.lr=0.018"
+setv "$tmp/g/lr=0.018/seed1/summary.json" 'j["status"] = "failed"'
+same "$(bestline "$tmp/g")" "optimizer.lr=0.1 (lr=0.1)  val_loss 0.0100" "a failed run rules its setting out"
+expect 0 "--best past a failed run" -- sweep "$tmp/specs/g.json" --best --quiet; has "$tmp/out" "--set optimizer.lr=0.1"
+rm -rf "$tmp/g/lr=0.1/seed2"
+same "$(bestline "$tmp/g")" "$(python3 "$tmp/best.py" "$tmp/g")" "a missing seed rules its setting out"
+grep -q "lr=0.1 \|lr=0.018 " <<< "$(bestline "$tmp/g")" && no "a setting with a missing or failed seed chosen" || ok
+expect 0 "--best past a missing seed" -- sweep "$tmp/specs/g.json" --best --quiet
+same "$(cat "$tmp/out")" "--config $tmp/specs/../base.json --set optimizer.lr=$(python3 "$tmp/best.py" "$tmp/g" | sed 's/^optimizer.lr=\([^ ]*\) .*/\1/')" "--best past a missing seed"
+# mode max from sweep.json's prune (val_acc, highest), over the runs at its last rung
+setv "$tmp/g/sweep.json" 'j["prune"] = {"metric": "val_acc", "mode": "max"}; j["rungs"] = [3, 9]'
+same "$(bestline "$tmp/g")" "$(python3 "$tmp/best.py" "$tmp/g" val_acc max 9)" "sweep.json's prune: val_acc, max"
+for f in "$tmp"/g/*/seed*/summary.json; do setv "$f" 'j["status"] = "failed"'; done
+expect 0 "summarize: nothing finished" -- summarize "$tmp/g"
+has "$tmp/out" "best by val_acc (max): none yet (no setting has all its runs ok at the full budget)"
+expect 3 "--best: nothing finished" -- sweep "$tmp/specs/g.json" --best
+has "$tmp/err" "regmnist: sweep: --best: no setting has finished yet (none has all its 2 runs ok in $tmp/g)"; lines "$tmp/err" 1
+spec none "$GRID"
+expect 3 "--best: no runs" -- sweep "$tmp/specs/none.json" --best
+has "$tmp/err" "--best: no setting has finished yet"; lines "$tmp/err" 1
+[[ ! -e $tmp/none ]] && ok || no "--best wrote the sweep directory"
+# runs of another config (the spec's set changed since) are not the spec's runs
+sed -i 's/"seeds"/"set": {"training.batch_size": 16}, "seeds"/' "$tmp/specs/a.json"
+expect 3 "--best: runs of an older spec" -- sweep "$tmp/specs/a.json" --best
+has "$tmp/err" "--best: no setting has finished yet"
+for a in --list --count --rung-tasks "--jobs 2" "--task-id 0"; do
+  expect 2 "--best $a" -- sweep "$tmp/specs/g.json" --best $a
+  has "$tmp/err" "give one of --list, --count, --rung-tasks, --best, --task-id, --jobs"; lines "$tmp/err" 1
+done
+
 finish

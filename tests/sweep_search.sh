@@ -134,6 +134,41 @@ for s in ("regularization", "optimizer", "training", "model"): assert a[s] == b[
   cut -d, -f1-10,12- "$tmp/rs/${d%config.json}metrics.csv" | cmp -s - <(cut -d, -f1-10,12- "$tmp/rs_j2/${d%config.json}metrics.csv") || n=-99
 done
 same "$n" 16 "16 runs with the same configs and metrics under --jobs 1 and 2"
+# the best setting needs a validation metric: without a split, summarize prints no best line and
+# sweep --best refuses (exit 2); neither chooses by a test metric
+expect 0 "summarize without a validation split" -- summarize "$tmp/rs"
+grep -q '^best by' "$tmp/out" && no "a best line without a validation split" || ok
+expect 2 "--best without a validation split" -- sweep "$tmp/specs/rs.json" --best
+has "$tmp/err" "regmnist: sweep: --best: no validation metric to choose by"; lines "$tmp/err" 1
+# with one: the best trial by val_loss (recomputed from summary.csv), and --best's line is --list's
+# for that trial (the same exact sampled values) without its name, seed and directory; it reproduces
+spec rsv '"grid": {"model.dropout": [0, 0.2]}, "trials": 4, "seeds": [1, 2], "sample_seed": 5,
+ "set": {"data.val_fraction": 0.25, "training.epochs": 4}, "sample": {"regularization.l2": {"loguniform": [1e-5, 1e-1]},
+ "optimizer.lr": {"uniform": [0.01, 0.3]}}'
+expect 0 "random search with validation: --jobs 2" -- sweep "$tmp/specs/rsv.json" --jobs 2 --quiet
+expect 0 "summarize the random search" -- summarize "$tmp/rsv" --metric val_loss
+want=$(python3 - "$tmp/rsv/summary.csv" <<'PY'
+import csv, sys
+g = {}
+for r in csv.DictReader(open(sys.argv[1])):
+    g.setdefault(r["dir"].rsplit("/", 1)[0], []).append(float(r["val_loss"]))
+d = min(g, key=lambda k: sum(g[k]) / len(g[k]))
+print(d.rsplit("/", 1)[1], "%.4f" % (sum(g[d]) / len(g[d])))
+PY
+)
+line=$(grep '^best by val_loss (min, mean of 2 seeds): ' "$tmp/out")
+same "$(sed 's/.*(\([^)]*\))  val_loss \([0-9.]*\) .*/\1 \2/' <<< "$line")" "$want" "random search: the best trial and its val_loss"
+expect 0 "random search: --best" -- sweep "$tmp/specs/rsv.json" --best --quiet; cp "$tmp/out" "$tmp/best.txt"
+expect 0 "random search: --list" -- sweep "$tmp/specs/rsv.json" --list
+bdir=${want%% *}
+same "$(cat "$tmp/best.txt")" "$(grep -- "--out $tmp/rsv/$bdir/seed1 " "$tmp/out" | sed "s/^[^ ]* //; s/ --set 'name=[^']*'.*//")" \
+  "random search: --best's line is --list's for the trial"
+for k in regularization.l2 optimizer.lr model.dropout; do
+  grep -q -- "$k=$(json "$tmp/rsv/$bdir/seed1/config.json" "$k" | sed 's/^0\.0$/0/')" <<< "$line" && ok || no "random search: the best line lacks $k: $line"
+done
+eval "\"\$bin\" $(cat "$tmp/best.txt") --seed 2 --out \"\$tmp/rsv_best\" --quiet" || no "random search: running --best's line failed"
+cut -d, -f1-10,12- "$tmp/rsv_best/metrics.csv" | cmp -s - <(cut -d, -f1-10,12- "$tmp/rsv/$bdir/seed2/metrics.csv") \
+  && ok || no "random search: --best's line does not reproduce its run"
 # an interrupted trial run is resumed by its task (its drawn values read back from config.json as the
 # same doubles: the same config) and ends as the run left alone
 r=$tmp/rs/dropout=0,trial001/seed2

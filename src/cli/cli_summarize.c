@@ -31,7 +31,7 @@ static const char HELP[] =
     "               n_failed, n_unfinished (interrupted or never finished), n_pruned (stopped\n"
     "               at a rung by a pruned sweep), seeds (of the ok runs), then METRIC_mean,\n"
     "               METRIC_std, METRIC_ci95_low, METRIC_ci95_high\n"
-    "and print the groups on stdout.\n"
+    "and print the groups on stdout, then the best setting (below).\n"
     "\n"
     "  --format md|csv|latex  stdout as an aligned Markdown table (default; mean ± std\n"
     "                   [95% CI] per metric, then the runs that are not ok), as groups.csv, or\n"
@@ -55,8 +55,20 @@ static const char HELP[] =
     "written as the shortest number that reads back the same (0.08333333333333333); the table\n"
     "names a key by its last components when no other config key ends so and they say enough\n"
     "(dropout, l2, but optimizer.name, data.dir); accuracies have 2 decimals, losses 4.\n"
+    "\n"
+    "The best setting, one line after the table (a % comment with latex; on stderr with csv,\n"
+    "unless --quiet): \"best by val_loss (min, mean of 3 seeds): KEY=VALUE, ... (DIR)\n"
+    "val_loss 0.1234  test_acc mean ± std [95% CI]\". It is chosen by a validation metric,\n"
+    "never a test one: the prune metric and mode when the one DIR is a pruned sweep's directory\n"
+    "(its sweep.json), else val_loss, lowest (no line when no run has a validation split).\n"
+    "Only settings whose runs are all ok count (with a sweep.json: every seed of the sweep, and\n"
+    "for a pruned one trained to the full budget); the lowest (highest) mean over the setting's\n"
+    "seeds of summary.json's final value wins, ties to the setting first in the table. \"none\n"
+    "yet\" when no setting qualifies. `regmnist sweep SPEC --best` prints the same setting as\n"
+    "arguments that train it again.\n"
+    "\n"
     "Exit status: 0 ok; 2 usage error; 3 I/O error (a DIR missing or holding no run, an\n"
-    "unwritable --out).\n";
+    "unreadable sweep.json, an unwritable --out).\n";
 
 static const char *const RUN_METRICS[] = {"epochs",         "best_epoch",    "train_loss",    "train_acc",
                                           "val_loss",       "val_acc",       "test_loss",     "test_acc",
@@ -316,6 +328,25 @@ static void build_table(sbuf *b, const rm_runs *rs, const group *gs, int ng, cha
     free(t.width);
 }
 
+/* ---- the best setting ---- */
+
+/* The best line into b (nothing when the rule's metric is the default and no run has it): the
+ * setting the shared rule chooses (best.c), its metric and test accuracy, or that none has finished. */
+static void build_best(sbuf *b, const rm_runs *rs, const group *gs, int ng, const sum_best_rule *rule, double *vals)
+{
+    if (!rule->pruned && !sum_best_has_metric(rs, rule)) return; /* no validation split: nothing to choose by */
+    double mean = NAN;
+    int g = sum_best_group(rs, gs, ng, rule, vals, &mean);
+    sum_best_line(b, rs, gs, g, rule, mean);
+    if (g < 0) return;
+    int n = sum_group_values(rs, &gs[g], "test_acc", vals);
+    if (n) {
+        char cell[256];
+        metric_cell(cell, sizeof cell, "test_acc", vals, n, 0);
+        sb_printf(b, "  test_acc %s", cell);
+    }
+}
+
 /* ---- arguments ---- */
 
 static int is_run_dir(const char *dir)
@@ -381,9 +412,12 @@ int rm_cli_summarize(int argc, char **argv)
     rm_err e = {0};
     group *gs = NULL;
     double *vals = NULL;
-    sbuf sum = {0}, grp = {0}, table = {0};
+    sbuf sum = {0}, grp = {0}, table = {0}, best = {0};
+    sum_best_rule rule;
     int rc = RM_OK, ng = 0;
+    sum_best_default(&rule);
     for (int i = 0; i < ndirs && !rc; i++) rc = rm_runs_scan(&rs, dirs[i], &e);
+    if (!rc && ndirs == 1) rc = sum_best_rule_of_dir(dirs[0], &rule, &e); /* a sweep directory's prune and seeds */
     if (!rc) rc = rm_runs_find_varied(&rs, &e);
     if (!rc) {
         for (int i = 0; i < rs.n; i++)
@@ -398,11 +432,12 @@ int rm_cli_summarize(int argc, char **argv)
         build_summary_csv(&sum, &rs);
         build_groups_csv(&grp, &rs, gs, ng, metrics, nm, vals);
         if (!csv) build_table(&table, &rs, gs, ng, metrics, nm, vals, latex);
+        build_best(&best, &rs, gs, ng, &rule, vals);
         char p1[4096], p2[4096];
         rc = rm_mkdirs(out, &e);
         if (!rc) rc = write_out(out, "summary.csv", &sum, p1, sizeof p1, &e);
         if (!rc) rc = write_out(out, "groups.csv", &grp, p2, sizeof p2, &e);
-        if (!rc && table.oom) rc = rm_fail(&e, RM_ERR_RUN, "out of memory");
+        if (!rc && (table.oom || best.oom)) rc = rm_fail(&e, RM_ERR_RUN, "out of memory");
         if (!rc) {
             int n_ok = 0, not_ok = 0;
             for (int g = 0; g < ng; g++) n_ok += gs[g].n_ok;
@@ -418,8 +453,10 @@ int rm_cli_summarize(int argc, char **argv)
                 else
                     printf("\nmean ± std [95%% CI] over the ok runs of each group (Student t, n - 1 df); "
                            "n counts the ok runs of the group's total.\n");
+                if (best.n) printf("%s%.*s\n", latex ? "% " : "", (int)best.n, best.p);
                 print_not_ok(&rs, not_ok, latex);
             }
+            if (!quiet && csv && best.n) fprintf(stderr, "regmnist: summarize: %.*s\n", (int)best.n, best.p);
             if (!quiet) {
                 fprintf(stderr, "regmnist: summarize: %d run%s in %d group%s (%d ok", rs.n, rs.n == 1 ? "" : "s", ng,
                         ng == 1 ? "" : "s", n_ok);
@@ -436,6 +473,7 @@ int rm_cli_summarize(int argc, char **argv)
     free(sum.p);
     free(grp.p);
     free(table.p);
+    free(best.p);
     free(gs);
     free(vals);
     rm_runs_free(&rs);

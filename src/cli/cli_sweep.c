@@ -2,10 +2,10 @@
  * config, times random-search trials when the spec samples keys, times a list of seeds, as
  * numbered runs with readable directories, optionally pruned by successive halving. It counts them, lists one regmnist command line per run
  * (for GNU parallel, xargs or a job script), runs one by number (for Slurm job arrays: skipping a
- * finished run, resuming an unfinished one), or runs them all here, N processes at a time. Every
- * run's config is built and checked before anything runs. The spec and its runs are sweep_spec.c's,
- * generators and draws sweep_sample.c's, running them sweep_jobs.c's, pruning sweep_prune.c's and
- * sweep_asha.c's. */
+ * finished run, resuming an unfinished one), runs them all here, N processes at a time, or prints
+ * the best setting of the finished runs. Every run's config is built and checked before anything
+ * runs. The spec and its runs are sweep_spec.c's, generators and draws sweep_sample.c's, running
+ * them sweep_jobs.c's, pruning sweep_prune.c's and sweep_asha.c's, the best setting sweep_best.c's. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -40,6 +40,16 @@ static const char HELP[] =
     "  --max-memory SIZE  the most memory one run may need, e.g. 4G (powers of 1024; default:\n"
     "                   the machine's physical memory); with --jobs N each run gets SIZE / N.\n"
     "                   Every run is checked against it before anything runs (exit 2)\n"
+    "  --best           print the best setting of the finished runs as the arguments that train\n"
+    "                   it, \"--config BASE --set KEY=JSON ...\" (the spec's set and the setting's\n"
+    "                   grid, zip and sampled values; shell words), its seeds and value on stderr:\n"
+    "                   eval \"regmnist $(regmnist sweep S --best) --seed 1 --out DIR\" trains it\n"
+    "                   again. Chosen as summarize's best line chooses: by prune's metric and mode,\n"
+    "                   else val_loss, lowest; the mean over a setting's seeds of summary.json's\n"
+    "                   final value; only settings whose runs (every seed of the spec) finished\n"
+    "                   ok with the config the spec gives them now, at the full budget; ties to\n"
+    "                   the setting first in summarize's order. Exit 2 when the runs have no\n"
+    "                   validation split (never a test metric), 3 when no setting has finished\n"
     "  --quiet          no progress on stderr\n"
     "\n"
     "Spec (JSON): {\"name\": \"l2_vs_dropout\", \"base\": \"../baseline.json\",\n"
@@ -132,7 +142,7 @@ static int prune_args(sweep *w, const char *spec_path, int list, long task, long
 int rm_cli_sweep(int argc, char **argv)
 {
     const char *spec_path = NULL, *threads = NULL, *max_memory = NULL;
-    int list = 0, count = 0, quiet = 0, rung_tasks = 0;
+    int list = 0, count = 0, quiet = 0, rung_tasks = 0, best = 0;
     long task = -1, jobs = 0, nthreads, rung = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -145,6 +155,8 @@ int rm_cli_sweep(int argc, char **argv)
             count = 1;
         } else if (!strcmp(a, "--rung-tasks")) {
             rung_tasks = 1;
+        } else if (!strcmp(a, "--best")) {
+            best = 1;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = 1;
         } else if (!strcmp(a, "--task-id") || !strcmp(a, "--jobs") || !strcmp(a, "--threads") ||
@@ -164,8 +176,8 @@ int rm_cli_sweep(int argc, char **argv)
         }
     }
     if (!spec_path) return rm_cli_usage_error("sweep", "%s", "SPEC is required");
-    if (list + count + rung_tasks + (task >= 0) + (jobs > 0) > 1)
-        return rm_cli_usage_error("sweep", "%s", "give one of --list, --count, --rung-tasks, --task-id, --jobs");
+    if (list + count + rung_tasks + best + (task >= 0) + (jobs > 0) > 1)
+        return rm_cli_usage_error("sweep", "%s", "give one of --list, --count, --rung-tasks, --best, --task-id, --jobs");
     static sweep w;
     rm_err e = {0};
     rm_mem_limit limit; /* for each run: with --jobs N, an Nth */
@@ -182,7 +194,8 @@ int rm_cli_sweep(int argc, char **argv)
     w.threads = threads;
     if (!rc) rc = prune_args(&w, spec_path, list, task, rung, &e);
     if (!rc && rung_tasks && !w.prune.on) rc = rm_fail(&e, RM_ERR_USAGE, "--rung-tasks: the spec has no prune");
-    if (!rc) rc = rm_sweep_check_all(&w, spec_path, count ? NULL : &limit, &e); /* --count checks the configs, not the data */
+    if (!rc) /* --count and --best check the configs, not the data */
+        rc = rm_sweep_check_all(&w, spec_path, count || best ? NULL : &limit, &e);
     if (rc) {
         cJSON_Delete(w.spec);
         return rm_cli_fail("sweep", &e);
@@ -191,6 +204,8 @@ int rm_cli_sweep(int argc, char **argv)
         printf("%ld\n", w.nruns);
     } else if (rung_tasks) {
         rc = rm_sweep_print_rung_tasks(&w, spec_path);
+    } else if (best) {
+        rc = rm_sweep_print_best(&w, spec_path, quiet);
     } else if (list) {
         char self[4096];
         ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);

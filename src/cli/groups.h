@@ -1,6 +1,7 @@
 /* groups.h - what `regmnist summarize` and `regmnist report` share (private to src/cli): a growing
  * text buffer, the metric list of --metric, and the groups of runs (the seeds of one setting) with
- * their counts by status, so that both show the same numbers as groups.csv. */
+ * their counts by status, so that both show the same numbers as groups.csv; and the best setting
+ * (best.c) that summarize and `sweep --best` print. */
 #ifndef RM_CLI_GROUPS_H
 #define RM_CLI_GROUPS_H
 
@@ -49,5 +50,37 @@ void sum_default_metrics(char (*metrics)[64], int *nm);
 
 /* Resolve the list after the scan: drop default or 'all' metrics no run has, and repeats; the new count. */
 int sum_finish_metrics(const rm_runs *rs, char (*metrics)[64], int nm);
+
+/* How the best setting is chosen (best.c, docs/search.md): by the mean over a setting's seeds of a
+ * validation metric's final value (summary.json), the lowest or the highest. */
+typedef struct {
+    char metric[16]; /* val_loss or val_acc: never a test metric */
+    int maximize;    /* mode max */
+    int pruned;      /* from a pruned sweep: training.epochs is the rung a run reached, not a setting's key */
+    int budget;      /* a pruned sweep's last rung: runs with another training.epochs do not count; 0: any */
+    int nseeds;      /* the runs a setting needs (the sweep's seeds); 0: any number from 1 */
+} sum_best_rule;
+
+/* The rule without a sweep: val_loss, min, any budget and seed count. */
+void sum_best_default(sum_best_rule *rule);
+
+/* The rule for the runs under dir: when dir holds sweep.json, its seeds and, for a pruned sweep, its
+ * prune metric, mode and last rung; else the default. RM_ERR_IO when sweep.json is unreadable. */
+int sum_best_rule_of_dir(const char *dir, sum_best_rule *rule, rm_err *e);
+
+/* The best group: among the groups whose runs are all ok, at least rule->nseeds of them, each
+ * trained to rule->budget and with the metric, the one with the lowest (maximize: highest) finite
+ * mean of it; ties go to the earlier group. Its index with *mean, or -1 when none. vals has room for
+ * the largest group. */
+int sum_best_group(const rm_runs *rs, const group *gs, int ng, const sum_best_rule *rule, double *vals, double *mean);
+
+/* 1 when some run has the rule's metric (the runs have a validation split). */
+int sum_best_has_metric(const rm_runs *rs, const sum_best_rule *rule);
+
+/* "best by METRIC (MODE, mean of N seeds): KEY=VALUE, ... (DIR)  METRIC MEAN" for group g of gs
+ * (sum_best_group's; -1: "none yet"): the varied keys with shortest round-trip numbers (a pruned
+ * sweep's training.epochs left out), the setting's directory (alone when no key varies), the mean in
+ * the metric's decimals. */
+void sum_best_line(sbuf *b, const rm_runs *rs, const group *gs, int g, const sum_best_rule *rule, double mean);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
@@ -90,12 +91,16 @@ int rm_sweep_build_run(const sweep *w, const char *spec_path, long i, rm_config 
 int rm_sweep_check_all(const sweep *w, const char *spec_path, const rm_mem_limit *with_data, rm_err *e);
 
 /* Run i's overrides, as --list gives them: "key=JSON" for the spec's set, the run's varied and
- * sampled values, and its name (name, which rm_sweep_build_run set), into *sets (*n of them; free
- * with rm_sweep_free_sets). */
+ * sampled values, and its name (name, which rm_sweep_build_run set; NULL: none), into *sets (*n of
+ * them; free with rm_sweep_free_sets). */
 int rm_sweep_run_sets(const sweep *w, long i, const char *name, char ***sets, int *n, rm_err *e);
 
 /* Free what rm_sweep_run_sets made. */
 void rm_sweep_free_sets(char **sets, int n);
+
+/* Print "--config BASE --set KEY=JSON ..." for the overrides sets (rm_sweep_run_sets) to f, each a
+ * shell word (quoted when it is not plain), as --list and --best print them. */
+void rm_sweep_print_args(FILE *f, const sweep *w, char **sets, int n);
 
 /* Print one regmnist command line (binary bin) per run on stdout, in run order (the runs are checked). */
 void rm_sweep_list(const sweep *w, const char *bin, const char *spec_path, rm_err *e);
@@ -106,6 +111,11 @@ int rm_sweep_write_index(const sweep *w, rm_err *e);
 /* Run i here: skip it when done, resume it when unfinished, else start it; EXIT_ELSEWHERE when
  * another process holds its directory. */
 int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, int argc, char **argv);
+
+/* Build run i's config into c (its directory into dir): 1 when the directory holds the finished run
+ * of that config (what --task-id skips; another rung's or an older spec's run is not it), 0 when
+ * not, -1 on error. */
+int rm_sweep_run_done(const sweep *w, const char *spec_path, long i, rm_config *c, char *dir, size_t dn, rm_err *e);
 
 /* Run every run as a child process (`regmnist sweep SPEC --task-id i` with args), jobs at a time; an
  * exit status. */
@@ -149,5 +159,10 @@ int rm_sweep_run_asha(const sweep *w, const char *spec_path, int jobs, char *con
 /* Print the next rung's tasks as the runs' files stand: "RUNG NRUNGS I,J,..." for the lowest rung
  * that has runs to train, or "done" (scripts/slurm-sweep.sh submits one job array per rung). */
 int rm_sweep_print_rung_tasks(const sweep *w, const char *spec_path);
+
+/* --best: the best setting of the spec's finished runs (the rule of summarize's best line, groups.h)
+ * as "--config BASE --set KEY=JSON ..." on stdout, its seeds and value on stderr (unless quiet); an
+ * exit status (2 without a validation split to choose by, 3 when no setting has finished). */
+int rm_sweep_print_best(const sweep *w, const char *spec_path, int quiet);
 
 #endif

@@ -66,6 +66,13 @@ int rm_sweep_claim(long i, const char *dir)
     return RM_OK;
 }
 
+int rm_sweep_run_done(const sweep *w, const char *spec_path, long i, rm_config *c, char *dir, size_t dn, rm_err *e)
+{
+    if (rm_sweep_build_run(w, spec_path, i, c, dir, dn, e)) return -1;
+    int state = rm_run_dir_state(c, e);
+    return state < 0 ? -1 : state == RM_DIR_DONE;
+}
+
 /* Run i here: skip it when done, resume it when unfinished, else start it; EXIT_ELSEWHERE when
  * another process holds its directory. */
 int rm_sweep_run_task(const sweep *w, const char *spec_path, long i, int quiet, int argc, char **argv)

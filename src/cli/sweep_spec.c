@@ -473,8 +473,8 @@ int rm_sweep_run_sets(const sweep *w, long i, const char *name, char ***sets, in
         bad = !v || !(out[k++] = set_text(w->skey[j], v));
         cJSON_Delete(v);
     }
-    cJSON *nv = bad ? NULL : cJSON_CreateString(name);
-    bad = bad || !nv || !(out[k++] = set_text("name", nv));
+    cJSON *nv = bad || !name ? NULL : cJSON_CreateString(name);
+    bad = bad || (name && (!nv || !(out[k++] = set_text("name", nv))));
     cJSON_Delete(nv);
     if (bad) {
         rm_sweep_free_sets(out, k);
@@ -483,6 +483,16 @@ int rm_sweep_run_sets(const sweep *w, long i, const char *name, char ***sets, in
     *sets = out;
     *n = k;
     return RM_OK;
+}
+
+void rm_sweep_print_args(FILE *f, const sweep *w, char **sets, int n)
+{
+    fputs("--config ", f);
+    shell_word(f, w->base);
+    for (int k = 0; k < n; k++) {
+        fputs(" --set ", f);
+        shell_word(f, sets[k]);
+    }
 }
 
 /* Print one regmnist command line (binary bin) per run on stdout, in run order (the runs are checked). */
@@ -499,12 +509,8 @@ void rm_sweep_list(const sweep *w, const char *bin, const char *spec_path, rm_er
             rm_sweep_run_sets(w, i, c.name, &sets, &n, e))
             return;
         shell_word(stdout, bin);
-        fputs(" --config ", stdout);
-        shell_word(stdout, w->base);
-        for (int k = 0; k < n; k++) {
-            fputs(" --set ", stdout);
-            shell_word(stdout, sets[k]);
-        }
+        fputc(' ', stdout);
+        rm_sweep_print_args(stdout, w, sets, n);
         rm_sweep_free_sets(sets, n);
         printf(" --seed %.0f --out ", w->seeds[p.seed]);
         shell_word(stdout, dir);
