@@ -29,7 +29,7 @@ int sum_best_rule_of_dir(const char *dir, sum_best_rule *rule, rm_err *e)
     size_t len;
     char *text = rm_read_text(path, RM_JSON_MAX, &len, e);
     if (!text) return e->code;
-    cJSON *s = cJSON_Parse(text);
+    cJSON *s = cJSON_ParseWithOpts(text, NULL, 1);
     free(text);
     int rc = RM_OK;
     const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(s, "seeds"), *prune = cJSON_GetObjectItemCaseSensitive(s, "prune");
