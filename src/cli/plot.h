@@ -84,6 +84,20 @@ void plot_y_label(const plot_opts *o, char *buf, size_t n);
 /* Cap the y axis at 100 when every metric is a percentage (an accuracy). */
 void plot_y_range(FILE *gp, const plot_opts *o);
 
+/* One run's column of metrics.csv: v[e - 1] for epoch e (NaN where the row is missing or empty). */
+typedef struct plot_column {
+    double *v;
+    int n; /* the last epoch */
+} plot_column;
+
+/* Read the column metric of dir/metrics.csv, found by its header name, into c (c->v: realloc'd,
+ * free it); RM_ERR_IO naming the file when it lacks the column or a row lacks a whole epoch. */
+int plot_read_column(const char *dir, const char *metric, plot_column *c, rm_err *e);
+
+/* 1 when the n values x are all positive and span two decades or more, or (three or more distinct
+ * ones) grow by a roughly constant ratio of at least 1.5: a log axis suits them. */
+int plot_log_spaced(const double *x, int n);
+
 /* `regmnist plot sweep DIR`, `plot curves DIR`, `plot weights RUN_DIR`. */
 int plot_sweep(const char *dir, const plot_opts *o, rm_err *e);
 int plot_curves(const char *dir, const plot_opts *o, rm_err *e);
