@@ -162,7 +162,7 @@ static int add_figure(report *r, const char *tmp, const char *x, const char *yli
     memset(&o, 0, sizeof o);
     snprintf(out, sizeof out, "%s/f%d.svg", tmp, r->nfig);
     o.out = out, o.format = "svg", o.width = 800, o.height = 480, o.x = x, o.quiet = 1, o.err = PLOT_ERR_STD;
-    if (plot_parse_metrics(&o, ylist, e)) return e->code;
+    if (plot_parse_metrics(&o, "--y", ylist, e)) return e->code;
     int rc = x ? plot_sweep(r->dir, &o, e) : plot_curves(r->dir, &o, e);
     if (rc) return rc;
     char *svg = slurp(out);

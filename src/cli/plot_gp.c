@@ -256,17 +256,17 @@ void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64],
     }
 }
 
-int plot_parse_metrics(plot_opts *o, const char *list, rm_err *e)
+int plot_parse_metrics(plot_opts *o, const char *opt, const char *list, rm_err *e)
 {
     char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) return rm_fail(e, RM_ERR_USAGE, "--y: list too long");
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) return rm_fail(e, RM_ERR_USAGE, "%s: list too long", opt);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (o->nmetrics == PLOT_MAX_METRICS) return rm_fail(e, RM_ERR_USAGE, "--y: at most 8 metrics");
+        if (o->nmetrics == PLOT_MAX_METRICS) return rm_fail(e, RM_ERR_USAGE, "%s: at most 8 metrics", opt);
         if (!rm_metric_canonical(t, o->metrics[o->nmetrics], sizeof o->metrics[0]))
-            return rm_fail(e, RM_ERR_USAGE, "--y: unknown metric '%s'; known: %s", t, rm_metric_list());
+            return rm_fail(e, RM_ERR_USAGE, "%s: unknown metric '%s'; known: %s", opt, t, rm_metric_list());
         o->nmetrics++;
     }
-    if (!o->nmetrics) return rm_fail(e, RM_ERR_USAGE, "--y: give at least one metric");
+    if (!o->nmetrics) return rm_fail(e, RM_ERR_USAGE, "%s: give at least one metric", opt);
     return RM_OK;
 }
 
