@@ -187,14 +187,16 @@ static void axes(plot_job *j, const plot_opts *o, const history *h, const char *
     snprintf(ylabel + strlen(ylabel), sizeof ylabel - strlen(ylabel), ", mean over seeds");
     fprintf(j->gp, "set title ");
     plot_quote(j->gp, title);
-    fprintf(j->gp, "\nset xlabel 'epoch'\nset ylabel ");
+    fprintf(j->gp, "\nset xlabel 'epoch' offset 0, -0.6\nset ylabel ");
     plot_quote(j->gp, ylabel);
     for (int r = 0; r < h->nr; r++) x[r] = h->epochs[r];
-    int logx = plot_log_spaced(x, h->nr);
-    fprintf(j->gp, "\n%sset xrange [1:%d]\nset xtics add (", logx ? "set logscale x\n" : "",
-            h->epochs[h->nr - 1]);
+    int logx = plot_log_spaced(x, h->nr), budget = h->epochs[h->nr - 1];
+    /* epoch 1 to the budget with 3% of the axis either side, so that the rung lines and dots clear the frame */
+    double f = pow(budget, 0.03), pad = 0.03 * (budget - 1);
+    fprintf(j->gp, "\n%sset xrange [%.6g:%.6g]\nset xtics add (", logx ? "set logscale x\n" : "", logx ? 1 / f : 1 - pad,
+            logx ? budget * f : budget + pad);
     for (int r = 0; r < h->nr; r++) fprintf(j->gp, "%s\"%d\\nrung %d\" %d", r ? ", " : "", h->epochs[r], r, h->epochs[r]);
-    fprintf(j->gp, ")\nset grid noxtics\nset key height 1.5\n"); /* room for the two-line tic labels */
+    fprintf(j->gp, ")\nset grid noxtics\nset key height 2.5\n"); /* room for the two-line tic labels */
     for (int r = 0; r < h->nr; r++)
         fprintf(j->gp, "set arrow from %d, graph 0 to %d, graph 1 nohead dt 2 lw 1 lc rgb 'gray40'\n", h->epochs[r],
                 h->epochs[r]);
@@ -202,7 +204,8 @@ static void axes(plot_job *j, const plot_opts *o, const history *h, const char *
 }
 
 /* Group g's data file (title, metric, state, rung, then epoch and mean) and its clause of the plot
- * command: thin grey when it stopped below the last rung, else colour lc with its label as key. */
+ * command: thin grey with a dot at its end when it stopped below the last rung, else colour lc with
+ * its label as key. */
 static int write_setting(plot_job *j, const history *h, int g, char (*names)[64], int lc, int *plotted, rm_err *e)
 {
     char name[32], path[4200], label[1024];
@@ -221,8 +224,10 @@ static int write_setting(plot_job *j, const history *h, int g, char (*names)[64]
     if (!points) return RM_OK;
     fprintf(j->gp, "%s", (*plotted)++ ? ", \\\n    " : "plot ");
     plot_quote(j->gp, path);
-    if (!final) {
-        fprintf(j->gp, " using 1:2 with lines lw 1 lc rgb 'gray70' notitle");
+    if (!final) { /* a dot where it stopped: a setting stopped at epoch 1 has no line */
+        fprintf(j->gp, " using 1:2 with lines lw 1 lc rgb 'gray70' notitle, ");
+        plot_quote(j->gp, path);
+        fprintf(j->gp, " using 1:2 every ::%d::%d with points pt 7 ps 0.5 lc rgb 'gray70' notitle", points - 1, points - 1);
         return RM_OK;
     }
     fprintf(j->gp, " using 1:2 with lines lw 2.5 lc %d title ", lc);
