@@ -340,7 +340,7 @@ counts=$(rungs prd pw val_loss 2> err) && ok || no "plot rungs data: $(cat err)"
 # by summary.json: the settings that trained the full 9 epochs, and the others
 same "$counts" "$(grep -l '"status":\s*"ok"' pw/*/seed1/summary.json | wc -l) $(grep -l '"status":\s*"pruned"' pw/*/seed1/summary.json | wc -l)" "plot rungs: final and stopped settings"
 has prd/plot.gp "set logscale x"                # 1, 3, 9: a constant ratio
-has prd/plot.gp 'set xtics add ("1\nrung 0" 1, "3\nrung 1" 3, "9\nrung 2" 9)'
+has prd/plot.gp 'set xtics ("1\nrung 0" 1, "3\nrung 1" 3, "9\nrung 2" 9)'    # the rungs' tics alone
 has prd/plot.gp "set ylabel 'validation loss, mean over seeds'"
 has prd/plot.gp "set title 'pr'"
 grep -q "set yrange" prd/plot.gp && no "plot rungs: a loss capped at 100" || ok
@@ -361,6 +361,7 @@ sed 's/"training.epochs": 9/"training.epochs": 10/; s/"seeds": \[1, 2\]/"seeds":
 "$bin" plot rungs pw10 --out pr10.png --data prd10 --quiet 2> err && ok || no "plot rungs 10: $(cat err)"
 rungs prd10 pw10 val_loss > /dev/null 2> err && ok || no "plot rungs 10 data: $(cat err)"
 grep -q "set logscale" prd10/plot.gp && no "rungs 1, 3, 9, 10 on a log axis" || ok
+has prd10/plot.gp 'set xtics add ("1\nrung 0" 1, "3\nrung 1" 3, "9\nrung 2" 9, "10\nrung 3" 10)'
 # refusals: a sweep without prune, a directory that is no sweep's, a second metric, a metric that is no column
 rm -f x.png
 one 2 "sw/sweep.json: no \"prune\": not a pruned sweep" -- rungs sw --out x.png

@@ -193,8 +193,11 @@ static void axes(plot_job *j, const plot_opts *o, const history *h, const char *
     int logx = plot_log_spaced(x, h->nr), budget = h->epochs[h->nr - 1];
     /* epoch 1 to the budget with 3% of the axis either side, so that the rung lines and dots clear the frame */
     double f = pow(budget, 0.03), pad = 0.03 * (budget - 1);
-    fprintf(j->gp, "\n%sset xrange [%.6g:%.6g]\nset xtics add (", logx ? "set logscale x\n" : "", logx ? 1 / f : 1 - pad,
+    fprintf(j->gp, "\n%sset xrange [%.6g:%.6g]\n", logx ? "set logscale x\n" : "", logx ? 1 / f : 1 - pad,
             logx ? budget * f : budget + pad);
+    /* a log axis: tics at epoch 1 and the rungs alone (its decades would crowd them); linear: the rungs added */
+    fprintf(j->gp, "set xtics %s(", logx ? "" : "add ");
+    if (logx && h->epochs[0] > 1) fprintf(j->gp, "1, ");
     for (int r = 0; r < h->nr; r++) fprintf(j->gp, "%s\"%d\\nrung %d\" %d", r ? ", " : "", h->epochs[r], r, h->epochs[r]);
     fprintf(j->gp, ")\nset grid noxtics\nset key height 2.5\n"); /* room for the two-line tic labels */
     for (int r = 0; r < h->nr; r++)
