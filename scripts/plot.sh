@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Plots of regmnist runs with gnuplot (Debian gnuplot-nox): PNG by default, SVG with --svg.
-# The binary draws these figures itself now: `regmnist plot sweep|curves|weights` (several metrics on
+# The binary draws these figures itself now: `regmnist plot sweep|curves|weights|rungs` (several metrics on
 # one axis, mean ± band over seeds, labels from the key table; see `regmnist plot --help`).
 #
 #   scripts/plot.sh curves RUN... [--out FILE]

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # scripts/plot.sh renders real files: curves of runs, a sweep's mean ± std against a key (linear and
-# logarithmic x), weight statistics, PNG and SVG; and refuses bad input with exit 2.
+# logarithmic x), weight statistics, PNG and SVG; and refuses bad input with exit 2. regmnist plot
+# sweep, curves, weights and rungs (a pruned sweep's rung history): the data gnuplot plots against
+# groups.csv, metrics.csv, model.safetensors and summary.json; the refusals, one line each.
 # usage: plot.sh REGMNIST SOURCE_DIR      (exit 77 = skipped: gnuplot missing and not installable)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
@@ -262,4 +264,110 @@ PATH=/nonexistent "$bin" plot sweep sw --x l2 --y test_acc --out x.png 2> err; r
 [[ $rc -eq 2 && $(wc -l < err) -eq 1 ]] && grep -qF "gnuplot not found on PATH: install it (apt-get install gnuplot-nox)" err &&
   ok || no "plot without gnuplot -> $rc: $(cat err)"
 [[ ! -e x.png ]] && ok || no "a refused plot wrote a file"
+# plot rungs: a pruned sweep's rung history (18 settings of lr x dropout, 2 seeds, rungs at 1, 3 and 9
+# epochs). rungs DIR METRIC: every data file (--data) is one setting, found by the varied values of its
+# title in the runs' config.json; its status is final when its runs' summary.json say ok, pruned when
+# they say pruned, its rung summary.json's; its points are the mean over the seeds of metrics.csv's
+# METRIC at every epoch up to its rung, and at the rungs equal rungs.csv's; plot.gp draws the pruned
+# thin and grey with a dot at their last point and without a key entry, the finals in colour titled by
+# their values, a dashed line at each rung of sweep.json and one key entry for the stopped settings.
+rungs() {
+  python3 - "$@" <<'PY2'
+import csv, glob, json, re, sys
+d, sw, metric = sys.argv[1:4]
+spec = json.load(open(sw + "/sweep.json"))
+rungs, err = spec["rungs"], []
+def at(j, key):
+    for k in key.split("."): j = j[k]
+    return j
+settings = {}
+for row in csv.DictReader(open(sw + "/index.csv")):
+    settings.setdefault(row["dir"].rsplit("/", 1)[0], []).append(sw + "/" + row["dir"])
+config = {s: json.load(open(runs[0] + "/config.json")) for s, runs in settings.items()}
+at_rung = {(r["setting"], int(r["epochs"])): float(r[spec["prune"]["metric"]])
+           for r in csv.DictReader(open(sw + "/rungs.csv")) if r[spec["prune"]["metric"]]}
+gp = open(d + "/plot.gp").read()
+files, seen, final, stopped = sorted(glob.glob(d + "/r*.dat")), set(), 0, 0
+if len(files) != len(settings): err.append(f"{len(files)} data files, {len(settings)} settings")
+for path in files:
+    lines = open(path).read().splitlines()
+    head = dict(l[2:].split(": ", 1) for l in lines if l.startswith("# ") and ": " in l)
+    vals = dict(p.split("=", 1) for p in head["title"].split(", "))
+    match = [s for s in settings if all(float(at(config[s], k)) == float(vals[k.split(".")[-1]]) for k in spec["varied"])]
+    if len(match) != 1 or match[0] in seen or head["metric"] != metric:
+        err.append(f"{path}: {head} matches {match}"); continue
+    s = match[0]; seen.add(s)
+    sums = [json.load(open(run + "/summary.json")) for run in settings[s]]
+    status = {x["status"] for x in sums}
+    want = "final" if status == {"ok"} else "pruned" if status == {"pruned"} else f"? {status}"
+    rung = len(rungs) - 1 if want == "final" else sums[0].get("rung")
+    if head["status"] != want or head["rung"] != str(rung) or head["seeds"] != str(len(sums)):
+        err.append(f"{path} ({s}): status {head['status']}, rung {head['rung']}, seeds {head['seeds']}; "
+                   f"summary.json: {want}, {rung}, {len(sums)}")
+    cols = [{int(r["epoch"]): float(r[metric]) for r in csv.DictReader(open(run + "/metrics.csv"))} for run in settings[s]]
+    got = [(int(a), float(b)) for a, b in (l.split() for l in lines if not l.startswith("#"))]
+    mean = {e: sum(c[e] for c in cols) / len(cols) for e in range(1, rungs[rung] + 1)}
+    if [e for e, _ in got] != list(mean) or any(abs(v - mean[e]) > 1e-12 * max(1, abs(v)) for e, v in got):
+        err.append(f"{path} ({s}): {got}, but the seeds' mean {metric} is {mean}")
+    for r in rungs[: rung + 1]:
+        if metric == spec["prune"]["metric"] and abs(mean[r] - at_rung[(s, r)]) > 1e-8 * abs(mean[r]):
+            err.append(f"{s}: mean {mean[r]} at epoch {r}, rungs.csv says {at_rung[(s, r)]}")
+    clause = [l for l in gp.splitlines() if "/" + path.rsplit("/", 1)[1] + "'" in l]
+    colour = f"with lines lw 2.5 lc {final + 1} title '{head['title']}'"
+    grey = f"with lines lw 1 lc rgb 'gray70' notitle, '{path}' using 1:2 every ::{len(got) - 1}::{len(got) - 1} with points"
+    if len(clause) != 1 or (colour if want == "final" else grey) not in clause[0]:
+        err.append(f"{path} ({want}): plot.gp draws it {clause}")
+    final += want == "final"; stopped += want != "final"
+if [int(x) for x in re.findall(r"^set arrow from (\d+), graph 0 to \1, graph 1 nohead dt 2", gp, re.M)] != rungs:
+    err.append(f"the dashed lines are not at the rungs {rungs}: {gp}")
+if f"keyentry with lines lw 1 lc rgb 'gray70' title 'stopped at a rung ({stopped} settings)'" not in gp:
+    err.append(f"no key entry for the {stopped} stopped settings")
+if not final or not stopped: err.append(f"{final} final, {stopped} stopped: not a case that tells them apart")
+if err: sys.exit("\n".join(err))
+print(final, stopped)
+PY2
+}
+cat > pr.json <<JSON
+{"name": "pr", "base": "base.json", "set": {"training.epochs": 9},
+ "grid": {"optimizer.lr": [0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 0.6, 1.0], "model.dropout": [0, 0.5]},
+ "seeds": [1, 2], "prune": {"metric": "val_loss", "mode": "min", "min_epochs": 1, "reduction": 3}, "out": "$tmp/pw"}
+JSON
+"$bin" sweep pr.json --jobs 2 --quiet 2> err && ok || no "pruned sweep: $(cat err)"
+same "$(json pw/sweep.json rungs)" "[1, 3, 9]" "pruned sweep: its rungs"
+"$bin" plot rungs pw --out pr.png --data prd 2> err && ok || no "plot rungs: $(cat err)"
+png pr.png "plot rungs"
+counts=$(rungs prd pw val_loss 2> err) && ok || no "plot rungs data: $(cat err)"
+# by summary.json: the settings that trained the full 9 epochs, and the others
+same "$counts" "$(grep -l '"status":\s*"ok"' pw/*/seed1/summary.json | wc -l) $(grep -l '"status":\s*"pruned"' pw/*/seed1/summary.json | wc -l)" "plot rungs: final and stopped settings"
+has prd/plot.gp "set logscale x"                # 1, 3, 9: a constant ratio
+has prd/plot.gp 'set xtics ("1\nrung 0" 1, "3\nrung 1" 3, "9\nrung 2" 9)'    # the rungs' tics alone
+has prd/plot.gp "set ylabel 'validation loss, mean over seeds'"
+has prd/plot.gp "set title 'pr'"
+grep -q "set yrange" prd/plot.gp && no "plot rungs: a loss capped at 100" || ok
+# another metric, as SVG: one series per setting and the key entry of the stopped ones
+"$bin" plot rungs pw --metric val_acc --format svg --out pr.svg --data prd2 --quiet 2> err && ok || no "plot rungs val_acc: $(cat err)"
+rungs prd2 pw val_acc > /dev/null 2> err && ok || no "plot rungs val_acc data: $(cat err)"
+python3 -c 'import sys, xml.etree.ElementTree as t; t.parse(sys.argv[1])' pr.svg 2> err && ok || no "pr.svg is not XML: $(cat err)"
+read -r nfinal nstopped <<< "$counts"
+titles=$(grep -l '^# status: final' prd2/r*.dat | xargs sed -n 's/^# title: //p')
+same "$(grep -c . <<< "$titles")" "$nfinal" "plot rungs val_acc: the final settings"
+while read -r t; do grep -qF -- ">$t<" pr.svg && ok || no "pr.svg: no key entry '$t'"; done <<< "$titles"
+for t in ">stopped at a rung ($nstopped settings)<" ">rung 2<" ">pr<"; do grep -qF -- "$t" pr.svg && ok || no "pr.svg: no '$t'"; done
+has prd2/plot.gp "set ylabel 'validation accuracy (%), mean over seeds'"
+has prd2/plot.gp "set yrange [*:*<100]"
+# rungs at 1, 3, 9 and 10 (the budget breaks the ratio): a linear axis
+sed 's/"training.epochs": 9/"training.epochs": 10/; s/"seeds": \[1, 2\]/"seeds": [1]/; s|/pw"|/pw10"|' pr.json > pr10.json
+"$bin" sweep pr10.json --jobs 2 --quiet 2> err && ok || no "pruned sweep to 10 epochs: $(cat err)"
+"$bin" plot rungs pw10 --out pr10.png --data prd10 --quiet 2> err && ok || no "plot rungs 10: $(cat err)"
+rungs prd10 pw10 val_loss > /dev/null 2> err && ok || no "plot rungs 10 data: $(cat err)"
+grep -q "set logscale" prd10/plot.gp && no "rungs 1, 3, 9, 10 on a log axis" || ok
+has prd10/plot.gp 'set xtics add ("1\nrung 0" 1, "3\nrung 1" 3, "9\nrung 2" 9, "10\nrung 3" 10)'
+# refusals: a sweep without prune, a directory that is no sweep's, a second metric, a metric that is no column
+rm -f x.png
+one 2 "sw/sweep.json: no \"prune\": not a pruned sweep" -- rungs sw --out x.png
+one 3 "sw/l2=1e-5,dropout=0: no sweep.json" -- rungs "sw/l2=1e-5,dropout=0" --out x.png
+one 2 "rungs: one metric" -- rungs pw --metric val_loss,val_acc --out x.png
+one 2 "best_val_loss: not a column of metrics.csv" -- rungs pw --metric best_val_loss --out x.png
+one 2 "--metric: unknown metric 'nosuch'" -- rungs pw --metric nosuch --out x.png
+[[ ! -e x.png ]] && ok || no "a refused plot rungs wrote a file"
 finish

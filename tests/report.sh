@@ -5,7 +5,9 @@
 # formats them; the baseline table's p and Holm p equal `regmnist compare DIR --baseline` output;
 # nothing outside the file is referenced; strings from the files are escaped; a diverged and an
 # unfinished run are listed; a study where no regularization key varies says it has no baseline,
-# and a key of strings that it has no figure; a missing gnuplot is an error unless --no-figures.
+# and a key of strings that it has no figure; a missing gnuplot is an error unless --no-figures; a
+# pruned sweep has a rungs section (the table against rungs.csv, plot rungs' figure) and its pruned runs
+# are not listed as not ok.
 # usage: report.sh REGMNIST SOURCE_DIR   (exit 77 = skipped: chromium or gnuplot missing and not installable)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
@@ -154,6 +156,65 @@ expect 0 "report of a study with two unregularized settings" -- report "$tmp/amb
 has "$tmp/amb/report.html" "no baseline: more than one setting has every varied regularization key at 0"
 expect 0 "... with --baseline" -- report "$tmp/amb" --no-figures --baseline lr=0.01,dropout=0 --out "$tmp/amb.html"
 has "$tmp/amb.html" "<td>model.dropout=0,optimizer.lr=0.005</td>"
+
+# a pruned sweep (6 learning rates x 2 seeds, rungs at 1, 3 and 9 epochs): a section with the rungs
+# table, as many settings reached and promoted at each rung as rungs.csv lists, and plot rungs' figure
+# (an SVG whose key counts the settings summary.json says were pruned); pruned runs are not "not ok"
+cat > "$tmp/pr.json" <<JSON
+{"name": "iris_pr", "base": "$src/configs/iris.json", "set": {"data.train": "$csv", "data.val_fraction": 0.2, "training.epochs": 9},
+ "grid": {"optimizer.lr": [0.003, 0.01, 0.03, 0.1, 0.3, 0.18]}, "seeds": [1, 2],
+ "prune": {"metric": "val_loss", "mode": "min", "min_epochs": 1, "reduction": 3}, "out": "$tmp/pr"}
+JSON
+"$bin" sweep "$tmp/pr.json" --jobs 2 --quiet || no "pruned sweep"
+expect 0 "report of a pruned sweep" -- report "$tmp/pr"
+has "$tmp/err" "3 figures"
+"$bin" summarize "$tmp/pr" --out "$tmp/sum5" --quiet > /dev/null || no "summarize 5"
+dom "$tmp/pr/report.html" "$tmp/dom5.html"
+# figures: rungs, against lr (not training.epochs), curves; tables: provenance, groups, rungs, every run
+check "$tmp/dom5.html" "$tmp/sum5/groups.csv" - 3 4 "[]" && ok || no "pruned sweep's page"
+has "$tmp/pr/report.html" "No figure against training.epochs: in a pruned sweep it is the rung each run reached"
+npruned=$(grep -l '"status":\s*"pruned"' "$tmp"/pr/*/seed1/summary.json | wc -l)
+has "$tmp/pr/report.html" "12 runs, $(grep -l '"status":\s*"ok"' "$tmp"/pr/*/seed*/summary.json | wc -l) ok, $((npruned * 2)) pruned."
+# rungs DOM RUNGS_CSV NPRUNED FIGURE: the rungs table against rungs.csv; the section's figure (FIGURE 1)
+# is well-formed SVG with the key entry of the NPRUNED stopped settings, or absent (0)
+rungs() {
+  python3 - "$@" <<'PY2'
+import csv, re, sys, xml.etree.ElementTree as ET
+dom, rungs_csv, npruned, figure = sys.argv[1:5]
+page = open(dom).read()
+sec = page[page.index("<h2>Successive halving: the rungs</h2>"):]
+sec = sec[: sec.index("<h2>", 4)] if "<h2>" in sec[4:] else sec
+rows = [[re.sub("<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)] for tr in re.findall(r"<tr>(.*?)</tr>", sec, re.S)]
+rows = [r for r in rows if r]
+got, want = [tuple(r) for r in rows], []
+lines = list(csv.DictReader(open(rungs_csv)))
+last = max(int(l["rung"]) for l in lines)
+for k in range(last + 1):
+    at = [l for l in lines if int(l["rung"]) == k]
+    p = sum(int(l["promoted"]) for l in at)
+    want.append((str(k), at[0]["epochs"], str(len(at))) + (("–", "–") if k == last else (str(p), str(len(at) - p))))
+err = [] if got == want else [f"rungs table {got} != rungs.csv's {want}"]
+svg = re.findall(r"<svg.*?</svg>", sec, re.S)
+if figure == "1":
+    try:
+        root = ET.fromstring(svg[0]) if len(svg) == 1 else None
+    except ET.ParseError as x:
+        root, err = None, err + [f"the rungs figure is not well-formed SVG: {x}"]
+    texts = [t.text for t in root.iter() if t.tag.endswith("text")] if root is not None else []
+    if f"stopped at a rung ({npruned} settings)" not in texts or "rung 2" not in texts:
+        err.append(f"the rungs figure ({len(svg)} svg): texts {texts}")
+elif svg:
+    err.append("a figure with --no-figures")
+if err: sys.exit("; ".join(err))
+PY2
+}
+rungs "$tmp/dom5.html" "$tmp/pr/rungs.csv" "$npruned" 1 2> "$tmp/rerr" && ok || no "pruned sweep's rungs: $(cat "$tmp/rerr")"
+[[ $npruned -ge 2 && $(grep -c '^2,' "$tmp/pr/rungs.csv") -ge 1 ]] && ok || no "not a pruned case: $npruned pruned, $(cat "$tmp/pr/rungs.csv")"
+expect 0 "report --no-figures of a pruned sweep" -- report "$tmp/pr" --no-figures --out "$tmp/prn.html"
+dom "$tmp/prn.html" "$tmp/dom6.html"
+rungs "$tmp/dom6.html" "$tmp/pr/rungs.csv" "$npruned" 0 2> "$tmp/rerr" && ok || no "pruned sweep's rungs, no figures: $(cat "$tmp/rerr")"
+# a sweep without prune has no such section
+grep -q "Successive halving" "$tmp/sw/report.html" && no "a sweep without prune has a rungs section" || ok
 
 # errors: one line, the codebase's exit codes
 expect 3 "a missing DIR" -- report "$tmp/nope"

@@ -1,6 +1,6 @@
-/* cli_plot.c - `regmnist plot sweep|curves|weights`: figures of runs drawn by gnuplot (through a
- * pipe): the arguments and the help; plot_sweep.c, plot_curves.c and plot_weights.c draw,
- * plot_gp.c talks to gnuplot. */
+/* cli_plot.c - `regmnist plot sweep|curves|weights|rungs`: figures of runs drawn by gnuplot (through
+ * a pipe): the arguments and the help; plot_sweep.c, plot_curves.c, plot_weights.c and plot_rungs.c
+ * draw, plot_gp.c talks to gnuplot. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@ static const char HELP[] =
     "usage: regmnist plot sweep DIR --x KEY --y METRIC[,METRIC...] [--err std|ci|sem] [OPTIONS]\n"
     "       regmnist plot curves DIR --y METRIC[,METRIC...] [OPTIONS]\n"
     "       regmnist plot weights RUN_DIR [OPTIONS]\n"
+    "       regmnist plot rungs SWEEP_DIR [--metric METRIC] [OPTIONS]\n"
     "\n"
     "Draw a figure of runs with gnuplot (Debian: apt-get install gnuplot-nox), fed through a pipe.\n"
     "\n"
@@ -32,9 +33,19 @@ static const char HELP[] =
     "  weights RUN_DIR  the first layer's weights (model.safetensors' fc0.weight) with a colour\n"
     "               bar, blue-white-red symmetric about 0: for image inputs each unit's weights\n"
     "               as a tile (the first 64 units), else the whole matrix, a row per unit\n"
+    "  rungs SWEEP_DIR  a pruned sweep's rung history (sweep.json has \"prune\": successive\n"
+    "               halving): per setting (a grid point or trial, all its seeds) the mean over\n"
+    "               its seeds of METRIC per epoch, from the runs' metrics.csv (an epoch where\n"
+    "               every seed has a value); the settings stopped at a rung (pruned, or a run\n"
+    "               failed) thin and grey with a dot where they end, those that reached the\n"
+    "               last rung in colour, keyed by their varied values; a dashed line at each\n"
+    "               rung's epochs, its tic labelled \"rung K\". The x axis is logarithmic when\n"
+    "               the rungs are log-spaced by sweep's rule (1, 3, 9; not 1, 3, 9, 10)\n"
     "\n"
     "  --x KEY      sweep: the config key on the x axis (one of the keys that vary)\n"
     "  --y LIST     the metrics, comma-separated (sweep: any `summarize --metric` name)\n"
+    "  --metric METRIC  rungs: the metrics.csv column (default: sweep.json's prune.metric);\n"
+    "               the same as --y with one metric\n"
     "  --err std|ci|sem  sweep: the error bars: ± the sample std over the seeds (default), the\n"
     "               Student-t 95% confidence interval of the mean, or ± the standard error\n"
     "  --out FILE   the image (default plot.png, plot.svg or plot.pdf by --format)\n"
@@ -42,15 +53,18 @@ static const char HELP[] =
     "  --size WxH   pixels for png and svg (default 800x560), inches for pdf (default 5x3.5)\n"
     "  --title TEXT default: the study's name (sweep.json's, else the runs' shared name, else\n"
     "               DIR's last part)\n"
-    "  --data DIR   also keep the data files gnuplot plotted (s0.dat, ...: a `# title:`,\n"
-    "               `# metric:` and a column header line, then one row per point) and the\n"
-    "               script (plot.gp) in DIR, to check a figure against its numbers or edit it\n"
+    "  --data DIR   also keep the data files gnuplot plotted (s0.dat, c0.dat, r0.dat, ...: a\n"
+    "               `# title:`, `# metric:` (rungs: also `# status:` final, pruned, ..., `# rung:`\n"
+    "               the last one reached, `# seeds:`) and a column header line, then one row per\n"
+    "               point) and the script (plot.gp) in DIR, to check a figure against its\n"
+    "               numbers or edit it\n"
     "  --quiet      no note on stderr\n"
     "\n"
     "Axis and legend labels come from the config key table and the metric table (\"dropout\n"
     "rate\", \"test accuracy (%)\"). Exit status: 0 ok; 1 gnuplot failed (its error on one line);\n"
     "2 usage error, an unknown key or metric, or gnuplot not on PATH; 3 I/O error (DIR missing\n"
-    "or holding no run, a file without a needed column or tensor).\n";
+    "or holding no run, a file without a needed column or tensor; rungs: no sweep.json). rungs\n"
+    "refuses a sweep without \"prune\" with exit 2.\n";
 
 /* The format from --format, else from the --out file's extension, else png; and the default size. */
 static int pick_format(plot_opts *o, const char *format, const char *size)
@@ -74,7 +88,7 @@ static int pick_format(plot_opts *o, const char *format, const char *size)
 /* One option with a value; 1 when a was one, -1 (after the message) when its value is bad or missing. */
 static int option(plot_opts *o, const char **format, const char **size, const char *a, const char *v, rm_err *e)
 {
-    static const char *const WITH_VALUE[] = {"--x", "--y", "--err", "--out", "--format", "--size", "--title", "--data", NULL};
+    static const char *const WITH_VALUE[] = {"--x", "--y", "--metric", "--err", "--out", "--format", "--size", "--title", "--data", NULL};
     int known = 0;
     for (int k = 0; WITH_VALUE[k]; k++) known |= !strcmp(a, WITH_VALUE[k]);
     if (!known) return 0;
@@ -85,8 +99,8 @@ static int option(plot_opts *o, const char **format, const char **size, const ch
     else if (!strcmp(a, "--size")) *size = v;
     else if (!strcmp(a, "--title")) o->title = v;
     else if (!strcmp(a, "--data")) o->data = v;
-    else if (!strcmp(a, "--y")) {
-        if (plot_parse_metrics(o, v, e)) return rm_cli_fail("plot", e), -1;
+    else if (!strcmp(a, "--y") || !strcmp(a, "--metric")) {
+        if (plot_parse_metrics(o, a, v, e)) return rm_cli_fail("plot", e), -1;
     } else {
         o->err = !strcmp(v, "std") ? PLOT_ERR_STD : !strcmp(v, "ci") ? PLOT_ERR_CI : !strcmp(v, "sem") ? PLOT_ERR_SEM : -1;
         if (o->err < 0) return rm_cli_usage_error("plot", "--err: expected std, ci or sem, got '%s'", v), -1;
@@ -115,17 +129,19 @@ int rm_cli_plot(int argc, char **argv)
         else if (!dir) dir = a;
         else return rm_cli_usage_error("plot", "one directory only, got '%s' too", a);
     }
-    if (!mode) return rm_cli_usage_error("plot", "%s", "give what to plot: sweep, curves or weights");
-    int weights = !strcmp(mode, "weights");
-    if (strcmp(mode, "sweep") && strcmp(mode, "curves") && !weights)
-        return rm_cli_usage_error("plot", "unknown plot '%s' (sweep, curves or weights)", mode);
+    if (!mode) return rm_cli_usage_error("plot", "%s", "give what to plot: sweep, curves, weights or rungs");
+    int weights = !strcmp(mode, "weights"), rungs = !strcmp(mode, "rungs");
+    if (strcmp(mode, "sweep") && strcmp(mode, "curves") && !weights && !rungs)
+        return rm_cli_usage_error("plot", "unknown plot '%s' (sweep, curves, weights or rungs)", mode);
     if (!dir) return rm_cli_usage_error("plot", "%s: give a directory", mode);
-    if (!o.nmetrics && !weights) return rm_cli_usage_error("plot", "%s: --y METRIC is required", mode);
+    if (!o.nmetrics && !weights && !rungs) return rm_cli_usage_error("plot", "%s: --y METRIC is required", mode);
+    if (rungs && o.nmetrics > 1) return rm_cli_usage_error("plot", "rungs: one metric (--metric METRIC)");
     if (!strcmp(mode, "sweep") && !o.x) return rm_cli_usage_error("plot", "sweep: --x KEY is required");
     if (pick_format(&o, format, size)) return RM_ERR_USAGE;
     char out[64];
     if (!o.out) snprintf(out, sizeof out, "plot.%s", o.format), o.out = out;
-    int rc = weights ? plot_weights(dir, &o, &e) : !strcmp(mode, "sweep") ? plot_sweep(dir, &o, &e) : plot_curves(dir, &o, &e);
+    int rc = weights ? plot_weights(dir, &o, &e) : rungs ? plot_rungs(dir, &o, &e)
+             : !strcmp(mode, "sweep") ? plot_sweep(dir, &o, &e) : plot_curves(dir, &o, &e);
     if (rc) return rm_cli_fail("plot", &e);
     if (!o.quiet) fprintf(stderr, "regmnist: plot: wrote %s%s%s\n", o.out, o.data ? " and the data in " : "", o.data ? o.data : "");
     return RM_OK;

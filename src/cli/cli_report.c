@@ -1,8 +1,8 @@
 /* cli_report.c - `regmnist report DIR`: one self-contained HTML page of a study (a sweep directory
  * or any tree of runs): its spec and provenance, the groups table (summarize's numbers), each
- * setting against a baseline (compare --baseline's tests with Holm's correction), the figures of
- * `regmnist plot sweep` and `plot curves` inline as SVG, and every run's status. The arguments, the
- * baseline and the figures are here; report_html.c writes the page. */
+ * setting against a baseline (compare --baseline's tests with Holm's correction), a pruned sweep's
+ * rungs, the figures of `regmnist plot sweep`, `plot curves` and `plot rungs` inline as SVG, and every
+ * run's status. The arguments, the baseline and the figures are here; report_html.c writes the page. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -30,11 +30,15 @@ static const char HELP[] =
     "  - each other setting against the baseline on the first metric, as `regmnist compare DIR\n"
     "    --baseline FILTER` computes it: n, mean, difference with its 95% CI, the test (paired or\n"
     "    Welch's), p and Holm's adjusted p\n"
+    "  - for a pruned sweep (sweep.json has \"prune\"), its rungs: per rung its epochs, the settings\n"
+    "    all of whose seeds trained that far, those promoted past it and those stopped there\n"
+    "    (counted from the runs' files), and the figure of `regmnist plot rungs DIR`\n"
     "  - the figures, drawn by gnuplot as `regmnist plot` draws them: `plot sweep --x KEY` for each\n"
-    "    varied key whose values are numbers, of the accuracies the runs have (train_eval_acc,\n"
-    "    val_acc, test_acc, on one axis, ± std), and `plot curves` of test_acc per epoch\n"
+    "    varied key whose values are numbers (not a pruned sweep's training.epochs, the rung each\n"
+    "    run reached), of the accuracies the runs have (train_eval_acc, val_acc, test_acc, on one\n"
+    "    axis, ± std), and `plot curves` of test_acc per epoch\n"
     "  - every run's status, the runs that are not ok (failed, diverged, interrupted, unfinished,\n"
-    "    unreadable) listed with their reason\n"
+    "    unreadable) listed with their reason; pruned runs are counted apart, not as not ok\n"
     "\n"
     "  --out FILE       the page (default DIR/report.html), replaced atomically\n"
     "  --metric LIST    the groups table's metrics, as summarize --metric (default test_acc,\n"
@@ -153,23 +157,34 @@ static char *inline_svg(const char *svg, int n)
     return b.p;
 }
 
-/* One figure: `plot sweep DIR --x x --y ylist` (or `plot curves DIR --y ylist` when x is NULL)
- * drawn into tmp as SVG, read back and inlined. */
-static int add_figure(report *r, const char *tmp, const char *x, const char *ylist, rm_err *e)
+typedef int (*plot_fn)(const char *dir, const plot_opts *o, rm_err *e);
+
+/* One figure, number n: draw(DIR) with --x x and --y ylist (none when NULL) into tmp as SVG, read
+ * back and inlined into *svg. */
+static int draw_figure(const report *r, const char *tmp, plot_fn draw, const char *x, const char *ylist, int n,
+                       char **svg, rm_err *e)
 {
     static plot_opts o;
     char out[4200];
     memset(&o, 0, sizeof o);
-    snprintf(out, sizeof out, "%s/f%d.svg", tmp, r->nfig);
+    snprintf(out, sizeof out, "%s/f%d.svg", tmp, n);
     o.out = out, o.format = "svg", o.width = 800, o.height = 480, o.x = x, o.quiet = 1, o.err = PLOT_ERR_STD;
-    if (plot_parse_metrics(&o, ylist, e)) return e->code;
-    int rc = x ? plot_sweep(r->dir, &o, e) : plot_curves(r->dir, &o, e);
+    if (ylist && plot_parse_metrics(&o, "--y", ylist, e)) return e->code;
+    int rc = draw(r->dir, &o, e);
     if (rc) return rc;
-    char *svg = slurp(out);
+    char *file = slurp(out);
     unlink(out);
-    r->figure[r->nfig] = svg ? inline_svg(svg, r->nfig) : NULL;
-    free(svg);
-    if (!r->figure[r->nfig]) return rm_fail(e, RM_ERR_IO, "%s: gnuplot wrote no SVG", out);
+    *svg = file ? inline_svg(file, n) : NULL;
+    free(file);
+    return *svg ? RM_OK : rm_fail(e, RM_ERR_IO, "%s: gnuplot wrote no SVG", out);
+}
+
+/* A figure of the Figures section: `plot sweep DIR --x x --y ylist`, or `plot curves DIR --y ylist`
+ * when x is NULL. */
+static int add_figure(report *r, const char *tmp, const char *x, const char *ylist, rm_err *e)
+{
+    int rc = draw_figure(r, tmp, x ? plot_sweep : plot_curves, x, ylist, r->nfig, &r->figure[r->nfig], e);
+    if (rc) return rc;
     if (x)
         snprintf(r->caption[r->nfig], sizeof r->caption[0], "%s against %s: mean ± std over the seeds of each setting",
                  ylist, x);
@@ -188,7 +203,8 @@ static int numeric_key(const rm_runs *rs, const char *key)
     return 1;
 }
 
-/* The figures: plot sweep against each numeric varied key, then plot curves of test_acc. */
+/* The figures: plot sweep against each numeric varied key (but a pruned sweep's training.epochs, the
+ * rung each run reached), then plot curves of test_acc; and a pruned sweep's plot rungs. */
 static int make_figures(report *r, rm_err *e)
 {
     static const char *const ACC[] = {"train_eval_acc", "val_acc", "test_acc", NULL};
@@ -199,15 +215,18 @@ static int make_figures(report *r, rm_err *e)
         for (int i = 0; i < r->rs.n && !have; i++) have = rm_run_metric(&r->rs.run[i], ACC[k], &v);
         if (have) snprintf(ylist + strlen(ylist), sizeof ylist - strlen(ylist), "%s%s", ylist[0] ? "," : "", ACC[k]);
     }
-    if (!ylist[0]) {
+    if (!mkdtemp(tmp)) return rm_fail(e, RM_ERR_IO, "%s: cannot make a temporary directory", tmp);
+    int rc = r->pruned ? draw_figure(r, tmp, plot_rungs, NULL, NULL, REPORT_MAX_FIGURES, &r->rung_figure, e) : RM_OK;
+    if (!rc && !ylist[0]) {
         snprintf(r->figures_note, sizeof r->figures_note, "No figures: no run has an accuracy to draw.");
+        rmdir(tmp);
         return RM_OK;
     }
-    if (!mkdtemp(tmp)) return rm_fail(e, RM_ERR_IO, "%s: cannot make a temporary directory", tmp);
-    int rc = RM_OK;
     size_t at = 0;
     for (int k = 0; k < r->rs.nvaried && !rc; k++) {
-        const char *why = !numeric_key(&r->rs, r->rs.varied[k]) ? "its values are not all numbers"
+        const char *why = r->pruned && !strcmp(r->rs.varied[k], "training.epochs")
+                              ? "in a pruned sweep it is the rung each run reached (see the rungs)"
+                          : !numeric_key(&r->rs, r->rs.varied[k]) ? "its values are not all numbers"
                           : r->nfig + 1 >= REPORT_MAX_FIGURES ? "the page holds at most 16 figures" : NULL;
         if (!why) rc = add_figure(r, tmp, r->rs.varied[k], ylist, e);
         else if (at < sizeof r->figures_note)
@@ -238,7 +257,9 @@ static int build(report *r, const char *baseline, int figures, rm_err *e)
     } else {
         default_baseline(r);
     }
-    if (r->baseline[0] && r->nm)
+    r->pruned = plot_rungs_pruned(r->dir);
+    if (r->pruned) rc = plot_rungs_info(r->dir, &r->rungs, e);
+    if (!rc && r->baseline[0] && r->nm)
         rc = cmp_sweep_baseline(r->dir, r->baseline, r->metrics[0], &r->n_base, &r->base_mean, r->sides, &r->nsides, e);
     if (!rc && figures) rc = make_figures(r, e);
     if (!figures) snprintf(r->figures_note, sizeof r->figures_note, "Figures left out (--no-figures).");
@@ -248,6 +269,7 @@ static int build(report *r, const char *baseline, int figures, rm_err *e)
 static void report_free(report *r)
 {
     for (int k = 0; k < r->nfig; k++) free(r->figure[k]);
+    free(r->rung_figure);
     free(r->spec);
     free(r->gs);
     rm_runs_free(&r->rs);
@@ -294,9 +316,10 @@ int rm_cli_report(int argc, char **argv)
         report_html(&b, &r);
         rc = b.oom ? rm_fail(&e, RM_ERR_RUN, "out of memory") : rm_write_atomic(out, b.p, b.n, &e);
     }
+    int nfig = r.nfig + (r.rung_figure != NULL);
     if (!rc && !quiet)
-        fprintf(stderr, "regmnist: report: %d runs in %d groups, %d figure%s; wrote %s\n", r.rs.n, r.ng, r.nfig,
-                r.nfig == 1 ? "" : "s", out);
+        fprintf(stderr, "regmnist: report: %d runs in %d groups, %d figure%s; wrote %s\n", r.rs.n, r.ng, nfig,
+                nfig == 1 ? "" : "s", out);
     free(b.p);
     report_free(&r);
     return rc ? rm_cli_fail("report", &e) : RM_OK;

@@ -20,7 +20,7 @@ typedef struct plot_opts {
     const char *data;     /* --data DIR: keep the data files and plot.gp there, or NULL */
     const char *title;    /* --title, or NULL for the study's name */
     const char *x;        /* --x KEY (sweep) */
-    char metrics[PLOT_MAX_METRICS][64]; /* --y, canonical names */
+    char metrics[PLOT_MAX_METRICS][64]; /* --y (--metric), canonical names */
     int nmetrics;
     int err;              /* PLOT_ERR_* */
     int quiet;
@@ -71,8 +71,9 @@ int plot_group_runs(const rm_runs *rs, plot_group **groups, int *ng, rm_err *e);
 void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64], const char *skip, char *buf,
                       size_t n);
 
-/* Parse --y's comma-separated metrics into o (canonical names); RM_ERR_USAGE naming an unknown one. */
-int plot_parse_metrics(plot_opts *o, const char *list, rm_err *e);
+/* Parse the comma-separated metrics of option opt (--y, --metric) into o (canonical names);
+ * RM_ERR_USAGE naming opt and an unknown one. */
+int plot_parse_metrics(plot_opts *o, const char *opt, const char *list, rm_err *e);
 
 /* The metric's label without its unit ("test accuracy" of "test accuracy (%)"), into buf. */
 void plot_metric_stem(const char *metric, char *buf, size_t n);
@@ -84,9 +85,43 @@ void plot_y_label(const plot_opts *o, char *buf, size_t n);
 /* Cap the y axis at 100 when every metric is a percentage (an accuracy). */
 void plot_y_range(FILE *gp, const plot_opts *o);
 
-/* `regmnist plot sweep DIR`, `plot curves DIR`, `plot weights RUN_DIR`. */
+/* One run's column of metrics.csv: v[e - 1] for epoch e (NaN where the row is missing or empty). */
+typedef struct plot_column {
+    double *v;
+    int n; /* the last epoch */
+} plot_column;
+
+/* Read the column metric of dir/metrics.csv, found by its header name, into c (c->v: realloc'd,
+ * free it); RM_ERR_IO naming the file when it lacks the column or a row lacks a whole epoch. */
+int plot_read_column(const char *dir, const char *metric, plot_column *c, rm_err *e);
+
+/* 1 when the n values x are all positive and span two decades or more, or (three or more distinct
+ * ones) grow by a roughly constant ratio of at least 1.5: a log axis suits them. */
+int plot_log_spaced(const double *x, int n);
+
+enum { PLOT_MAX_RUNGS = 32 };
+
+/* A pruned sweep's rungs as its runs' files show them. */
+typedef struct plot_rung_info {
+    char metric[64];                /* sweep.json's prune.metric */
+    int n;                          /* the rungs */
+    int settings;                   /* the settings (grid points or trials, all their seeds) found */
+    int epochs[PLOT_MAX_RUNGS];     /* rung r's epochs (sweep.json's "rungs") */
+    int reached[PLOT_MAX_RUNGS];    /* settings all of whose seeds trained to rung r's epoch */
+    int promoted[PLOT_MAX_RUNGS];   /* of those, the settings extended past it (0 at the last rung) */
+} plot_rung_info;
+
+/* 1 when DIR/sweep.json has "prune" (a pruned sweep). */
+int plot_rungs_pruned(const char *dir);
+
+/* The rungs of the pruned sweep in DIR; RM_ERR_USAGE when it is not one. */
+int plot_rungs_info(const char *dir, plot_rung_info *info, rm_err *e);
+
+/* `regmnist plot sweep DIR`, `plot curves DIR`, `plot weights RUN_DIR`, `plot rungs SWEEP_DIR`
+ * (o->metrics[0], or prune.metric when none is given). */
 int plot_sweep(const char *dir, const plot_opts *o, rm_err *e);
 int plot_curves(const char *dir, const plot_opts *o, rm_err *e);
 int plot_weights(const char *dir, const plot_opts *o, rm_err *e);
+int plot_rungs(const char *dir, const plot_opts *o, rm_err *e);
 
 #endif

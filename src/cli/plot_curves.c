@@ -11,74 +11,13 @@
 #include "rm_epoch_log.h"
 #include "rm_stats.h"
 
-enum { MAX_EPOCHS = 1000000 };
-
-/* One run's column of metrics.csv: v[e - 1] for epoch e (NaN where the row is missing or empty). */
-typedef struct {
-    double *v;
-    int n; /* the last epoch */
-} column;
-
-/* The 0-based index of field name in a CSV header line, or -1. */
-static int field_index(const char *line, const char *name)
-{
-    size_t l = strlen(name);
-    for (int i = 0; *line; i++) {
-        size_t w = strcspn(line, ",\r\n");
-        if (w == l && !strncmp(line, name, l)) return i;
-        line += w;
-        if (*line != ',') break;
-        line++;
-    }
-    return -1;
-}
-
-/* Field i of a CSV line as a number: 1 with *v, 0 when empty. */
-static int field_value(const char *line, int i, double *v)
-{
-    while (i-- > 0 && (line = strchr(line, ','))) line++;
-    if (!line || *line == ',' || *line == '\n' || *line == '\r' || !*line) return 0;
-    char *end;
-    *v = strtod(line, &end);
-    return end != line;
-}
-
-/* Read the column metric of dir/metrics.csv, found by its header name. */
-static int read_column(const char *dir, const char *metric, column *c, rm_err *e)
-{
-    char path[4200];
-    size_t len;
-    snprintf(path, sizeof path, "%s/metrics.csv", dir);
-    char *text = rm_read_text(path, (size_t)1 << 30, &len, e);
-    if (!text) return e->code;
-    int ep = field_index(text, "epoch"), col = field_index(text, metric), rc = RM_OK;
-    if (ep < 0 || col < 0) rc = rm_fail(e, RM_ERR_IO, "%s: no column '%s' in its header line", path, ep < 0 ? "epoch" : metric);
-    c->n = 0;
-    for (char *line = strchr(text, '\n'); !rc && line && line[1]; line = strchr(line + 1, '\n')) {
-        double epoch, v;
-        if (!field_value(line + 1, ep, &epoch) || epoch < 1 || epoch > MAX_EPOCHS || epoch != floor(epoch)) {
-            rc = rm_fail(e, RM_ERR_IO, "%s: a row without a whole epoch number", path);
-            break;
-        }
-        int k = (int)epoch;
-        if (k > c->n) {
-            double *p = realloc(c->v, (size_t)k * sizeof *p);
-            if (!p) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
-            else for (c->v = p; c->n < k; c->n++) c->v[c->n] = NAN;
-        }
-        if (!rc && field_value(line + 1, col, &v)) c->v[k - 1] = v;
-    }
-    free(text);
-    return rc;
-}
-
 /* Group g's curve of a metric as data: per epoch, the mean, std (0 with one value) and count of the
  * runs that have it; and each run's best epoch with its value into a second file. Returns how many
  * epochs have a value (0: none) in *points and how many best epochs in *bests. */
 static int write_group(const rm_runs *rs, const plot_group *g, const char *metric, FILE *f, FILE *b, int *points,
                        int *bests, rm_err *e)
 {
-    column *c = calloc((size_t)g->n, sizeof *c);
+    plot_column *c = calloc((size_t)g->n, sizeof *c);
     double *vals = calloc((size_t)g->n, sizeof *vals);
     int rc = c && vals ? RM_OK : rm_fail(e, RM_ERR_RUN, "out of memory"), last = 0;
     for (int i = 0; !rc && i < g->n; i++) {
@@ -86,7 +25,7 @@ static int write_group(const rm_runs *rs, const plot_group *g, const char *metri
         char path[4200];
         snprintf(path, sizeof path, "%s/metrics.csv", r->dir);
         if (access(path, F_OK) != 0) continue; /* a run that has not started */
-        rc = read_column(r->dir, metric, &c[i], e);
+        rc = plot_read_column(r->dir, metric, &c[i], e);
         if (c[i].n > last) last = c[i].n;
         double best;
         if (!rc && rm_run_metric(r, "best_epoch", &best) && best >= 1 && best <= c[i].n && isfinite(c[i].v[(int)best - 1])) {

@@ -1,11 +1,13 @@
 /* plot_gp.c - `regmnist plot`'s gnuplot side: find gnuplot on PATH, write the script with its
  * terminal, send it down a pipe (popen) and report gnuplot's failure as one line; the data
- * directory gnuplot reads; and the helpers the plots share (groups of runs, metric labels). */
+ * directory gnuplot reads; and the helpers the plots share (groups of runs, metric labels, a column
+ * of metrics.csv, whether values are log-spaced). */
 #define _POSIX_C_SOURCE 200809L
 #include "plot.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,17 +256,17 @@ void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64],
     }
 }
 
-int plot_parse_metrics(plot_opts *o, const char *list, rm_err *e)
+int plot_parse_metrics(plot_opts *o, const char *opt, const char *list, rm_err *e)
 {
     char buf[1024];
-    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) return rm_fail(e, RM_ERR_USAGE, "--y: list too long");
+    if (snprintf(buf, sizeof buf, "%s", list) >= (int)sizeof buf) return rm_fail(e, RM_ERR_USAGE, "%s: list too long", opt);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        if (o->nmetrics == PLOT_MAX_METRICS) return rm_fail(e, RM_ERR_USAGE, "--y: at most 8 metrics");
+        if (o->nmetrics == PLOT_MAX_METRICS) return rm_fail(e, RM_ERR_USAGE, "%s: at most 8 metrics", opt);
         if (!rm_metric_canonical(t, o->metrics[o->nmetrics], sizeof o->metrics[0]))
-            return rm_fail(e, RM_ERR_USAGE, "--y: unknown metric '%s'; known: %s", t, rm_metric_list());
+            return rm_fail(e, RM_ERR_USAGE, "%s: unknown metric '%s'; known: %s", opt, t, rm_metric_list());
         o->nmetrics++;
     }
-    if (!o->nmetrics) return rm_fail(e, RM_ERR_USAGE, "--y: give at least one metric");
+    if (!o->nmetrics) return rm_fail(e, RM_ERR_USAGE, "%s: give at least one metric", opt);
     return RM_OK;
 }
 
@@ -325,4 +327,82 @@ void plot_y_label(const plot_opts *o, char *buf, size_t n)
         k += (size_t)snprintf(buf + k, n - k, "%s%s", m ? ", " : "", stem);
     }
     if (unit && k < n) snprintf(buf + k, n - k, " %s", unit);
+}
+
+enum { MAX_EPOCHS = 1000000 };
+
+/* The 0-based index of field name in a CSV header line, or -1. */
+static int field_index(const char *line, const char *name)
+{
+    size_t l = strlen(name);
+    for (int i = 0; *line; i++) {
+        size_t w = strcspn(line, ",\r\n");
+        if (w == l && !strncmp(line, name, l)) return i;
+        line += w;
+        if (*line != ',') break;
+        line++;
+    }
+    return -1;
+}
+
+/* Field i of a CSV line as a number: 1 with *v, 0 when empty. */
+static int field_value(const char *line, int i, double *v)
+{
+    while (i-- > 0 && (line = strchr(line, ','))) line++;
+    if (!line || *line == ',' || *line == '\n' || *line == '\r' || !*line) return 0;
+    char *end;
+    *v = strtod(line, &end);
+    return end != line;
+}
+
+int plot_read_column(const char *dir, const char *metric, plot_column *c, rm_err *e)
+{
+    char path[4200];
+    size_t len;
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    char *text = rm_read_text(path, (size_t)1 << 30, &len, e);
+    if (!text) return e->code;
+    int ep = field_index(text, "epoch"), col = field_index(text, metric), rc = RM_OK;
+    if (ep < 0 || col < 0) rc = rm_fail(e, RM_ERR_IO, "%s: no column '%s' in its header line", path, ep < 0 ? "epoch" : metric);
+    c->n = 0;
+    for (char *line = strchr(text, '\n'); !rc && line && line[1]; line = strchr(line + 1, '\n')) {
+        double epoch, v;
+        if (!field_value(line + 1, ep, &epoch) || epoch < 1 || epoch > MAX_EPOCHS || epoch != floor(epoch)) {
+            rc = rm_fail(e, RM_ERR_IO, "%s: a row without a whole epoch number", path);
+            break;
+        }
+        int k = (int)epoch;
+        if (k > c->n) {
+            double *p = realloc(c->v, (size_t)k * sizeof *p);
+            if (!p) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
+            else for (c->v = p; c->n < k; c->n++) c->v[c->n] = NAN;
+        }
+        if (!rc && field_value(line + 1, col, &v)) c->v[k - 1] = v;
+    }
+    free(text);
+    return rc;
+}
+
+int plot_log_spaced(const double *x, int nx)
+{
+    double lo = HUGE_VAL, hi = 0, *u = calloc((size_t)nx + 1, sizeof *u);
+    int n = 0, logx = u != NULL;
+    for (int g = 0; g < nx && logx; g++) {
+        if (!(x[g] > 0)) logx = 0;
+        int dup = 0;
+        for (int k = 0; k < n; k++) dup |= u[k] == x[g];
+        if (!dup) u[n++] = x[g];
+        lo = fmin(lo, x[g]), hi = fmax(hi, x[g]);
+    }
+    if (logx && hi / lo < 100) {
+        logx = n >= 3;
+        for (int i = 0; i < n; i++) /* sort the distinct values */
+            for (int k = i + 1; k < n; k++)
+                if (u[k] < u[i]) { double t = u[i]; u[i] = u[k]; u[k] = t; }
+        double rmin = HUGE_VAL, rmax = 0;
+        for (int i = 1; i < n; i++) rmin = fmin(rmin, u[i] / u[i - 1]), rmax = fmax(rmax, u[i] / u[i - 1]);
+        logx = logx && rmin >= 1.5 && rmax / rmin < 1.3;
+    }
+    free(u);
+    return logx;
 }

@@ -88,32 +88,6 @@ static int sweep_load(sweep *s, const char *dir, const char *xarg, rm_err *e)
     return rc;
 }
 
-/* Log x when every x is positive and they span two decades or more, or (three or more of them)
- * grow by a roughly constant ratio of at least 1.5. */
-static int log_spaced(const sweep *s)
-{
-    double lo = HUGE_VAL, hi = 0, *u = calloc((size_t)s->ng, sizeof *u);
-    int n = 0, logx = u != NULL;
-    for (int g = 0; g < s->ng && logx; g++) {
-        if (!(s->x[g] > 0)) logx = 0;
-        int dup = 0;
-        for (int k = 0; k < n; k++) dup |= u[k] == s->x[g];
-        if (!dup) u[n++] = s->x[g];
-        lo = fmin(lo, s->x[g]), hi = fmax(hi, s->x[g]);
-    }
-    if (logx && hi / lo < 100) {
-        logx = n >= 3;
-        for (int i = 0; i < n; i++) /* sort the distinct values */
-            for (int k = i + 1; k < n; k++)
-                if (u[k] < u[i]) { double t = u[i]; u[i] = u[k]; u[k] = t; }
-        double rmin = HUGE_VAL, rmax = 0;
-        for (int i = 1; i < n; i++) rmin = fmin(rmin, u[i] / u[i - 1]), rmax = fmax(rmax, u[i] / u[i - 1]);
-        logx = logx && rmin >= 1.5 && rmax / rmin < 1.3;
-    }
-    free(u);
-    return logx;
-}
-
 /* A group's statistics of a metric as one data line: x mean std sem ci95_low ci95_high n (std and
  * sem 0, the CI the mean, with one run); nothing when no ok run has the metric. */
 static void write_point(FILE *f, sweep *s, int g, const char *metric)
@@ -183,7 +157,7 @@ int plot_sweep(const char *dir, const plot_opts *o, rm_err *e)
     }
     char title[512], ylabel[512];
     static const char *const ERRNAME[] = {"± std over seeds", "with its 95% CI", "± s.e.m."};
-    int logx = log_spaced(&s), ns = o->nmetrics * s.ncombos;
+    int logx = plot_log_spaced(s.x, s.ng), ns = o->nmetrics * s.ncombos;
     plot_study_name(o, dir, &s.rs, title, sizeof title);
     plot_y_label(o, ylabel, sizeof ylabel);
     fprintf(j.gp, "set title ");

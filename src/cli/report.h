@@ -5,6 +5,7 @@
 
 #include "compare.h"
 #include "groups.h"
+#include "plot.h"
 #include "rm_runs.h"
 
 enum { REPORT_MAX_FIGURES = 16 };
@@ -29,12 +30,16 @@ typedef struct report {
     char caption[REPORT_MAX_FIGURES][512];
     int nfig;
     char figures_note[512];                /* said in place of figures (--no-figures, none to draw) */
+    int pruned;                            /* DIR is a pruned sweep (sweep.json's "prune") */
+    plot_rung_info rungs;                  /* then its rungs */
+    char *rung_figure;                     /* and `plot rungs DIR` as an inline SVG element, or NULL */
 } report;
 
 /* s HTML-escaped (& < > " ') into b. */
 void html_esc(sbuf *b, const char *s);
 
-/* The whole page: head and style, spec and provenance, groups, baseline, figures, run status. */
+/* The whole page: head and style, spec and provenance, groups, baseline, a pruned sweep's rungs,
+ * figures, run status. */
 void report_html(sbuf *b, const report *r);
 
 #endif

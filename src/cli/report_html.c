@@ -147,7 +147,7 @@ static void groups_table(sbuf *b, const report *r)
     sb_printf(b, "</tr>\n");
     for (int g = 0; g < r->ng; g++) {
         const group *gr = &r->gs[g];
-        sb_printf(b, "<tr%s>", gr->n_ok < gr->count ? " class=\"bad\"" : "");
+        sb_printf(b, "<tr%s>", gr->n_ok + gr->n_pruned < gr->count ? " class=\"bad\"" : "");
         for (int k = 0; k < r->rs.nvaried; k++) {
             char text[1024];
             rm_json_text(rm_json_at(r->rs.run[gr->first].config, r->rs.varied[k]), text, sizeof text);
@@ -217,6 +217,35 @@ static void baseline_table(sbuf *b, const report *r)
     sb_printf(b, "</table>\n");
 }
 
+/* A pruned sweep's rungs: per rung its epochs, the settings that reached it and were promoted past it,
+ * and plot rungs' figure. */
+static void rungs_section(sbuf *b, const report *r)
+{
+    const plot_rung_info *ri = &r->rungs;
+    sb_printf(b, "<h2>Successive halving: the rungs</h2>\n<p class=\"note\">The sweep stopped weak settings at "
+                 "rungs (sweep.json's <code>prune</code>, on ");
+    html_esc(b, ri->metric);
+    sb_printf(b, "): %d settings (grid points or trials, each with all its seeds). Per rung, from the runs' own "
+                 "files: the settings all of whose seeds trained to its epochs, those of them extended past it "
+                 "(promoted) and those stopped there.</p>\n", ri->settings);
+    sb_printf(b, "<table class=\"rungs\">\n<tr><th>rung</th><th>epochs</th><th>settings reached</th>"
+                 "<th>promoted</th><th>stopped there</th></tr>\n");
+    for (int k = 0; k < ri->n; k++) {
+        int last = k + 1 == ri->n;
+        sb_printf(b, "<tr><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%d</td>", k, ri->epochs[k],
+                  ri->reached[k]);
+        if (last) sb_printf(b, "<td class=\"n\">–</td><td class=\"n\">–</td></tr>\n");
+        else sb_printf(b, "<td class=\"n\">%d</td><td class=\"n\">%d</td></tr>\n", ri->promoted[k], ri->reached[k] - ri->promoted[k]);
+    }
+    sb_printf(b, "</table>\n");
+    if (!r->rung_figure) return; /* --no-figures: the Figures section says so */
+    sb_printf(b, "<figure>\n%s\n<figcaption>", r->rung_figure);
+    html_esc(b, ri->metric);
+    sb_printf(b, " per epoch (<code>regmnist plot rungs</code>): the mean over the seeds of each setting; the settings "
+                 "stopped at a rung thin and grey, those that reached the last rung in colour; dashed lines at the "
+                 "rungs.</figcaption></figure>\n");
+}
+
 static void figures(sbuf *b, const report *r)
 {
     sb_printf(b, "<h2>Figures</h2>\n");
@@ -233,10 +262,16 @@ static void figures(sbuf *b, const report *r)
 }
 
 /* A run's row: directory, status, stop reason, seed, epochs, and what went wrong. */
+/* 1 when a run is neither ok nor pruned (stopped at a rung by a pruned sweep, which is not a failure). */
+static int not_ok(const rm_run *r)
+{
+    return !rm_run_ok(r) && strcmp(r->status, "pruned");
+}
+
 static void run_row(sbuf *b, const report *rp, const rm_run *r)
 {
     double epochs;
-    sb_printf(b, "<tr%s><td>", rm_run_ok(r) ? "" : " class=\"bad\"");
+    sb_printf(b, "<tr%s><td>", not_ok(r) ? " class=\"bad\"" : "");
     html_esc(b, run_dir(rp, r));
     sb_printf(b, "</td><td>");
     html_esc(b, r->status);
@@ -255,21 +290,24 @@ static void run_status(sbuf *b, const report *r)
 {
     static const char *const HEAD = "<tr><th>run</th><th>status</th><th>stop reason</th><th>seed</th>"
                                     "<th>epochs</th><th>problem</th></tr>\n";
-    int not_ok = 0;
-    for (int i = 0; i < r->rs.n; i++) not_ok += !rm_run_ok(&r->rs.run[i]);
-    sb_printf(b, "<h2>Runs</h2>\n<p>%d run%s, %d ok", r->rs.n, r->rs.n == 1 ? "" : "s", r->rs.n - not_ok);
-    static const char *const ST[] = {"diverged", "failed", "interrupted", "unfinished", "unreadable", NULL};
+    int bad = 0, ok = 0;
+    for (int i = 0; i < r->rs.n; i++) bad += not_ok(&r->rs.run[i]), ok += rm_run_ok(&r->rs.run[i]);
+    sb_printf(b, "<h2>Runs</h2>\n<p>%d run%s, %d ok", r->rs.n, r->rs.n == 1 ? "" : "s", ok);
+    static const char *const ST[] = {"pruned", "diverged", "failed", "interrupted", "unfinished", "unreadable", NULL};
     for (int s = 0; ST[s]; s++) {
         int c = 0;
         for (int i = 0; i < r->rs.n; i++) c += !strcmp(r->rs.run[i].status, ST[s]);
         if (c) sb_printf(b, ", %d %s", c, ST[s]);
     }
     sb_printf(b, ".</p>\n");
-    if (not_ok) {
+    if (ok + bad < r->rs.n)
+        sb_printf(b, "<p class=\"note\">Pruned runs were stopped at a rung by the sweep's prune (see the rungs): "
+                     "not failed, but left out of the statistics, which use the runs trained to the full budget.</p>\n");
+    if (bad) {
         sb_printf(b, "<p>%d run%s not ok (left out of the statistics, counted in n's total):</p>\n"
-                     "<table class=\"not-ok\">\n%s", not_ok, not_ok == 1 ? " is" : "s are", HEAD);
+                     "<table class=\"not-ok\">\n%s", bad, bad == 1 ? " is" : "s are", HEAD);
         for (int i = 0; i < r->rs.n; i++)
-            if (!rm_run_ok(&r->rs.run[i])) run_row(b, r, &r->rs.run[i]);
+            if (not_ok(&r->rs.run[i])) run_row(b, r, &r->rs.run[i]);
         sb_printf(b, "</table>\n");
     }
     sb_printf(b, "<details><summary>Every run</summary>\n<table class=\"runs\">\n%s", HEAD);
@@ -288,6 +326,7 @@ void report_html(sbuf *b, const report *r)
     provenance(b, r);
     groups_table(b, r);
     baseline_table(b, r);
+    if (r->pruned) rungs_section(b, r);
     figures(b, r);
     run_status(b, r);
     sb_printf(b, "</body>\n</html>\n");
