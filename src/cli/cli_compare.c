@@ -13,6 +13,7 @@
 
 #include "cli_common.h"
 #include "compare.h"
+#include "groups.h"
 #include "rm_cli.h"
 #include "rm_runs.h"
 #include "rm_stats.h"
@@ -34,7 +35,8 @@ static const char HELP[] =
     "difference at 5% when the adjusted p-values are read against 0.05. Given one sweep directory\n"
     "and a --baseline that is a filter (key=value, not a directory), A is the sweep's runs that\n"
     "match it and every other setting of the sweep (the seeds of one setting, as summarize groups\n"
-    "them) is a side, labelled SWEEPDIR:key=value,... by the keys that vary.\n"
+    "them) is a side, labelled SWEEPDIR:key=value,... by the keys that vary (in a pruned sweep\n"
+    "not training.epochs, the rung each run reached).\n"
     "\n"
     "A selector SEL is\n"
     "  DIR                  every run under DIR (a run dir, a sweep dir, any tree of runs)\n"
@@ -333,7 +335,7 @@ static int sweep_sides(const char *dir, const side_t *base, side_t *sides, int *
 {
     rm_runs all = {0};
     int rc = rm_runs_scan(&all, dir, e);
-    if (!rc) rc = rm_runs_find_varied(&all, e);
+    if (!rc) rc = sum_setting_keys(&all, dir, NULL, e); /* a pruned sweep's setting: whatever rung it reached */
     if (!rc) {
         g_sort_runs = &all;
         qsort(all.run, (size_t)all.n, sizeof *all.run, setting_order);

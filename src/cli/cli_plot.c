@@ -60,11 +60,17 @@ static const char HELP[] =
     "               numbers or edit it\n"
     "  --quiet      no note on stderr\n"
     "\n"
+    "A pruned sweep (DIR/sweep.json has \"prune\"): sweep and curves leave training.epochs, the\n"
+    "rung each run reached, out of the varied keys and draw only the settings trained to the full\n"
+    "budget (those with an ok run); the key's title counts those stopped at a rung, left out\n"
+    "(rungs draws them).\n"
+    "\n"
     "Axis and legend labels come from the config key table and the metric table (\"dropout\n"
     "rate\", \"test accuracy (%)\"). Exit status: 0 ok; 1 gnuplot failed (its error on one line);\n"
     "2 usage error, an unknown key or metric, or gnuplot not on PATH; 3 I/O error (DIR missing\n"
-    "or holding no run, a file without a needed column or tensor; rungs: no sweep.json). rungs\n"
-    "refuses a sweep without \"prune\" with exit 2.\n";
+    "or holding no run, a file without a needed column or tensor; rungs: no sweep.json; sweep and\n"
+    "curves: a pruned sweep with no setting at the full budget yet). rungs refuses a sweep without\n"
+    "\"prune\" with exit 2, sweep a pruned sweep's --x training.epochs too.\n";
 
 /* The format from --format, else from the --out file's extension, else png; and the default size. */
 static int pick_format(plot_opts *o, const char *format, const char *size)

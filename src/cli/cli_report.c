@@ -26,7 +26,8 @@ static const char HELP[] =
     "    hosts of the runs' summary.json, the first start and the last finish, the command lines\n"
     "  - the groups table: per setting (the runs whose varied keys are equal, grouped as summarize\n"
     "    groups them) the varied keys, n, and per metric mean ± std and the 95% CI: the numbers of\n"
-    "    `regmnist summarize`'s groups.csv, in its table's decimals\n"
+    "    `regmnist summarize`'s groups.csv, in its table's decimals. In a pruned sweep\n"
+    "    training.epochs, the rung each run reached, is not a varied key: one row per setting\n"
     "  - each other setting against the baseline on the first metric, as `regmnist compare DIR\n"
     "    --baseline FILTER` computes it: n, mean, difference with its 95% CI, the test (paired or\n"
     "    Welch's), p and Holm's adjusted p\n"
@@ -34,9 +35,9 @@ static const char HELP[] =
     "    all of whose seeds trained that far, those promoted past it and those stopped there\n"
     "    (counted from the runs' files), and the figure of `regmnist plot rungs DIR`\n"
     "  - the figures, drawn by gnuplot as `regmnist plot` draws them: `plot sweep --x KEY` for each\n"
-    "    varied key whose values are numbers (not a pruned sweep's training.epochs, the rung each\n"
-    "    run reached), of the accuracies the runs have (train_eval_acc, val_acc, test_acc, on one\n"
-    "    axis, ± std), and `plot curves` of test_acc per epoch\n"
+    "    varied key whose values are numbers, of the accuracies the runs have (train_eval_acc,\n"
+    "    val_acc, test_acc, on one axis, ± std), and `plot curves` of test_acc per epoch; for a\n"
+    "    pruned sweep both of the settings trained to the full budget only\n"
     "  - every run's status, the runs that are not ok (failed, diverged, interrupted, unfinished,\n"
     "    unreadable) listed with their reason; pruned runs are counted apart, not as not ok\n"
     "\n"
@@ -185,12 +186,13 @@ static int add_figure(report *r, const char *tmp, const char *x, const char *yli
 {
     int rc = draw_figure(r, tmp, x ? plot_sweep : plot_curves, x, ylist, r->nfig, &r->figure[r->nfig], e);
     if (rc) return rc;
+    const char *which = r->pruned ? " trained to the full budget (those stopped at a rung left out)" : "";
     if (x)
-        snprintf(r->caption[r->nfig], sizeof r->caption[0], "%s against %s: mean ± std over the seeds of each setting",
-                 ylist, x);
+        snprintf(r->caption[r->nfig], sizeof r->caption[0], "%s against %s: mean ± std over the seeds of each setting%s",
+                 ylist, x, which);
     else
-        snprintf(r->caption[r->nfig], sizeof r->caption[0], "%s per epoch: the mean over the seeds of each setting "
-                 "with a ± std band; points mark early stopping's best epoch", ylist);
+        snprintf(r->caption[r->nfig], sizeof r->caption[0], "%s per epoch: the mean over the seeds of each setting%s "
+                 "with a ± std band; points mark early stopping's best epoch", ylist, which);
     r->nfig++;
     return RM_OK;
 }
@@ -203,8 +205,16 @@ static int numeric_key(const rm_runs *rs, const char *key)
     return 1;
 }
 
-/* The figures: plot sweep against each numeric varied key (but a pruned sweep's training.epochs, the
- * rung each run reached), then plot curves of test_acc; and a pruned sweep's plot rungs. */
+/* 1 when the runs' values of key are not all the same. */
+static int key_differs(const rm_runs *rs, const char *key)
+{
+    for (int i = 1; i < rs->n; i++)
+        if (!cJSON_Compare(rm_json_at(rs->run[0].config, key), rm_json_at(rs->run[i].config, key), 1)) return 1;
+    return 0;
+}
+
+/* The figures: plot sweep against each numeric varied key (a pruned sweep's training.epochs, the rung
+ * each run reached, is none), then plot curves of test_acc; and a pruned sweep's plot rungs. */
 static int make_figures(report *r, rm_err *e)
 {
     static const char *const ACC[] = {"train_eval_acc", "val_acc", "test_acc", NULL};
@@ -223,10 +233,11 @@ static int make_figures(report *r, rm_err *e)
         return RM_OK;
     }
     size_t at = 0;
+    if (r->pruned && key_differs(&r->rs, "training.epochs"))
+        at = (size_t)snprintf(r->figures_note, sizeof r->figures_note, "No figure against training.epochs: in a pruned "
+                              "sweep it is the rung each run reached (see the rungs).");
     for (int k = 0; k < r->rs.nvaried && !rc; k++) {
-        const char *why = r->pruned && !strcmp(r->rs.varied[k], "training.epochs")
-                              ? "in a pruned sweep it is the rung each run reached (see the rungs)"
-                          : !numeric_key(&r->rs, r->rs.varied[k]) ? "its values are not all numbers"
+        const char *why = !numeric_key(&r->rs, r->rs.varied[k]) ? "its values are not all numbers"
                           : r->nfig + 1 >= REPORT_MAX_FIGURES ? "the page holds at most 16 figures" : NULL;
         if (!why) rc = add_figure(r, tmp, r->rs.varied[k], ylist, e);
         else if (at < sizeof r->figures_note)
@@ -244,7 +255,7 @@ static int build(report *r, const char *baseline, int figures, rm_err *e)
     static plot_opts none;
     char path[4200];
     int rc = rm_runs_scan(&r->rs, r->dir, e);
-    if (!rc) rc = rm_runs_find_varied(&r->rs, e);
+    if (!rc) rc = sum_setting_keys(&r->rs, r->dir, &r->pruned, e); /* a pruned sweep: no training.epochs */
     if (!rc) rc = sum_group_runs(&r->rs, &r->gs, &r->ng, e);
     if (rc) return rc;
     r->nm = sum_finish_metrics(&r->rs, r->metrics, r->nm);
@@ -257,7 +268,6 @@ static int build(report *r, const char *baseline, int figures, rm_err *e)
     } else {
         default_baseline(r);
     }
-    r->pruned = plot_rungs_pruned(r->dir);
     if (r->pruned) rc = plot_rungs_info(r->dir, &r->rungs, e);
     if (!rc && r->baseline[0] && r->nm)
         rc = cmp_sweep_baseline(r->dir, r->baseline, r->metrics[0], &r->n_base, &r->base_mean, r->sides, &r->nsides, e);

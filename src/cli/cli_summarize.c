@@ -51,7 +51,10 @@ static const char HELP[] =
     "The statistics use the runs with status ok only: mean, sample std (n - 1), and the 95%\n"
     "confidence interval mean -+ t(0.975, n-1) std / sqrt(n) (empty with one run). Diverged,\n"
     "failed, interrupted, unfinished and pruned runs are counted in their group and listed in\n"
-    "summary.csv with their status; pruned runs are listed apart, not as failed. The CSV files are replaced atomically. Key values are\n"
+    "summary.csv with their status; pruned runs are listed apart, not as failed. For one DIR that\n"
+    "is a pruned sweep's (its sweep.json has \"prune\"), training.epochs, the rung each run\n"
+    "reached, is not a varied key: a setting's runs form one group whatever rung they stopped at\n"
+    "(the pruned ones in n_pruned). The CSV files are replaced atomically. Key values are\n"
     "written as the shortest number that reads back the same (0.08333333333333333); the table\n"
     "names a key by its last components when no other config key ends so and they say enough\n"
     "(dropout, l2, but optimizer.name, data.dir); accuracies have 2 decimals, losses 4.\n"
@@ -418,7 +421,7 @@ int rm_cli_summarize(int argc, char **argv)
     sum_best_default(&rule);
     for (int i = 0; i < ndirs && !rc; i++) rc = rm_runs_scan(&rs, dirs[i], &e);
     if (!rc && ndirs == 1) rc = sum_best_rule_of_dir(dirs[0], &rule, &e); /* a sweep directory's prune and seeds */
-    if (!rc) rc = rm_runs_find_varied(&rs, &e);
+    if (!rc) rc = sum_setting_keys(&rs, ndirs == 1 ? dirs[0] : NULL, NULL, &e); /* a pruned sweep: no training.epochs */
     if (!rc) {
         for (int i = 0; i < rs.n; i++)
             if (rs.run[i].problem[0])

@@ -1,11 +1,13 @@
 /* groups.c - the parts of `regmnist summarize` that `regmnist report` uses too: the text buffer,
- * the --metric list, and the grouping of runs by setting (see groups.h). */
+ * the --metric list, the keys that tell a setting (a pruned sweep's training.epochs left out, for
+ * the plots and compare too) and the grouping of runs by setting (see groups.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli_common.h"
 #include "groups.h"
@@ -110,6 +112,32 @@ int sum_group_runs(rm_runs *rs, group **gs, int *ng, rm_err *e)
         count_status(&g[*ng - 1], &rs->run[i]);
     }
     return RM_OK;
+}
+
+int sum_pruned_sweep(const char *dir)
+{
+    char path[4200];
+    size_t len;
+    rm_err e = {0};
+    if (rm_path_join(path, sizeof path, dir, "sweep.json", &e) || access(path, F_OK) != 0) return 0;
+    char *text = rm_read_text(path, RM_JSON_MAX, &len, &e);
+    if (!text) return 0;
+    cJSON *s = cJSON_ParseWithOpts(text, NULL, 1);
+    free(text);
+    int pruned = cJSON_GetObjectItemCaseSensitive(s, "prune") != NULL;
+    cJSON_Delete(s);
+    return pruned;
+}
+
+int sum_setting_keys(rm_runs *rs, const char *dir, int *pruned, rm_err *e)
+{
+    int p = dir && sum_pruned_sweep(dir), rc = rm_runs_find_varied(rs, e), k = 0;
+    for (int i = 0; !rc && p && i < rs->nvaried; i++)
+        if (strcmp(rs->varied[i], "training.epochs")) rs->varied[k++] = rs->varied[i];
+        else free(rs->varied[i]);
+    if (!rc && p) rs->nvaried = k;
+    if (pruned) *pruned = p;
+    return rc;
 }
 
 int sum_group_values(const rm_runs *rs, const group *g, const char *metric, double *v)

@@ -1,7 +1,8 @@
 /* groups.h - what `regmnist summarize` and `regmnist report` share (private to src/cli): a growing
- * text buffer, the metric list of --metric, and the groups of runs (the seeds of one setting) with
- * their counts by status, so that both show the same numbers as groups.csv; and the best setting
- * (best.c) that summarize and `sweep --best` print. */
+ * text buffer, the metric list of --metric, the keys that tell a setting (also for `plot` and
+ * `compare`), and the groups of runs (the seeds of one setting) with their counts by status, so
+ * that both show the same numbers as groups.csv; and the best setting (best.c) that summarize and
+ * `sweep --best` print. */
 #ifndef RM_CLI_GROUPS_H
 #define RM_CLI_GROUPS_H
 
@@ -37,6 +38,17 @@ typedef struct {
 /* Sort rs's runs by setting (then seed, then directory) and cut them into groups of equal varied
  * keys: *gs is one allocation of *ng groups (free it with free()). Needs rm_runs_find_varied. */
 int sum_group_runs(rm_runs *rs, group **gs, int *ng, rm_err *e);
+
+/* 1 when DIR/sweep.json has "prune" (a pruned sweep: successive halving); 0 when it has none or
+ * DIR holds no sweep.json that parses. */
+int sum_pruned_sweep(const char *dir);
+
+/* rm_runs_find_varied, then, when dir (NULL: none) is a pruned sweep's directory, training.epochs
+ * left out of rs->varied: it is the rung each run reached, not a setting's value, so that a
+ * setting's runs form one group whatever rung they stopped at. *pruned (NULL: not wanted) says
+ * whether dir is one. The one place that decides a pruned sweep's setting keys (summarize, report,
+ * compare SWEEPDIR --baseline, plot sweep, curves and rungs). */
+int sum_setting_keys(rm_runs *rs, const char *dir, int *pruned, rm_err *e);
 
 /* The ok runs' values of a metric in a group, into v (room for g->count); their number. */
 int sum_group_values(const rm_runs *rs, const group *g, const char *metric, double *v);

@@ -66,6 +66,15 @@ typedef struct plot_group {
  * allocation (free it with free()). */
 int plot_group_runs(const rm_runs *rs, plot_group **groups, int *ng, rm_err *e);
 
+/* Keep the groups that have an ok run, in their order: in a pruned sweep the settings trained to the
+ * full budget (its runs end ok at the last rung, pruned below it); *ng becomes their number. Returns
+ * how many were left out. */
+int plot_keep_final(const rm_runs *rs, plot_group *groups, int *ng);
+
+/* The key's title of a pruned sweep's plot sweep or curves: "pruned sweep: the KEPT settings trained
+ * to the full budget (LEFT stopped at a rung left out)". */
+void plot_final_key(FILE *gp, int kept, int left);
+
 /* A group's setting as a legend entry, "l2=0.001, dropout=0.5": each varied key but skip (or NULL) by its
  * short name (names from rm_runs_short_names) and value; "" when none vary. */
 void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64], const char *skip, char *buf,
@@ -110,9 +119,6 @@ typedef struct plot_rung_info {
     int reached[PLOT_MAX_RUNGS];    /* settings all of whose seeds trained to rung r's epoch */
     int promoted[PLOT_MAX_RUNGS];   /* of those, the settings extended past it (0 at the last rung) */
 } plot_rung_info;
-
-/* 1 when DIR/sweep.json has "prune" (a pruned sweep). */
-int plot_rungs_pruned(const char *dir);
 
 /* The rungs of the pruned sweep in DIR; RM_ERR_USAGE when it is not one. */
 int plot_rungs_info(const char *dir, plot_rung_info *info, rm_err *e);

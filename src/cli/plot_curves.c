@@ -1,12 +1,13 @@
 /* plot_curves.c - `regmnist plot curves DIR --y METRIC[,...]`: metrics.csv's columns per epoch; for a
  * setting of several seeds their mean with a ± std band, and each run's early-stopping best epoch
- * marked with a point. */
+ * marked with a point. A pruned sweep's settings stopped at a rung are left out (plot rungs draws them). */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "groups.h"
 #include "plot.h"
 #include "rm_epoch_log.h"
 #include "rm_stats.h"
@@ -98,9 +99,13 @@ int plot_curves(const char *dir, const plot_opts *o, rm_err *e)
     plot_group *groups = NULL;
     plot_job j = {0};
     char(*names)[64] = NULL, title[512], combo[512];
-    int ng = 0, rc = rm_runs_scan(&rs, dir, e);
-    if (!rc) rc = rm_runs_find_varied(&rs, e);
+    int ng = 0, pruned = 0, left = 0, rc = rm_runs_scan(&rs, dir, e);
+    if (!rc) rc = sum_setting_keys(&rs, dir, &pruned, e);
     if (!rc) rc = plot_group_runs(&rs, &groups, &ng, e);
+    if (!rc && pruned) left = plot_keep_final(&rs, groups, &ng);
+    if (!rc && pruned && !ng)
+        rc = rm_fail(e, RM_ERR_IO, "%s: no setting of the pruned sweep is trained to the full budget yet (plot rungs "
+                     "draws its rungs)", dir);
     if (!rc && !(names = calloc((size_t)rs.nvaried + 1, sizeof *names))) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
     if (!rc) rc = rm_runs_short_names(&rs, names, sizeof names[0], e);
     if (!rc) rc = plot_begin(&j, o, e);
@@ -113,6 +118,7 @@ int plot_curves(const char *dir, const plot_opts *o, rm_err *e)
         plot_quote(j.gp, combo);
         fprintf(j.gp, "\n");
         plot_y_range(j.gp, o);
+        if (pruned) plot_final_key(j.gp, ng, left);
     }
     int marked = -1; /* -1: nothing plotted yet; 1: some run's best epoch is marked */
     for (int m = 0; !rc && m < o->nmetrics; m++)

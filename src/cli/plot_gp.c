@@ -1,7 +1,7 @@
 /* plot_gp.c - `regmnist plot`'s gnuplot side: find gnuplot on PATH, write the script with its
  * terminal, send it down a pipe (popen) and report gnuplot's failure as one line; the data
- * directory gnuplot reads; and the helpers the plots share (groups of runs, metric labels, a column
- * of metrics.csv, whether values are log-spaced). */
+ * directory gnuplot reads; and the helpers the plots share (groups of runs, a pruned sweep's settings
+ * at the full budget, metric labels, a column of metrics.csv, whether values are log-spaced). */
 #define _POSIX_C_SOURCE 200809L
 #include "plot.h"
 
@@ -240,6 +240,29 @@ int plot_group_runs(const rm_runs *rs, plot_group **groups, int *ng, rm_err *e)
     *groups = g;
     *ng = n;
     return RM_OK;
+}
+
+int plot_keep_final(const rm_runs *rs, plot_group *groups, int *ng)
+{
+    int k = 0;
+    for (int g = 0; g < *ng; g++) {
+        int ok = 0;
+        for (int i = 0; i < groups[g].n && !ok; i++) ok = rm_run_ok(&rs->run[groups[g].runs[i]]);
+        if (ok) groups[k++] = groups[g];
+    }
+    int left = *ng - k;
+    *ng = k;
+    return left;
+}
+
+void plot_final_key(FILE *gp, int kept, int left)
+{
+    char text[256];
+    snprintf(text, sizeof text, "pruned sweep: the %d setting%s trained to the full budget (%d stopped at a rung left out)",
+             kept, kept == 1 ? "" : "s", left);
+    fprintf(gp, "set key title ");
+    plot_quote(gp, text);
+    fprintf(gp, "\n");
 }
 
 void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64], const char *skip, char *buf,

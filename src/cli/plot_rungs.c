@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "groups.h"
 #include "plot.h"
 #include "rm_epoch_log.h"
 
@@ -24,7 +25,6 @@ typedef struct {
     plot_group *groups;
     int ng;
     char metric[64];
-    int has_prune;                  /* sweep.json has "prune" */
     int epochs[PLOT_MAX_RUNGS], nr; /* sweep.json's "rungs"; the last is the budget */
     double *mean;                   /* group g's mean at epoch k + 1 in mean[g * budget + k]; NaN
                                        where not every seed has a finite value */
@@ -60,7 +60,6 @@ static int read_spec(history *h, const char *dir, rm_err *e)
     const cJSON *metric = cJSON_GetObjectItemCaseSensitive(prune, "metric");
     const cJSON *rungs = cJSON_GetObjectItemCaseSensitive(root, "rungs"), *r;
     int rc = RM_OK;
-    h->has_prune = prune != NULL;
     if (!root) rc = rm_fail(e, RM_ERR_IO, "%s: not valid JSON", path);
     else if (!prune)
         rc = rm_fail(e, RM_ERR_USAGE, "%s: no \"prune\": not a pruned sweep, so it has no rungs (plot curves draws any runs per epoch)",
@@ -80,16 +79,6 @@ static int read_spec(history *h, const char *dir, rm_err *e)
     if (!rc && !h->nr) rc = rm_fail(e, RM_ERR_IO, "%s: \"rungs\" is empty", path);
     cJSON_Delete(root);
     return rc;
-}
-
-/* The budget is the rung a run reached, not a setting's value: leave training.epochs out of the varied keys. */
-static void drop_budget_key(rm_runs *rs)
-{
-    int k = 0;
-    for (int i = 0; i < rs->nvaried; i++)
-        if (strcmp(rs->varied[i], "training.epochs")) rs->varied[k++] = rs->varied[i];
-        else free(rs->varied[i]);
-    rs->nvaried = k;
 }
 
 /* Group g's mean per epoch, the rung all its seeds reached, how far they were extended, its state. */
@@ -131,8 +120,7 @@ static int history_load(history *h, const char *dir, const char *metric, rm_err 
     if (!rc && !rm_epoch_metric(h->metric))
         rc = rm_fail(e, RM_ERR_USAGE, "rungs: %s: not a column of metrics.csv (val_loss, val_acc, ...)", h->metric);
     if (!rc) rc = rm_runs_scan(&h->rs, dir, e);
-    if (!rc) rc = rm_runs_find_varied(&h->rs, e);
-    if (!rc) drop_budget_key(&h->rs);
+    if (!rc) rc = sum_setting_keys(&h->rs, dir, NULL, e); /* training.epochs, the rung reached, left out */
     if (!rc) rc = plot_group_runs(&h->rs, &h->groups, &h->ng, e);
     if (!rc) {
         size_t n = (size_t)h->ng;
@@ -144,14 +132,6 @@ static int history_load(history *h, const char *dir, const char *metric, rm_err 
     }
     for (int g = 0; !rc && g < h->ng; g++) rc = load_group(h, g, e);
     return rc;
-}
-
-int plot_rungs_pruned(const char *dir)
-{
-    history h = {0};
-    rm_err e = {0};
-    read_spec(&h, dir, &e);
-    return h.has_prune;
 }
 
 int plot_rungs_info(const char *dir, plot_rung_info *info, rm_err *e)

@@ -1,12 +1,13 @@
 /* plot_sweep.c - `regmnist plot sweep DIR --x KEY --y METRIC[,...]`: each metric's mean over the
  * seeds of a setting against one varied key, with error bars (std, sem or the 95% CI), the same
  * numbers as `regmnist summarize`'s groups.csv; one series per metric and per level of the other
- * varied keys, all on one y axis. */
+ * varied keys, all on one y axis. A pruned sweep's settings stopped at a rung are left out. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "groups.h"
 #include "plot.h"
 #include "rm_config.h"
 #include "rm_stats.h"
@@ -23,6 +24,7 @@ typedef struct {
     int *combo;            /* per group: its index in combos */
     char (*combos)[COMBO_LEN];
     int ncombos;
+    int pruned, left;      /* a pruned sweep; its settings left out (none at the full budget) */
     double *vals;          /* scratch: a group's values of a metric */
 } sweep;
 
@@ -55,11 +57,14 @@ static int group_setting(sweep *s, int g, char (*names)[64], char *combo, rm_err
 static int sweep_load(sweep *s, const char *dir, const char *xarg, rm_err *e)
 {
     int rc = rm_runs_scan(&s->rs, dir, e);
-    if (!rc) rc = rm_runs_find_varied(&s->rs, e);
+    if (!rc) rc = sum_setting_keys(&s->rs, dir, &s->pruned, e);
     if (!rc && rm_runs_resolve_key(&s->rs, xarg, s->xkey, sizeof s->xkey, e)) rc = RM_ERR_USAGE;
     int varied = 0;
     for (int v = 0; !rc && v < s->rs.nvaried; v++) varied |= !strcmp(s->rs.varied[v], s->xkey);
-    if (!rc && !varied) {
+    if (!rc && !varied && s->pruned && !strcmp(s->xkey, "training.epochs"))
+        rc = rm_fail(e, RM_ERR_USAGE, "--x %s: in a pruned sweep it is the rung each run reached, not a setting's value "
+                     "(plot rungs draws the rungs)", xarg);
+    else if (!rc && !varied) {
         char list[1024] = "";
         for (int v = 0; v < s->rs.nvaried; v++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", v ? ", " : "", s->rs.varied[v]);
@@ -67,6 +72,10 @@ static int sweep_load(sweep *s, const char *dir, const char *xarg, rm_err *e)
                      s->rs.nvaried ? list : "none vary");
     }
     if (!rc) rc = plot_group_runs(&s->rs, &s->groups, &s->ng, e);
+    if (!rc && s->pruned) s->left = plot_keep_final(&s->rs, s->groups, &s->ng);
+    if (!rc && s->pruned && !s->ng)
+        rc = rm_fail(e, RM_ERR_IO, "%s: no setting of the pruned sweep is trained to the full budget yet (plot rungs "
+                     "draws its rungs)", dir);
     char(*names)[64] = rc ? NULL : calloc((size_t)s->rs.nvaried + 1, sizeof *names);
     if (!rc) {
         s->x = calloc((size_t)s->ng, sizeof *s->x);
@@ -169,6 +178,7 @@ int plot_sweep(const char *dir, const plot_opts *o, rm_err *e)
     plot_quote(j.gp, ylabel);
     fprintf(j.gp, "\nset offsets graph 0.04, graph 0.04, graph 0.04, graph 0.04\n%s\n", logx ? "set logscale x" : "");
     plot_y_range(j.gp, o);
+    if (s.pruned) plot_final_key(j.gp, s.ng, s.left);
     for (int m = 0; !rc && m < o->nmetrics; m++)
         for (int c = 0; !rc && c < s.ncombos; c++) {
             int i = m * s.ncombos + c;

@@ -135,7 +135,10 @@ static void groups_table(sbuf *b, const report *r)
     }
     sb_printf(b, "<h2>Groups</h2>\n<p class=\"note\">One row per setting (the runs whose varied keys are equal): "
                  "mean ± std (n - 1) and the Student-t 95%% CI of the mean over its ok runs, the numbers of "
-                 "<code>regmnist summarize</code>'s groups.csv; n counts the ok runs of the group's total.</p>\n");
+                 "<code>regmnist summarize</code>'s groups.csv; n counts the ok runs of the group's total.%s</p>\n",
+              r->pruned ? " In a pruned sweep <code>training.epochs</code>, the rung each run reached, is not a key: a "
+                          "setting's runs form one row, and one stopped at a rung has no ok run (its runs are pruned)."
+                        : "");
     sb_printf(b, "<table class=\"groups\">\n<tr>");
     for (int k = 0; k < r->rs.nvaried; k++) {
         sb_printf(b, "<th>");
