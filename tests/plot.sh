@@ -2,7 +2,8 @@
 # scripts/plot.sh renders real files: curves of runs, a sweep's mean ± std against a key (linear and
 # logarithmic x), weight statistics, PNG and SVG; and refuses bad input with exit 2. regmnist plot
 # sweep, curves, weights and rungs (a pruned sweep's rung history): the data gnuplot plots against
-# groups.csv, metrics.csv, model.safetensors and summary.json; the refusals, one line each.
+# groups.csv, metrics.csv, model.safetensors and summary.json; a pruned sweep's plot sweep and curves
+# draw its settings at the full budget, not keyed by training.epochs; the refusals, one line each.
 # usage: plot.sh REGMNIST SOURCE_DIR      (exit 77 = skipped: gnuplot missing and not installable)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
@@ -362,6 +363,63 @@ sed 's/"training.epochs": 9/"training.epochs": 10/; s/"seeds": \[1, 2\]/"seeds":
 rungs prd10 pw10 val_loss > /dev/null 2> err && ok || no "plot rungs 10 data: $(cat err)"
 grep -q "set logscale" prd10/plot.gp && no "rungs 1, 3, 9, 10 on a log axis" || ok
 has prd10/plot.gp 'set xtics add ("1\nrung 0" 1, "3\nrung 1" 3, "9\nrung 2" 9, "10\nrung 3" 10)'
+# plot sweep and plot curves of the pruned sweep: training.epochs is the rung each run reached, not a
+# key, so no title reads "epochs="; only the settings trained to the full budget are drawn (found here
+# by grep: a setting with a run whose summary.json says ok), each one point of plot sweep at groups.csv's
+# mean and one curve of plot curves over the 9 epochs, the mean of its seeds' metrics.csv; the key's
+# title says how many were left out
+full=$(for d in pw/*/; do grep -qs '"status":\s*"ok"' "$d"seed*/summary.json && echo "${d%/}"; done)
+nall=$(ls -d pw/*/ | wc -l) nfull=$(grep -c . <<< "$full")
+[[ $nall -eq 18 && $nfull -ge 2 && $nfull -lt 18 ]] && ok || no "pruned sweep: $nfull of $nall settings at the full budget"
+finals() { # finals DIR KIND GROUPS_CSV SETTINGS...: the data files of plot sweep (s) or curves (c) against them
+  python3 - "$@" <<'PY3'
+import csv, glob, json, sys
+d, kind, groups, settings = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+cfg = {s: json.load(open(s + "/seed1/config.json")) for s in settings}
+want = {(c["model"]["dropout"], c["optimizer"]["lr"]): s for s, c in cfg.items()}
+rows = {(float(r["model.dropout"]), float(r["optimizer.lr"])): r for r in csv.DictReader(open(groups))}
+got, err = {}, []
+for path in sorted(glob.glob(f"{d}/{kind}*.dat")):
+    lines = open(path).read().splitlines()
+    title = lines[0][len("# title: "):]
+    vals = dict(p.split("=", 1) for p in title.split(", "))
+    pts = [l.split() for l in lines if not l.startswith("#")]
+    if "epochs" in vals or not pts: err.append(f"{path}: title '{title}', {len(pts)} points")
+    for p in pts if kind == "s" else [None]:
+        key = (float(vals["dropout"]), float(p[0]) if p else float(vals["lr"]))
+        if key in got: err.append(f"{path}: {key} drawn twice")
+        got[key] = (p, pts)
+if set(got) != set(want): err.append(f"drawn {sorted(got)}, but the full-budget settings are {sorted(want)}")
+for key, (p, pts) in got.items():
+    if key not in want: continue
+    if kind == "s" and float(p[1]) != float(rows[key]["val_loss_mean"]):
+        err.append(f"{key}: mean {p[1]}, groups.csv {rows[key]['val_loss_mean']}")
+    if kind == "c":
+        runs = sorted(glob.glob(want[key] + "/seed*/metrics.csv"))
+        cols = [[float(r["val_loss"]) for r in csv.DictReader(open(m))] for m in runs]
+        mean = [sum(c[e] for c in cols) / len(cols) for e in range(9)]
+        if [int(q[0]) for q in pts] != list(range(1, 10)) or any(abs(float(q[1]) - m) > 1e-12 for q, m in zip(pts, mean)):
+            err.append(f"{key}: {pts}, but its seeds' mean val_loss is {mean}")
+if len(rows) != 18 or "training.epochs" in next(iter(rows.values())): err.append(f"groups.csv: {len(rows)} rows, {list(next(iter(rows.values())))}")
+if err: sys.exit("\n".join(err))
+PY3
+}
+"$bin" summarize pw --metric val_loss --out psum --quiet > /dev/null || no "summarize the pruned sweep"
+"$bin" plot sweep pw --x lr --y val_loss --out ps.png --data psd --quiet 2> err && ok || no "plot sweep of a pruned sweep: $(cat err)"
+png ps.png "plot sweep of a pruned sweep"
+finals psd s psum/groups.csv $full 2> err && ok || no "plot sweep of a pruned sweep: $(cat err)"
+"$bin" plot curves pw --y val_loss --out pc2.png --data pcd2 --quiet 2> err && ok || no "plot curves of a pruned sweep: $(cat err)"
+same "$(ls pcd2/c*.dat | wc -l)" "$nfull" "plot curves of a pruned sweep: one curve per full-budget setting"
+finals pcd2 c psum/groups.csv $full 2> err && ok || no "plot curves of a pruned sweep: $(cat err)"
+for d in psd pcd2; do
+  grep -q "epochs=" $d/plot.gp && no "$d/plot.gp: a title with epochs=: $(grep "epochs=" $d/plot.gp)" || ok
+  has $d/plot.gp "set key title 'pruned sweep: the $nfull settings trained to the full budget ($((18 - nfull)) stopped at a rung left out)'"
+done
+one 2 "--x epochs: in a pruned sweep it is the rung each run reached, not a setting's value" -- sweep pw --x epochs --y val_loss --out x.png
+# no setting at the full budget yet (the ok runs made pruned): refused, one line, exit 3
+cp -r pw pwx && sed -i 's/"status":\(\s*\)"ok"/"status":\1"pruned"/' pwx/*/seed*/summary.json
+one 3 "pwx: no setting of the pruned sweep is trained to the full budget yet" -- sweep pwx --x lr --y val_loss --out x.png
+one 3 "pwx: no setting of the pruned sweep is trained to the full budget yet" -- curves pwx --y val_loss --out x.png
 # refusals: a sweep without prune, a directory that is no sweep's, a second metric, a metric that is no column
 rm -f x.png
 one 2 "sw/sweep.json: no \"prune\": not a pruned sweep" -- rungs sw --out x.png

@@ -6,8 +6,9 @@
 # nothing outside the file is referenced; strings from the files are escaped; a diverged and an
 # unfinished run are listed; a study where no regularization key varies says it has no baseline,
 # and a key of strings that it has no figure; a missing gnuplot is an error unless --no-figures; a
-# pruned sweep has a rungs section (the table against rungs.csv, plot rungs' figure) and its pruned runs
-# are not listed as not ok.
+# pruned sweep has a rungs section (the table against rungs.csv, plot rungs' figure), one groups row per
+# setting (not split by training.epochs), figures of its settings at the full budget only, and its
+# pruned runs are not listed as not ok.
 # usage: report.sh REGMNIST SOURCE_DIR   (exit 77 = skipped: chromium or gnuplot missing and not installable)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
@@ -210,6 +211,38 @@ PY2
 }
 rungs "$tmp/dom5.html" "$tmp/pr/rungs.csv" "$npruned" 1 2> "$tmp/rerr" && ok || no "pruned sweep's rungs: $(cat "$tmp/rerr")"
 [[ $npruned -ge 2 && $(grep -c '^2,' "$tmp/pr/rungs.csv") -ge 1 ]] && ok || no "not a pruned case: $npruned pruned, $(cat "$tmp/pr/rungs.csv")"
+# one row per setting (training.epochs, the rung each run reached, is no key), the figures' legends
+# without "epochs=", the curves keyed by the settings trained to the full budget (by grep: a run whose
+# summary.json says ok) and every figure's key title counting them
+full=$(for d in "$tmp"/pr/*/; do grep -qs '"status":\s*"ok"' "$d"seed*/summary.json && basename "$d"; done)
+python3 - "$tmp/dom5.html" "$(ls -d "$tmp"/pr/*/ | wc -l)" $full <<'PY3' 2> "$tmp/rerr" && ok || no "pruned sweep's groups and figures: $(cat "$tmp/rerr")"
+import re, sys, xml.etree.ElementTree as ET
+dom, nsettings, full = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+page, err = open(dom).read(), []
+tab = page[page.index('<table class="groups">'):]
+tab = tab[: tab.index("</table>")]
+head = [re.sub("<[^>]+>", "", h) for h in re.findall(r"<th>(.*?)</th>", tab)]
+rows = [r for r in re.findall(r"<tr[^>]*>(.*?)</tr>", tab, re.S) if "<td" in r]
+if nsettings != 6 or len(rows) != nsettings or head[0] != "lr" or any("epochs" in h for h in head):
+    err.append(f"groups table: {len(rows)} rows for {nsettings} settings, header {head}")
+figs = page[page.index("<h2>Figures</h2>"):]
+texts = [["".join(t.itertext()) for t in ET.fromstring(svg).iter() if t.tag.endswith("text")]
+         for svg in re.findall(r"<svg.*?</svg>", figs, re.S)]
+key = f"pruned sweep: the {len(full)} settings trained to the full budget ({nsettings - len(full)} stopped at a rung left out)"
+if len(texts) != 2 or any(key not in t for t in texts): err.append(f"{len(texts)} figures, want 2 with the key title '{key}'")
+if any("epochs=" in x for t in texts for x in t): err.append(f"a legend with epochs=: {texts}")
+curves = sorted(x for x in texts[-1] if x.startswith("lr=")) if texts else []
+if curves != sorted(full): err.append(f"the curves' key {curves}, the full-budget settings {sorted(full)}")
+if err: sys.exit("; ".join(err))
+PY3
+# against a full-budget setting as the baseline: one row per other setting, labelled by lr alone
+b0=$(head -1 <<< "$full")
+expect 0 "report of a pruned sweep with a baseline" -- report "$tmp/pr" --baseline "$b0" --no-figures --out "$tmp/prb.html"
+same "$(python3 -c 'import re, sys
+t = open(sys.argv[1]).read(); t = t[t.index("<table class=\"baseline\">"):]; t = t[: t.index("</table>")]
+print(" ".join(re.findall(r"<tr><td>([^<]*)</td>", t)))' "$tmp/prb.html")" \
+  "$(for d in "$tmp"/pr/*/; do d=$(basename "$d"); [[ $d != "$b0" ]] && echo -n "optimizer.$d "; done | sed 's/ $//')" \
+  "the baseline table of a pruned sweep: one row per other setting"
 expect 0 "report --no-figures of a pruned sweep" -- report "$tmp/pr" --no-figures --out "$tmp/prn.html"
 dom "$tmp/prn.html" "$tmp/dom6.html"
 rungs "$tmp/dom6.html" "$tmp/pr/rungs.csv" "$npruned" 0 2> "$tmp/rerr" && ok || no "pruned sweep's rungs, no figures: $(cat "$tmp/rerr")"

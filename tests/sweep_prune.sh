@@ -4,7 +4,7 @@
 # recomputed here in Python from the runs' metrics.csv; a pruned-then-promoted run is bit-identical
 # to the same run trained straight through; --jobs 1 and --jobs 2 give the same promotions and
 # metrics, and so does a sweep interrupted by SIGTERM and run again; summarize counts pruned runs
-# apart.
+# apart and groups a setting's runs in one row (training.epochs, the rung reached, is no key).
 # usage: sweep_prune.sh REGMNIST SOURCE_DIR
 set -u
 bin=$1
@@ -212,6 +212,20 @@ npruned=$(awk '$2 < 2' "$tmp/want" | wc -l)
 same "$(python3 -c 'import csv, sys; print(sum(int(r["n_pruned"]) for r in csv.DictReader(open(sys.argv[1]))), sum(int(r["n_failed"]) for r in csv.DictReader(open(sys.argv[1]))))' "$tmp/a/groups.csv")" \
   "$((npruned * 2)) 0" "groups.csv: n_pruned, n_failed"
 has "$tmp/err" "$((npruned * 2)) pruned"
+# one row per setting: training.epochs, the rung each run reached, is no key of groups.csv, the table
+# or summary.csv; not even while a setting's seeds stand at different rungs (a copy with one seed of a
+# setting stopped at rung 0 given the next rung's training.epochs, as while it is extended)
+same "$(rows "$tmp/a/groups.csv") $(head -1 "$tmp/a/groups.csv" | cut -d, -f1-2)" "9 optimizer.lr,n" "groups.csv: one row per setting"
+head -1 "$tmp/out" | grep -q epochs && no "the table has an epochs column: $(head -1 "$tmp/out")" || ok
+head -1 "$tmp/a/summary.csv" | grep -q training.epochs && no "summary.csv has a training.epochs column" || ok
+cp -r "$tmp/a" "$tmp/a2"
+d0=$(awk '$2 == 0 {print $1; exit}' "$tmp/want")
+python3 -c 'import json, sys; p = sys.argv[1]; j = json.load(open(p)); j["training"]["epochs"] = 3; json.dump(j, open(p, "w"))' "$tmp/a2/$d0/seed1/config.json"
+expect 0 "summarize, a setting's seeds at two rungs" -- summarize "$tmp/a2" --metric val_loss --out "$tmp/a2sum"
+same "$(python3 -c 'import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+print(len(rows), [(r["n_total"], r["n_pruned"]) for r in rows if float(r["optimizer.lr"]) == float(sys.argv[2].split("=")[1])])' "$tmp/a2sum/groups.csv" "$d0")" \
+  "9 [('2', '2')]" "groups.csv: a setting's seeds at two rungs are one row"
 
 ## 7. the best setting: summarize's best line and sweep --best, by the prune metric (or val_loss)
 # best.py DIR [METRIC MODE BUDGET]: the best setting recomputed from summary.csv: the settings whose
