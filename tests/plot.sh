@@ -363,6 +363,22 @@ sed 's/"training.epochs": 9/"training.epochs": 10/; s/"seeds": \[1, 2\]/"seeds":
 rungs prd10 pw10 val_loss > /dev/null 2> err && ok || no "plot rungs 10 data: $(cat err)"
 grep -q "set logscale" prd10/plot.gp && no "rungs 1, 3, 9, 10 on a log axis" || ok
 has prd10/plot.gp 'set xtics add ("1\nrung 0" 1, "3\nrung 1" 3, "9\nrung 2" 9, "10\nrung 3" 10)'
+# --yrange LO:HI sets the y axis (either side left to gnuplot), also over the 100 cap of accuracies
+"$bin" plot rungs pw --yrange 0.25:0.75 --out pry.png --data pryd --quiet 2> err && ok || no "plot rungs --yrange: $(cat err)"
+has pryd/plot.gp "set yrange [0.25:0.75]"
+"$bin" plot curves pw --y val_acc --yrange 50: --out pcy.png --data pcyd --quiet 2> err && ok || no "plot curves --yrange: $(cat err)"
+has pcyd/plot.gp "set yrange [50:*]"
+grep -q "100\]" pcyd/plot.gp && no "--yrange 50: still capped at 100" || ok
+# legend values: 4 significant digits (a drawn 0.0010320115941706992 reads 0.001032), whole numbers as they are
+cat > lw.json <<JSON
+{"name": "lw", "base": "base.json", "set": {"training.epochs": 1}, "grid": {"model.dropout": [0.123456789, 0.5],
+ "training.batch_size": [16, 20000]}, "seeds": [1], "out": "$tmp/lw"}
+JSON
+"$bin" sweep lw.json --jobs 2 --quiet 2> err && ok || no "label sweep: $(cat err)"
+"$bin" plot curves lw --y val_loss --out lw.png --data lwd --quiet 2> err && ok || no "plot curves lw: $(cat err)"
+has lwd/plot.gp "dropout=0.1235"
+has lwd/plot.gp "batch_size=20000"
+grep -q "0.123456789" lwd/plot.gp && no "a legend value with all its digits" || ok
 # plot sweep and plot curves of the pruned sweep: training.epochs is the rung each run reached, not a
 # key, so no title reads "epochs="; only the settings trained to the full budget are drawn (found here
 # by grep: a setting with a run whose summary.json says ok), each one point of plot sweep at groups.csv's
@@ -425,6 +441,8 @@ rm -f x.png
 one 2 "sw/sweep.json: no \"prune\": not a pruned sweep" -- rungs sw --out x.png
 one 3 "sw/l2=1e-5,dropout=0: no sweep.json" -- rungs "sw/l2=1e-5,dropout=0" --out x.png
 one 2 "rungs: one metric" -- rungs pw --metric val_loss,val_acc --out x.png
+for y in 1:0 0.5 a:1 1:2:3 :nan; do one 2 "--yrange: expected LO:HI" -- rungs pw --yrange "$y" --out x.png; done
+one 2 "weights: --yrange is for sweep, curves and rungs" -- weights pw/lr=0.01,dropout=0/seed1 --yrange 0:1 --out x.png
 one 2 "best_val_loss: not a column of metrics.csv" -- rungs pw --metric best_val_loss --out x.png
 one 2 "--metric: unknown metric 'nosuch'" -- rungs pw --metric nosuch --out x.png
 [[ ! -e x.png ]] && ok || no "a refused plot rungs wrote a file"

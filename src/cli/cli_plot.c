@@ -2,6 +2,7 @@
  * a pipe): the arguments and the help; plot_sweep.c, plot_curves.c, plot_weights.c and plot_rungs.c
  * draw, plot_gp.c talks to gnuplot. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,9 @@ static const char HELP[] =
     "               the last one reached, `# seeds:`) and a column header line, then one row per\n"
     "               point) and the script (plot.gp) in DIR, to check a figure against its\n"
     "               numbers or edit it\n"
+    "  --yrange LO:HI  sweep, curves, rungs: the y axis from LO to HI; leave either out for\n"
+    "               gnuplot's own choice (:0.6 cuts off a rung-0 spike). Default: both chosen\n"
+    "               by gnuplot, at most 100 for percentages\n"
     "  --quiet      no note on stderr\n"
     "\n"
     "A pruned sweep (DIR/sweep.json has \"prune\"): sweep and curves leave training.epochs, the\n"
@@ -91,10 +95,22 @@ static int pick_format(plot_opts *o, const char *format, const char *size)
     return RM_OK;
 }
 
+/* --yrange LO:HI into o: each side a finite number or empty (gnuplot's own choice), LO < HI; 0 when valid. */
+static int parse_yrange(plot_opts *o, const char *v)
+{
+    const char *colon = strchr(v, ':');
+    if (!colon || strchr(colon + 1, ':')) return -1;
+    char *end;
+    o->has_ylo = colon > v, o->has_yhi = colon[1] != '\0';
+    if (o->has_ylo && (o->ylo = strtod(v, &end), end != colon || !isfinite(o->ylo))) return -1;
+    if (o->has_yhi && (o->yhi = strtod(colon + 1, &end), *end || !isfinite(o->yhi))) return -1;
+    return o->has_ylo && o->has_yhi && !(o->ylo < o->yhi) ? -1 : 0;
+}
+
 /* One option with a value; 1 when a was one, -1 (after the message) when its value is bad or missing. */
 static int option(plot_opts *o, const char **format, const char **size, const char *a, const char *v, rm_err *e)
 {
-    static const char *const WITH_VALUE[] = {"--x", "--y", "--metric", "--err", "--out", "--format", "--size", "--title", "--data", NULL};
+    static const char *const WITH_VALUE[] = {"--x", "--y", "--metric", "--err", "--out", "--format", "--size", "--title", "--data", "--yrange", NULL};
     int known = 0;
     for (int k = 0; WITH_VALUE[k]; k++) known |= !strcmp(a, WITH_VALUE[k]);
     if (!known) return 0;
@@ -105,6 +121,9 @@ static int option(plot_opts *o, const char **format, const char **size, const ch
     else if (!strcmp(a, "--size")) *size = v;
     else if (!strcmp(a, "--title")) o->title = v;
     else if (!strcmp(a, "--data")) o->data = v;
+    else if (!strcmp(a, "--yrange")) {
+        if (parse_yrange(o, v)) return rm_cli_usage_error("plot", "--yrange: expected LO:HI (numbers, LO < HI, either may be left out: 0:1, :0.5), got '%s'", v), -1;
+    }
     else if (!strcmp(a, "--y") || !strcmp(a, "--metric")) {
         if (plot_parse_metrics(o, a, v, e)) return rm_cli_fail("plot", e), -1;
     } else {
@@ -141,6 +160,7 @@ int rm_cli_plot(int argc, char **argv)
         return rm_cli_usage_error("plot", "unknown plot '%s' (sweep, curves, weights or rungs)", mode);
     if (!dir) return rm_cli_usage_error("plot", "%s: give a directory", mode);
     if (!o.nmetrics && !weights && !rungs) return rm_cli_usage_error("plot", "%s: --y METRIC is required", mode);
+    if (weights && (o.has_ylo || o.has_yhi)) return rm_cli_usage_error("plot", "weights: --yrange is for sweep, curves and rungs");
     if (rungs && o.nmetrics > 1) return rm_cli_usage_error("plot", "rungs: one metric (--metric METRIC)");
     if (!strcmp(mode, "sweep") && !o.x) return rm_cli_usage_error("plot", "sweep: --x KEY is required");
     if (pick_format(&o, format, size)) return RM_ERR_USAGE;

@@ -25,7 +25,7 @@ const char rm_cli_usage[] =
     "       regmnist compare A B [--metric NAME] [--which final|best]\n"
     "       regmnist compare --baseline SEL SEL... | SWEEP_DIR --baseline KEY=VALUE,... [--metric NAME]\n"
     "       regmnist plot sweep|curves|weights|rungs DIR [--x KEY] [--y METRIC,...] [--err std|ci|sem]\n"
-    "                [--metric METRIC] [--out FILE] [--format png|svg|pdf] [--size WxH] [--data DIR]\n"
+    "                [--metric METRIC] [--out FILE] [--format png|svg|pdf] [--size WxH] [--yrange LO:HI] [--data DIR]\n"
     "       regmnist report DIR [--out FILE] [--metric LIST] [--baseline KEY=VALUE,...] [--no-figures]\n"
     "       regmnist --print-config [--set key.path=JSON]...\n"
     "       regmnist --help | --help-config[=markdown] | --version\n";

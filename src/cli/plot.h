@@ -23,6 +23,8 @@ typedef struct plot_opts {
     char metrics[PLOT_MAX_METRICS][64]; /* --y (--metric), canonical names */
     int nmetrics;
     int err;              /* PLOT_ERR_* */
+    int has_ylo, has_yhi; /* --yrange LO:HI, either side may be left out */
+    double ylo, yhi;
     int quiet;
 } plot_opts;
 
@@ -91,7 +93,7 @@ void plot_metric_stem(const char *metric, char *buf, size_t n);
  * that all are one; else their labels joined, with their unit when they share it. */
 void plot_y_label(const plot_opts *o, char *buf, size_t n);
 
-/* Cap the y axis at 100 when every metric is a percentage (an accuracy). */
+/* The y axis: --yrange when given, else capped at 100 when every metric is a percentage (an accuracy). */
 void plot_y_range(FILE *gp, const plot_opts *o);
 
 /* One run's column of metrics.csv: v[e - 1] for epoch e (NaN where the row is missing or empty). */

@@ -274,7 +274,13 @@ void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64],
     buf[0] = '\0';
     for (int v = 0; v < rs->nvaried && k < n; v++) {
         if (skip && !strcmp(rs->varied[v], skip)) continue;
-        rm_json_text(rm_json_at(r->config, rs->varied[v]), text, sizeof text);
+        const cJSON *x = rm_json_at(r->config, rs->varied[v]);
+        if (cJSON_IsNumber(x) && x->valuedouble == floor(x->valuedouble) && fabs(x->valuedouble) < 1e15)
+            snprintf(text, sizeof text, "%.0f", x->valuedouble);
+        else if (cJSON_IsNumber(x)) /* 4 significant digits: a drawn 0.0010320115941706992 reads 0.001032 */
+            snprintf(text, sizeof text, "%.4g", x->valuedouble);
+        else
+            rm_json_text(x, text, sizeof text);
         k += (size_t)snprintf(buf + k, n - k, "%s%s=%s", k ? ", " : "", names[v], text);
     }
 }
@@ -311,6 +317,14 @@ void plot_metric_stem(const char *metric, char *buf, size_t n)
 void plot_y_range(FILE *gp, const plot_opts *o)
 {
     char label[256];
+    if (o->has_ylo || o->has_yhi) {
+        fprintf(gp, "set yrange [");
+        o->has_ylo ? fprintf(gp, "%.17g", o->ylo) : fprintf(gp, "*");
+        fprintf(gp, ":");
+        o->has_yhi ? fprintf(gp, "%.17g", o->yhi) : fprintf(gp, "*");
+        fprintf(gp, "]\n");
+        return;
+    }
     for (int m = 0; m < o->nmetrics; m++) {
         rm_metric_label(o->metrics[m], label, sizeof label);
         const char *u = unit_of(label);
