@@ -179,6 +179,7 @@ for d in runs:
     sa, sb = json.load(open(a + "summary.json")), json.load(open(b + "summary.json"))
     if (sa["status"], sa.get("rung")) != (sb["status"], sb.get("rung")): print(d, "status", sa["status"], sb["status"])
     if nosec(a + "metrics.csv") != nosec(b + "metrics.csv"): print(d, "metrics.csv differs")
+if open("runs/pr/rungs.csv").read() != open("runs/pr_local/rungs.csv").read(): print("rungs.csv differs")
 PY
 same "$(cat "$tmp/diff")" "" "Slurm per-rung arrays against sweep --jobs 2"
 n=$(grep -l '"status":\s*"pruned"' runs/pr/*/seed*/summary.json | wc -l)

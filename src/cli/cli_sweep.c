@@ -87,7 +87,8 @@ static const char HELP[] =
     "                   from a lower rung); what --jobs runs\n"
     "  --rung-tasks     print the next rung's tasks as the runs' files stand, \"RUNG NRUNGS\n"
     "                   I,J,...\" (the lowest rung with runs to train), or \"done\"; what\n"
-    "                   scripts/slurm-sweep.sh submits, one job array per rung\n";
+    "                   scripts/slurm-sweep.sh submits, one job array per rung; also\n"
+    "                   writes OUT/rungs.csv, the decisions so far (when OUT exists)\n";
 
 /* The value of flag, s: a whole decimal number in [lo, hi] (else a usage error). */
 static int whole(const char *flag, const char *s, long lo, long hi, long *out)

@@ -157,7 +157,8 @@ pid_t rm_sweep_start_child(const char *self, const char *spec_path, long i, int 
 int rm_sweep_run_asha(const sweep *w, const char *spec_path, int jobs, char *const *args, int quiet);
 
 /* Print the next rung's tasks as the runs' files stand: "RUNG NRUNGS I,J,..." for the lowest rung
- * that has runs to train, or "done" (scripts/slurm-sweep.sh submits one job array per rung). */
+ * that has runs to train, or "done" (scripts/slurm-sweep.sh submits one job array per rung); it first
+ * writes OUT/rungs.csv, the decisions so far, when OUT exists. An exit status. */
 int rm_sweep_print_rung_tasks(const sweep *w, const char *spec_path);
 
 /* --best: the best setting of the spec's finished runs (the rule of summarize's best line, groups.h)

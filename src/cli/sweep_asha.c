@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli_common.h"
@@ -343,7 +344,8 @@ int rm_sweep_run_asha(const sweep *w, const char *spec_path, int jobs, char *con
 }
 
 /* Print the next rung's tasks as the runs' files stand: "RUNG NRUNGS I,J,..." for the lowest rung that
- * has runs to train (promoted there, not there yet), or "done"; for Slurm, one job array per rung. */
+ * has runs to train (promoted there, not there yet), or "done"; for Slurm, one job array per rung.
+ * OUT/rungs.csv is written first, the decisions so far, when OUT exists. */
 int rm_sweep_print_rung_tasks(const sweep *w, const char *spec_path)
 {
     static asha a;
@@ -354,6 +356,13 @@ int rm_sweep_print_rung_tasks(const sweep *w, const char *spec_path)
         return fprintf(stderr, "regmnist: sweep: out of memory\n"), RM_ERR_RUN;
     }
     decide(&a);
+    rm_err e = {0};
+    struct stat st;
+    /* the decisions as the files stand, as --jobs leaves them (a sweep not started has none) */
+    if (stat(w->out, &st) == 0 && S_ISDIR(st.st_mode) && write_rungs(&a, &e)) {
+        asha_free(&a);
+        return rm_cli_fail("sweep", &e);
+    }
     int rung = -1;
     for (long i = 0; i < w->nruns; i++) {
         long s = i / a.nseeds;
