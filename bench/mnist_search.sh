@@ -72,7 +72,12 @@ for p in "${phases[@]}"; do
         ((n >= 6)) && break
         sleep 0.2
       done
-      kill -TERM $pid; wait $pid; echo "mnist_search: interrupted (exit $?), $n runs past 3 epochs; again" >&2
+      kill -TERM $pid; wait $pid; rc=$?
+      r0=$(grep -l '^1,' "$out/$d"/trial*/seed*/metrics.csv 2> /dev/null | wc -l)
+      # a real interruption: the sweep stopped by the signal, mid-search, rung 0 not finished
+      [[ $rc -eq 143 && $n -ge 6 && $r0 -lt 300 ]] ||
+        { echo "mnist_search: the interruption missed (exit $rc, $n runs past 3 epochs, $r0 past rung 0)" >&2; exit 1; }
+      echo "mnist_search: interrupted (exit $rc), $n runs past 3 epochs, $r0 of 300 past rung 0; again" >&2
       "$bin" sweep "$s" --jobs 2 --quiet || { echo "mnist_search: sweep $d failed when run again" >&2; exit 1; } ;;
     slurm)
       d=search_slurm
@@ -81,6 +86,7 @@ for p in "${phases[@]}"; do
         skip() { echo "mnist_search: no private Slurm: $*" >&2; exit 1; }
         t_start=$SECONDS
         source "$src/tests/slurm_private.sh"
+        t_start=$SECONDS   # the sweep's time, not the daemons' start-up
         s=$(spec mnist_reg_search $d)
         jobs_submitted=1
         REGMNIST=$bin "$src/scripts/slurm-sweep.sh" "$s" -c 1 > /dev/null || exit 1

@@ -15,7 +15,8 @@
 # compute nodes (a shared file system).
 #
 # Options given before SPEC:
-#   --dry-run   print the sbatch command line and the batch script; submit nothing
+#   --dry-run   print the sbatch command line and the batch script; submit nothing (a pruned spec's
+#               --rung-tasks still refreshes OUT/rungs.csv, the decisions so far, when OUT exists)
 #   --help      this text
 # Everything after SPEC goes to sbatch, after the defaults below, so it overrides them
 # (e.g. -p gpu, -c 2, --time=1:00:00, --mem=2G, --array=0-35%4 to run at most 4 at once).
@@ -93,7 +94,11 @@ here=$(pwd -P) || die 2 "cannot resolve the working directory"
 # A pruned spec: the next rung's runs (its --rung-tasks line); else check every run's config
 # (--list does; --count alone may not), then count the runs.
 rung=-1 nrungs=0 array=
-if tasks=$("$bin" sweep "$spec" --rung-tasks 2> /dev/null); then
+tasks=$("$bin" sweep "$spec" --rung-tasks 2> "${TMPDIR:-/tmp}/slurm-sweep.$$.err"); rc=$?
+err=$(cat "${TMPDIR:-/tmp}/slurm-sweep.$$.err" 2> /dev/null); rm -f "${TMPDIR:-/tmp}/slurm-sweep.$$.err"
+# exit 2 "the spec has no prune" is a plain sweep; any other failure (a bad spec, rungs.csv unwritable) stops here
+[[ $rc -eq 0 || $err == *"--rung-tasks: the spec has no prune"* ]] || die "$rc" "${err#regmnist: }"
+if [[ $rc -eq 0 ]]; then
   if [[ $tasks == done ]]; then echo "slurm-sweep: $spec: every rung is done" >&2; exit 0; fi
   read -r rung nrungs array <<< "$tasks"
   [[ $rung =~ ^[0-9]+$ && $array =~ ^[0-9,]+$ ]] || die 2 "$spec: regmnist sweep --rung-tasks printed '$tasks'"

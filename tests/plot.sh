@@ -379,6 +379,11 @@ JSON
 has lwd/plot.gp "dropout=0.1235"
 has lwd/plot.gp "batch_size=20000"
 grep -q "0.123456789" lwd/plot.gp && no "a legend value with all its digits" || ok
+# two values that read the same with 4 digits (0.1235): that key keeps all its digits, two series
+sed 's/0.123456789, 0.5/0.12345, 0.12346/; s|/lw"|/lw2"|' lw.json > lw2.json
+"$bin" sweep lw2.json --jobs 2 --quiet 2> err && ok || no "label sweep 2: $(cat err)"
+"$bin" plot sweep lw2 --x batch_size --y val_loss --out lw2.png --data lw2d --quiet 2> err && ok || no "plot sweep lw2: $(cat err)"
+same "$(sed -n 's/^# title: //p' lw2d/s*.dat | sort | tr '\n' ' ')" "dropout=0.12345 dropout=0.12346 " "plot sweep: series of values alike in 4 digits"
 # plot sweep and plot curves of the pruned sweep: training.epochs is the rung each run reached, not a
 # key, so no title reads "epochs="; only the settings trained to the full budget are drawn (found here
 # by grep: a setting with a run whose summary.json says ok), each one point of plot sweep at groups.csv's
@@ -441,7 +446,7 @@ rm -f x.png
 one 2 "sw/sweep.json: no \"prune\": not a pruned sweep" -- rungs sw --out x.png
 one 3 "sw/l2=1e-5,dropout=0: no sweep.json" -- rungs "sw/l2=1e-5,dropout=0" --out x.png
 one 2 "rungs: one metric" -- rungs pw --metric val_loss,val_acc --out x.png
-for y in 1:0 0.5 a:1 1:2:3 :nan; do one 2 "--yrange: expected LO:HI" -- rungs pw --yrange "$y" --out x.png; done
+for y in 1:0 0.5 a:1 1:2:3 :nan :; do one 2 "--yrange: expected LO:HI" -- rungs pw --yrange "$y" --out x.png; done
 one 2 "weights: --yrange is for sweep, curves and rungs" -- weights pw/lr=0.01,dropout=0/seed1 --yrange 0:1 --out x.png
 one 2 "best_val_loss: not a column of metrics.csv" -- rungs pw --metric best_val_loss --out x.png
 one 2 "--metric: unknown metric 'nosuch'" -- rungs pw --metric nosuch --out x.png

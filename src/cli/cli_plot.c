@@ -99,7 +99,7 @@ static int pick_format(plot_opts *o, const char *format, const char *size)
 static int parse_yrange(plot_opts *o, const char *v)
 {
     const char *colon = strchr(v, ':');
-    if (!colon || strchr(colon + 1, ':')) return -1;
+    if (!colon || strchr(colon + 1, ':') || (colon == v && !colon[1])) return -1; /* ":" alone sets nothing */
     char *end;
     o->has_ylo = colon > v, o->has_yhi = colon[1] != '\0';
     if (o->has_ylo && (o->ylo = strtod(v, &end), end != colon || !isfinite(o->ylo))) return -1;
@@ -122,7 +122,7 @@ static int option(plot_opts *o, const char **format, const char **size, const ch
     else if (!strcmp(a, "--title")) o->title = v;
     else if (!strcmp(a, "--data")) o->data = v;
     else if (!strcmp(a, "--yrange")) {
-        if (parse_yrange(o, v)) return rm_cli_usage_error("plot", "--yrange: expected LO:HI (numbers, LO < HI, either may be left out: 0:1, :0.5), got '%s'", v), -1;
+        if (parse_yrange(o, v)) return rm_cli_usage_error("plot", "--yrange: expected LO:HI (numbers, LO < HI, one of them may be left out: 0:1, :0.5), got '%s'", v), -1;
     }
     else if (!strcmp(a, "--y") || !strcmp(a, "--metric")) {
         if (plot_parse_metrics(o, a, v, e)) return rm_cli_fail("plot", e), -1;

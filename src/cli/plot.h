@@ -78,7 +78,8 @@ int plot_keep_final(const rm_runs *rs, plot_group *groups, int *ng);
 void plot_final_key(FILE *gp, int kept, int left);
 
 /* A group's setting as a legend entry, "l2=0.001, dropout=0.5": each varied key but skip (or NULL) by its
- * short name (names from rm_runs_short_names) and value; "" when none vary. */
+ * short name (names from rm_runs_short_names) and value (4 significant digits unless two of the key's
+ * values would then read the same: all its digits); "" when none vary. */
 void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64], const char *skip, char *buf,
                       size_t n);
 

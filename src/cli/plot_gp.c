@@ -265,6 +265,36 @@ void plot_final_key(FILE *gp, int kept, int left)
     fprintf(gp, "\n");
 }
 
+/* One run's number of a key, exact and as its label shows it (4 significant digits). */
+typedef struct {
+    double shown, exact;
+} label_value;
+
+static int by_shown(const void *a, const void *b)
+{
+    const label_value *x = a, *y = b;
+    return x->shown < y->shown ? -1 : x->shown > y->shown ? 1 : x->exact < y->exact ? -1 : x->exact > y->exact;
+}
+
+/* 1 when no two of the runs' distinct numbers of key read the same with 4 significant digits, so the
+ * short labels still tell every setting apart (a series is matched by its label). */
+static int short_labels_distinct(const rm_runs *rs, const char *key)
+{
+    label_value *v = malloc(((size_t)rs->n + 1) * sizeof *v);
+    int m = 0, ok = v != NULL;
+    for (int i = 0; ok && i < rs->n; i++) {
+        const cJSON *x = rm_json_at(rs->run[i].config, key);
+        if (!cJSON_IsNumber(x)) continue;
+        char text[64];
+        snprintf(text, sizeof text, "%.4g", x->valuedouble);
+        v[m].shown = strtod(text, NULL), v[m++].exact = x->valuedouble;
+    }
+    if (ok) qsort(v, (size_t)m, sizeof *v, by_shown);
+    for (int i = 1; ok && i < m; i++) ok = !(v[i].shown == v[i - 1].shown && v[i].exact != v[i - 1].exact);
+    free(v);
+    return ok;
+}
+
 void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64], const char *skip, char *buf,
                       size_t n)
 {
@@ -277,7 +307,7 @@ void plot_group_label(const rm_runs *rs, const plot_group *g, char (*names)[64],
         const cJSON *x = rm_json_at(r->config, rs->varied[v]);
         if (cJSON_IsNumber(x) && x->valuedouble == floor(x->valuedouble) && fabs(x->valuedouble) < 1e15)
             snprintf(text, sizeof text, "%.0f", x->valuedouble);
-        else if (cJSON_IsNumber(x)) /* 4 significant digits: a drawn 0.0010320115941706992 reads 0.001032 */
+        else if (cJSON_IsNumber(x) && short_labels_distinct(rs, rs->varied[v])) /* a drawn 0.0010320115941706992: 0.001032 */
             snprintf(text, sizeof text, "%.4g", x->valuedouble);
         else
             rm_json_text(x, text, sizeof text);
