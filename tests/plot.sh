@@ -3,7 +3,8 @@
 # logarithmic x), weight statistics, PNG and SVG; and refuses bad input with exit 2. regmnist plot
 # sweep, curves, weights and rungs (a pruned sweep's rung history): the data gnuplot plots against
 # groups.csv, metrics.csv, model.safetensors and summary.json; a pruned sweep's plot sweep and curves
-# draw its settings at the full budget, not keyed by training.epochs; the refusals, one line each.
+# draw its settings at the full budget, not keyed by training.epochs; a broken sweep.json and the
+# other refusals, one line each.
 # usage: plot.sh REGMNIST SOURCE_DIR      (exit 77 = skipped: gnuplot missing and not installable)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
@@ -436,8 +437,15 @@ one 2 "--x epochs: in a pruned sweep it is the rung each run reached, not a sett
 cp -r pw pwx && sed -i 's/"status":\(\s*\)"ok"/"status":\1"pruned"/' pwx/*/seed*/summary.json
 one 3 "pwx: no setting of the pruned sweep is trained to the full budget yet" -- sweep pwx --x lr --y val_loss --out x.png
 one 3 "pwx: no setting of the pruned sweep is trained to the full budget yet" -- curves pwx --y val_loss --out x.png
-# refusals: a sweep without prune, a directory that is no sweep's, a second metric, a metric that is no column
+# a broken sweep.json: one line naming it, exit 3, for plot rungs and curves (never a sweep without prune)
 rm -f x.png
+cp -r pw pwb
+for k in $BROKEN_SWEEP_JSON; do
+  broken_sweep_json pw/sweep.json pwb/sweep.json "$k"
+  one 3 "pwb/$(broken_why "$k")" -- rungs pwb --out x.png
+  one 3 "pwb/$(broken_why "$k")" -- curves pwb --y val_loss --out x.png
+done
+# refusals: a sweep without prune, a directory that is no sweep's, a second metric, a metric that is no column
 one 2 "sw/sweep.json: no \"prune\": not a pruned sweep" -- rungs sw --out x.png
 one 3 "sw/l2=1e-5,dropout=0: no sweep.json" -- rungs "sw/l2=1e-5,dropout=0" --out x.png
 one 2 "rungs: one metric" -- rungs pw --metric val_loss,val_acc --out x.png

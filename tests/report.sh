@@ -8,7 +8,7 @@
 # and a key of strings that it has no figure; a missing gnuplot is an error unless --no-figures; a
 # pruned sweep has a rungs section (the table against rungs.csv, plot rungs' figure), one groups row per
 # setting (not split by training.epochs), figures of its settings at the full budget only, and its
-# pruned runs are not listed as not ok.
+# pruned runs are not listed as not ok; a broken sweep.json is an error.
 # usage: report.sh REGMNIST SOURCE_DIR   (exit 77 = skipped: chromium or gnuplot missing and not installable)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
@@ -248,6 +248,14 @@ dom "$tmp/prn.html" "$tmp/dom6.html"
 rungs "$tmp/dom6.html" "$tmp/pr/rungs.csv" "$npruned" 0 2> "$tmp/rerr" && ok || no "pruned sweep's rungs, no figures: $(cat "$tmp/rerr")"
 # a sweep without prune has no such section
 grep -q "Successive halving" "$tmp/sw/report.html" && no "a sweep without prune has a rungs section" || ok
+# a broken sweep.json: one line naming it, exit 3, no page
+cp -r "$tmp/pr" "$tmp/prb"
+for k in $BROKEN_SWEEP_JSON; do
+  broken_sweep_json "$tmp/pr/sweep.json" "$tmp/prb/sweep.json" "$k"
+  expect 3 "report, sweep.json $k" -- report "$tmp/prb" --out "$tmp/broken.html"
+  has "$tmp/err" "regmnist: report: $tmp/prb/$(broken_why "$k")"; lines "$tmp/err" 1
+done
+[[ -e $tmp/broken.html ]] && no "a report of a broken sweep.json wrote its page" || ok
 
 # errors: one line, the codebase's exit codes
 expect 3 "a missing DIR" -- report "$tmp/nope"

@@ -72,9 +72,11 @@ static const char HELP[] =
     "Axis and legend labels come from the config key table and the metric table (\"dropout\n"
     "rate\", \"test accuracy (%)\"). Exit status: 0 ok; 1 gnuplot failed (its error on one line);\n"
     "2 usage error, an unknown key or metric, or gnuplot not on PATH; 3 I/O error (DIR missing\n"
-    "or holding no run, a file without a needed column or tensor; rungs: no sweep.json; sweep and\n"
-    "curves: a pruned sweep with no setting at the full budget yet). rungs refuses a sweep without\n"
-    "\"prune\" with exit 2, sweep a pruned sweep's --x training.epochs too.\n";
+    "or holding no run, a file without a needed column or tensor; a DIR/sweep.json that cannot\n"
+    "be read or is not a sweep's (invalid JSON, a bad prune, rungs or seeds), one line naming\n"
+    "it; rungs: no sweep.json, or no value to draw yet; sweep and curves: a pruned sweep with no\n"
+    "setting at the full budget yet). rungs refuses a sweep without \"prune\" with exit 2, sweep\n"
+    "a pruned sweep's --x training.epochs too.\n";
 
 /* The format from --format, else from the --out file's extension, else png; and the default size. */
 static int pick_format(plot_opts *o, const char *format, const char *size)

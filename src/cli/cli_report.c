@@ -58,7 +58,8 @@ static const char HELP[] =
     "\n"
     "Every string from the files is HTML-escaped. Exit status: 0 ok; 1 gnuplot failed (its error\n"
     "on one line); 2 usage error (a bad --baseline or --metric, gnuplot not on PATH); 3 I/O\n"
-    "error (DIR missing or holding no run, an unwritable --out).\n";
+    "error (DIR missing or holding no run, a DIR/sweep.json that cannot be read or is not a\n"
+    "sweep's, one line naming it, an unwritable --out).\n";
 
 /* The regularization keys: the default baseline has each that varies at its "off" value. */
 static const char *const REG_KEYS[] = {"model.dropout",     "model.input_dropout",           "regularization.l1",

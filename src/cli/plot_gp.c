@@ -366,8 +366,6 @@ void plot_y_label(const plot_opts *o, char *buf, size_t n)
     if (unit && k < n) snprintf(buf + k, n - k, " %s", unit);
 }
 
-enum { MAX_EPOCHS = 1000000 };
-
 /* The 0-based index of field name in a CSV header line, or -1. */
 static int field_index(const char *line, const char *name)
 {
@@ -404,7 +402,7 @@ int plot_read_column(const char *dir, const char *metric, plot_column *c, rm_err
     c->n = 0;
     for (char *line = strchr(text, '\n'); !rc && line && line[1]; line = strchr(line + 1, '\n')) {
         double epoch, v;
-        if (!field_value(line + 1, ep, &epoch) || epoch < 1 || epoch > MAX_EPOCHS || epoch != floor(epoch)) {
+        if (!field_value(line + 1, ep, &epoch) || epoch < 1 || epoch > SUM_MAX_EPOCHS || epoch != floor(epoch)) {
             rc = rm_fail(e, RM_ERR_IO, "%s: a row without a whole epoch number", path);
             break;
         }

@@ -17,15 +17,13 @@
 #include "plot.h"
 #include "rm_epoch_log.h"
 
-enum { MAX_BUDGET = 1000000 };
-
 /* A pruned sweep as its files show it. */
 typedef struct {
     rm_runs rs;
     plot_group *groups;
     int ng;
     char metric[64];
-    int epochs[PLOT_MAX_RUNGS], nr; /* sweep.json's "rungs"; the last is the budget */
+    int epochs[SUM_MAX_RUNGS], nr; /* sweep.json's "rungs"; the last is the budget */
     double *mean;                   /* group g's mean at epoch k + 1 in mean[g * budget + k]; NaN
                                        where not every seed has a finite value */
     int *reached;                   /* per group: the highest rung every seed trained to, or -1 */
@@ -43,42 +41,21 @@ static void history_free(history *h)
     free(h->state);
 }
 
-/* DIR/sweep.json's "prune" (its metric) and "rungs"; RM_ERR_USAGE when it has no "prune". */
+/* DIR/sweep.json's "prune" (its metric) and "rungs" (sum_read_sweep); RM_ERR_USAGE when it has no "prune". */
 static int read_spec(history *h, const char *dir, rm_err *e)
 {
-    char path[4200];
-    size_t len;
-    if (rm_path_join(path, sizeof path, dir, "sweep.json", e)) return e->code;
+    sum_sweep_info info;
     if (access(dir, F_OK) != 0) return rm_fail(e, RM_ERR_IO, "%s: %s", dir, strerror(errno));
-    if (access(path, F_OK) != 0)
+    if (sum_read_sweep(dir, &info, e)) return e->code;
+    if (!info.is_sweep)
         return rm_fail(e, RM_ERR_IO, "%s: no sweep.json: not a sweep's directory (plot rungs draws a pruned sweep)", dir);
-    char *text = rm_read_text(path, (size_t)1 << 24, &len, e);
-    if (!text) return e->code;
-    cJSON *root = cJSON_Parse(text);
-    free(text);
-    const cJSON *prune = cJSON_GetObjectItemCaseSensitive(root, "prune");
-    const cJSON *metric = cJSON_GetObjectItemCaseSensitive(prune, "metric");
-    const cJSON *rungs = cJSON_GetObjectItemCaseSensitive(root, "rungs"), *r;
-    int rc = RM_OK;
-    if (!root) rc = rm_fail(e, RM_ERR_IO, "%s: not valid JSON", path);
-    else if (!prune)
-        rc = rm_fail(e, RM_ERR_USAGE, "%s: no \"prune\": not a pruned sweep, so it has no rungs (plot curves draws any runs per epoch)",
-                     path);
-    else if (!cJSON_IsString(metric) || !cJSON_IsArray(rungs))
-        rc = rm_fail(e, RM_ERR_IO, "%s: a pruned sweep's \"prune\".\"metric\" or \"rungs\" is missing", path);
-    else snprintf(h->metric, sizeof h->metric, "%s", metric->valuestring);
-    cJSON_ArrayForEach(r, (rc ? NULL : rungs)) {
-        double v = cJSON_IsNumber(r) ? r->valuedouble : -1, prev = h->nr ? h->epochs[h->nr - 1] : 0;
-        if (h->nr == PLOT_MAX_RUNGS || !(v > prev && v <= MAX_BUDGET && v == floor(v))) {
-            rc = rm_fail(e, RM_ERR_IO, "%s: \"rungs\": expected at most %d ascending whole numbers of epochs", path,
-                         PLOT_MAX_RUNGS);
-            break;
-        }
-        h->epochs[h->nr++] = (int)v;
-    }
-    if (!rc && !h->nr) rc = rm_fail(e, RM_ERR_IO, "%s: \"rungs\" is empty", path);
-    cJSON_Delete(root);
-    return rc;
+    if (!info.pruned)
+        return rm_fail(e, RM_ERR_USAGE, "%s/sweep.json: no \"prune\": not a pruned sweep, so it has no rungs (plot curves "
+                       "draws any runs per epoch)", dir);
+    snprintf(h->metric, sizeof h->metric, "%s", info.metric);
+    memcpy(h->epochs, info.rungs, sizeof h->epochs);
+    h->nr = info.nrungs;
+    return RM_OK;
 }
 
 /* Group g's mean per epoch, the rung all its seeds reached, how far they were extended, its state. */
@@ -93,7 +70,7 @@ static int load_group(history *h, int g, rm_err *e)
         const rm_run *r = &h->rs.run[gr->runs[i]];
         const cJSON *ep = rm_json_at(r->config, "training.epochs");
         char path[4200];
-        if (cJSON_IsNumber(ep) && ep->valuedouble > h->extended[g]) h->extended[g] = (int)fmin(ep->valuedouble, MAX_BUDGET);
+        if (cJSON_IsNumber(ep) && ep->valuedouble > h->extended[g]) h->extended[g] = (int)fmin(ep->valuedouble, SUM_MAX_EPOCHS);
         if (!strcmp(r->status, "pruned")) pruned = 1;
         else if (!rm_run_ok(r) && !stopped) stopped = r->status;
         snprintf(path, sizeof path, "%s/metrics.csv", r->dir);
@@ -159,7 +136,7 @@ static void axes(plot_job *j, const plot_opts *o, const history *h, const char *
 {
     plot_opts one = *o;
     char title[512], ylabel[512];
-    double x[PLOT_MAX_RUNGS];
+    double x[SUM_MAX_RUNGS];
     one.nmetrics = 1;
     snprintf(one.metrics[0], sizeof one.metrics[0], "%s", h->metric);
     plot_study_name(o, dir, &h->rs, title, sizeof title);
