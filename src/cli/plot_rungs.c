@@ -1,8 +1,8 @@
 /* plot_rungs.c - `regmnist plot rungs SWEEP_DIR [--metric M]`: a pruned sweep's rung history
  * (successive halving, sweep.json's "prune"): per setting (a grid point or trial, all its seeds) the
  * mean over its seeds of a metrics.csv column against epoch, the settings stopped at a rung thin and
- * grey, those that reached the last rung in colour with their varied values as the key, a dashed
- * line at each rung's epoch; and the rungs' counts (settings that reached each, promoted from it),
+ * grey, those waiting at a rung dotted, those that reached the last rung in colour with their varied
+ * values as the key, a dashed line at each rung's epoch; and the rungs' counts (settings that reached each, promoted from it),
  * which `regmnist report` tabulates. Everything comes from the runs' own files. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -17,6 +17,10 @@
 #include "plot.h"
 #include "rm_epoch_log.h"
 
+/* How a setting stopped at a rung is drawn, and one waiting at a rung (not there yet, or resumable). */
+#define STOPPED_LINE "lw 1 lc rgb 'gray70'"
+#define WAITING_LINE "lw 1.5 dt 3 lc rgb 'gray40'"
+
 /* A pruned sweep as its files show it. */
 typedef struct {
     rm_runs rs;
@@ -28,7 +32,8 @@ typedef struct {
                                        where not every seed has a finite value */
     int *reached;                   /* per group: the highest rung every seed trained to, or -1 */
     int *extended;                  /* per group: the largest training.epochs of its seeds' config.json */
-    char (*state)[16];              /* per group: final, pruned, waiting, or the status that stopped it */
+    char (*state)[16];              /* per group: final, pruned, waiting, or the status that stopped it
+                                       (load_group) */
 } history;
 
 static void history_free(history *h)
@@ -58,11 +63,14 @@ static int read_spec(history *h, const char *dir, rm_err *e)
     return RM_OK;
 }
 
-/* Group g's mean per epoch, the rung all its seeds reached, how far they were extended, its state. */
+/* Group g's mean per epoch, the rung all its seeds reached, how far they were extended, its state:
+ * the status of a seed that failed or diverged (it stopped the setting), else waiting when a seed
+ * is interrupted or unfinished (still training, or to be resumed: its setting may go on), pruned
+ * when a seed is, final when all reached the last rung, else waiting. */
 static int load_group(history *h, int g, rm_err *e)
 {
     const plot_group *gr = &h->groups[g];
-    int budget = h->epochs[h->nr - 1], shortest = budget, pruned = 0, rc = RM_OK;
+    int budget = h->epochs[h->nr - 1], shortest = budget, pruned = 0, live = 0, rc = RM_OK;
     const char *stopped = NULL;
     double *m = h->mean + (size_t)g * (size_t)budget;
     plot_column c = {0};
@@ -72,6 +80,7 @@ static int load_group(history *h, int g, rm_err *e)
         char path[4200];
         if (cJSON_IsNumber(ep) && ep->valuedouble > h->extended[g]) h->extended[g] = (int)fmin(ep->valuedouble, SUM_MAX_EPOCHS);
         if (!strcmp(r->status, "pruned")) pruned = 1;
+        else if (!strcmp(r->status, "interrupted") || !strcmp(r->status, "unfinished")) live = 1;
         else if (!rm_run_ok(r) && !stopped) stopped = r->status;
         snprintf(path, sizeof path, "%s/metrics.csv", r->dir);
         c.n = 0;
@@ -85,7 +94,7 @@ static int load_group(history *h, int g, rm_err *e)
     for (int r = 0; r < h->nr; r++)
         if (shortest >= h->epochs[r]) h->reached[g] = r;
     snprintf(h->state[g], sizeof h->state[0], "%s",
-             stopped ? stopped : pruned ? "pruned" : h->reached[g] == h->nr - 1 ? "final" : "waiting");
+             stopped ? stopped : live ? "waiting" : pruned ? "pruned" : h->reached[g] == h->nr - 1 ? "final" : "waiting");
     return rc;
 }
 
@@ -164,8 +173,8 @@ static void axes(plot_job *j, const plot_opts *o, const history *h, const char *
 }
 
 /* Group g's data file (title, metric, state, rung, then epoch and mean) and its clause of the plot
- * command: thin grey with a dot at its end when it stopped below the last rung, else colour lc with
- * its label as key. */
+ * command: thin grey with a dot at its end when it stopped below the last rung, dotted dark grey
+ * with a circle at its end when it is waiting, else colour lc with its label as key. */
 static int write_setting(plot_job *j, const history *h, int g, char (*names)[64], int lc, int *plotted, rm_err *e)
 {
     char name[32], path[4200], label[1024];
@@ -184,10 +193,12 @@ static int write_setting(plot_job *j, const history *h, int g, char (*names)[64]
     if (!points) return RM_OK;
     fprintf(j->gp, "%s", (*plotted)++ ? ", \\\n    " : "plot ");
     plot_quote(j->gp, path);
-    if (!final) { /* a dot where it stopped: a setting stopped at epoch 1 has no line */
-        fprintf(j->gp, " using 1:2 with lines lw 1 lc rgb 'gray70' notitle, ");
+    if (!final) { /* a dot where it ends: a setting at epoch 1 has no line */
+        int waiting = !strcmp(h->state[g], "waiting");
+        fprintf(j->gp, " using 1:2 with lines %s notitle, ", waiting ? WAITING_LINE : STOPPED_LINE);
         plot_quote(j->gp, path);
-        fprintf(j->gp, " using 1:2 every ::%d::%d with points pt 7 ps 0.5 lc rgb 'gray70' notitle", points - 1, points - 1);
+        fprintf(j->gp, " using 1:2 every ::%d::%d with points pt %d ps %s notitle", points - 1, points - 1,
+                waiting ? 6 : 7, waiting ? "0.7 lc rgb 'gray40'" : "0.5 lc rgb 'gray70'");
         return RM_OK;
     }
     fprintf(j->gp, " using 1:2 with lines lw 2.5 lc %d title ", lc);
@@ -200,16 +211,16 @@ int plot_rungs(const char *dir, const plot_opts *o, rm_err *e)
     history h = {0};
     plot_job j = {0};
     char(*names)[64] = NULL;
-    int rc = history_load(&h, dir, o->nmetrics ? o->metrics[0] : NULL, e), plotted = 0, stopped = 0, lc = 0;
+    int rc = history_load(&h, dir, o->nmetrics ? o->metrics[0] : NULL, e), plotted = 0, stopped = 0, waiting = 0, lc = 0;
     if (!rc && !(names = calloc((size_t)h.rs.nvaried + 1, sizeof *names))) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
     if (!rc) rc = rm_runs_short_names(&h.rs, names, sizeof names[0], e);
     if (!rc) rc = plot_begin(&j, o, e);
     if (!rc) axes(&j, o, &h, dir);
-    for (int pass = 0; pass < 2; pass++) /* the grey lines first, under the coloured ones */
+    for (int pass = 0; pass < 3; pass++) /* the stopped, then the waiting, under the final ones in colour */
         for (int g = 0; !rc && g < h.ng; g++) {
-            int final = !strcmp(h.state[g], "final");
-            if (final != pass) continue;
-            stopped += !final;
+            int final = !strcmp(h.state[g], "final"), wait = !strcmp(h.state[g], "waiting");
+            if ((final ? 2 : wait ? 1 : 0) != pass) continue;
+            stopped += !final && !wait, waiting += wait;
             rc = write_setting(&j, &h, g, names, final ? ++lc : 0, &plotted, e);
         }
     if (!rc && !plotted)
@@ -217,8 +228,11 @@ int plot_rungs(const char *dir, const plot_opts *o, rm_err *e)
                      h.metric);
     if (!rc) {
         if (stopped)
-            fprintf(j.gp, ", \\\n    keyentry with lines lw 1 lc rgb 'gray70' title 'stopped at a rung (%d setting%s)'",
+            fprintf(j.gp, ", \\\n    keyentry with lines %s title 'stopped at a rung (%d setting%s)'", STOPPED_LINE,
                     stopped, stopped == 1 ? "" : "s");
+        if (waiting)
+            fprintf(j.gp, ", \\\n    keyentry with lines %s title 'waiting at a rung (%d setting%s)'", WAITING_LINE,
+                    waiting, waiting == 1 ? "" : "s");
         fprintf(j.gp, "\n");
         rc = plot_finish(&j, o, e);
     } else if (j.gp) plot_abandon(&j);

@@ -245,8 +245,8 @@ static void rungs_section(sbuf *b, const report *r)
     sb_printf(b, "<figure>\n%s\n<figcaption>", r->rung_figure);
     html_esc(b, ri->metric);
     sb_printf(b, " per epoch (<code>regmnist plot rungs</code>): the mean over the seeds of each setting; the settings "
-                 "stopped at a rung thin and grey, those that reached the last rung in colour; dashed lines at the "
-                 "rungs.</figcaption></figure>\n");
+                 "stopped at a rung thin and grey, those waiting at a rung dotted, those that reached the last rung in "
+                 "colour; dashed lines at the rungs.</figcaption></figure>\n");
 }
 
 static void figures(sbuf *b, const report *r)
