@@ -116,6 +116,8 @@ typedef struct plot_rung_info {
     char metric[64];                /* sweep.json's prune.metric */
     int n;                          /* the rungs */
     int settings;                   /* the settings (grid points or trials, all their seeds) found */
+    int drawable;                   /* those with a value of metric at some epoch in every seed's
+                                       metrics.csv: plot rungs draws them (0: nothing yet) */
     int epochs[SUM_MAX_RUNGS];      /* rung r's epochs (sweep.json's "rungs") */
     int reached[SUM_MAX_RUNGS];     /* settings all of whose seeds trained to rung r's epoch */
     int promoted[SUM_MAX_RUNGS];    /* of those, the settings extended past it (0 at the last rung) */

@@ -120,6 +120,14 @@ static int history_load(history *h, const char *dir, const char *metric, rm_err 
     return rc;
 }
 
+/* The epochs at which group g has a mean (every seed a finite value). */
+static int mean_points(const history *h, int g)
+{
+    int budget = h->epochs[h->nr - 1], n = 0;
+    for (int k = 0; k < budget; k++) n += isfinite(h->mean[(size_t)g * (size_t)budget + (size_t)k]) != 0;
+    return n;
+}
+
 int plot_rungs_info(const char *dir, plot_rung_info *info, rm_err *e)
 {
     history h = {0};
@@ -128,6 +136,7 @@ int plot_rungs_info(const char *dir, plot_rung_info *info, rm_err *e)
     if (!rc) {
         snprintf(info->metric, sizeof info->metric, "%s", h.metric);
         info->n = h.nr, info->settings = h.ng;
+        for (int g = 0; g < h.ng; g++) info->drawable += mean_points(&h, g) > 0;
         for (int r = 0; r < h.nr; r++) {
             info->epochs[r] = h.epochs[r];
             for (int g = 0; g < h.ng; g++) {

@@ -241,6 +241,11 @@ static void rungs_section(sbuf *b, const report *r)
         else sb_printf(b, "<td class=\"n\">%d</td><td class=\"n\">%d</td></tr>\n", ri->promoted[k], ri->reached[k] - ri->promoted[k]);
     }
     sb_printf(b, "</table>\n");
+    if (r->rung_note[0]) {
+        sb_printf(b, "<p class=\"note\">");
+        html_esc(b, r->rung_note);
+        sb_printf(b, "</p>\n");
+    }
     if (!r->rung_figure) return; /* --no-figures: the Figures section says so */
     sb_printf(b, "<figure>\n%s\n<figcaption>", r->rung_figure);
     html_esc(b, ri->metric);
