@@ -433,6 +433,11 @@ for d in psd pcd2; do
   has $d/plot.gp "set key title 'pruned sweep: the $nfull settings trained to the full budget ($((18 - nfull)) stopped at a rung left out)'"
 done
 one 2 "--x epochs: in a pruned sweep it is the rung each run reached, not a setting's value" -- sweep pw --x epochs --y val_loss --out x.png
+# every setting with an ok run (the pruned runs made ok): the key's title says nothing of stopped ones
+cp -r pw pwo && sed -i 's/"status":\(\s*\)"pruned"/"status":\1"ok"/' pwo/*/seed*/summary.json
+"$bin" plot sweep pwo --x lr --y val_loss --out pwo.png --data pod --quiet 2> err && ok || no "plot sweep, none stopped: $(cat err)"
+has pod/plot.gp "set key title 'pruned sweep: the 18 settings trained to the full budget'"
+grep -q "left out" pod/plot.gp && no "plot sweep, none stopped: $(grep "key title" pod/plot.gp)" || ok
 # no setting at the full budget yet (the ok runs made pruned): refused, one line, exit 3
 cp -r pw pwx && sed -i 's/"status":\(\s*\)"ok"/"status":\1"pruned"/' pwx/*/seed*/summary.json
 one 3 "pwx: no setting of the pruned sweep is trained to the full budget yet" -- sweep pwx --x lr --y val_loss --out x.png

@@ -69,7 +69,7 @@ static const char HELP[] =
     "A pruned sweep (DIR/sweep.json has \"prune\"): sweep and curves leave training.epochs, the\n"
     "rung each run reached, out of the varied keys and draw only the settings trained to the full\n"
     "budget (those with an ok run); the key's title counts those stopped at a rung, left out\n"
-    "(rungs draws them).\n"
+    "(rungs draws them), if any.\n"
     "\n"
     "Axis and legend labels come from the config key table and the metric table (\"dropout\n"
     "rate\", \"test accuracy (%)\"). Exit status: 0 ok; 1 gnuplot failed (its error on one line);\n"

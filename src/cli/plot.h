@@ -75,7 +75,7 @@ int plot_group_runs(const rm_runs *rs, plot_group **groups, int *ng, rm_err *e);
 int plot_keep_final(const rm_runs *rs, plot_group *groups, int *ng);
 
 /* The key's title of a pruned sweep's plot sweep or curves: "pruned sweep: the KEPT settings trained
- * to the full budget (LEFT stopped at a rung left out)". */
+ * to the full budget (LEFT stopped at a rung left out)", without the parenthesis when LEFT is 0. */
 void plot_final_key(FILE *gp, int kept, int left);
 
 /* A group's setting as a legend entry, "l2=0.001, dropout=0.5": each varied key but skip (or NULL) by its

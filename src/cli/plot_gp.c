@@ -258,8 +258,8 @@ int plot_keep_final(const rm_runs *rs, plot_group *groups, int *ng)
 void plot_final_key(FILE *gp, int kept, int left)
 {
     char text[256];
-    snprintf(text, sizeof text, "pruned sweep: the %d setting%s trained to the full budget (%d stopped at a rung left out)",
-             kept, kept == 1 ? "" : "s", left);
+    int at = snprintf(text, sizeof text, "pruned sweep: the %d setting%s trained to the full budget", kept, kept == 1 ? "" : "s");
+    if (left) snprintf(text + at, sizeof text - (size_t)at, " (%d stopped at a rung left out)", left);
     fprintf(gp, "set key title ");
     plot_quote(gp, text);
     fprintf(gp, "\n");

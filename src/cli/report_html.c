@@ -269,13 +269,13 @@ static void figures(sbuf *b, const report *r)
     }
 }
 
-/* A run's row: directory, status, stop reason, seed, epochs, and what went wrong. */
 /* 1 when a run is neither ok nor pruned (stopped at a rung by a pruned sweep, which is not a failure). */
 static int not_ok(const rm_run *r)
 {
     return !rm_run_ok(r) && strcmp(r->status, "pruned");
 }
 
+/* A run's row: directory, status, stop reason, seed, epochs, and what went wrong. */
 static void run_row(sbuf *b, const report *rp, const rm_run *r)
 {
     double epochs;
