@@ -21,3 +21,29 @@ print(v)' "$1" "$2"; }
 # rows CSV: the rows below the header
 rows() { echo $(($(wc -l < "$1") - 1)); }
 finish() { echo "$pass passed, $fail failed"; [[ $fail -eq 0 ]]; }
+# broken_sweep_json GOOD OUT KIND: OUT is the sweep.json GOOD (a pruned sweep's) broken one way,
+# KIND one of $BROKEN_SWEEP_JSON: truncated (cut in the middle), junk (something after the object),
+# rung95 ("rungs": [1, 9.5]), val_foo (prune.metric); broken_why KIND: what the error line says
+BROKEN_SWEEP_JSON="truncated junk rung95 val_foo"
+broken_sweep_json() {
+  python3 - "$@" <<'PY'
+import json, sys
+good, out, kind = sys.argv[1:]
+t = open(good).read()
+if kind == "truncated": t = t[: len(t) // 2]
+elif kind == "junk": t += "x\n"
+else:
+    j = json.loads(t)
+    if kind == "rung95": j["rungs"] = [1, 9.5]
+    else: j["prune"]["metric"] = "val_foo"
+    t = json.dumps(j)
+open(out, "w").write(t)
+PY
+}
+broken_why() {
+  case $1 in
+    truncated | junk) echo "sweep.json: not one valid JSON value" ;;
+    rung95) echo "sweep.json: rungs[1]: expected a whole number of epochs" ;;
+    val_foo) echo "sweep.json: prune.metric: expected \"val_loss\" or \"val_acc\", not val_foo" ;;
+  esac
+}

@@ -3,7 +3,8 @@
 # logarithmic x), weight statistics, PNG and SVG; and refuses bad input with exit 2. regmnist plot
 # sweep, curves, weights and rungs (a pruned sweep's rung history): the data gnuplot plots against
 # groups.csv, metrics.csv, model.safetensors and summary.json; a pruned sweep's plot sweep and curves
-# draw its settings at the full budget, not keyed by training.epochs; the refusals, one line each.
+# draw its settings at the full budget, not keyed by training.epochs; plot rungs draws a setting with an
+# interrupted seed as waiting, not stopped; a broken sweep.json and the other refusals, one line each.
 # usage: plot.sh REGMNIST SOURCE_DIR      (exit 77 = skipped: gnuplot missing and not installable)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
@@ -437,12 +438,36 @@ for d in psd pcd2; do
   has $d/plot.gp "set key title 'pruned sweep: the $nfull settings trained to the full budget ($((18 - nfull)) stopped at a rung left out)'"
 done
 one 2 "--x epochs: in a pruned sweep it is the rung each run reached, not a setting's value" -- sweep pw --x epochs --y val_loss --out x.png
+# every setting with an ok run (the pruned runs made ok): the key's title says nothing of stopped ones
+cp -r pw pwo && sed -i 's/"status":\(\s*\)"pruned"/"status":\1"ok"/' pwo/*/seed*/summary.json
+"$bin" plot sweep pwo --x lr --y val_loss --out pwo.png --data pod --quiet 2> err && ok || no "plot sweep, none stopped: $(cat err)"
+has pod/plot.gp "set key title 'pruned sweep: the 18 settings trained to the full budget'"
+grep -q "left out" pod/plot.gp && no "plot sweep, none stopped: $(grep "key title" pod/plot.gp)" || ok
 # no setting at the full budget yet (the ok runs made pruned): refused, one line, exit 3
 cp -r pw pwx && sed -i 's/"status":\(\s*\)"ok"/"status":\1"pruned"/' pwx/*/seed*/summary.json
 one 3 "pwx: no setting of the pruned sweep is trained to the full budget yet" -- sweep pwx --x lr --y val_loss --out x.png
 one 3 "pwx: no setting of the pruned sweep is trained to the full budget yet" -- curves pwx --y val_loss --out x.png
-# refusals: a sweep without prune, a directory that is no sweep's, a second metric, a metric that is no column
+# a seed interrupted (or unfinished: still training, or to be resumed) leaves its setting waiting, not
+# stopped: its data file says so, it is drawn dotted with its own key entry, the stopped count drops by one
+cp -r pw pwi
+wd=$(for d in pw/*/; do grep -qs '"status":\s*"pruned"' "$d"seed1/summary.json && basename "$d"; done | head -1)
+sed -i 's/"status":\(\s*\)"pruned"/"status":\1"interrupted"/' "pwi/$wd/seed1/summary.json"
+"$bin" plot rungs pwi --out pri.png --data prid --quiet 2> err && ok || no "plot rungs, a seed interrupted: $(cat err)"
+same "$(grep -l '^# status: waiting' prid/r*.dat | xargs sed -n 's/^# title: //p' | sed 's/, /\n/g' | sort)" \
+  "$(tr , '\n' <<< "$wd" | sort)" "plot rungs: the interrupted seed's setting is waiting"
+same "$(grep -c '^# status: pruned' prid/r*.dat | awk -F: '{ n += $2 } END { print n }')" "$((nstopped - 1))" "plot rungs: the other stopped settings"
+has prid/plot.gp "title 'stopped at a rung ($((nstopped - 1)) settings)'"
+has prid/plot.gp "keyentry with lines lw 1.5 dt 3 lc rgb 'gray40' title 'waiting at a rung (1 setting)'"
+grep -q "r[0-9]*.dat' using 1:2 with lines lw 1.5 dt 3 lc rgb 'gray40' notitle" prid/plot.gp && ok || no "plot rungs: the waiting setting is not dotted"
+# a broken sweep.json: one line naming it, exit 3, for plot rungs and curves (never a sweep without prune)
 rm -f x.png
+cp -r pw pwb
+for k in $BROKEN_SWEEP_JSON; do
+  broken_sweep_json pw/sweep.json pwb/sweep.json "$k"
+  one 3 "pwb/$(broken_why "$k")" -- rungs pwb --out x.png
+  one 3 "pwb/$(broken_why "$k")" -- curves pwb --y val_loss --out x.png
+done
+# refusals: a sweep without prune, a directory that is no sweep's, a second metric, a metric that is no column
 one 2 "sw/sweep.json: no \"prune\": not a pruned sweep" -- rungs sw --out x.png
 one 3 "sw/l2=1e-5,dropout=0: no sweep.json" -- rungs "sw/l2=1e-5,dropout=0" --out x.png
 one 2 "rungs: one metric" -- rungs pw --metric val_loss,val_acc --out x.png

@@ -8,7 +8,8 @@
 # and a key of strings that it has no figure; a missing gnuplot is an error unless --no-figures; a
 # pruned sweep has a rungs section (the table against rungs.csv, plot rungs' figure), one groups row per
 # setting (not split by training.epochs), figures of its settings at the full budget only, and its
-# pruned runs are not listed as not ok.
+# pruned runs are not listed as not ok; one stopped after rung 0 has its rungs and a note in place of the
+# other figures (and of the rungs' figure while no metrics.csv has a row); a broken sweep.json is an error.
 # usage: report.sh REGMNIST SOURCE_DIR   (exit 77 = skipped: chromium or gnuplot missing and not installable)
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") src=$(cd "$2" && pwd)
@@ -248,6 +249,42 @@ dom "$tmp/prn.html" "$tmp/dom6.html"
 rungs "$tmp/dom6.html" "$tmp/pr/rungs.csv" "$npruned" 0 2> "$tmp/rerr" && ok || no "pruned sweep's rungs, no figures: $(cat "$tmp/rerr")"
 # a sweep without prune has no such section
 grep -q "Successive halving" "$tmp/sw/report.html" && no "a sweep without prune has a rungs section" || ok
+# the pruned sweep stopped after rung 0 (each task run with --rung 0 alone, as the first of Slurm's
+# arrays): no setting is trained to the full budget yet, so the page has the rungs (table and figure)
+# and a note in place of plot sweep and curves; with no metrics.csv row yet, a note in place of the
+# rungs' figure too
+sed "s|\"out\": \"$tmp/pr\"|\"out\": \"$tmp/pr0\"|" "$tmp/pr.json" > "$tmp/pr0.json"
+for i in $(seq 0 11); do "$bin" sweep "$tmp/pr0.json" --task-id "$i" --rung 0 --quiet || no "pr0: task $i, rung 0"; done
+same "$(grep -l '"status":\s*"pruned"' "$tmp"/pr0/*/seed*/summary.json | wc -l)" 12 "pr0: every run pruned at rung 0"
+expect 0 "report of a pruned sweep at rung 0" -- report "$tmp/pr0"
+has "$tmp/err" "12 runs in 6 groups, 1 figure;"
+has "$tmp/pr0/report.html" "<h2>Successive halving: the rungs</h2>"
+has "$tmp/pr0/report.html" "No figures of the settings: none of the pruned sweep is trained to the full budget yet"
+"$bin" summarize "$tmp/pr0" --out "$tmp/sum7" --quiet > /dev/null || no "summarize 7"
+dom "$tmp/pr0/report.html" "$tmp/dom7.html"
+# figures: rungs; tables: provenance, groups, rungs, every run
+check "$tmp/dom7.html" "$tmp/sum7/groups.csv" - 1 4 "[]" 2> "$tmp/rerr" && ok || no "page at rung 0: $(cat "$tmp/rerr")"
+python3 - "$tmp/dom7.html" <<'PY4' 2> "$tmp/rerr" && ok || no "page at rung 0, the rungs: $(cat "$tmp/rerr")"
+import re, sys
+page = open(sys.argv[1]).read()
+sec = page[page.index("<h2>Successive halving: the rungs</h2>"):page.index("<h2>Figures</h2>")]
+rows = [[re.sub("<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)] for tr in re.findall(r"<tr>(.*?)</tr>", sec, re.S)]
+want = [["0", "1", "6", "0", "6"], ["1", "3", "0", "0", "0"], ["2", "9", "0", "–", "–"]]
+if [r for r in rows if r] != want or sec.count("<svg") != 1: sys.exit(f"rungs {rows}, {sec.count('<svg')} figures")
+PY4
+for f in "$tmp"/pr0/*/seed*/metrics.csv; do head -1 "$f" > "$f.h" && mv "$f.h" "$f"; done
+expect 0 "report of a pruned sweep without a metrics.csv row" -- report "$tmp/pr0" --out "$tmp/pr0e.html"
+has "$tmp/err" "0 figures;"
+has "$tmp/pr0e.html" "No figure of the rungs yet: no setting has a value of val_loss in all its runs&#39; metrics.csv."
+has "$tmp/pr0e.html" "No figures of the settings: none of the pruned sweep is trained to the full budget yet"
+# a broken sweep.json: one line naming it, exit 3, no page
+cp -r "$tmp/pr" "$tmp/prb"
+for k in $BROKEN_SWEEP_JSON; do
+  broken_sweep_json "$tmp/pr/sweep.json" "$tmp/prb/sweep.json" "$k"
+  expect 3 "report, sweep.json $k" -- report "$tmp/prb" --out "$tmp/broken.html"
+  has "$tmp/err" "regmnist: report: $tmp/prb/$(broken_why "$k")"; lines "$tmp/err" 1
+done
+[[ -e $tmp/broken.html ]] && no "a report of a broken sweep.json wrote its page" || ok
 
 # errors: one line, the codebase's exit codes
 expect 3 "a missing DIR" -- report "$tmp/nope"

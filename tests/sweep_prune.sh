@@ -4,7 +4,8 @@
 # recomputed here in Python from the runs' metrics.csv; a pruned-then-promoted run is bit-identical
 # to the same run trained straight through; --jobs 1 and --jobs 2 give the same promotions and
 # metrics, and so does a sweep interrupted by SIGTERM and run again; summarize counts pruned runs
-# apart and groups a setting's runs in one row (training.epochs, the rung reached, is no key).
+# apart and groups a setting's runs in one row (training.epochs, the rung reached, is no key); a
+# broken sweep.json stops summarize and compare with one line naming it, exit 3.
 # usage: sweep_prune.sh REGMNIST SOURCE_DIR
 set -u
 bin=$1
@@ -226,6 +227,16 @@ same "$(python3 -c 'import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 print(len(rows), [(r["n_total"], r["n_pruned"]) for r in rows if float(r["optimizer.lr"]) == float(sys.argv[2].split("=")[1])])' "$tmp/a2sum/groups.csv" "$d0")" \
   "9 [('2', '2')]" "groups.csv: a setting's seeds at two rungs are one row"
+
+# a broken sweep.json is an error, one line naming it, exit 3 (never read as a sweep without prune)
+cp -r "$tmp/a" "$tmp/ab"
+for k in $BROKEN_SWEEP_JSON; do
+  broken_sweep_json "$tmp/a/sweep.json" "$tmp/ab/sweep.json" "$k"
+  expect 3 "summarize, sweep.json $k" -- summarize "$tmp/ab" --out "$tmp/absum"
+  has "$tmp/err" "regmnist: summarize: $tmp/ab/$(broken_why "$k")"; lines "$tmp/err" 1
+  expect 3 "compare --baseline, sweep.json $k" -- compare "$tmp/ab" --baseline lr=0.01
+  has "$tmp/err" "regmnist: compare: $tmp/ab/$(broken_why "$k")"; lines "$tmp/err" 1
+done
 
 ## 7. the best setting: summarize's best line and sweep --best, by the prune metric (or val_loss)
 # best.py DIR [METRIC MODE BUDGET]: the best setting recomputed from summary.csv: the settings whose

@@ -3,12 +3,10 @@
  * lowest), the candidates (settings whose runs are all ok at the full budget) and the choice (the
  * best mean over a setting's seeds, ties to the earlier group); see groups.h and docs/search.md. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "groups.h"
 #include "rm_stats.h"
@@ -21,40 +19,18 @@ void sum_best_default(sum_best_rule *rule)
 
 int sum_best_rule_of_dir(const char *dir, sum_best_rule *rule, rm_err *e)
 {
-    char path[4200];
+    sum_sweep_info info;
     sum_best_default(rule);
-    if (rm_path_join(path, sizeof path, dir, "sweep.json", e)) return e->code;
-    struct stat st;
-    if (stat(path, &st) != 0 && errno == ENOENT) return RM_OK; /* not a sweep directory */
-    size_t len;
-    char *text = rm_read_text(path, RM_JSON_MAX, &len, e);
-    if (!text) return e->code;
-    cJSON *s = cJSON_ParseWithOpts(text, NULL, 1);
-    free(text);
-    int rc = RM_OK;
-    const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(s, "seeds"), *prune = cJSON_GetObjectItemCaseSensitive(s, "prune");
-    const cJSON *metric = cJSON_GetObjectItemCaseSensitive(prune, "metric"), *mode = cJSON_GetObjectItemCaseSensitive(prune, "mode");
-    const cJSON *rungs = cJSON_GetObjectItemCaseSensitive(s, "rungs");
-    const cJSON *last = cJSON_GetArrayItem(rungs, cJSON_GetArraySize(rungs) - 1);
-    if (!cJSON_IsObject(s))
-        rc = rm_fail(e, RM_ERR_IO, "%s: not a JSON object", path);
-    else if (seeds && !cJSON_IsArray(seeds))
-        rc = rm_fail(e, RM_ERR_IO, "%s: seeds: expected an array", path);
-    else if (prune && (!cJSON_IsString(metric) || strncmp(metric->valuestring, "val_", 4) ||
-                       strlen(metric->valuestring) >= sizeof rule->metric || !cJSON_IsString(mode) ||
-                       (strcmp(mode->valuestring, "min") && strcmp(mode->valuestring, "max")) || !cJSON_IsNumber(last)))
-        rc = rm_fail(e, RM_ERR_IO, "%s: prune: expected a validation metric, mode min or max and the rungs", path);
-    if (!rc) {
-        rule->nseeds = seeds ? cJSON_GetArraySize(seeds) : 1; /* a spec without seeds runs seed 1 */
-        if (prune) {
-            snprintf(rule->metric, sizeof rule->metric, "%s", metric->valuestring);
-            rule->maximize = !strcmp(mode->valuestring, "max");
-            rule->budget = last->valueint;
-            rule->pruned = 1;
-        }
+    if (sum_read_sweep(dir, &info, e)) return e->code;
+    if (!info.is_sweep) return RM_OK; /* not a sweep directory */
+    rule->nseeds = info.nseeds;
+    if (info.pruned) {
+        snprintf(rule->metric, sizeof rule->metric, "%s", info.metric);
+        rule->maximize = info.maximize;
+        rule->budget = info.rungs[info.nrungs - 1];
+        rule->pruned = 1;
     }
-    cJSON_Delete(s);
-    return rc;
+    return RM_OK;
 }
 
 /* 1 when group g may be chosen: all its runs ok, at least nseeds of them, trained to the budget. */

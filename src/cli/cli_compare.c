@@ -59,7 +59,8 @@ static const char HELP[] =
     "ok runs per side.\n"
     "Exit status: 0 whatever the result; 2 usage error (a bad selector, no run matching a filter,\n"
     "an unknown metric or one the ok runs lack); 3 I/O error (a missing directory, one holding\n"
-    "no run, no ok run on a side).\n";
+    "no run, no ok run on a side, a SWEEPDIR/sweep.json that cannot be read or is not a\n"
+    "sweep's).\n";
 
 enum { MAX_SELECTORS = 64, MAX_SIDES = CMP_MAX_SIDES };
 

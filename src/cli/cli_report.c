@@ -37,7 +37,9 @@ static const char HELP[] =
     "  - the figures, drawn by gnuplot as `regmnist plot` draws them: `plot sweep --x KEY` for each\n"
     "    varied key whose values are numbers, of the accuracies the runs have (train_eval_acc,\n"
     "    val_acc, test_acc, on one axis, ± std), and `plot curves` of test_acc per epoch; for a\n"
-    "    pruned sweep both of the settings trained to the full budget only\n"
+    "    pruned sweep both of the settings trained to the full budget only (a note in their\n"
+    "    place while none is, as at the first rungs; likewise for `plot rungs` while no run\n"
+    "    has a metrics.csv row)\n"
     "  - every run's status, the runs that are not ok (failed, diverged, interrupted, unfinished,\n"
     "    unreadable) listed with their reason; pruned runs are counted apart, not as not ok\n"
     "\n"
@@ -58,7 +60,8 @@ static const char HELP[] =
     "\n"
     "Every string from the files is HTML-escaped. Exit status: 0 ok; 1 gnuplot failed (its error\n"
     "on one line); 2 usage error (a bad --baseline or --metric, gnuplot not on PATH); 3 I/O\n"
-    "error (DIR missing or holding no run, an unwritable --out).\n";
+    "error (DIR missing or holding no run, a DIR/sweep.json that cannot be read or is not a\n"
+    "sweep's, one line naming it, an unwritable --out).\n";
 
 /* The regularization keys: the default baseline has each that varies at its "off" value. */
 static const char *const REG_KEYS[] = {"model.dropout",     "model.input_dropout",           "regularization.l1",
@@ -214,7 +217,9 @@ static int key_differs(const rm_runs *rs, const char *key)
 }
 
 /* The figures: plot sweep against each numeric varied key (a pruned sweep's training.epochs, the rung
- * each run reached, is none), then plot curves of test_acc; and a pruned sweep's plot rungs. */
+ * each run reached, is none), then plot curves of test_acc; and a pruned sweep's plot rungs. A pruned
+ * sweep still at its first rungs has no setting trained to the full budget (no ok run) for plot sweep
+ * and curves, and maybe no metrics.csv row yet for plot rungs: a note says so in their place. */
 static int make_figures(report *r, rm_err *e)
 {
     static const char *const ACC[] = {"train_eval_acc", "val_acc", "test_acc", NULL};
@@ -226,7 +231,20 @@ static int make_figures(report *r, rm_err *e)
         if (have) snprintf(ylist + strlen(ylist), sizeof ylist - strlen(ylist), "%s%s", ylist[0] ? "," : "", ACC[k]);
     }
     if (!mkdtemp(tmp)) return rm_fail(e, RM_ERR_IO, "%s: cannot make a temporary directory", tmp);
-    int rc = r->pruned ? draw_figure(r, tmp, plot_rungs, NULL, NULL, REPORT_MAX_FIGURES, &r->rung_figure, e) : RM_OK;
+    int rc = RM_OK, n_ok = 0;
+    if (r->pruned && r->rungs.drawable)
+        rc = draw_figure(r, tmp, plot_rungs, NULL, NULL, REPORT_MAX_FIGURES, &r->rung_figure, e);
+    else if (r->pruned)
+        snprintf(r->rung_note, sizeof r->rung_note, "No figure of the rungs yet: no setting has a value of %s in all its "
+                 "runs' metrics.csv.", r->rungs.metric);
+    for (int g = 0; g < r->ng; g++) n_ok += r->gs[g].n_ok;
+    if (!rc && r->pruned && !n_ok) {
+        snprintf(r->figures_note, sizeof r->figures_note, "No figures of the settings: none of the pruned sweep is trained "
+                 "to the full budget yet (every run is pruned at a rung or still to finish; the rungs show how far "
+                 "they got).");
+        rmdir(tmp);
+        return RM_OK;
+    }
     if (!rc && !ylist[0]) {
         snprintf(r->figures_note, sizeof r->figures_note, "No figures: no run has an accuracy to draw.");
         rmdir(tmp);

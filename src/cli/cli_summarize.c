@@ -70,8 +70,9 @@ static const char HELP[] =
     "yet\" when no setting qualifies. `regmnist sweep SPEC --best` prints the same setting as\n"
     "arguments that train it again.\n"
     "\n"
-    "Exit status: 0 ok; 2 usage error; 3 I/O error (a DIR missing or holding no run, an\n"
-    "unreadable sweep.json, an unwritable --out).\n";
+    "Exit status: 0 ok; 2 usage error; 3 I/O error (a DIR missing or holding no run, a\n"
+    "sweep.json that cannot be read or is not a sweep's (invalid JSON, a bad prune, rungs or\n"
+    "seeds), one line naming it, an unwritable --out).\n";
 
 static const char *const RUN_METRICS[] = {"epochs",         "best_epoch",    "train_loss",    "train_acc",
                                           "val_loss",       "val_acc",       "test_loss",     "test_acc",

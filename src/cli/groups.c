@@ -1,13 +1,15 @@
 /* groups.c - the parts of `regmnist summarize` that `regmnist report` uses too: the text buffer,
  * the --metric list, the keys that tell a setting (a pruned sweep's training.epochs left out, for
- * the plots and compare too) and the grouping of runs by setting (see groups.h). */
+ * the plots and compare too), the one reader of a sweep's sweep.json and the grouping of runs by
+ * setting (see groups.h). */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli_common.h"
 #include "groups.h"
@@ -114,24 +116,73 @@ int sum_group_runs(rm_runs *rs, group **gs, int *ng, rm_err *e)
     return RM_OK;
 }
 
-int sum_pruned_sweep(const char *dir)
+/* ---- sweep.json ---- */
+
+/* sweep.json's "prune" and "rungs" (when it has "prune") into info. */
+static int read_prune(const cJSON *s, const char *path, sum_sweep_info *info, rm_err *e)
+{
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(s, "prune"), *r;
+    if (!p) return RM_OK;
+    const cJSON *metric = cJSON_GetObjectItemCaseSensitive(p, "metric"), *mode = cJSON_GetObjectItemCaseSensitive(p, "mode");
+    const cJSON *rungs = cJSON_GetObjectItemCaseSensitive(s, "rungs");
+    if (!cJSON_IsObject(p)) return rm_fail(e, RM_ERR_IO, "%s: prune: expected an object", path);
+    if (!cJSON_IsString(metric) || (strcmp(metric->valuestring, "val_loss") && strcmp(metric->valuestring, "val_acc")))
+        return rm_fail(e, RM_ERR_IO, "%s: prune.metric: expected \"val_loss\" or \"val_acc\"%s%s", path,
+                       cJSON_IsString(metric) ? ", not " : "", cJSON_IsString(metric) ? metric->valuestring : "");
+    if (!cJSON_IsString(mode) || (strcmp(mode->valuestring, "min") && strcmp(mode->valuestring, "max")))
+        return rm_fail(e, RM_ERR_IO, "%s: prune.mode: expected \"min\" or \"max\"", path);
+    if (!cJSON_IsArray(rungs) || cJSON_GetArraySize(rungs) < 1 || cJSON_GetArraySize(rungs) > SUM_MAX_RUNGS)
+        return rm_fail(e, RM_ERR_IO, "%s: rungs: expected an array of 1 to %d rungs (it has prune)", path, SUM_MAX_RUNGS);
+    cJSON_ArrayForEach(r, rungs) {
+        double v = cJSON_IsNumber(r) ? r->valuedouble : -1, prev = info->nrungs ? info->rungs[info->nrungs - 1] : 0;
+        if (!(v > prev && v <= SUM_MAX_EPOCHS && v == floor(v)))
+            return rm_fail(e, RM_ERR_IO, "%s: rungs[%d]: expected a whole number of epochs above the rung before, at most %d",
+                           path, info->nrungs, SUM_MAX_EPOCHS);
+        info->rungs[info->nrungs++] = (int)v;
+    }
+    snprintf(info->metric, sizeof info->metric, "%s", metric->valuestring);
+    info->maximize = !strcmp(mode->valuestring, "max");
+    info->pruned = 1;
+    return RM_OK;
+}
+
+int sum_read_sweep(const char *dir, sum_sweep_info *info, rm_err *e)
 {
     char path[4200];
+    struct stat st;
     size_t len;
-    rm_err e = {0};
-    if (rm_path_join(path, sizeof path, dir, "sweep.json", &e) || access(path, F_OK) != 0) return 0;
-    char *text = rm_read_text(path, RM_JSON_MAX, &len, &e);
-    if (!text) return 0;
-    cJSON *s = cJSON_ParseWithOpts(text, NULL, 1);
-    free(text);
-    int pruned = cJSON_GetObjectItemCaseSensitive(s, "prune") != NULL;
+    memset(info, 0, sizeof *info);
+    info->nseeds = 1; /* a spec without seeds runs seed 1 */
+    if (rm_path_join(path, sizeof path, dir, "sweep.json", e)) return e->code;
+    if (stat(path, &st) != 0 && (errno == ENOENT || errno == ENOTDIR)) return RM_OK; /* not a sweep's directory */
+    char *text = rm_read_text(path, RM_JSON_MAX, &len, e);
+    if (!text) return e->code;
+    const char *end = NULL;
+    cJSON *s = cJSON_ParseWithOpts(text, &end, 1);
+    const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(s, "seeds");
+    int rc = RM_OK;
+    if (!s)
+        rc = rm_fail(e, RM_ERR_IO, "%s: not one valid JSON value (the parse stopped at byte %zu of %zu)", path,
+                     end ? (size_t)(end - text) : 0, len);
+    else if (!cJSON_IsObject(s))
+        rc = rm_fail(e, RM_ERR_IO, "%s: expected a JSON object (a sweep's resolved spec)", path);
+    else if (seeds && (!cJSON_IsArray(seeds) || !cJSON_GetArraySize(seeds)))
+        rc = rm_fail(e, RM_ERR_IO, "%s: seeds: expected a non-empty array", path);
+    else rc = read_prune(s, path, info, e);
+    if (!rc) {
+        info->is_sweep = 1;
+        if (seeds) info->nseeds = cJSON_GetArraySize(seeds);
+    }
     cJSON_Delete(s);
-    return pruned;
+    free(text);
+    return rc;
 }
 
 int sum_setting_keys(rm_runs *rs, const char *dir, int *pruned, rm_err *e)
 {
-    int p = dir && sum_pruned_sweep(dir), rc = rm_runs_find_varied(rs, e), k = 0;
+    sum_sweep_info info;
+    int rc = dir ? sum_read_sweep(dir, &info, e) : RM_OK, k = 0, p = dir && !rc && info.pruned;
+    if (!rc) rc = rm_runs_find_varied(rs, e);
     for (int i = 0; !rc && p && i < rs->nvaried; i++)
         if (strcmp(rs->varied[i], "training.epochs")) rs->varied[k++] = rs->varied[i];
         else free(rs->varied[i]);

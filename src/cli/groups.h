@@ -12,6 +12,9 @@
 #include "rm_runs.h"
 
 enum { SUM_MAX_METRICS = 32 };
+/* A pruned sweep's rungs at most, and the largest epoch number read back (a rung's epochs, a
+ * metrics.csv row's epoch, a training.epochs): the one limit of sweep.json's reader and the plots. */
+enum { SUM_MAX_RUNGS = 32, SUM_MAX_EPOCHS = 1000000 };
 
 /* A growing text buffer; oom is set (and further writes dropped) when memory runs out. */
 typedef struct {
@@ -39,15 +42,31 @@ typedef struct {
  * keys: *gs is one allocation of *ng groups (free it with free()). Needs rm_runs_find_varied. */
 int sum_group_runs(rm_runs *rs, group **gs, int *ng, rm_err *e);
 
-/* 1 when DIR/sweep.json has "prune" (a pruned sweep: successive halving); 0 when it has none or
- * DIR holds no sweep.json that parses. */
-int sum_pruned_sweep(const char *dir);
+/* What a sweep directory's sweep.json (the spec as the sweep resolved it) says to the commands that
+ * read its runs back: summarize, report, compare, plot sweep, curves and rungs, sweep's best rule. */
+typedef struct {
+    int is_sweep;               /* DIR holds sweep.json */
+    int pruned;                 /* it has "prune" (successive halving) */
+    char metric[16];            /* prune.metric: val_loss or val_acc */
+    int maximize;               /* prune.mode max */
+    int rungs[SUM_MAX_RUNGS];   /* "rungs": each rung's epochs, ascending; the last is the budget */
+    int nrungs;
+    int nseeds;                 /* "seeds"' length; 1 when it has none (the sweep ran seed 1) */
+} sum_sweep_info;
+
+/* The one reader of DIR/sweep.json. No such file (ENOENT, ENOTDIR): not a sweep, info zeroed but
+ * for nseeds 1, RM_OK. Else it must be a JSON object (nothing after it, at most RM_JSON_MAX bytes) whose
+ * "seeds", when present, is a non-empty array and whose "prune", when present, has metric val_loss
+ * or val_acc and mode min or max, with "rungs" 1 to SUM_MAX_RUNGS ascending whole numbers from 1 to
+ * SUM_MAX_EPOCHS; anything else is RM_ERR_IO "PATH: what is wrong" (never read as no sweep). */
+int sum_read_sweep(const char *dir, sum_sweep_info *info, rm_err *e);
 
 /* rm_runs_find_varied, then, when dir (NULL: none) is a pruned sweep's directory, training.epochs
  * left out of rs->varied: it is the rung each run reached, not a setting's value, so that a
  * setting's runs form one group whatever rung they stopped at. *pruned (NULL: not wanted) says
  * whether dir is one. The one place that decides a pruned sweep's setting keys (summarize, report,
- * compare SWEEPDIR --baseline, plot sweep, curves and rungs). */
+ * compare SWEEPDIR --baseline, plot sweep, curves and rungs). A sweep.json that sum_read_sweep
+ * refuses is its error. */
 int sum_setting_keys(rm_runs *rs, const char *dir, int *pruned, rm_err *e);
 
 /* The ok runs' values of a metric in a group, into v (room for g->count); their number. */
@@ -77,7 +96,7 @@ typedef struct {
 void sum_best_default(sum_best_rule *rule);
 
 /* The rule for the runs under dir: when dir holds sweep.json, its seeds and, for a pruned sweep, its
- * prune metric, mode and last rung; else the default. RM_ERR_IO when sweep.json is unreadable. */
+ * prune metric, mode and last rung; else the default. sum_read_sweep's error when it refuses sweep.json. */
 int sum_best_rule_of_dir(const char *dir, sum_best_rule *rule, rm_err *e);
 
 /* The best group: among the groups whose runs are all ok, at least rule->nseeds of them, each

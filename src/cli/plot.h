@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "groups.h"
 #include "rm_common.h"
 #include "rm_runs.h"
 
@@ -74,7 +75,7 @@ int plot_group_runs(const rm_runs *rs, plot_group **groups, int *ng, rm_err *e);
 int plot_keep_final(const rm_runs *rs, plot_group *groups, int *ng);
 
 /* The key's title of a pruned sweep's plot sweep or curves: "pruned sweep: the KEPT settings trained
- * to the full budget (LEFT stopped at a rung left out)". */
+ * to the full budget (LEFT stopped at a rung left out)", without the parenthesis when LEFT is 0. */
 void plot_final_key(FILE *gp, int kept, int left);
 
 /* A group's setting as a legend entry, "l2=0.001, dropout=0.5": each varied key but skip (or NULL) by its
@@ -111,19 +112,20 @@ int plot_read_column(const char *dir, const char *metric, plot_column *c, rm_err
  * ones) grow by a roughly constant ratio of at least 1.5: a log axis suits them. */
 int plot_log_spaced(const double *x, int n);
 
-enum { PLOT_MAX_RUNGS = 32 };
-
 /* A pruned sweep's rungs as its runs' files show them. */
 typedef struct plot_rung_info {
     char metric[64];                /* sweep.json's prune.metric */
     int n;                          /* the rungs */
     int settings;                   /* the settings (grid points or trials, all their seeds) found */
-    int epochs[PLOT_MAX_RUNGS];     /* rung r's epochs (sweep.json's "rungs") */
-    int reached[PLOT_MAX_RUNGS];    /* settings all of whose seeds trained to rung r's epoch */
-    int promoted[PLOT_MAX_RUNGS];   /* of those, the settings extended past it (0 at the last rung) */
+    int drawable;                   /* those with a value of metric at some epoch in every seed's
+                                       metrics.csv: plot rungs draws them (0: nothing yet) */
+    int epochs[SUM_MAX_RUNGS];      /* rung r's epochs (sweep.json's "rungs") */
+    int reached[SUM_MAX_RUNGS];     /* settings all of whose seeds trained to rung r's epoch */
+    int promoted[SUM_MAX_RUNGS];    /* of those, the settings extended past it (0 at the last rung) */
 } plot_rung_info;
 
-/* The rungs of the pruned sweep in DIR; RM_ERR_USAGE when it is not one. */
+/* The rungs of the pruned sweep in DIR; RM_ERR_USAGE when it is not one, sum_read_sweep's error
+ * when it refuses DIR/sweep.json. */
 int plot_rungs_info(const char *dir, plot_rung_info *info, rm_err *e);
 
 /* `regmnist plot sweep DIR`, `plot curves DIR`, `plot weights RUN_DIR`, `plot rungs SWEEP_DIR`

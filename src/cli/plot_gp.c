@@ -258,8 +258,8 @@ int plot_keep_final(const rm_runs *rs, plot_group *groups, int *ng)
 void plot_final_key(FILE *gp, int kept, int left)
 {
     char text[256];
-    snprintf(text, sizeof text, "pruned sweep: the %d setting%s trained to the full budget (%d stopped at a rung left out)",
-             kept, kept == 1 ? "" : "s", left);
+    int at = snprintf(text, sizeof text, "pruned sweep: the %d setting%s trained to the full budget", kept, kept == 1 ? "" : "s");
+    if (left) snprintf(text + at, sizeof text - (size_t)at, " (%d stopped at a rung left out)", left);
     fprintf(gp, "set key title ");
     plot_quote(gp, text);
     fprintf(gp, "\n");
@@ -396,8 +396,6 @@ void plot_y_label(const plot_opts *o, char *buf, size_t n)
     if (unit && k < n) snprintf(buf + k, n - k, " %s", unit);
 }
 
-enum { MAX_EPOCHS = 1000000 };
-
 /* The 0-based index of field name in a CSV header line, or -1. */
 static int field_index(const char *line, const char *name)
 {
@@ -434,7 +432,7 @@ int plot_read_column(const char *dir, const char *metric, plot_column *c, rm_err
     c->n = 0;
     for (char *line = strchr(text, '\n'); !rc && line && line[1]; line = strchr(line + 1, '\n')) {
         double epoch, v;
-        if (!field_value(line + 1, ep, &epoch) || epoch < 1 || epoch > MAX_EPOCHS || epoch != floor(epoch)) {
+        if (!field_value(line + 1, ep, &epoch) || epoch < 1 || epoch > SUM_MAX_EPOCHS || epoch != floor(epoch)) {
             rc = rm_fail(e, RM_ERR_IO, "%s: a row without a whole epoch number", path);
             break;
         }

@@ -1,8 +1,8 @@
 /* plot_rungs.c - `regmnist plot rungs SWEEP_DIR [--metric M]`: a pruned sweep's rung history
  * (successive halving, sweep.json's "prune"): per setting (a grid point or trial, all its seeds) the
  * mean over its seeds of a metrics.csv column against epoch, the settings stopped at a rung thin and
- * grey, those that reached the last rung in colour with their varied values as the key, a dashed
- * line at each rung's epoch; and the rungs' counts (settings that reached each, promoted from it),
+ * grey, those waiting at a rung dotted, those that reached the last rung in colour with their varied
+ * values as the key, a dashed line at each rung's epoch; and the rungs' counts (settings that reached each, promoted from it),
  * which `regmnist report` tabulates. Everything comes from the runs' own files. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -17,7 +17,9 @@
 #include "plot.h"
 #include "rm_epoch_log.h"
 
-enum { MAX_BUDGET = 1000000 };
+/* How a setting stopped at a rung is drawn, and one waiting at a rung (not there yet, or resumable). */
+#define STOPPED_LINE "lw 1 lc rgb 'gray70'"
+#define WAITING_LINE "lw 1.5 dt 3 lc rgb 'gray40'"
 
 /* A pruned sweep as its files show it. */
 typedef struct {
@@ -25,12 +27,13 @@ typedef struct {
     plot_group *groups;
     int ng;
     char metric[64];
-    int epochs[PLOT_MAX_RUNGS], nr; /* sweep.json's "rungs"; the last is the budget */
+    int epochs[SUM_MAX_RUNGS], nr; /* sweep.json's "rungs"; the last is the budget */
     double *mean;                   /* group g's mean at epoch k + 1 in mean[g * budget + k]; NaN
                                        where not every seed has a finite value */
     int *reached;                   /* per group: the highest rung every seed trained to, or -1 */
     int *extended;                  /* per group: the largest training.epochs of its seeds' config.json */
-    char (*state)[16];              /* per group: final, pruned, waiting, or the status that stopped it */
+    char (*state)[16];              /* per group: final, pruned, waiting, or the status that stopped it
+                                       (load_group) */
 } history;
 
 static void history_free(history *h)
@@ -43,49 +46,31 @@ static void history_free(history *h)
     free(h->state);
 }
 
-/* DIR/sweep.json's "prune" (its metric) and "rungs"; RM_ERR_USAGE when it has no "prune". */
+/* DIR/sweep.json's "prune" (its metric) and "rungs" (sum_read_sweep); RM_ERR_USAGE when it has no "prune". */
 static int read_spec(history *h, const char *dir, rm_err *e)
 {
-    char path[4200];
-    size_t len;
-    if (rm_path_join(path, sizeof path, dir, "sweep.json", e)) return e->code;
+    sum_sweep_info info;
     if (access(dir, F_OK) != 0) return rm_fail(e, RM_ERR_IO, "%s: %s", dir, strerror(errno));
-    if (access(path, F_OK) != 0)
+    if (sum_read_sweep(dir, &info, e)) return e->code;
+    if (!info.is_sweep)
         return rm_fail(e, RM_ERR_IO, "%s: no sweep.json: not a sweep's directory (plot rungs draws a pruned sweep)", dir);
-    char *text = rm_read_text(path, (size_t)1 << 24, &len, e);
-    if (!text) return e->code;
-    cJSON *root = cJSON_Parse(text);
-    free(text);
-    const cJSON *prune = cJSON_GetObjectItemCaseSensitive(root, "prune");
-    const cJSON *metric = cJSON_GetObjectItemCaseSensitive(prune, "metric");
-    const cJSON *rungs = cJSON_GetObjectItemCaseSensitive(root, "rungs"), *r;
-    int rc = RM_OK;
-    if (!root) rc = rm_fail(e, RM_ERR_IO, "%s: not valid JSON", path);
-    else if (!prune)
-        rc = rm_fail(e, RM_ERR_USAGE, "%s: no \"prune\": not a pruned sweep, so it has no rungs (plot curves draws any runs per epoch)",
-                     path);
-    else if (!cJSON_IsString(metric) || !cJSON_IsArray(rungs))
-        rc = rm_fail(e, RM_ERR_IO, "%s: a pruned sweep's \"prune\".\"metric\" or \"rungs\" is missing", path);
-    else snprintf(h->metric, sizeof h->metric, "%s", metric->valuestring);
-    cJSON_ArrayForEach(r, (rc ? NULL : rungs)) {
-        double v = cJSON_IsNumber(r) ? r->valuedouble : -1, prev = h->nr ? h->epochs[h->nr - 1] : 0;
-        if (h->nr == PLOT_MAX_RUNGS || !(v > prev && v <= MAX_BUDGET && v == floor(v))) {
-            rc = rm_fail(e, RM_ERR_IO, "%s: \"rungs\": expected at most %d ascending whole numbers of epochs", path,
-                         PLOT_MAX_RUNGS);
-            break;
-        }
-        h->epochs[h->nr++] = (int)v;
-    }
-    if (!rc && !h->nr) rc = rm_fail(e, RM_ERR_IO, "%s: \"rungs\" is empty", path);
-    cJSON_Delete(root);
-    return rc;
+    if (!info.pruned)
+        return rm_fail(e, RM_ERR_USAGE, "%s/sweep.json: no \"prune\": not a pruned sweep, so it has no rungs (plot curves "
+                       "draws any runs per epoch)", dir);
+    snprintf(h->metric, sizeof h->metric, "%s", info.metric);
+    memcpy(h->epochs, info.rungs, sizeof h->epochs);
+    h->nr = info.nrungs;
+    return RM_OK;
 }
 
-/* Group g's mean per epoch, the rung all its seeds reached, how far they were extended, its state. */
+/* Group g's mean per epoch, the rung all its seeds reached, how far they were extended, its state:
+ * the status of a seed that failed or diverged (it stopped the setting), else waiting when a seed
+ * is interrupted or unfinished (still training, or to be resumed: its setting may go on), pruned
+ * when a seed is, final when all reached the last rung, else waiting. */
 static int load_group(history *h, int g, rm_err *e)
 {
     const plot_group *gr = &h->groups[g];
-    int budget = h->epochs[h->nr - 1], shortest = budget, pruned = 0, rc = RM_OK;
+    int budget = h->epochs[h->nr - 1], shortest = budget, pruned = 0, live = 0, rc = RM_OK;
     const char *stopped = NULL;
     double *m = h->mean + (size_t)g * (size_t)budget;
     plot_column c = {0};
@@ -93,8 +78,9 @@ static int load_group(history *h, int g, rm_err *e)
         const rm_run *r = &h->rs.run[gr->runs[i]];
         const cJSON *ep = rm_json_at(r->config, "training.epochs");
         char path[4200];
-        if (cJSON_IsNumber(ep) && ep->valuedouble > h->extended[g]) h->extended[g] = (int)fmin(ep->valuedouble, MAX_BUDGET);
+        if (cJSON_IsNumber(ep) && ep->valuedouble > h->extended[g]) h->extended[g] = (int)fmin(ep->valuedouble, SUM_MAX_EPOCHS);
         if (!strcmp(r->status, "pruned")) pruned = 1;
+        else if (!strcmp(r->status, "interrupted") || !strcmp(r->status, "unfinished")) live = 1;
         else if (!rm_run_ok(r) && !stopped) stopped = r->status;
         snprintf(path, sizeof path, "%s/metrics.csv", r->dir);
         c.n = 0;
@@ -108,7 +94,7 @@ static int load_group(history *h, int g, rm_err *e)
     for (int r = 0; r < h->nr; r++)
         if (shortest >= h->epochs[r]) h->reached[g] = r;
     snprintf(h->state[g], sizeof h->state[0], "%s",
-             stopped ? stopped : pruned ? "pruned" : h->reached[g] == h->nr - 1 ? "final" : "waiting");
+             stopped ? stopped : live ? "waiting" : pruned ? "pruned" : h->reached[g] == h->nr - 1 ? "final" : "waiting");
     return rc;
 }
 
@@ -134,6 +120,14 @@ static int history_load(history *h, const char *dir, const char *metric, rm_err 
     return rc;
 }
 
+/* The epochs at which group g has a mean (every seed a finite value). */
+static int mean_points(const history *h, int g)
+{
+    int budget = h->epochs[h->nr - 1], n = 0;
+    for (int k = 0; k < budget; k++) n += isfinite(h->mean[(size_t)g * (size_t)budget + (size_t)k]) != 0;
+    return n;
+}
+
 int plot_rungs_info(const char *dir, plot_rung_info *info, rm_err *e)
 {
     history h = {0};
@@ -142,6 +136,7 @@ int plot_rungs_info(const char *dir, plot_rung_info *info, rm_err *e)
     if (!rc) {
         snprintf(info->metric, sizeof info->metric, "%s", h.metric);
         info->n = h.nr, info->settings = h.ng;
+        for (int g = 0; g < h.ng; g++) info->drawable += mean_points(&h, g) > 0;
         for (int r = 0; r < h.nr; r++) {
             info->epochs[r] = h.epochs[r];
             for (int g = 0; g < h.ng; g++) {
@@ -159,7 +154,7 @@ static void axes(plot_job *j, const plot_opts *o, const history *h, const char *
 {
     plot_opts one = *o;
     char title[512], ylabel[512];
-    double x[PLOT_MAX_RUNGS];
+    double x[SUM_MAX_RUNGS];
     one.nmetrics = 1;
     snprintf(one.metrics[0], sizeof one.metrics[0], "%s", h->metric);
     plot_study_name(o, dir, &h->rs, title, sizeof title);
@@ -187,8 +182,8 @@ static void axes(plot_job *j, const plot_opts *o, const history *h, const char *
 }
 
 /* Group g's data file (title, metric, state, rung, then epoch and mean) and its clause of the plot
- * command: thin grey with a dot at its end when it stopped below the last rung, else colour lc with
- * its label as key. */
+ * command: thin grey with a dot at its end when it stopped below the last rung, dotted dark grey
+ * with a circle at its end when it is waiting, else colour lc with its label as key. */
 static int write_setting(plot_job *j, const history *h, int g, char (*names)[64], int lc, int *plotted, rm_err *e)
 {
     char name[32], path[4200], label[1024];
@@ -207,10 +202,12 @@ static int write_setting(plot_job *j, const history *h, int g, char (*names)[64]
     if (!points) return RM_OK;
     fprintf(j->gp, "%s", (*plotted)++ ? ", \\\n    " : "plot ");
     plot_quote(j->gp, path);
-    if (!final) { /* a dot where it stopped: a setting stopped at epoch 1 has no line */
-        fprintf(j->gp, " using 1:2 with lines lw 1 lc rgb 'gray70' notitle, ");
+    if (!final) { /* a dot where it ends: a setting at epoch 1 has no line */
+        int waiting = !strcmp(h->state[g], "waiting");
+        fprintf(j->gp, " using 1:2 with lines %s notitle, ", waiting ? WAITING_LINE : STOPPED_LINE);
         plot_quote(j->gp, path);
-        fprintf(j->gp, " using 1:2 every ::%d::%d with points pt 7 ps 0.5 lc rgb 'gray70' notitle", points - 1, points - 1);
+        fprintf(j->gp, " using 1:2 every ::%d::%d with points pt %d ps %s notitle", points - 1, points - 1,
+                waiting ? 6 : 7, waiting ? "0.7 lc rgb 'gray40'" : "0.5 lc rgb 'gray70'");
         return RM_OK;
     }
     fprintf(j->gp, " using 1:2 with lines lw 2.5 lc %d title ", lc);
@@ -223,16 +220,16 @@ int plot_rungs(const char *dir, const plot_opts *o, rm_err *e)
     history h = {0};
     plot_job j = {0};
     char(*names)[64] = NULL;
-    int rc = history_load(&h, dir, o->nmetrics ? o->metrics[0] : NULL, e), plotted = 0, stopped = 0, lc = 0;
+    int rc = history_load(&h, dir, o->nmetrics ? o->metrics[0] : NULL, e), plotted = 0, stopped = 0, waiting = 0, lc = 0;
     if (!rc && !(names = calloc((size_t)h.rs.nvaried + 1, sizeof *names))) rc = rm_fail(e, RM_ERR_RUN, "out of memory");
     if (!rc) rc = rm_runs_short_names(&h.rs, names, sizeof names[0], e);
     if (!rc) rc = plot_begin(&j, o, e);
     if (!rc) axes(&j, o, &h, dir);
-    for (int pass = 0; pass < 2; pass++) /* the grey lines first, under the coloured ones */
+    for (int pass = 0; pass < 3; pass++) /* the stopped, then the waiting, under the final ones in colour */
         for (int g = 0; !rc && g < h.ng; g++) {
-            int final = !strcmp(h.state[g], "final");
-            if (final != pass) continue;
-            stopped += !final;
+            int final = !strcmp(h.state[g], "final"), wait = !strcmp(h.state[g], "waiting");
+            if ((final ? 2 : wait ? 1 : 0) != pass) continue;
+            stopped += !final && !wait, waiting += wait;
             rc = write_setting(&j, &h, g, names, final ? ++lc : 0, &plotted, e);
         }
     if (!rc && !plotted)
@@ -240,8 +237,11 @@ int plot_rungs(const char *dir, const plot_opts *o, rm_err *e)
                      h.metric);
     if (!rc) {
         if (stopped)
-            fprintf(j.gp, ", \\\n    keyentry with lines lw 1 lc rgb 'gray70' title 'stopped at a rung (%d setting%s)'",
+            fprintf(j.gp, ", \\\n    keyentry with lines %s title 'stopped at a rung (%d setting%s)'", STOPPED_LINE,
                     stopped, stopped == 1 ? "" : "s");
+        if (waiting)
+            fprintf(j.gp, ", \\\n    keyentry with lines %s title 'waiting at a rung (%d setting%s)'", WAITING_LINE,
+                    waiting, waiting == 1 ? "" : "s");
         fprintf(j.gp, "\n");
         rc = plot_finish(&j, o, e);
     } else if (j.gp) plot_abandon(&j);

@@ -33,6 +33,7 @@ typedef struct report {
     int pruned;                            /* DIR is a pruned sweep (sweep.json's "prune") */
     plot_rung_info rungs;                  /* then its rungs */
     char *rung_figure;                     /* and `plot rungs DIR` as an inline SVG element, or NULL */
+    char rung_note[256];                   /* said in its place when it has nothing to draw yet */
 } report;
 
 /* s HTML-escaped (& < > " ') into b. */

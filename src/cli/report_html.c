@@ -241,12 +241,17 @@ static void rungs_section(sbuf *b, const report *r)
         else sb_printf(b, "<td class=\"n\">%d</td><td class=\"n\">%d</td></tr>\n", ri->promoted[k], ri->reached[k] - ri->promoted[k]);
     }
     sb_printf(b, "</table>\n");
+    if (r->rung_note[0]) {
+        sb_printf(b, "<p class=\"note\">");
+        html_esc(b, r->rung_note);
+        sb_printf(b, "</p>\n");
+    }
     if (!r->rung_figure) return; /* --no-figures: the Figures section says so */
     sb_printf(b, "<figure>\n%s\n<figcaption>", r->rung_figure);
     html_esc(b, ri->metric);
     sb_printf(b, " per epoch (<code>regmnist plot rungs</code>): the mean over the seeds of each setting; the settings "
-                 "stopped at a rung thin and grey, those that reached the last rung in colour; dashed lines at the "
-                 "rungs.</figcaption></figure>\n");
+                 "stopped at a rung thin and grey, those waiting at a rung dotted, those that reached the last rung in "
+                 "colour; dashed lines at the rungs.</figcaption></figure>\n");
 }
 
 static void figures(sbuf *b, const report *r)
@@ -264,13 +269,13 @@ static void figures(sbuf *b, const report *r)
     }
 }
 
-/* A run's row: directory, status, stop reason, seed, epochs, and what went wrong. */
 /* 1 when a run is neither ok nor pruned (stopped at a rung by a pruned sweep, which is not a failure). */
 static int not_ok(const rm_run *r)
 {
     return !rm_run_ok(r) && strcmp(r->status, "pruned");
 }
 
+/* A run's row: directory, status, stop reason, seed, epochs, and what went wrong. */
 static void run_row(sbuf *b, const report *rp, const rm_run *r)
 {
     double epochs;

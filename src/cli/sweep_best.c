@@ -13,6 +13,9 @@
 #include "rm_runs.h"
 #include "sweep.h"
 
+/* every sweep.json a sweep writes reads back (sum_read_sweep) */
+_Static_assert(MAX_RUNGS <= SUM_MAX_RUNGS, "a sweep's rungs exceed what sweep.json's reader accepts");
+
 /* The rule of summarize's best line for this spec: its prune's metric, mode and last rung, else
  * val_loss, min; a setting needs all the spec's seeds. */
 static void spec_rule(const sweep *w, sum_best_rule *rule)
