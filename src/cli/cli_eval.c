@@ -93,7 +93,7 @@ static cJSON *summary_norm(const char *run, char *path, size_t np, const cJSON *
     size_t len;
     char *text = rm_read_text(path, RM_JSON_MAX, &len, e);
     if (!text) return NULL;
-    cJSON *o = cJSON_Parse(text);
+    cJSON *o = cJSON_ParseWithOpts(text, NULL, 1);
     free(text);
     const cJSON *nz = cJSON_GetObjectItemCaseSensitive(o, "normalize");
     *mean = cJSON_GetObjectItemCaseSensitive(nz, "mean");

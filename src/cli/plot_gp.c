@@ -180,8 +180,8 @@ static int json_name(const char *dir, const char *file, char *buf, size_t n)
     rm_err e = {0};
     snprintf(path, sizeof path, "%s/%s", dir, file);
     size_t len;
-    char *text = access(path, R_OK) == 0 ? rm_read_text(path, 1 << 24, &len, &e) : NULL;
-    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    char *text = access(path, R_OK) == 0 ? rm_read_text(path, RM_JSON_MAX, &len, &e) : NULL;
+    cJSON *root = text ? cJSON_ParseWithOpts(text, NULL, 1) : NULL;
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
     int ok = cJSON_IsString(name) && name->valuestring[0];
     if (ok) snprintf(buf, n, "%s", name->valuestring);
