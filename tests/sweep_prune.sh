@@ -213,6 +213,17 @@ npruned=$(awk '$2 < 2' "$tmp/want" | wc -l)
 same "$(python3 -c 'import csv, sys; print(sum(int(r["n_pruned"]) for r in csv.DictReader(open(sys.argv[1]))), sum(int(r["n_failed"]) for r in csv.DictReader(open(sys.argv[1]))))' "$tmp/a/groups.csv")" \
   "$((npruned * 2)) 0" "groups.csv: n_pruned, n_failed"
 has "$tmp/err" "$((npruned * 2)) pruned"
+# compare SWEEPDIR --baseline: the stopped settings are listed after the comparisons, not compared
+# (here one setting reaches the budget: nothing to compare it with, exit 3 saying so; then a copy with
+# one stopped setting's runs marked ok: that one is compared, the others listed)
+base=$(awk '$2 == 2 { print $1; exit }' "$tmp/want") other=$(awk '$2 < 2 { print $1; exit }' "$tmp/want")
+expect 3 "compare --baseline, one setting at the budget" -- compare "$tmp/a" --baseline "$base"
+has "$tmp/err" "no setting but the baseline has an ok run ($npruned without one: pruned, failed, diverged or unfinished)"
+cp -r "$tmp/a" "$tmp/a4" && sed -i 's/"status":\(\s*\)"pruned"/"status":\1"ok"/' "$tmp/a4/$other"/seed*/summary.json
+expect 0 "compare --baseline on a pruned sweep" -- compare "$tmp/a4" --baseline "$base"
+has "$tmp/out" "$((npruned - 1)) settings without an ok run (pruned, failed, diverged or unfinished), not compared:"
+same "$(grep -c '^B[0-9]*: p' "$tmp/out")" 1 "compare --baseline: the one other setting with ok runs"
+has "$tmp/out" ":optimizer.$other)"   # the Holm line names it
 # one row per setting: training.epochs, the rung each run reached, is no key of groups.csv, the table
 # or summary.csv; not even while a setting's seeds stand at different rungs (a copy with one seed of a
 # setting stopped at rung 0 given the next rung's training.epochs, as while it is extended)

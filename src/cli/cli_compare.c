@@ -36,7 +36,8 @@ static const char HELP[] =
     "and a --baseline that is a filter (key=value, not a directory), A is the sweep's runs that\n"
     "match it and every other setting of the sweep (the seeds of one setting, as summarize groups\n"
     "them) is a side, labelled SWEEPDIR:key=value,... by the keys that vary (in a pruned sweep\n"
-    "not training.epochs, the rung each run reached).\n"
+    "not training.epochs, the rung each run reached); a setting without an ok run (a pruned\n"
+    "sweep's stopped ones) is listed after the comparisons, not compared.\n"
     "\n"
     "A selector SEL is\n"
     "  DIR                  every run under DIR (a run dir, a sweep dir, any tree of runs)\n"
@@ -426,8 +427,28 @@ static int compare_baseline(const char *baseline, const char **pos, int npos, co
         rc = select_runs(&sides[ns++].runs, pos[k], &e);
     }
     if (!rc) rc = collect(&A, metric, &e);
+    int left = 0; /* a sweep's settings without an ok run (a pruned sweep's stopped ones): listed, not compared */
+    static char left_labels[MAX_SIDES][1024];
+    int kept = 0;
+    for (int k = 0; !rc && sweep && k < ns; k++) {
+        int any = 0;
+        for (int i = 0; i < sides[k].runs.n && !any; i++) any = rm_run_ok(&sides[k].runs.run[i]);
+        if (!any) {
+            snprintf(left_labels[left++], sizeof left_labels[0], "%s (%d runs)", sides[k].label, sides[k].runs.n);
+            rm_runs_free(&sides[k].runs);
+        } else {
+            sides[kept++] = sides[k]; /* the side moves down; its old slot is not freed again */
+        }
+    }
+    if (!rc && sweep) ns = kept;
     for (int k = 0; !rc && k < ns; k++) rc = collect(&sides[k], metric, &e);
+    if (!rc && sweep && !ns)
+        rc = rm_fail(&e, RM_ERR_IO, "%s: no setting but the baseline has an ok run (%d without one: pruned, failed, diverged "
+                     "or unfinished)", pos[0], left);
     if (!rc) rc = compare_many(&A, sides, ns, metric, &e);
+    if (!rc && left) printf("\n%d setting%s without an ok run (pruned, failed, diverged or unfinished), not compared:\n", left,
+                             left == 1 ? "" : "s");
+    for (int k = 0; !rc && k < left; k++) printf("  %s\n", left_labels[k]);
     free_sides(&A, sides, ns);
     return rc ? rm_cli_fail("compare", &e) : RM_OK;
 }
